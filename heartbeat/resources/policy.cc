@@ -287,8 +287,8 @@ void Policy::rebalance(long long now_ms, std::vector<Action>& out) {
   for (auto& g : held_)
     if (peer_hold_.count(g) && !is_local(g)) twice.insert(g);
   if (!twice.empty()) {
-    log(4, "Cluster node " + cfg_.peer + " returning after partition.", out);
-    log(1, "Releasing resource groups also held by " + cfg_.peer + ".", out);
+    log(2, "Resource groups held by both nodes after a partition; " + cfg_.peer +
+               " is their preferred node: releasing them.", out);
     release(twice, After::partition, out);
     return;
   }

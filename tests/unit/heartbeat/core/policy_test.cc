@@ -231,7 +231,7 @@ TEST(Policy, HealedPartitionLeavesExactlyOneHolder) {
       EXPECT_EQ(p.a.held().count(g) + p.b.held().count(g), 1u) << g;
     EXPECT_EQ(p.a.held(), S({"g1"}));
     EXPECT_EQ(p.b.held(), S({"g2"}));
-    EXPECT_TRUE(Pair::has(p.logs_b, "returning after partition"));
+    EXPECT_TRUE(Pair::has(p.logs_b, "held by both nodes after a partition"));
   }
 }
 
