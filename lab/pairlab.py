@@ -1,0 +1,305 @@
+"""The director pair of the seed topology in network namespaces.
+
+Builds, on one machine and touching none of its real interfaces:
+  <p>-lan     a namespace holding the LAN bridge br0 (192.168.131.0/24)
+  <p>-ndb1    director, eth0 on the LAN (.164), eth1 crossover (172.16.0.1)
+  <p>-ndb2    director, eth0 on the LAN (.26),  eth1 crossover (172.16.0.2)
+  <p>-client  a client on the LAN (.50)
+No namespace has a default route, so nothing can leave the machine. Each
+director runs halb-heartbeat with the seed's ha.cf (bcast + mcast on the
+crossover, plus ucast on the LAN), the seed's haresources holding the VIP
+192.168.131.105 with the built-in IPaddr2, and a tiny TCP service on port
+3306 answering its node name, so the client can tell who holds the VIP.
+
+Used by lab/director-pair-drill (the README's main job), tests/netns and
+bench/failover. Everything started here is ended by pid in teardown().
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+LAN = "192.168.131"
+VIP = f"{LAN}.105"
+HOSTS = {"ndb1": f"{LAN}.164", "ndb2": f"{LAN}.26", "client": f"{LAN}.50"}
+CROSS = {"ndb1": "172.16.0.1", "ndb2": "172.16.0.2"}
+SERVICE_PORT = 3306
+
+# A one-line-per-connection service: answers the node name and closes.
+NAME_SERVICE = r"""
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[2]))); s.listen(128)
+while True:
+    c, _ = s.accept()
+    try: c.sendall((sys.argv[1] + "\n").encode())
+    except OSError: pass
+    c.close()
+"""
+
+
+def sh(*argv, check=True, ns=None, capture=False):
+    cmd = (["ip", "netns", "exec", ns] if ns else []) + list(argv)
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
+    return r.stdout if capture else r.returncode
+
+
+def can_run():
+    """(True, "") when namespaces can be built here, else (False, why)."""
+    if os.geteuid() != 0:
+        return False, "needs root for network namespaces"
+    if not shutil.which("ip"):
+        return False, "iproute2 (ip) is not installed"
+    probe = f"halbprobe{os.getpid()}"
+    if subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode != 0:
+        return False, "ip netns add failed (no namespace support)"
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    return True, ""
+
+
+class PairLab:
+    def __init__(self, build_dir, prefix=None, ha_cf_extra="", auto_failback="off", keepalive="200ms",
+                 deadtime="2", warntime="1", initdead="4", log=print):
+        self.build = build_dir
+        self.prefix = prefix or f"hl{os.getpid() % 100000}"
+        self.tmp = tempfile.mkdtemp(prefix="halb-pairlab-")
+        self.log = log
+        self.procs = {}  # name -> Popen we started
+        self.ha_cf = self._ha_cf(auto_failback, keepalive, deadtime, warntime, initdead, ha_cf_extra)
+
+    # ---- topology -------------------------------------------------------
+    def ns(self, host):
+        return f"{self.prefix}-{host}"
+
+    def namespaces(self):
+        return [self.ns(h) for h in ("lan", "ndb1", "ndb2", "client")]
+
+    def cleanup_stale(self):
+        out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            name = line.split()[0] if line.strip() else ""
+            if name.startswith(self.prefix + "-"):
+                self._kill_ns(name)
+
+    def _kill_ns(self, name):
+        pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True).stdout.split()
+        for p in pids:
+            try:
+                os.kill(int(p), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+    def build_topology(self):
+        self.cleanup_stale()
+        for n in self.namespaces():
+            sh("ip", "netns", "add", n)
+            sh("ip", "link", "set", "lo", "up", ns=n)
+        lan = self.ns("lan")
+        sh("ip", "link", "add", "br0", "type", "bridge", ns=lan)
+        sh("ip", "link", "set", "br0", "up", ns=lan)
+        for i, (host, ip) in enumerate(HOSTS.items()):
+            outer = f"{self.prefix[:6]}l{i}"
+            sh("ip", "link", "add", outer, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", self.ns(host))
+            sh("ip", "link", "set", outer, "master", "br0", ns=lan)
+            sh("ip", "link", "set", outer, "up", ns=lan)
+            sh("ip", "addr", "add", f"{ip}/24", "brd", f"{LAN}.255", "dev", "eth0", ns=self.ns(host))
+            sh("ip", "link", "set", "eth0", "up", ns=self.ns(host))
+        sh("ip", "link", "add", "eth1", "netns", self.ns("ndb1"), "type", "veth", "peer", "name", "eth1",
+           "netns", self.ns("ndb2"))
+        for host in ("ndb1", "ndb2"):
+            sh("ip", "addr", "add", f"{CROSS[host]}/24", "brd", "172.16.0.255", "dev", "eth1", ns=self.ns(host))
+            sh("ip", "link", "set", "eth1", "up", ns=self.ns(host))
+
+    # ---- configuration --------------------------------------------------
+    def _ha_cf(self, auto_failback, keepalive, deadtime, warntime, initdead, extra):
+        return f"""# The seed's ha.cf (bcast + mcast on the crossover), timers for a drill,
+# plus ucast on the LAN as a second, independent medium.
+logfacility local0
+keepalive {keepalive}
+warntime {warntime}
+deadtime {deadtime}
+initdead {initdead}
+udpport 694
+bcast      eth1
+mcast eth1 225.0.0.1 694 1 0
+ucast eth0 {HOSTS['ndb1']}
+ucast eth0 {HOSTS['ndb2']}
+auto_failback {auto_failback}
+node       ndb1
+node       ndb2
+respawn hacluster /usr/lib/heartbeat/ipfail
+apiauth ipfail gid=haclient uid=hacluster
+{extra}
+"""
+
+    def haresources(self):
+        return f"ndb1      \\\n    IPAddr2::{VIP}/24/eth0/{LAN}.255\n"
+
+    def node_dir(self, host):
+        return os.path.join(self.tmp, host)
+
+    def write_configs(self):
+        for host in ("ndb1", "ndb2"):
+            d = self.node_dir(host)
+            for sub in ("ha.d/resource.d", "run", "state"):
+                os.makedirs(os.path.join(d, sub), exist_ok=True)
+            with open(os.path.join(d, "ha.d", "ha.cf"), "w") as f:
+                f.write(self.ha_cf)
+            with open(os.path.join(d, "ha.d", "haresources"), "w") as f:
+                f.write(self.haresources())
+            keys = os.path.join(d, "ha.d", "authkeys")
+            with open(keys, "w") as f:
+                f.write("auth 3\n3 md5 514a49f83820e34c877ff48770e48ea7\n")
+            os.chmod(keys, 0o600)
+
+    # ---- processes ------------------------------------------------------
+    def program(self, name):
+        return os.path.join(self.build, name)
+
+    def start_heartbeat(self, host):
+        d = self.node_dir(host)
+        argv = ["ip", "netns", "exec", self.ns(host), "unshare", "--uts", "sh", "-c",
+                f'hostname {host}; exec "$0" "$@"', self.program("halb-heartbeat"), "--foreground",
+                "--config-dir", f"{d}/ha.d", "--run-dir", f"{d}/run", "--state-dir", f"{d}/state",
+                "--log-file", f"{d}/halb-heartbeat.log"]
+        self.procs[f"hb-{host}"] = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(f"{d}/stderr.log", "ab"))
+
+    def start_service(self, host):
+        self.procs[f"svc-{host}"] = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns(host), sys.executable, "-c", NAME_SERVICE, host, str(SERVICE_PORT)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def up(self):
+        self.build_topology()
+        self.write_configs()
+        for host in ("ndb1", "ndb2"):
+            self.start_service(host)
+            self.start_heartbeat(host)
+
+    def stop_proc(self, name, sig=signal.SIGTERM, timeout=20):
+        p = self.procs.get(name)
+        if not p or p.poll() is not None:
+            return
+        p.send_signal(sig)
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+
+    def teardown(self):
+        for name in list(self.procs):
+            self.stop_proc(name, signal.SIGTERM if name.startswith("hb-") else signal.SIGKILL)
+        for n in self.namespaces():
+            self._kill_ns(n)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # ---- observation ----------------------------------------------------
+    def vip_holders(self):
+        out = []
+        for host in ("ndb1", "ndb2"):
+            text = sh("ip", "-o", "-4", "addr", "show", "dev", "eth0", ns=self.ns(host), capture=True, check=False) or ""
+            if f" {VIP}/" in text:
+                out.append(host)
+        return out
+
+    def hbctl(self, host, *args):
+        d = self.node_dir(host)
+        r = subprocess.run(["ip", "netns", "exec", self.ns(host), self.program("halb-hbctl"), "--run-dir",
+                            f"{d}/run"] + list(args), capture_output=True, text=True)
+        return r.returncode, r.stdout
+
+    def node_log(self, host):
+        try:
+            with open(os.path.join(self.node_dir(host), "halb-heartbeat.log"), errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def client_neighbour(self):
+        """The client's ARP entry for the VIP: (lladdr, state) or None."""
+        text = sh("ip", "neigh", "show", VIP, ns=self.ns("client"), capture=True, check=False) or ""
+        parts = text.split()
+        if "lladdr" in parts:
+            return parts[parts.index("lladdr") + 1], parts[-1]
+        return None
+
+    def mac(self, host):
+        text = sh("ip", "-o", "link", "show", "eth0", ns=self.ns(host), capture=True)
+        parts = text.split()
+        return parts[parts.index("link/ether") + 1]
+
+    def kill_director(self, host):
+        """The machine dies: heartbeat killed with SIGKILL and its links go down."""
+        p = self.procs.get(f"hb-{host}")
+        if p and p.poll() is None:
+            p.kill()
+            p.wait(5)
+        for dev in ("eth0", "eth1"):
+            sh("ip", "link", "set", dev, "down", ns=self.ns(host), check=False)
+
+    def set_link(self, host, dev, up):
+        sh("ip", "link", "set", dev, "up" if up else "down", ns=self.ns(host))
+
+
+class Probe:
+    """A client in the client namespace connecting to VIP:3306 every
+    `interval` s with a `timeout` s limit, recording (time, answer or None)."""
+
+    PROBE = r"""
+import socket, sys, time
+vip, port, interval, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+while True:
+    t = time.time()
+    ans = "-"
+    try:
+        s = socket.create_connection((vip, port), timeout=timeout)
+        s.settimeout(timeout)
+        ans = s.recv(64).decode().strip() or "-"
+        s.close()
+    except OSError:
+        pass
+    print(f"{t:.3f} {ans}", flush=True)
+    left = interval - (time.time() - t)
+    if left > 0:
+        time.sleep(left)
+"""
+
+    def __init__(self, lab, interval=0.01, timeout=0.2):
+        self.samples = []
+        self.p = subprocess.Popen(["ip", "netns", "exec", lab.ns("client"), sys.executable, "-c", self.PROBE, VIP,
+                                   str(SERVICE_PORT), str(interval), str(timeout)],
+                                  stdout=subprocess.PIPE, text=True)
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            t, ans = line.split()
+            self.samples.append((float(t), None if ans == "-" else ans))
+
+    def stop(self):
+        self.p.kill()
+        self.p.wait(5)
+        self.t.join(2)
+
+    def last_answer(self):
+        for t, a in reversed(self.samples):
+            if a:
+                return a
+        return None
+
+    def outage_after(self, t_fault, new_holder):
+        """Seconds from the fault until the first answer from new_holder."""
+        for t, a in self.samples:
+            if t >= t_fault and a == new_holder:
+                return t - t_fault
+        return None
