@@ -1,0 +1,81 @@
+"""Helpers shared by the Python suites: where the built programs are,
+processes we start (and only those) ended by pid, waiting on conditions."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BUILD_DIR = os.environ.get("HALB_BUILD_DIR", os.getcwd())
+SRC_DIR = os.environ.get("HALB_SRC_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def program(name):
+    """Absolute path of a built halb program; raises if it was not built."""
+    for d in (BUILD_DIR, os.path.join(BUILD_DIR, "tests", "tools")):
+        p = os.path.join(d, name)
+        if os.access(p, os.X_OK):
+            return p
+    raise FileNotFoundError(f"{name} not built under {BUILD_DIR}")
+
+
+def wait_for(predicate, timeout, interval=0.02, what="condition"):
+    """Poll until predicate() is truthy; returns its value, or raises on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = predicate()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def free_udp_port(host="127.0.0.1"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((host, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class TempDir:
+    """A temporary folder removed at cleanup (also after a failure)."""
+
+    def __init__(self, prefix="halb-test-"):
+        self.path = tempfile.mkdtemp(prefix=prefix)
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Proc:
+    """A process we started; stop() ends it by its own pid."""
+
+    def __init__(self, argv, log_path=None, **kw):
+        self.argv = argv
+        self.log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+        self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, **kw)
+        self.pid = self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def send_signal(self, sig):
+        if self.alive():
+            os.kill(self.pid, sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.alive():
+            os.kill(self.pid, sig)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.p.wait(5)
+        if self.log is not subprocess.DEVNULL:
+            self.log.close()
+            self.log = subprocess.DEVNULL
+        return self.p.returncode
