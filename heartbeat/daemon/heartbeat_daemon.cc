@@ -96,6 +96,7 @@ bool HeartbeatDaemon::start(std::string& error) {
   ao.timeout_s = static_cast<double>(s_.ha.agent_timeout_ms) / 1000.0;
   agents_ = std::make_unique<AgentRegistry>(loop_, logger_, ao);
   IpAddrOptions ipopts;
+  ipopts.state_dir = s_.run_dir;  // a restarted daemon can still put back a lo copy it moved
   agents_->add_builtin("IPaddr2", [this, ipopts] { return std::make_unique<IpAddrAgent>(loop_, logger_, "IPaddr2", ipopts); });
   agents_->add_builtin("IPaddr", [this, ipopts] { return std::make_unique<IpAddrAgent>(loop_, logger_, "IPaddr", ipopts); });
   agents_->add_program("ldirectord", "halb-director");
