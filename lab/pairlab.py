@@ -105,8 +105,8 @@ class PairLab:
         lan = self.ns("lan")
         sh("ip", "link", "add", "br0", "type", "bridge", ns=lan)
         sh("ip", "link", "set", "br0", "up", ns=lan)
-        for i, (host, ip) in enumerate(HOSTS.items()):
-            outer = f"{self.prefix[:6]}l{i}"
+        for host, ip in HOSTS.items():
+            outer = self.lan_port(host)
             sh("ip", "link", "add", outer, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", self.ns(host))
             sh("ip", "link", "set", outer, "master", "br0", ns=lan)
             sh("ip", "link", "set", outer, "up", ns=lan)
@@ -206,7 +206,8 @@ apiauth ipfail gid=haclient uid=hacluster
     def vip_holders(self):
         out = []
         for host in ("ndb1", "ndb2"):
-            text = sh("ip", "-o", "-4", "addr", "show", "dev", "eth0", ns=self.ns(host), capture=True, check=False) or ""
+            # A dead machine's address on a downed link does not count.
+            text = sh("ip", "-o", "-4", "addr", "show", "dev", "eth0", "up", ns=self.ns(host), capture=True, check=False) or ""
             if f" {VIP}/" in text:
                 out.append(host)
         return out
@@ -245,6 +246,14 @@ apiauth ipfail gid=haclient uid=hacluster
             p.wait(5)
         for dev in ("eth0", "eth1"):
             sh("ip", "link", "set", dev, "down", ns=self.ns(host), check=False)
+
+    def lan_port(self, host):
+        """The LAN side of a host's eth0 veth (in the LAN namespace)."""
+        return f"{self.prefix[:6]}l{list(HOSTS).index(host)}"
+
+    def cut_lan(self, host, cut=True):
+        """Unplug a host's LAN cable at the switch: the host cannot undo it."""
+        sh("ip", "link", "set", self.lan_port(host), "down" if cut else "up", ns=self.ns("lan"))
 
     def set_link(self, host, dev, up):
         sh("ip", "link", "set", dev, "up" if up else "down", ns=self.ns(host))
