@@ -12,10 +12,10 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <set>
 #include <sstream>
 
 #include "cluster/config/parameters.h"
+#include "cluster/placement/node_groups.h"
 
 namespace halb::cluster {
 namespace {
@@ -283,34 +283,36 @@ class Reader {
   // check_node_vs_replicas' warnings: a host that carries two replicas of a
   // group, or an arbitrator and a data node, takes the cluster down with it.
   void warn_about_hosts() {
+    const uint32_t replicas = static_cast<uint32_t>(replicas_->number);
+    if (replicas < 2) return;  // NDB checks hosts only when a group has several members
     struct Data {
-      uint32_t id;
       std::string host;
-      int line;
-      bool operator<(const Data& o) const { return id < o.id; }
+      int line = 0;
     };
-    std::vector<Data> data;
+    std::map<uint32_t, Data> data;  // by node id
     for (const auto& s : sections_)
       if (s.info->kind == SectionKind::kDb)
-        data.push_back({static_cast<uint32_t>(s.get("NodeId")->number), lower(s.get("HostName")->text), s.line});
-    std::sort(data.begin(), data.end());
-    const uint32_t replicas = static_cast<uint32_t>(replicas_->number);
-    if (replicas < 2) return;
-    for (size_t g = 0; g + replicas <= data.size(); g += replicas)
-      for (size_t i = g; i < g + replicas; ++i)
-        for (size_t j = i + 1; j < g + replicas; ++j)
-          if (data[i].host == data[j].host)
-            warn(data[j].line, "Cluster configuration warning: db node with id " + std::to_string(data[i].id) +
-                        " and id " + std::to_string(data[j].id) + " on same host " + data[i].host +
-                        "; host failure will cause complete cluster shutdown.");
+        data[static_cast<uint32_t>(s.get("NodeId")->number)] = {lower(s.get("HostName")->text), s.line};
+    std::vector<uint32_t> ids;
+    for (const auto& [id, d] : data) ids.push_back(id);
+    for (const auto& g : make_node_groups(ids, replicas))
+      for (size_t i = 0; i < g.members.size(); ++i)
+        for (size_t j = i + 1; j < g.members.size(); ++j) {
+          const Data& a = data[g.members[i]];
+          const Data& b = data[g.members[j]];
+          if (a.host == b.host)
+            warn(b.line, "Cluster configuration warning: db node with id " + std::to_string(g.members[i]) +
+                             " and id " + std::to_string(g.members[j]) + " on same host " + a.host +
+                             "; host failure will cause complete cluster shutdown.");
+        }
     for (const auto& s : sections_) {
       if (s.info->kind != SectionKind::kMgm && s.info->kind != SectionKind::kApi) continue;
       if (s.get("ArbitrationRank")->number == 0) continue;
       const std::string host = lower(s.get("HostName")->text);
-      for (const auto& d : data)
+      for (const auto& [id, d] : data)
         if (!host.empty() && host == d.host)
           warn(s.line, "Cluster configuration warning: arbitrator with id " + str(s.get("NodeId")->number) +
-                           " and db node with id " + std::to_string(d.id) + " on same host " + host +
+                           " and db node with id " + std::to_string(id) + " on same host " + host +
                            "; host failure may cause complete cluster shutdown.");
     }
   }
