@@ -51,6 +51,12 @@ def main():
     ap.add_argument("-k", dest="pattern", default=None)
     args = ap.parse_args()
     name = os.path.basename(os.path.normpath(args.suite_dir))
+    if not os.path.isdir(args.suite_dir) or not any(f.startswith("test_") for f in os.listdir(args.suite_dir)):
+        # A tier with no tests yet (tests/vm arrives with the kernel-IPVS work).
+        with open(args.summary, "w") as f:
+            f.write(json.dumps({"suite": name, "passed": 0, "failed": 0, "skipped": 0}) + "\n")
+        print(f"{name}: no tests in this tree yet")
+        return
     loader = unittest.TestLoader()
     if args.pattern:
         loader.testNamePatterns = [f"*{args.pattern}*"]
