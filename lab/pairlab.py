@@ -24,6 +24,8 @@ import tempfile
 import threading
 import time
 
+import netns
+
 LAN = "192.168.131"
 VIP = f"{LAN}.105"
 HOSTS = {"ndb1": f"{LAN}.164", "ndb2": f"{LAN}.26", "client": f"{LAN}.50"}
@@ -51,24 +53,15 @@ def sh(*argv, check=True, ns=None, capture=False):
     return r.stdout if capture else r.returncode
 
 
-def can_run():
-    """(True, "") when namespaces can be built here, else (False, why)."""
-    if os.geteuid() != 0:
-        return False, "needs root for network namespaces"
-    if not shutil.which("ip"):
-        return False, "iproute2 (ip) is not installed"
-    probe = f"halbprobe{os.getpid()}"
-    if subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode != 0:
-        return False, "ip netns add failed (no namespace support)"
-    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
-    return True, ""
+can_run = netns.can_run
 
 
 class PairLab:
-    def __init__(self, build_dir, prefix=None, ha_cf_extra="", auto_failback="off", keepalive="200ms",
+    def __init__(self, build_dir, tag="pair", ha_cf_extra="", auto_failback="off", keepalive="200ms",
                  deadtime="2", warntime="1", initdead="4", log=print):
         self.build = build_dir
-        self.prefix = prefix or f"hl{os.getpid() % 100000}"
+        self.net = netns.Lab(tag)
+        self.prefix = self.net.prefix
         self.tmp = tempfile.mkdtemp(prefix="halb-pairlab-")
         self.log = log
         self.procs = {}  # name -> Popen we started
@@ -76,47 +69,17 @@ class PairLab:
 
     # ---- topology -------------------------------------------------------
     def ns(self, host):
-        return f"{self.prefix}-{host}"
+        return self.net.ns(host)
 
     def namespaces(self):
         return [self.ns(h) for h in ("lan", "ndb1", "ndb2", "client")]
 
-    def cleanup_stale(self):
-        out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            name = line.split()[0] if line.strip() else ""
-            if name.startswith(self.prefix + "-"):
-                self._kill_ns(name)
-
-    def _kill_ns(self, name):
-        pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True).stdout.split()
-        for p in pids:
-            try:
-                os.kill(int(p), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-        subprocess.run(["ip", "netns", "del", name], capture_output=True)
-
     def build_topology(self):
-        self.cleanup_stale()
-        for n in self.namespaces():
-            sh("ip", "netns", "add", n)
-            sh("ip", "link", "set", "lo", "up", ns=n)
-        lan = self.ns("lan")
-        sh("ip", "link", "add", "br0", "type", "bridge", ns=lan)
-        sh("ip", "link", "set", "br0", "up", ns=lan)
+        lan = self.net.add_bridge("lan")
         for host, ip in HOSTS.items():
-            outer = self.lan_port(host)
-            sh("ip", "link", "add", outer, "netns", lan, "type", "veth", "peer", "name", "eth0", "netns", self.ns(host))
-            sh("ip", "link", "set", outer, "master", "br0", ns=lan)
-            sh("ip", "link", "set", outer, "up", ns=lan)
-            sh("ip", "addr", "add", f"{ip}/24", "brd", f"{LAN}.255", "dev", "eth0", ns=self.ns(host))
-            sh("ip", "link", "set", "eth0", "up", ns=self.ns(host))
-        sh("ip", "link", "add", "eth1", "netns", self.ns("ndb1"), "type", "veth", "peer", "name", "eth1",
-           "netns", self.ns("ndb2"))
-        for host in ("ndb1", "ndb2"):
-            sh("ip", "addr", "add", f"{CROSS[host]}/24", "brd", "172.16.0.255", "dev", "eth1", ns=self.ns(host))
-            sh("ip", "link", "set", "eth1", "up", ns=self.ns(host))
+            self.net.add_host(host)
+            self.net.plug(host, lan, "eth0", addrs=[f"{ip}/24"])
+        self.net.link("ndb1", "ndb2", addrs_a=[f"{CROSS['ndb1']}/24"], addrs_b=[f"{CROSS['ndb2']}/24"])
 
     # ---- configuration --------------------------------------------------
     def _ha_cf(self, auto_failback, keepalive, deadtime, warntime, initdead, extra):
@@ -198,8 +161,7 @@ apiauth ipfail gid=haclient uid=hacluster
     def teardown(self):
         for name in list(self.procs):
             self.stop_proc(name, signal.SIGTERM if name.startswith("hb-") else signal.SIGKILL)
-        for n in self.namespaces():
-            self._kill_ns(n)
+        self.net.destroy()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     # ---- observation ----------------------------------------------------
@@ -247,13 +209,10 @@ apiauth ipfail gid=haclient uid=hacluster
         for dev in ("eth0", "eth1"):
             sh("ip", "link", "set", dev, "down", ns=self.ns(host), check=False)
 
-    def lan_port(self, host):
-        """The LAN side of a host's eth0 veth (in the LAN namespace)."""
-        return f"{self.prefix[:6]}l{list(HOSTS).index(host)}"
-
     def cut_lan(self, host, cut=True):
         """Unplug a host's LAN cable at the switch: the host cannot undo it."""
-        sh("ip", "link", "set", self.lan_port(host), "down" if cut else "up", ns=self.ns("lan"))
+        bridge_ns, port = self.net.ports[(host, "eth0")]
+        self.net.set_link(bridge_ns, port, not cut)
 
     def set_link(self, host, dev, up):
         sh("ip", "link", "set", dev, "up" if up else "down", ns=self.ns(host))

@@ -22,7 +22,7 @@ class DirectorPair(unittest.TestCase):
     auto_failback = "off"
 
     def setUp(self):
-        self.lab = pairlab.PairLab(BUILD_DIR, prefix=f"hn{os.getpid() % 10000}", ha_cf_extra=self.extra,
+        self.lab = pairlab.PairLab(BUILD_DIR, tag="pair", ha_cf_extra=self.extra,
                                    auto_failback=self.auto_failback)
         self.probe = None
         try:

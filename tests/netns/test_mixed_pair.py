@@ -20,7 +20,7 @@ if OK and not anchors.have_heartbeat():
 @unittest.skipUnless(OK, WHY)
 class MixedPair(unittest.TestCase):
     def run_pair(self, debian_host, halb_host):
-        lab = pairlab.PairLab(BUILD_DIR, prefix=f"hm{os.getpid() % 10000}")
+        lab = pairlab.PairLab(BUILD_DIR, tag="mixed")
         try:
             lab.build_topology()
             lab.write_configs()

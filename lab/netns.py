@@ -1,4 +1,4 @@
-"""Network namespaces for the root-only suites (tests/netns and any other).
+"""Network namespaces for the lab, the root-only test suites and the benchmarks.
 
 A Lab is a throw-away set of namespaces that share one unique prefix, so
 several runs (and several Labs in one run) never collide, and so a run
@@ -149,6 +149,7 @@ class Lab:
         self.namespaces = []  # full names, in creation order
         self.procs = []       # Popen objects we started
         self._bridges = {}    # bridge namespace -> next port number
+        self.ports = {}       # (host, ifname) -> its bridge port, to unplug at the switch
         self._destroyed = False
         atexit.register(self.destroy)
         _hook_sigterm()
@@ -185,6 +186,7 @@ class Lab:
         if mac:
             cmd += ["address", mac]
         self.ip(host, *cmd, "type", "veth", "peer", "name", port, "netns", self.ns(bridge_ns))
+        self.ports[(host, ifname)] = (bridge_ns, port)
         self.ip(bridge_ns, "link", "set", port, "master", bridge)
         self.ip(bridge_ns, "link", "set", port, "up")
         self._configure(host, ifname, addrs)
