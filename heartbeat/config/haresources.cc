@@ -2,7 +2,6 @@
 #include "heartbeat/config/haresources.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -10,22 +9,14 @@
 #include <sstream>
 
 #include "lib/config/reader.h"
+#include "lib/net/address.h"
 
 namespace halb::heartbeat {
-
-bool looks_like_ipv4(std::string_view s) {
-  int dots = 0;
-  for (char c : s) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return dots == 3;
-}
 
 static ResourceSpec parse_resource(const std::string& text) {
   ResourceSpec r;
   r.text = text;
-  if (looks_like_ipv4(text)) {
+  if (net::looks_like_ipv4(text)) {
     r.agent = "IPaddr";
     r.args = {text};
     return r;

@@ -18,7 +18,5 @@ namespace halb::heartbeat {
 HaResources parse_haresources(const std::string& path, const std::vector<std::string>& nodes);
 HaResources parse_haresources_text(std::string_view text, const std::string& path,
                                    const std::vector<std::string>& nodes);
-// heartbeat's test for a bare address: [0-9]*.[0-9]*.[0-9]*.[0-9]*
-bool looks_like_ipv4(std::string_view s);
 
 }  // namespace halb::heartbeat
