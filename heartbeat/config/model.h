@@ -45,6 +45,14 @@ struct ApiAuth {
   std::string gid;
 };
 
+// A directive heartbeat acts on that halb reads and checks but does not act
+// on (watchdog, stonith, rtprio, ...), kept so the daemon can say so.
+struct InertDirective {
+  std::string name;
+  std::string value;  // the arguments as written
+  int line = 0;
+};
+
 struct HaCf {
   std::string path;
 
@@ -86,6 +94,7 @@ struct HaCf {
   std::string autojoin = "none";
   std::string cluster = "linux-ha";
   bool coredumps = true;
+  std::vector<InertDirective> inert;  // accepted, validated, not acted on
 
   // halb extensions (documented in ha.cf(5)).
   std::string bind_address;   // bind ucast/bcast sockets to this local address (loopback labs)
