@@ -2,6 +2,8 @@
 #include "heartbeat/agents/script_agent.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,6 +67,10 @@ void ScriptAgent::run(AgentOp op, const std::vector<std::string>& args, AgentDon
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     signal(SIGPIPE, SIG_DFL);
+    // The daemon may run realtime with its memory locked; agents must not.
+    sched_param normal{};
+    sched_setscheduler(0, SCHED_OTHER, &normal);
+    munlockall();
     int null = open("/dev/null", O_RDONLY);
     if (null >= 0) dup2(null, 0);
     dup2(fds[1], 1);

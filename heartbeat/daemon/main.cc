@@ -1,10 +1,14 @@
 // heartbeat/daemon/main.cc: halb-heartbeat's command line. Parses options,
 // reads the three config files, then hands everything to HeartbeatDaemon.
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -158,6 +162,17 @@ int main(int argc, char** argv) {
 
   log::Logger logger(sinks_for(cfg.ha, opts));
   for (auto& w : cfg.ha.warnings) logger.warn(w);
+  if (cfg.ha.realtime) {
+    // As heartbeat: a busy machine must not delay our heartbeats, or the
+    // peer takes over a healthy node. Round-robin realtime at half the
+    // range, memory locked against paging; agents are reset when forked.
+    sched_param sp{};
+    sp.sched_priority = sched_get_priority_max(SCHED_RR) / 2;
+    if (sched_setscheduler(0, SCHED_RR, &sp) != 0)
+      logger.warn(std::string("realtime: cannot set SCHED_RR: ") + strerror(errno));
+    if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+      logger.warn(std::string("realtime: cannot lock memory: ") + strerror(errno));
+  }
   event::Loop loop(true);
   heartbeat::DaemonSettings settings{node,     opts.config_dir,  opts.run_dir, opts.state_dir,
                                      cfg.ha,   cfg.keys,         cfg.resources};
