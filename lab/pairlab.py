@@ -31,6 +31,7 @@ VIP = f"{LAN}.105"
 HOSTS = {"ndb1": f"{LAN}.164", "ndb2": f"{LAN}.26", "client": f"{LAN}.50"}
 CROSS = {"ndb1": "172.16.0.1", "ndb2": "172.16.0.2"}
 SERVICE_PORT = 3306
+SEED_AUTHKEYS = "auth 3\n3 md5 514a49f83820e34c877ff48770e48ea7\n"
 
 # A one-line-per-connection service: answers the node name and closes.
 NAME_SERVICE = r"""
@@ -58,13 +59,15 @@ can_run = netns.can_run
 
 class PairLab:
     def __init__(self, build_dir, tag="pair", ha_cf_extra="", auto_failback="off", keepalive="200ms",
-                 deadtime="2", warntime="1", initdead="4", log=print):
+                 deadtime="2", warntime="1", initdead="4", log=print, authkeys=None):
         self.build = build_dir
         self.net = netns.Lab(tag)
         self.prefix = self.net.prefix
         self.tmp = tempfile.mkdtemp(prefix="halb-pairlab-")
         self.log = log
         self.procs = {}  # name -> Popen we started
+        # Per-host authkeys text; the seed's key on both by default.
+        self.authkeys = {"ndb1": SEED_AUTHKEYS, "ndb2": SEED_AUTHKEYS, **(authkeys or {})}
         self.ha_cf = self._ha_cf(auto_failback, keepalive, deadtime, warntime, initdead, ha_cf_extra)
 
     # ---- topology -------------------------------------------------------
@@ -120,7 +123,7 @@ apiauth ipfail gid=haclient uid=hacluster
                 f.write(self.haresources())
             keys = os.path.join(d, "ha.d", "authkeys")
             with open(keys, "w") as f:
-                f.write("auth 3\n3 md5 514a49f83820e34c877ff48770e48ea7\n")
+                f.write(self.authkeys[host])
             os.chmod(keys, 0o600)
 
     # ---- processes ------------------------------------------------------

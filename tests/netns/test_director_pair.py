@@ -113,6 +113,54 @@ class DirectorPair(unittest.TestCase):
         self.assertIn("returning after partition", self.lab.node_log("ndb2") + self.lab.node_log("ndb1"))
 
 
+    def test_auto_failback_off_vip_stays_when_preferred_node_returns(self):
+        self.lab.stop_proc("hb-ndb1")
+        wait_for(lambda: self.lab.vip_holders() == ["ndb2"], 3, what="VIP on ndb2")
+        self.lab.start_heartbeat("ndb1")
+        wait_for(lambda: self.lab.hbctl("ndb1", "rscstatus")[1] == "none\n", 10, what="ndb1 back and stable")
+        time.sleep(1.0)
+        self.assertEqual(self.lab.vip_holders(), ["ndb2"])
+        self.assertIn("Local Resource acquisition completed. (none)", self.lab.node_log("ndb1"))
+
+
+@unittest.skipUnless(OK, WHY)
+class AutoFailbackOn(DirectorPair):
+    auto_failback = "on"
+
+    def test_auto_failback_on_vip_returns_to_preferred_node(self):
+        self.lab.stop_proc("hb-ndb1")
+        wait_for(lambda: self.lab.vip_holders() == ["ndb2"], 3, what="VIP on ndb2")
+        self.lab.start_heartbeat("ndb1")
+        wait_for(lambda: self.lab.vip_holders() == ["ndb1"], 10, what="VIP back on ndb1")
+        time.sleep(1.0)
+        self.assertEqual(self.lab.vip_holders(), ["ndb1"])
+
+    test_vip_on_preferred_node_and_client_arp_resolves_to_it = None
+    test_kill9_of_active_director_client_follows_within_deadtime_plus_1s = None
+    test_graceful_stop_takes_over_in_under_a_second = None
+    test_crossover_cut_with_lan_ucast_up_is_no_takeover = None
+    test_both_media_cut_then_healed_leaves_one_holder = None
+    test_auto_failback_off_vip_stays_when_preferred_node_returns = None
+
+
+@unittest.skipUnless(OK, WHY)
+class WrongKey(unittest.TestCase):
+    """ndb2 signs with another secret: no membership, every packet refused
+    and counted; each node then holds the VIP alone (what a wrong key costs)."""
+
+    def test_wrong_key_gives_no_membership_and_counted_rejections(self):
+        lab = pairlab.PairLab(BUILD_DIR, tag="key", authkeys={"ndb2": "auth 1\n1 sha1 another-secret\n"})
+        try:
+            lab.up()
+            wait_for(lambda: lab.hbctl("ndb1", "nodestatus", "ndb2")[1] == "dead\n", 15, what="initdead passing")
+            counters = dict(l.split() for l in lab.hbctl("ndb1", "counters")[1].splitlines())
+            self.assertGreater(int(counters["bad_auth"]), 10)
+            self.assertNotIn("Link ndb2:", lab.node_log("ndb1"))
+            self.assertIn("Invalid authentication", lab.node_log("ndb1"))
+        finally:
+            lab.teardown()
+
+
 @unittest.skipUnless(OK, WHY)
 class PingNodeLoss(DirectorPair):
     """ping 192.168.131.50 (the client) in ha.cf: when only the active
@@ -132,6 +180,7 @@ class PingNodeLoss(DirectorPair):
     test_graceful_stop_takes_over_in_under_a_second = None
     test_crossover_cut_with_lan_ucast_up_is_no_takeover = None
     test_both_media_cut_then_healed_leaves_one_holder = None
+    test_auto_failback_off_vip_stays_when_preferred_node_returns = None
 
 
 if __name__ == "__main__":
