@@ -78,6 +78,9 @@ bool HeartbeatDaemon::start(std::string& error) {
     else
       logger_.warn("respawn " + r.program + ": halb-heartbeat does not run API clients; line ignored");
   }
+  for (auto& d : s_.ha.inert)
+    logger_.info(s_.ha.path + ":" + std::to_string(d.line) + ": " + d.name + " " + d.value +
+                 ": accepted; halb-heartbeat does not act on it");
   for (auto& a : s_.ha.apiauths)
     logger_.info("apiauth " + a.client + ": accepted; halb clients use the control socket (" + s_.run_dir +
                  "/heartbeat.sock)");
