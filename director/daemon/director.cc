@@ -34,8 +34,10 @@ const config::Virtual* virtual_of(const config::Config& c, const backend::Servic
   return nullptr;
 }
 
-bool status_allows(const config::EmailStatus& s, Phase phase, bool stopping) {
+// emailalertstatus: which of the daemon's states may send mail.
+bool status_allows(const config::EmailStatus& s, Phase phase, bool stopping, bool reloading) {
   if (stopping) return s.stopping;
+  if (reloading) return s.reloading;
   return phase == Phase::start ? s.starting : s.running;
 }
 
@@ -93,7 +95,9 @@ void Director::reload(config::Config config) {
       if (auto it = states_.find(id); it != states_.end()) kept[id] = it->second;
     }
   states_ = std::move(kept);
+  reloading_ = true;
   reconcile(Phase::start, &previous);
+  reloading_ = false;
   checks_.configure(config_);
 }
 
@@ -183,7 +187,7 @@ void Director::apply(const reconcile::Op& op, Phase phase) {
   bool real_change = op.kind == OpKind::add_dest || op.kind == OpKind::edit_dest || op.kind == OpKind::del_dest;
   if (real_change)
     if (const config::Virtual* v = virtual_of(config_, op.service.key)) {
-      if (status_allows(v->effective.emailalertstatus, phase, stopping_)) send_alert(*v, line);
+      if (status_allows(v->effective.emailalertstatus, phase, stopping_, reloading_)) send_alert(*v, line);
     }
 }
 

@@ -102,6 +102,7 @@ class Director {
   std::map<RealId, double> last_reminder_;
   size_t failed_ops_ = 0;
   bool stopping_ = false;
+  bool reloading_ = false;
   event::Timer resync_timer_;
   event::Timer reminder_timer_;
 };
