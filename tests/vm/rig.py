@@ -18,7 +18,7 @@ can leave files there for the host to read.
 
 The shared VM boots on first use and powers off when the test process exits.
 The initramfs is tiny (busybox plus the modules that mount 9p) and cached
-under the build directory; every other module comes from the host's own
+under the temp directory; every other module comes from the host's own
 /lib/modules (the installed linux-image-amd64 package).
 """
 import atexit
@@ -167,19 +167,20 @@ def _build_initramfs(version, path):
     init = INIT_SCRIPT.replace("@MODULES@", " ".join(names)).encode()
     _cpio_entry(raw, "init", stat.S_IFREG | 0o755, init)
     _cpio_entry(raw, "TRAILER!!!", 0)
-    tmp = path + ".tmp"
+    tmp = f"{path}.{os.getpid()}.tmp"
     with gzip.open(tmp, "wb", compresslevel=1) as f:
         f.write(raw.getvalue())
     os.replace(tmp, path)
 
 
 def _initramfs(version):
-    cache = os.path.join(BUILD_DIR, "tests", "vm")
-    try:
-        os.makedirs(cache, exist_ok=True)
-    except OSError:
-        cache = tempfile.gettempdir()
-    path = os.path.join(cache, f".initramfs-{version}-v{RIG_VERSION}.cpio.gz")
+    """The cached initramfs for this kernel, built on first use. It lives
+    outside the source tree (so `make dist` never ships it), keyed by what
+    goes into it."""
+    key = f"{version}-v{RIG_VERSION}-{int(os.path.getmtime(BUSYBOX))}"
+    cache = os.path.join(tempfile.gettempdir(), f"halb-vm-cache-{os.getuid()}")
+    os.makedirs(cache, mode=0o700, exist_ok=True)
+    path = os.path.join(cache, f"initramfs-{key}.cpio.gz")
     if not os.path.exists(path):
         _build_initramfs(version, path)
     return path
@@ -291,15 +292,23 @@ def _sh_quote(s):
 
 
 _shared = None
+_boot_error = None
 
 
 def shared_vm():
-    """The suite's one VM, booted on first use, powered off at exit."""
-    global _shared
+    """The suite's one VM, booted on first use, powered off at exit. A boot
+    that failed is not retried by every later test: they all get its error."""
+    global _shared, _boot_error
+    if _boot_error is not None:
+        raise VmError(f"the suite's VM did not boot: {_boot_error}")
     if _shared is None:
         vm = Vm()
         atexit.register(vm.close)
-        _shared = vm.start()
+        try:
+            _shared = vm.start()
+        except VmError as e:
+            _boot_error = e
+            raise
     return _shared
 
 
