@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """tests/vm/rig.py: run shell scripts inside Debian's kernel under qemu.
 
 The build machine's kernel has no IPVS, so the kernel-IPVS suites boot
@@ -22,6 +23,7 @@ under the temp directory; every other module comes from the host's own
 /lib/modules (the installed linux-image-amd64 package).
 """
 import atexit
+import ctypes
 import glob
 import gzip
 import io
@@ -30,6 +32,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -188,6 +191,16 @@ def _initramfs(version):
 
 # ---- the VM ------------------------------------------------------------------
 
+def _die_with_parent():
+    """In the qemu child: get SIGKILL when the test process dies, so a
+    killed test run never leaves an emulator spinning on a shared core."""
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 9)
+    except (OSError, AttributeError):
+        pass
+
+
 class VmError(Exception):
     pass
 
@@ -223,7 +236,8 @@ class Vm:
         ]
         t0 = time.monotonic()
         with open(self.console, "wb") as log:
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                         preexec_fn=_die_with_parent)
         ready = os.path.join(self.out, "ready")
         while not os.path.exists(ready):
             if self.proc.poll() is not None:
@@ -315,3 +329,33 @@ def shared_vm():
 def run_in_vm(script, timeout=120):
     """(exit status, output) of `script` run by /bin/sh in the shared VM."""
     return shared_vm().run(script, timeout)
+
+
+def main(argv):
+    """python3 tests/vm/rig.py 'SCRIPT' [...]: boots a VM, runs each script in
+    turn, prints its output, exits with the last script's status. Handy for
+    comparing any built program with ipvsadm by hand, e.g.
+        tests/vm/rig.py 'ipvsadm -A -t 10.0.0.1:80; $HALB_BUILD_DIR/halb-adm -L -n'
+    (run from the build directory, or set HALB_BUILD_DIR)."""
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        print(main.__doc__)
+        return 2
+    reason = unavailable_reason()
+    if reason:
+        print(f"rig: {reason}", file=sys.stderr)
+        return 77
+    vm = Vm()
+    try:
+        vm.start()
+        print(f"rig: {vm.kernel_release} ready after {vm.boot_seconds:.1f}s", file=sys.stderr)
+        rc = 0
+        for script in argv[1:]:
+            rc, out = vm.run(script, timeout=float(os.environ.get("HALB_VM_JOB_TIMEOUT", "300")))
+            sys.stdout.write(out)
+        return rc
+    finally:
+        vm.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
