@@ -172,8 +172,19 @@ add-service tcp:10.2.0.5:80 sched=nosuch
 add-service udp:10.2.0.6:53 sched=rr
 del-service udp:10.2.0.6:53
 del-service udp:10.2.0.6:53
+add-dest tcp:10.2.0.1:80 [fd00::7]:80 fwd=route
 EOF
 echo "rc $?"
+echo "== unprivileged"
+printf 'list\nadd-service tcp:10.2.0.8:80\n' | setpriv --reuid=65534 --regid=65534 --clear-groups $P
+echo "== mixed"
+$P <<EOF
+add-service tcp:10.3.0.1:80 sched=rr
+add-dest tcp:10.3.0.1:80 [fd00::9]:80 fwd=tunnel weight=2
+list
+EOF
+ipvsadm -L -n -t 10.3.0.1:80
+ipvsadm -D -t 10.3.0.1:80
 echo "== list"; ipvsadm -L -n
 echo "== flush"
 $P <<EOF
@@ -183,7 +194,7 @@ EOF
 ipvsadm -L -n | tail -n +4
 """)
         self.assertEqual(rc, 0, out)
-        lines = out.splitlines()
+        lines = out.split("== unprivileged")[0].splitlines()
         errors = [l.split(":")[0] for l in lines if l.startswith("error ")]
         self.assertEqual(errors, [
             "error EEXIST",   # the same service twice
@@ -195,6 +206,7 @@ ipvsadm -L -n | tail -n +4
             "error ERANGE",   # lower threshold above the upper one
             "error ENOENT",   # an unknown scheduler
             "error ESRCH",    # deleting a service twice
+            "error EINVAL",   # an IPv6 dest behind an IPv4 service, not tunnelled
         ], out)
         self.assertIn("rc 1", lines)
         s = sections(out)
@@ -202,6 +214,18 @@ ipvsadm -L -n | tail -n +4
             "TCP  10.2.0.1:80 wrr persistent 900\n"
             "  -> 10.2.0.2:80                  Masq    0      0          0         \n"))
         self.assertEqual(s["flush"], "")
+        # Every IPVS command, reads too, needs CAP_NET_ADMIN.
+        self.assertEqual([l.split(":")[0] for l in s["unprivileged"].splitlines()], ["error EPERM", "error EPERM"])
+        # A tunnelled dest may have the other family; it reads back as such.
+        self.assertEqual(s["mixed"], (
+            "service TCP 10.2.0.1:80 sched=wrr flags=0x1 timeout=900 netmask=255.255.255.255 pe=-\n"
+            "  dest 10.2.0.2:80 fwd=Masq weight=0 u=0 l=0 active=0 inact=0 persist=0\n"
+            "service TCP 10.3.0.1:80 sched=rr flags=0x0 timeout=0 netmask=255.255.255.255 pe=-\n"
+            "  dest [fd00::9]:80 fwd=Tunnel weight=2 u=0 l=0 active=0 inact=0 persist=0\n"
+            "Prot LocalAddress:Port Scheduler Flags\n"
+            "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+            "TCP  10.3.0.1:80 rr\n"
+            "  -> [fd00::9]:80                 Tunnel  2      0          0         \n"))
 
     def test_timeouts_both_ways(self):
         rc, out = self.run_ns("""
