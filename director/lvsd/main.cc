@@ -29,6 +29,7 @@ void usage(FILE* out) {
           "usage: halb-lvsd [options]          start the daemon\n"
           "       halb-lvsd -k|--stop          stop the running daemon\n"
           "       halb-lvsd -s|--status        is it running? (exit 0 yes, 3 no)\n"
+          "       halb-lvsd -r|--reload        reopen the log file (SIGHUP)\n"
           "options:\n"
           "  --threads N             forwarding threads (default: number of cores)\n"
           "  --max-connections N     connection table limit (default 0: none)\n"
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   enum { kThreads = 0x2000, kMaxConns, kConnectTimeout, kControlSocket, kFacility };
   std::vector<option> table = {{"stop", no_argument, nullptr, 'k'},
                                {"status", no_argument, nullptr, 's'},
+                               {"reload", no_argument, nullptr, 'r'},
                                {"threads", required_argument, nullptr, kThreads},
                                {"max-connections", required_argument, nullptr, kMaxConns},
                                {"connect-timeout", required_argument, nullptr, kConnectTimeout},
@@ -87,10 +89,10 @@ int main(int argc, char** argv) {
   char mode = 0;
   int c;
   double v = 0;
-  while ((c = getopt_long(argc, argv, "kshd", table.data(), nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "ksrhd", table.data(), nullptr)) != -1) {
     if (daemon::handle_common_option(c, optarg, o.common)) continue;
     switch (c) {
-      case 'k': case 's': mode = static_cast<char>(c); break;
+      case 'k': case 's': case 'r': mode = static_cast<char>(c); break;
       case 'd': o.common.debug = true; break;
       case kThreads:
         if (!parse_number(optarg, 1, 1024, v) || v != static_cast<int>(v)) {
@@ -131,6 +133,11 @@ int main(int argc, char** argv) {
   std::string pidfile = o.common.run_dir + "/halb-lvsd.pid";
   if (o.control_socket.empty()) o.control_socket = o.common.run_dir + "/halb-lvsd.sock";
   if (mode == 'k') return daemon::stop_by_pidfile(pidfile, SIGTERM, 30) == 1 ? 1 : 0;
+  if (mode == 'r') {
+    auto p = daemon::probe_pidfile(pidfile);
+    if (p.status != daemon::PidStatus::running) return 3;
+    return kill(p.pid, SIGHUP) == 0 ? 0 : 1;
+  }
   if (mode == 's') {
     auto p = daemon::probe_pidfile(pidfile);
     if (p.status == daemon::PidStatus::running) {
