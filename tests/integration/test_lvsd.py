@@ -140,6 +140,47 @@ class LvsdForwarding(unittest.TestCase):
         wait_for(lambda: "no destination available" in self.lvsd.log_text(), 5, what="log line")
         self.assertIn(f"IPVS: wrr: TCP {VIP}:{self.port} - no destination available", self.lvsd.log_text())
 
+    def test_reset_by_the_real_server_reaches_the_client(self):
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        self.lvsd.ok({"cmd": "add-service", "service": svc(VIP, self.port, scheduler="rr")})
+        self.lvsd.ok({"cmd": "add-dest", "service": svc(VIP, self.port), "dest": dest(srv.getsockname()[1])})
+        try:
+            c = socket.create_connection((VIP, self.port), timeout=5)
+            conn, _ = srv.accept()
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            conn.close()  # RST
+            with self.assertRaises((ConnectionResetError, BrokenPipeError)):
+                for _ in range(50):
+                    c.sendall(b"x" * 1000)
+                    if c.recv(10) == b"":
+                        break
+                    time.sleep(0.05)
+            c.close()
+        finally:
+            srv.close()
+
+    def test_unreachable_real_server_resets_the_client(self):
+        dead = free_port("127.0.0.1")  # nothing listens there
+        self.lvsd.ok({"cmd": "add-service", "service": svc(VIP, self.port, scheduler="rr")})
+        self.lvsd.ok({"cmd": "add-dest", "service": svc(VIP, self.port), "dest": dest(dead)})
+        self.assertTrue(closed_by_director(self.port))
+        wait_for(lambda: "cannot connect to real server" in self.lvsd.log_text(), 5, what="log line")
+
+    def test_idle_connections_end_after_the_tcp_timeout(self):
+        self.service([1])
+        self.lvsd.ok({"cmd": "set-timeouts", "timeouts": {"tcp": 1}})
+        with socket.create_connection((VIP, self.port), timeout=5) as c:
+            c.sendall(b"x\n")
+            self.assertEqual(c.makefile().readline().strip(), "A x")
+            time.sleep(1.5)
+            try:
+                self.assertEqual(c.recv(10), b"")
+            except ConnectionResetError:
+                pass
+        self.assertEqual(self.lvsd.ok({"cmd": "get-connections"})["connections"], [])
+
     def test_errors_carry_ipvs_errno(self):
         self.service([1])
         r = self.lvsd.call({"cmd": "add-service", "service": svc(VIP, self.port, scheduler="wrr")})
