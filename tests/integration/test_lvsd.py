@@ -181,6 +181,43 @@ class LvsdForwarding(unittest.TestCase):
                 pass
         self.assertEqual(self.lvsd.ok({"cmd": "get-connections"})["connections"], [])
 
+    def test_ipv6_service(self):
+        try:
+            probe = socket.socket(socket.AF_INET6)
+            probe.bind(("::1", 0))
+            probe.close()
+        except OSError:
+            self.skipTest("no IPv6 loopback")
+        (a,) = self.service([1])
+        port = free_port("127.0.0.1")
+        v6 = {"protocol": "tcp", "addr": "::1", "port": port}
+        self.lvsd.ok({"cmd": "add-service", "service": dict(v6, scheduler="rr")})
+        # An IPv4 real server behind an IPv6 service needs tunnel (as IPVS).
+        r = self.lvsd.call({"cmd": "add-dest", "service": v6, "dest": dest(a.port)})
+        self.assertEqual(r["errno"], 22)
+        self.lvsd.ok({"cmd": "add-dest", "service": v6, "dest": dest(a.port, forward="tunnel")})
+        with socket.create_connection(("::1", port), timeout=5) as c:
+            c.sendall(b"six\n")
+            self.assertEqual(c.makefile().readline().strip(), "A six")
+
+    def test_service_whose_port_is_taken_listens_once_it_is_free(self):
+        (a,) = self.service([1])
+        squatter = socket.socket()
+        squatter.bind((VIP, 0))
+        squatter.listen(1)
+        port = squatter.getsockname()[1]
+        self.lvsd.ok({"cmd": "add-service", "service": svc(VIP, port, scheduler="rr")})
+        self.lvsd.ok({"cmd": "add-dest", "service": svc(VIP, port), "dest": dest(a.port)})
+        wait_for(lambda: f"cannot listen on TCP {VIP}:{port}" in self.lvsd.log_text(), 5, what="log line")
+        squatter.close()
+
+        def served():
+            try:
+                return ask(port, "late").startswith("A ")
+            except OSError:
+                return False
+        wait_for(served, 5, interval=0.2, what="service listening after the port was freed")
+
     def test_errors_carry_ipvs_errno(self):
         self.service([1])
         r = self.lvsd.call({"cmd": "add-service", "service": svc(VIP, self.port, scheduler="wrr")})

@@ -45,7 +45,7 @@ TcpSession::TcpSession(WorkerContext& ctx, int client_fd, std::shared_ptr<ConnEn
       done_(std::move(done)),
       connect_timer_(ctx.loop, [this] {
         ctx_.logger.limited("connect-timeout", log::Level::warn,
-                            "connect to real server " + backend::describe(conn_->dest->conf) + " timed out");
+                            "connect to real server " + conn_->dest_name + " timed out");
         finish(true, false);
       }),
       idle_timer_(ctx.loop, [this] { on_idle_timer(); }) {}
@@ -62,10 +62,10 @@ TcpSession::~TcpSession() {
 }
 
 void TcpSession::start() {
-  dest_fd_ = start_connect(conn_->dest->conf.addr, conn_->dest->conf.port, false);
+  dest_fd_ = start_connect(conn_->dest_addr, conn_->dest_port, false);
   if (dest_fd_ < 0) {
     ctx_.logger.limited("connect-fail", log::Level::warn,
-                        "cannot connect to real server " + backend::describe(conn_->dest->conf) + ": " +
+                        "cannot connect to real server " + conn_->dest_name + ": " +
                             strerror(errno));
     finish(true, false);
     return;
@@ -83,7 +83,7 @@ void TcpSession::on_connect_ready() {
   connect_timer_.stop();
   if (err) {
     ctx_.logger.limited("connect-fail", log::Level::warn,
-                        "cannot connect to real server " + backend::describe(conn_->dest->conf) + ": " +
+                        "cannot connect to real server " + conn_->dest_name + ": " +
                             strerror(err));
     finish(true, false);
     return;

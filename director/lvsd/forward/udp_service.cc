@@ -64,10 +64,10 @@ UdpService::Flow* UdpService::flow_for(const FlowKey& key, const SockAddr& from)
       ctx_.logger.error(a.message);
     return nullptr;
   }
-  int fd = start_connect(a.conn->dest->conf.addr, a.conn->dest->conf.port, true);
+  int fd = start_connect(a.conn->dest_addr, a.conn->dest_port, true);
   if (fd < 0) {
     ctx_.logger.limited("udp-connect", log::Level::warn,
-                        "cannot reach real server " + backend::describe(a.conn->dest->conf) + ": " + strerror(errno));
+                        "cannot reach real server " + a.conn->dest_name + ": " + strerror(errno));
     std::lock_guard lock(ctx_.shared.mu);
     ctx_.shared.table.release(*a.conn, mono_now());
     return nullptr;

@@ -9,12 +9,17 @@
 
 namespace halb::director::lvsd {
 namespace {
-constexpr int kAcceptBatch = 64;  // accepts per wakeup before serving other sockets
+constexpr int kAcceptBatch = 64;     // accepts per wakeup before serving other sockets
+constexpr double kRetrySeconds = 1;  // a service socket that failed to open
+constexpr double kFdPause = 0.1;     // out of descriptors: stop accepting this long
 }
 
 struct Worker::Listener {
   Listener(Worker& w, backend::ServiceKey k, int fd)
-      : key(std::move(k)), fd(fd), io(w.loop_, fd, EV_READ, [&w, this](int) { w.on_accept(*this); }) {
+      : key(std::move(k)),
+        fd(fd),
+        io(w.loop_, fd, EV_READ, [&w, this](int) { w.on_accept(*this); }),
+        resume(w.loop_, [this] { io.start(); }) {
     io.start();
   }
   ~Listener() {
@@ -24,6 +29,7 @@ struct Worker::Listener {
   backend::ServiceKey key;
   int fd;
   event::Io io;
+  event::Timer resume;  // restarts accepting after running out of descriptors
 };
 
 Worker::Worker(int index, SharedTable& shared, log::Logger& logger, ForwardSettings settings)
@@ -36,7 +42,8 @@ Worker::Worker(int index, SharedTable& shared, log::Logger& logger, ForwardSetti
           return;
         }
         apply_sync();
-      }) {
+      }),
+      retry_(loop_, [this] { apply_sync(); }) {
   // Async leaves the loop unreferenced; a worker with no services yet must
   // still wait for its first sync.
   ev_ref(loop_.raw());
@@ -74,8 +81,13 @@ void Worker::apply_sync() {
     if (k.protocol != backend::Protocol::fwmark) want.insert(k);
   std::erase_if(tcp_, [&](const auto& kv) { return !want.count(kv.first); });
   std::erase_if(udp_, [&](const auto& kv) { return !want.count(kv.first); });
+  bool missing = false;
   for (const auto& k : want)
-    if (!tcp_.count(k) && !udp_.count(k)) open_service(k);
+    if (!tcp_.count(k) && !udp_.count(k)) {
+      open_service(k);
+      missing |= !tcp_.count(k) && !udp_.count(k);
+    }
+  if (missing && !retry_.active()) retry_.start(kRetrySeconds);
   synced_.store(gen);
 }
 
@@ -97,8 +109,13 @@ void Worker::on_accept(Listener& l) {
     peer.len = sizeof peer.ss;
     int fd = accept4(l.fd, peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE)
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // The pending connection stays queued and the socket stays
+        // readable; pause rather than spin until descriptors free up.
         ctx_.logger.limited("accept", log::Level::error, std::string("accept: ") + strerror(errno));
+        l.io.stop();
+        l.resume.start(kFdPause);
+      }
       return;
     }
     auto client = from_sockaddr(peer);

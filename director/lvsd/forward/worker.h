@@ -46,6 +46,8 @@ class Worker {
   event::Async wake_;
   std::atomic<uint64_t> wanted_{0}, synced_{0};
   std::atomic<bool> stopping_{false};
+  // Retries services whose socket could not be opened (address in use, ...).
+  event::Timer retry_;
   std::map<backend::ServiceKey, std::unique_ptr<Listener>> tcp_;
   std::map<backend::ServiceKey, std::unique_ptr<UdpService>> udp_;
   std::unordered_map<TcpSession*, std::unique_ptr<TcpSession>> sessions_;

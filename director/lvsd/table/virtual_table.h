@@ -60,6 +60,11 @@ struct ConnEntry {
   uint16_t client_port = 0;
   std::shared_ptr<ServiceEntry> svc;
   std::shared_ptr<DestEntry> dest;
+  // Copied at admit time: workers read these without the table lock, while
+  // edit_dest may rewrite dest->conf under it.
+  IpAddress dest_addr;
+  uint16_t dest_port = 0;
+  std::string dest_name;  // "10.0.0.2:80", for log lines
   ConnState state = ConnState::syn_sent;  // under the table lock
   std::atomic<double> last_active{0};     // written by the worker without the lock
 

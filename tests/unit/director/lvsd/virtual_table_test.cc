@@ -3,8 +3,11 @@
 // thresholds and OVERLOAD, quiescent dests, persistence, counts and limits.
 #include "director/lvsd/table/virtual_table.h"
 
+#include "director/lvsd/sched/registry.h"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -305,6 +308,60 @@ TEST_F(Fixture, SchedulerChangeRebindsAndFlushEmpties) {
   t.flush();
   EXPECT_TRUE(t.services().empty());
   EXPECT_EQ(t.admit(tcp_key(), ip("1.2.3.4"), 1, now).refusal, Refusal::no_service);
+}
+
+// The table must tell its scheduler of each change exactly as scheduler.h
+// says (new dests at the head, the index of a removed dest, the list after
+// the change). A reference list driven by hand with those rules and the
+// same scheduler type must pick the same dests through any sequence of
+// adds, edits and deletes.
+TEST(SchedulerNotifications, TableMatchesAHandDrivenKernelList) {
+  for (const char* name : {"rr", "wrr", "wlc", "sh"}) {
+    VirtualTable t;
+    t.add_service(service(name));
+    auto ref = make_scheduler(name);
+    std::vector<uint16_t> ports;  // reference list order
+    std::vector<SchedDest> view;
+    unsigned seed = 12345;
+    auto rnd = [&](unsigned n) {
+      seed = seed * 1103515245 + 12345;
+      return (seed >> 16) % n;
+    };
+    std::string got, want;
+    for (int step = 0; step < 300; ++step) {
+      unsigned op = rnd(10);
+      if (op < 3 || ports.empty()) {
+        uint16_t port = static_cast<uint16_t>(1 + rnd(12));
+        if (std::find(ports.begin(), ports.end(), port) != ports.end()) continue;
+        int w = static_cast<int>(rnd(4));
+        t.add_dest(tcp_key(), dest(port, w));
+        ports.insert(ports.begin(), port);
+        view.insert(view.begin(), SchedDest{w});
+        ref->dest_added(view, 0);
+      } else if (op < 5) {
+        size_t i = rnd(static_cast<unsigned>(ports.size()));
+        int w = static_cast<int>(rnd(4));
+        t.edit_dest(tcp_key(), dest(ports[i], w));
+        view[i].weight = w;
+        ref->dest_updated(view, i);
+      } else if (op < 6) {
+        size_t i = rnd(static_cast<unsigned>(ports.size()));
+        t.del_dest(tcp_key(), dest(ports[i]));
+        ports.erase(ports.begin() + static_cast<std::ptrdiff_t>(i));
+        view.erase(view.begin() + static_cast<std::ptrdiff_t>(i));
+        ref->dest_removed(view, i);
+      } else {
+        IpAddress client = IpAddress::v4(0x0a000000u + rnd(1000));
+        auto a = t.admit(tcp_key(), client, 1, 0);
+        got += a.conn ? std::to_string(a.conn->dest_port) + "," : "-,";
+        // Keep the reference's connection counts equal (wlc reads them).
+        auto p = ref->pick(view, {client, 1});
+        want += p.index ? std::to_string(ports[*p.index]) + "," : "-,";
+        if (p.index) view[*p.index].active_conns++;
+      }
+    }
+    EXPECT_EQ(got, want) << name;
+  }
 }
 
 TEST(PersistenceGroup, MasksV4AndV6) {
