@@ -3,6 +3,7 @@
 // forwarding settings.
 #pragma once
 
+#include "director/lvsd/forward/pipe_pool.h"
 #include "director/lvsd/shared_table.h"
 #include "lib/event/loop.h"
 #include "lib/log/log.h"
@@ -18,6 +19,7 @@ struct WorkerContext {
   SharedTable& shared;
   log::Logger& logger;
   ForwardSettings settings;
+  PipePool pipes;
 };
 
 }  // namespace halb::director::lvsd

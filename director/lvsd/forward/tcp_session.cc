@@ -45,7 +45,7 @@ TcpSession::TcpSession(WorkerContext& ctx, int client_fd, std::shared_ptr<ConnEn
       done_(std::move(done)),
       connect_timer_(ctx.loop, [this] {
         ctx_.logger.limited("connect-timeout", log::Level::warn,
-                            "connect to real server " + conn_->dest_name + " timed out");
+                            "connect to real server " + conn_->dest_name() + " timed out");
         finish(true, false);
       }),
       idle_timer_(ctx.loop, [this] { on_idle_timer(); }) {}
@@ -55,17 +55,14 @@ TcpSession::~TcpSession() {
   dest_io_.reset();
   close_fd(client_fd_);
   close_fd(dest_fd_);
-  for (Half* h : {&c2d_, &d2c_}) {
-    close_fd(h->pipe_r);
-    close_fd(h->pipe_w);
-  }
+  release_pipes();
 }
 
 void TcpSession::start() {
   dest_fd_ = start_connect(conn_->dest_addr, conn_->dest_port, false);
   if (dest_fd_ < 0) {
     ctx_.logger.limited("connect-fail", log::Level::warn,
-                        "cannot connect to real server " + conn_->dest_name + ": " +
+                        "cannot connect to real server " + conn_->dest_name() + ": " +
                             strerror(errno));
     finish(true, false);
     return;
@@ -83,7 +80,7 @@ void TcpSession::on_connect_ready() {
   connect_timer_.stop();
   if (err) {
     ctx_.logger.limited("connect-fail", log::Level::warn,
-                        "cannot connect to real server " + conn_->dest_name + ": " +
+                        "cannot connect to real server " + conn_->dest_name() + ": " +
                             strerror(err));
     finish(true, false);
     return;
@@ -95,34 +92,26 @@ void TcpSession::on_connected() {
   connected_ = true;
   int one = 1;
   setsockopt(client_fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  int p1[2], p2[2];
-  if (pipe2(p1, O_NONBLOCK | O_CLOEXEC) != 0) {
-    ctx_.logger.limited("pipe", log::Level::error, std::string("pipe: ") + strerror(errno));
-    finish(true, true);
-    return;
-  }
-  if (pipe2(p2, O_NONBLOCK | O_CLOEXEC) != 0) {
-    close(p1[0]);
-    close(p1[1]);
-    ctx_.logger.limited("pipe", log::Level::error, std::string("pipe: ") + strerror(errno));
-    finish(true, true);
-    return;
-  }
-  c2d_ = Half{client_fd_, dest_fd_, p1[0], p1[1]};
+  auto p1 = ctx_.pipes.take();
+  auto p2 = p1.first >= 0 ? ctx_.pipes.take() : p1;
+  c2d_ = Half{client_fd_, dest_fd_, p1.first, p1.second};
   c2d_.inbound = true;
-  d2c_ = Half{dest_fd_, client_fd_, p2[0], p2[1]};
+  d2c_ = Half{dest_fd_, client_fd_, p2.first, p2.second};
+  if (p1.first < 0 || p2.first < 0) {
+    ctx_.logger.limited("pipe", log::Level::error, std::string("pipe: ") + strerror(errno));
+    if (p2.first < 0) d2c_.pipe_r = d2c_.pipe_w = -1;
+    finish(true, true);
+    return;
+  }
+  uint32_t idle;
   {
     std::lock_guard lock(ctx_.shared.mu);
     ctx_.shared.table.set_state(*conn_, ConnState::established);
+    idle = ctx_.shared.table.idle_timeout(ConnState::established);
   }
   conn_->last_active.store(mono_now(), std::memory_order_relaxed);
   dest_io_ = std::make_unique<event::Io>(ctx_.loop, dest_fd_, 0, [this](int) { on_io(); });
   client_io_ = std::make_unique<event::Io>(ctx_.loop, client_fd_, 0, [this](int) { on_io(); });
-  uint32_t idle;
-  {
-    std::lock_guard lock(ctx_.shared.mu);
-    idle = ctx_.shared.table.idle_timeout(ConnState::established);
-  }
   idle_timer_.start(idle);
   on_io();
 }
@@ -219,6 +208,13 @@ void TcpSession::on_idle_timer() {
   finish(true, true);
 }
 
+void TcpSession::release_pipes() {
+  for (Half* h : {&c2d_, &d2c_}) {
+    ctx_.pipes.give_back(h->pipe_r, h->pipe_w, h->in_pipe == 0);
+    h->pipe_r = h->pipe_w = -1;
+  }
+}
+
 void TcpSession::finish(bool reset_client, bool reset_dest) {
   if (finished_) return;
   finished_ = true;
@@ -232,6 +228,7 @@ void TcpSession::finish(bool reset_client, bool reset_dest) {
   if (reset_dest) close_with_reset(dest_fd_);
   else close_fd(dest_fd_);
   dest_fd_ = -1;
+  release_pipes();
   {
     std::lock_guard lock(ctx_.shared.mu);
     ctx_.shared.table.set_state(*conn_, ConnState::close);

@@ -53,6 +53,8 @@ class TcpSession {
   Outcome pump(Half& h);
   void update_watchers();
   void on_idle_timer();
+  // Hand the pipes back to the worker's pool (kept only when empty).
+  void release_pipes();
   // End the session; `reset_client`/`reset_dest` close that side with RST.
   void finish(bool reset_client, bool reset_dest);
 

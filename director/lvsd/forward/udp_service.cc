@@ -67,7 +67,7 @@ UdpService::Flow* UdpService::flow_for(const FlowKey& key, const SockAddr& from)
   int fd = start_connect(a.conn->dest_addr, a.conn->dest_port, true);
   if (fd < 0) {
     ctx_.logger.limited("udp-connect", log::Level::warn,
-                        "cannot reach real server " + a.conn->dest_name + ": " + strerror(errno));
+                        "cannot reach real server " + a.conn->dest_name() + ": " + strerror(errno));
     std::lock_guard lock(ctx_.shared.mu);
     ctx_.shared.table.release(*a.conn, mono_now());
     return nullptr;

@@ -380,7 +380,6 @@ Admission VirtualTable::admit(const backend::ServiceKey& key, const IpAddress& c
   c->dest = dest;
   c->dest_addr = dest->conf.addr;
   c->dest_port = dest->conf.port;
-  c->dest_name = backend::describe(dest->conf);
   c->state = key.protocol == backend::Protocol::udp ? ConnState::udp : ConnState::syn_sent;
   c->last_active.store(now, std::memory_order_relaxed);
   bind(*dest, c->state);

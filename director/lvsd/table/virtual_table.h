@@ -64,7 +64,7 @@ struct ConnEntry {
   // edit_dest may rewrite dest->conf under it.
   IpAddress dest_addr;
   uint16_t dest_port = 0;
-  std::string dest_name;  // "10.0.0.2:80", for log lines
+  std::string dest_name() const { return endpoint_str(dest_addr, dest_port); }  // for log lines
   ConnState state = ConnState::syn_sent;  // under the table lock
   std::atomic<double> last_active{0};     // written by the worker without the lock
 
