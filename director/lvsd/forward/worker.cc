@@ -1,6 +1,7 @@
 // director/lvsd/forward/worker.cc: see worker.h.
 #include "director/lvsd/forward/worker.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -62,6 +63,8 @@ Worker::~Worker() {
 
 void Worker::start() {
   thread_ = std::thread([this] { loop_.run(); });
+  // "lvsd-fwd-N" in top -H and /proc/PID/task/*/comm.
+  pthread_setname_np(thread_.native_handle(), ("lvsd-fwd-" + std::to_string(index_)).c_str());
 }
 
 void Worker::sync(uint64_t generation) {
