@@ -355,6 +355,19 @@ class LvsdControl(unittest.TestCase):
         r = self.lvsd.call({"cmd": "start-daemon", "daemon": {"role": "master"}})
         self.assertEqual(r["errno"], 17)
 
+    def test_start_status_reload_stop_as_a_daemon(self):
+        run = os.path.join(self.tmp.path, "bg")
+        base = [program("halb-lvsd"), "--run-dir", run, "--logfacility", "none",
+                "--log-file", os.path.join(self.tmp.path, "bg.log")]
+        try:
+            self.assertEqual(subprocess.run(base, timeout=30).returncode, 0)
+            self.assertEqual(subprocess.run(base + ["-s"], capture_output=True, timeout=30).returncode, 0)
+            self.assertEqual(subprocess.run(base + ["-r"], timeout=30).returncode, 0)
+            self.assertTrue(os.path.exists(os.path.join(run, "halb-lvsd.sock")))
+        finally:
+            self.assertEqual(subprocess.run(base + ["-k"], timeout=60).returncode, 0)
+        self.assertEqual(subprocess.run(base + ["-s"], capture_output=True, timeout=30).returncode, 3)
+
     def test_sigterm_exits_cleanly_and_bad_input_is_survived(self):
         import socket as s
         c = s.socket(s.AF_UNIX, s.SOCK_STREAM)
