@@ -80,8 +80,10 @@ void Worker::apply_sync() {
     keys = ctx_.shared.table.service_keys();
   }
   std::set<backend::ServiceKey> want;
+  // Fwmark services and port-0 ("every port") services have no socket a
+  // proxy could listen on; they stay in the table only.
   for (const auto& k : keys)
-    if (k.protocol != backend::Protocol::fwmark) want.insert(k);
+    if (k.protocol != backend::Protocol::fwmark && k.port != 0) want.insert(k);
   std::erase_if(tcp_, [&](const auto& kv) { return !want.count(kv.first); });
   std::erase_if(udp_, [&](const auto& kv) { return !want.count(kv.first); });
   bool missing = false;

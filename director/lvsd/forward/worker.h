@@ -3,8 +3,9 @@
 // Each worker runs its own event::Loop (Loop(false)) on its own thread and
 // holds its own listening socket per TCP service and bound socket per UDP
 // service (SO_REUSEPORT: the kernel spreads new connections across the
-// workers, no accept lock). Fwmark services are in the table but have no
-// socket: a proxy cannot see firewall marks. The main thread asks a worker
+// workers, no accept lock). Fwmark services and port-0 persistent services
+// are in the table but have no socket: a proxy cannot see firewall marks
+// and cannot listen on every port. The main thread asks a worker
 // to bring its sockets in line with the table with sync(); the worker does
 // so on its own thread and then reports the generation it reached.
 #pragma once
