@@ -355,6 +355,16 @@ class LvsdControl(unittest.TestCase):
         r = self.lvsd.call({"cmd": "start-daemon", "daemon": {"role": "master"}})
         self.assertEqual(r["errno"], 17)
 
+    def test_fwmark_and_port_zero_services_are_kept_not_forwarded(self):
+        self.lvsd.ok({"cmd": "add-service", "service": {"protocol": "fwmark", "fwmark": 7, "scheduler": "rr"}})
+        self.lvsd.ok({"cmd": "add-service", "service": svc(VIP, 0, scheduler="rr", flags=1, timeout=300)})
+        self.lvsd.ok({"cmd": "add-dest", "service": {"protocol": "fwmark", "fwmark": 7},
+                      "dest": dest(0, forward="route")})
+        listed = self.lvsd.ok({"cmd": "get-services"})["services"]
+        self.assertEqual(sorted(s.get("fwmark", 0) for s in listed), [0, 7])
+        self.assertNotIn("cannot listen", self.lvsd.log_text())
+        self.assertTrue(self.lvsd.proc.alive())
+
     def test_start_status_reload_stop_as_a_daemon(self):
         run = os.path.join(self.tmp.path, "bg")
         base = [program("halb-lvsd"), "--run-dir", run, "--logfacility", "none",
