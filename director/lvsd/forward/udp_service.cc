@@ -34,7 +34,11 @@ struct UdpService::Flow {
 };
 
 UdpService::UdpService(WorkerContext& ctx, const backend::ServiceKey& key, int fd)
-    : ctx_(ctx), key_(key), fd_(fd), io_(ctx.loop, fd, EV_READ, [this](int) { on_datagram(); }) {
+    : ctx_(ctx),
+      key_(key),
+      fd_(fd),
+      io_(ctx.loop, fd, EV_READ, [this](int) { on_datagram(); }),
+      buf_(kMaxDatagram) {
   io_.start();
 }
 
@@ -84,7 +88,7 @@ UdpService::Flow* UdpService::flow_for(const FlowKey& key, const SockAddr& from)
 }
 
 void UdpService::on_datagram() {
-  std::vector<char> buf(kMaxDatagram);
+  std::vector<char>& buf = buf_;
   for (int i = 0; i < kBatch; ++i) {
     SockAddr from;
     from.len = sizeof from.ss;
@@ -101,7 +105,7 @@ void UdpService::on_datagram() {
 }
 
 void UdpService::on_reply(Flow& f) {
-  std::vector<char> buf(kMaxDatagram);
+  std::vector<char>& buf = buf_;
   for (int i = 0; i < kBatch; ++i) {
     ssize_t n = recv(f.fd, buf.data(), buf.size(), 0);
     if (n < 0) return;

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "director/backend/table.h"
 #include "director/lvsd/forward/context.h"
@@ -40,6 +41,7 @@ class UdpService {
   int fd_;
   event::Io io_;
   std::map<FlowKey, std::unique_ptr<Flow>> flows_;
+  std::vector<char> buf_;  // one datagram at a time, on this worker's thread
 };
 
 }  // namespace halb::director::lvsd
