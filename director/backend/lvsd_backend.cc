@@ -12,15 +12,38 @@ namespace halb::director::backend {
 namespace protocol = lvsd::protocol;
 using Json = nlohmann::json;
 
+namespace {
+
+// Parse part of a reply; a reply halb-lvsd should never send (a missing or
+// ill-typed field) is a protocol error, not the caller's EINVAL.
+template <class Fn>
+auto reply_field(Fn fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const BackendError& e) {
+    throw BackendError(EPROTO, std::string("halb-lvsd: bad reply: ") + e.what());
+  } catch (const Json::exception& e) {
+    throw BackendError(EPROTO, std::string("halb-lvsd: bad reply: ") + e.what());
+  }
+}
+
+}  // namespace
+
 Json LvsdBackend::call(const Json& request) {
   Json reply;
   try {
     reply = control::request(path_, request, timeout_s_);
+  } catch (const Json::exception& e) {
+    throw BackendError(EPROTO, std::string("halb-lvsd: bad reply: ") + e.what());
   } catch (const std::runtime_error& e) {
-    throw BackendError(ECONNREFUSED, std::string("halb-lvsd: ") + e.what());
+    // control::request's words: "no reply from ..." after the timeout,
+    // otherwise the socket is missing, refuses, or closed on us.
+    bool timed_out = std::string_view(e.what()).starts_with("no reply");
+    throw BackendError(timed_out ? ETIMEDOUT : ECONNREFUSED, std::string("halb-lvsd: ") + e.what());
   }
   if (!reply.is_object()) throw BackendError(EPROTO, "halb-lvsd: reply is not a JSON object");
-  if (reply.value("ok", false)) return reply;
+  const auto ok = reply.find("ok");
+  if (ok != reply.end() && ok->is_boolean() && ok->get<bool>()) return reply;
   int err = EINVAL;
   if (reply.contains("errno") && reply.at("errno").is_number_integer()) err = reply.at("errno").get<int>();
   std::string text = reply.contains("error") && reply.at("error").is_string() ? reply.at("error").get<std::string>()
@@ -29,22 +52,17 @@ Json LvsdBackend::call(const Json& request) {
 }
 
 Info LvsdBackend::info() {
-  try {
-    return protocol::info_from_json(call({{"cmd", "get-info"}}).at("info"));
-  } catch (const Json::exception& e) {
-    throw BackendError(EPROTO, std::string("halb-lvsd: bad reply: ") + e.what());
-  }
+  Json r = call({{"cmd", "get-info"}});
+  return reply_field([&] { return protocol::info_from_json(r.at("info")); });
 }
 
 std::vector<ServiceStatus> LvsdBackend::services() {
   Json r = call({{"cmd", "get-services"}});
-  std::vector<ServiceStatus> out;
-  try {
+  return reply_field([&] {
+    std::vector<ServiceStatus> out;
     for (const auto& s : r.at("services")) out.push_back(protocol::status_from_json(s));
-  } catch (const Json::exception& e) {
-    throw BackendError(EPROTO, std::string("halb-lvsd: bad reply: ") + e.what());
-  }
-  return out;
+    return out;
+  });
 }
 
 void LvsdBackend::add_service(const Service& s) { call({{"cmd", "add-service"}, {"service", protocol::to_json(s)}}); }
@@ -75,18 +93,18 @@ void LvsdBackend::zero(const std::optional<ServiceKey>& key) {
 
 Timeouts LvsdBackend::timeouts() {
   Json r = call({{"cmd", "get-timeouts"}});
-  if (!r.contains("timeouts")) throw BackendError(EPROTO, "halb-lvsd: reply without timeouts");
-  return protocol::timeouts_from_json(r.at("timeouts"));
+  return reply_field([&] { return protocol::timeouts_from_json(r.at("timeouts")); });
 }
 
 void LvsdBackend::set_timeouts(const Timeouts& t) { call({{"cmd", "set-timeouts"}, {"timeouts", protocol::to_json(t)}}); }
 
 std::vector<SyncDaemon> LvsdBackend::daemons() {
   Json r = call({{"cmd", "get-daemons"}});
-  std::vector<SyncDaemon> out;
-  if (r.contains("daemons") && r.at("daemons").is_array())
+  return reply_field([&] {
+    std::vector<SyncDaemon> out;
     for (const auto& d : r.at("daemons")) out.push_back(protocol::daemon_from_json(d));
-  return out;
+    return out;
+  });
 }
 
 void LvsdBackend::start_daemon(const SyncDaemon& d) {
@@ -103,10 +121,11 @@ void LvsdBackend::stop_daemon(SyncRole role) {
 
 std::vector<Connection> LvsdBackend::connections() {
   Json r = call({{"cmd", "get-connections"}});
-  std::vector<Connection> out;
-  if (r.contains("connections") && r.at("connections").is_array())
+  return reply_field([&] {
+    std::vector<Connection> out;
     for (const auto& c : r.at("connections")) out.push_back(protocol::connection_from_json(c));
-  return out;
+    return out;
+  });
 }
 
 }  // namespace halb::director::backend

@@ -4,8 +4,9 @@
 // Each call is one JSON request (director/lvsd/protocol.h) on the socket
 // (<run-dir>/halb-lvsd.sock by default). An error reply becomes the
 // BackendError with the errno halb-lvsd sent, exactly as the kernel's would
-// be; an unreachable or silent daemon becomes BackendError(ECONNREFUSED)
-// so callers can tell "halb-lvsd is down" from a refused command.
+// be. An unreachable daemon becomes BackendError(ECONNREFUSED), a silent
+// one ETIMEDOUT and a reply that does not parse EPROTO, so callers can
+// tell "halb-lvsd is down" from a refused command.
 #pragma once
 
 #include <nlohmann/json.hpp>
