@@ -300,6 +300,30 @@ class LvsdForwarding(unittest.TestCase):
                 s.close()
 
 
+    def test_udp_flow_ends_after_the_udp_timeout(self):
+        echo = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        echo.bind(("127.0.0.1", 0))
+        echo.settimeout(5)
+        port = free_port(VIP)
+        try:
+            self.lvsd.ok({"cmd": "set-timeouts", "timeouts": {"udp": 1}})
+            self.lvsd.ok({"cmd": "add-service", "service": svc(VIP, port, "udp", scheduler="rr")})
+            self.lvsd.ok({"cmd": "add-dest", "service": svc(VIP, port, "udp"), "dest": dest(echo.getsockname()[1])})
+            c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            c.sendto(b"hi", (VIP, port))
+            data, addr = echo.recvfrom(100)
+            echo.sendto(b"back", addr)
+            c.settimeout(5)
+            self.assertEqual(c.recvfrom(100)[0], b"back")
+            c.close()
+            conns = self.lvsd.ok({"cmd": "get-connections"})["connections"]
+            self.assertEqual([x["state"] for x in conns], ["UDP"])
+            wait_for(lambda: not self.lvsd.ok({"cmd": "get-connections"})["connections"], 5, interval=0.2,
+                     what="UDP flow expired")
+        finally:
+            echo.close()
+
+
 class LvsdLimits(unittest.TestCase):
     def setUp(self):
         self.tmp = TempDir()

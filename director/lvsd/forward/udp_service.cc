@@ -11,6 +11,7 @@ namespace halb::director::lvsd {
 namespace {
 constexpr size_t kMaxDatagram = 65535;
 constexpr int kBatch = 64;  // datagrams per wakeup before yielding to other watchers
+constexpr double kSweepSeconds = 1;  // how often idle flows are looked for
 }  // namespace
 
 struct UdpService::Flow {
@@ -19,8 +20,7 @@ struct UdpService::Flow {
         client(client),
         conn(std::move(conn)),
         fd(fd),
-        io(svc.ctx_.loop, fd, EV_READ, [&svc, this](int) { svc.on_reply(*this); }),
-        idle(svc.ctx_.loop, [&svc, this] { svc.expire(this->key); }) {}
+        io(svc.ctx_.loop, fd, EV_READ, [&svc, this](int) { svc.on_reply(*this); }) {}
   ~Flow() {
     io.stop();
     close(fd);
@@ -30,7 +30,6 @@ struct UdpService::Flow {
   std::shared_ptr<ConnEntry> conn;
   int fd;
   event::Io io;
-  event::Timer idle;
 };
 
 UdpService::UdpService(WorkerContext& ctx, const backend::ServiceKey& key, int fd)
@@ -38,8 +37,10 @@ UdpService::UdpService(WorkerContext& ctx, const backend::ServiceKey& key, int f
       key_(key),
       fd_(fd),
       io_(ctx.loop, fd, EV_READ, [this](int) { on_datagram(); }),
+      sweep_(ctx.loop, [this] { expire_idle(); }),
       buf_(kMaxDatagram) {
   io_.start();
+  sweep_.start(kSweepSeconds, kSweepSeconds);
 }
 
 UdpService::~UdpService() {
@@ -78,12 +79,6 @@ UdpService::Flow* UdpService::flow_for(const FlowKey& key, const SockAddr& from)
   }
   auto f = std::make_unique<Flow>(*this, key, from, a.conn, fd);
   f->io.start();
-  uint32_t timeout;
-  {
-    std::lock_guard lock(ctx_.shared.mu);
-    timeout = ctx_.shared.table.idle_timeout(ConnState::udp);
-  }
-  f->idle.start(timeout);
   return flows_.emplace(key, std::move(f)).first->second.get();
 }
 
@@ -115,29 +110,22 @@ void UdpService::on_reply(Flow& f) {
   }
 }
 
-void UdpService::expire(const FlowKey& key) {
-  auto it = flows_.find(key);
-  if (it == flows_.end()) return;
-  Flow& f = *it->second;
+// One sweep per service rather than a timer per flow: UDP timeouts are
+// whole seconds, and a flow is then never freed from inside its own
+// callback.
+void UdpService::expire_idle() {
+  if (flows_.empty()) return;
   double now = mono_now();
-  uint32_t timeout;
-  {
-    std::lock_guard lock(ctx_.shared.mu);
-    timeout = ctx_.shared.table.idle_timeout(ConnState::udp);
+  std::lock_guard lock(ctx_.shared.mu);
+  uint32_t timeout = ctx_.shared.table.idle_timeout(ConnState::udp);
+  for (auto it = flows_.begin(); it != flows_.end();) {
+    if (it->second->conn->last_active.load(std::memory_order_relaxed) + timeout <= now) {
+      ctx_.shared.table.release(*it->second->conn, now);
+      it = flows_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  double left = f.conn->last_active.load(std::memory_order_relaxed) + timeout - now;
-  if (left > 0.05) {
-    f.idle.start(left);
-    return;
-  }
-  {
-    std::lock_guard lock(ctx_.shared.mu);
-    ctx_.shared.table.release(*f.conn, now);
-  }
-  // Freed outside its own timer callback.
-  auto owned = std::move(it->second);
-  flows_.erase(it);
-  ctx_.loop.defer([gone = std::shared_ptr<Flow>(std::move(owned))] {});
 }
 
 }  // namespace halb::director::lvsd

@@ -6,7 +6,8 @@
 // client address:port is a flow admitted to a dest once, with its own
 // connected socket towards that dest. Replies read on the flow's socket go
 // back to the client from the service socket, so their source is the VIP.
-// A flow ends after the udp idle timeout (300 s by default).
+// A flow ends after the udp idle timeout (300 s by default), checked once a
+// second.
 #pragma once
 
 #include <map>
@@ -33,13 +34,14 @@ class UdpService {
 
   void on_datagram();
   void on_reply(Flow& f);
-  void expire(const FlowKey& key);
+  void expire_idle();
   Flow* flow_for(const FlowKey& key, const SockAddr& from);
 
   WorkerContext& ctx_;
   backend::ServiceKey key_;
   int fd_;
   event::Io io_;
+  event::Timer sweep_;
   std::map<FlowKey, std::unique_ptr<Flow>> flows_;
   std::vector<char> buf_;  // one datagram at a time, on this worker's thread
 };
