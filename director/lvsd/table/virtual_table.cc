@@ -91,8 +91,14 @@ void VirtualTable::add_service(const backend::Service& svc) {
   e->conf.dests.clear();
   e->conf.flags &= ~backend::kSvcHashed;
   e->scheduler = make_scheduler(svc.scheduler, {}, svc.flags);
+  // Dests given with the service are added as separate NEW_DEST commands
+  // would be, but checked first so that a bad one leaves nothing behind.
+  for (size_t i = 0; i < svc.dests.size(); ++i) {
+    check_dest(*e, svc.dests[i]);
+    for (size_t j = 0; j < i; ++j)
+      if (backend::same_dest(svc.dests[i], svc.dests[j])) throw BackendError(EEXIST, "Destination already exists");
+  }
   services_.emplace(svc.key, std::move(e));
-  // Dests given with the service are added as separate NEW_DEST commands would be.
   for (const auto& d : svc.dests) add_dest(svc.key, d);
 }
 

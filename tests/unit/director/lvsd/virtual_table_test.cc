@@ -79,6 +79,18 @@ TEST_F(Fixture, ErrorsCarryIpvsErrno) {
   EXPECT_EQ(err_of([&] { t.stop_daemon(backend::SyncRole::master); }), ESRCH);
 }
 
+TEST_F(Fixture, ServiceWithABadDestIsNotAddedAtAll) {
+  Service s = service();
+  s.dests = {dest(1), dest(2, -1)};
+  EXPECT_EQ(err_of([&] { t.add_service(s); }), EINVAL);
+  s.dests = {dest(1), dest(1)};
+  EXPECT_EQ(err_of([&] { t.add_service(s); }), EEXIST);
+  EXPECT_TRUE(t.services().empty());
+  s.dests = {dest(1), dest(2)};
+  t.add_service(s);
+  EXPECT_EQ(t.services()[0].dests.size(), 2u);
+}
+
 TEST_F(Fixture, NewDestsGoToTheListHeadAndWrrFollowsTheKernel) {
   t.add_service(service("wrr"));
   t.add_dest(tcp_key(), dest(1, 3));  // A
