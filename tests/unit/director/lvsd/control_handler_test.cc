@@ -13,14 +13,14 @@ namespace {
 
 using Json = nlohmann::json;
 
-struct Handler : ::testing::Test {
+struct ControlHandlerTest : ::testing::Test {
   SharedTable shared;
   int changed = 0;
   ControlHandler h{shared, [] { return 1000.0; }, [this] { ++changed; }};
   Json svc = {{"protocol", "tcp"}, {"addr", "10.0.0.1"}, {"port", 80}};
 };
 
-TEST_F(Handler, AddListDeleteAndNotifyWorkersOnlyForServiceSetChanges) {
+TEST_F(ControlHandlerTest, AddListDeleteAndNotifyWorkersOnlyForServiceSetChanges) {
   Json add = {{"cmd", "add-service"}, {"service", svc}};
   add["service"]["scheduler"] = "wrr";
   EXPECT_EQ(h.handle(add)["ok"], true);
@@ -45,7 +45,7 @@ TEST_F(Handler, AddListDeleteAndNotifyWorkersOnlyForServiceSetChanges) {
   EXPECT_EQ(h.handle({{"cmd", "del-service"}, {"service", svc}})["errno"], ESRCH);
 }
 
-TEST_F(Handler, BadRequestsAreEinvalReplies) {
+TEST_F(ControlHandlerTest, BadRequestsAreEinvalReplies) {
   for (Json bad : {Json::array(), Json{{"cmd", 5}}, Json{{"nocmd", 1}}, Json{{"cmd", "frobnicate"}},
                    Json{{"cmd", "add-service"}},
                    Json{{"cmd", "add-service"}, {"service", {{"protocol", "sctp"}, {"addr", "1.1.1.1"}, {"port", 1}}}},
@@ -61,7 +61,7 @@ TEST_F(Handler, BadRequestsAreEinvalReplies) {
   }
 }
 
-TEST_F(Handler, InfoTimeoutsDaemonsAndConnections) {
+TEST_F(ControlHandlerTest, InfoTimeoutsDaemonsAndConnections) {
   EXPECT_EQ(h.handle({{"cmd", "get-info"}})["info"]["version"], 0x010201);
   EXPECT_EQ(h.handle({{"cmd", "set-timeouts"}, {"timeouts", {{"udp", 30}}}})["ok"], true);
   EXPECT_EQ(h.handle({{"cmd", "get-timeouts"}})["timeouts"], (Json{{"tcp", 900}, {"tcp_fin", 120}, {"udp", 30}}));

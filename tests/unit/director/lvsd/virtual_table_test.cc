@@ -40,7 +40,7 @@ int err_of(const std::function<void()>& fn) {
   return 0;
 }
 
-struct Fixture : ::testing::Test {
+struct VirtualTableTest : ::testing::Test {
   VirtualTable t;
   double now = 1000;
   // Admit one connection from 1.2.3.<host>; returns the dest port, 0 if refused.
@@ -58,7 +58,7 @@ struct Fixture : ::testing::Test {
   }
 };
 
-TEST_F(Fixture, ErrorsCarryIpvsErrno) {
+TEST_F(VirtualTableTest, ErrorsCarryIpvsErrno) {
   t.add_service(service());
   EXPECT_EQ(err_of([&] { t.add_service(service()); }), EEXIST);
   EXPECT_EQ(err_of([&] { t.edit_service(service("wrr", 81)); }), ESRCH);
@@ -79,7 +79,7 @@ TEST_F(Fixture, ErrorsCarryIpvsErrno) {
   EXPECT_EQ(err_of([&] { t.stop_daemon(backend::SyncRole::master); }), ESRCH);
 }
 
-TEST_F(Fixture, ServiceWithABadDestIsNotAddedAtAll) {
+TEST_F(VirtualTableTest, ServiceWithABadDestIsNotAddedAtAll) {
   Service s = service();
   s.dests = {dest(1), dest(2, -1)};
   EXPECT_EQ(err_of([&] { t.add_service(s); }), EINVAL);
@@ -91,7 +91,7 @@ TEST_F(Fixture, ServiceWithABadDestIsNotAddedAtAll) {
   EXPECT_EQ(t.services()[0].dests.size(), 2u);
 }
 
-TEST_F(Fixture, NewDestsGoToTheListHeadAndWrrFollowsTheKernel) {
+TEST_F(VirtualTableTest, NewDestsGoToTheListHeadAndWrrFollowsTheKernel) {
   t.add_service(service("wrr"));
   t.add_dest(tcp_key(), dest(1, 3));  // A
   t.add_dest(tcp_key(), dest(2, 2));  // B
@@ -113,7 +113,7 @@ TEST_F(Fixture, NewDestsGoToTheListHeadAndWrrFollowsTheKernel) {
   EXPECT_EQ(after, "CBA");
 }
 
-TEST_F(Fixture, OverloadSetAtUpperClearedBelowLower) {
+TEST_F(VirtualTableTest, OverloadSetAtUpperClearedBelowLower) {
   t.add_service(service("rr"));
   t.add_dest(tcp_key(), dest(1, 1, 4, 2));
   std::vector<std::shared_ptr<ConnEntry>> held;
@@ -136,7 +136,7 @@ TEST_F(Fixture, OverloadSetAtUpperClearedBelowLower) {
   EXPECT_EQ(admit(), 1);
 }
 
-TEST_F(Fixture, OverloadWithoutLowerClearsBelowThreeQuarters) {
+TEST_F(VirtualTableTest, OverloadWithoutLowerClearsBelowThreeQuarters) {
   t.add_service(service("wlc"));
   t.add_dest(tcp_key(), dest(1, 1, 4, 0));
   std::vector<std::shared_ptr<ConnEntry>> held;
@@ -156,7 +156,7 @@ TEST_F(Fixture, OverloadWithoutLowerClearsBelowThreeQuarters) {
   EXPECT_EQ(admit(), 1);
 }
 
-TEST_F(Fixture, WeightZeroTakesNoNewConnectionsButKeepsOpenOnes) {
+TEST_F(VirtualTableTest, WeightZeroTakesNoNewConnectionsButKeepsOpenOnes) {
   t.add_service(service("wrr"));
   t.add_dest(tcp_key(), dest(1, 1));
   t.add_dest(tcp_key(), dest(2, 1));
@@ -178,7 +178,7 @@ TEST_F(Fixture, WeightZeroTakesNoNewConnectionsButKeepsOpenOnes) {
   EXPECT_EQ(a.message, "IPVS: wrr: TCP 10.0.0.1:80 - no destination available");
 }
 
-TEST_F(Fixture, PersistenceTemplateByNetmaskAndExpiry) {
+TEST_F(VirtualTableTest, PersistenceTemplateByNetmaskAndExpiry) {
   Service s = service("rr");
   s.flags = backend::kSvcPersistent;
   s.timeout = 300;
@@ -212,7 +212,7 @@ TEST_F(Fixture, PersistenceTemplateByNetmaskAndExpiry) {
   EXPECT_NE(admit(9), first);
 }
 
-TEST_F(Fixture, DeletingADestDropsItsTemplates) {
+TEST_F(VirtualTableTest, DeletingADestDropsItsTemplates) {
   Service s = service("rr");
   s.flags = backend::kSvcPersistent;
   s.timeout = 300;
@@ -226,7 +226,7 @@ TEST_F(Fixture, DeletingADestDropsItsTemplates) {
   EXPECT_EQ(t.open_connections(), 2u);
 }
 
-TEST_F(Fixture, ConnectionLimitRefusesAndSaysSoOnce) {
+TEST_F(VirtualTableTest, ConnectionLimitRefusesAndSaysSoOnce) {
   t.add_service(service("rr"));
   t.add_dest(tcp_key(), dest(1));
   t.set_max_connections(2);
@@ -244,7 +244,7 @@ TEST_F(Fixture, ConnectionLimitRefusesAndSaysSoOnce) {
   EXPECT_FALSE(t.admit(tcp_key(), ip("1.2.3.4"), 3, now).message.empty());  // full again: said again
 }
 
-TEST_F(Fixture, FwmarkServicesAreKeptButNotForwarded) {
+TEST_F(VirtualTableTest, FwmarkServicesAreKeptButNotForwarded) {
   Service s;
   s.key = {backend::Protocol::fwmark, Family::v4, 7, IpAddress{}, 0};
   s.scheduler = "rr";
@@ -256,7 +256,7 @@ TEST_F(Fixture, FwmarkServicesAreKeptButNotForwarded) {
   EXPECT_EQ(err_of([&] { t.add_service(s); }), EINVAL);
 }
 
-TEST_F(Fixture, CountersZeroAndConnectionListing) {
+TEST_F(VirtualTableTest, CountersZeroAndConnectionListing) {
   t.add_service(service("rr"));
   t.add_dest(tcp_key(), dest(1));
   admit(1, 5555);
@@ -279,7 +279,7 @@ TEST_F(Fixture, CountersZeroAndConnectionListing) {
   EXPECT_EQ(err_of([&] { t.zero(tcp_key(99)); }), ESRCH);
 }
 
-TEST_F(Fixture, TimeoutsZeroKeepsAndIdleTimeoutsFollowState) {
+TEST_F(VirtualTableTest, TimeoutsZeroKeepsAndIdleTimeoutsFollowState) {
   EXPECT_EQ(t.timeouts(), (backend::Timeouts{900, 120, 300}));
   t.set_timeouts({0, 60, 0});
   EXPECT_EQ(t.timeouts(), (backend::Timeouts{900, 60, 300}));
@@ -288,7 +288,7 @@ TEST_F(Fixture, TimeoutsZeroKeepsAndIdleTimeoutsFollowState) {
   EXPECT_EQ(t.idle_timeout(ConnState::udp), 300u);
 }
 
-TEST_F(Fixture, SyncDaemonsGetTheKernelDefaults) {
+TEST_F(VirtualTableTest, SyncDaemonsGetTheKernelDefaults) {
   backend::SyncDaemon b;
   b.role = backend::SyncRole::backup;
   t.start_daemon(b, 8972);
@@ -309,7 +309,7 @@ TEST_F(Fixture, SyncDaemonsGetTheKernelDefaults) {
   EXPECT_EQ(err_of([&] { t.start_daemon(bad); }), EINVAL);
 }
 
-TEST_F(Fixture, SchedulerChangeRebindsAndFlushEmpties) {
+TEST_F(VirtualTableTest, SchedulerChangeRebindsAndFlushEmpties) {
   t.add_service(service("rr"));
   t.add_dest(tcp_key(), dest(1, 1));
   t.add_dest(tcp_key(), dest(2, 5));
