@@ -1,0 +1,25 @@
+// director/lvsd/forward/context.h: what every connection of one worker
+// thread shares: the worker's loop, the shared table, the logger and the
+// forwarding settings.
+#pragma once
+
+#include "director/lvsd/forward/pipe_pool.h"
+#include "director/lvsd/shared_table.h"
+#include "lib/event/loop.h"
+#include "lib/log/log.h"
+
+namespace halb::director::lvsd {
+
+struct ForwardSettings {
+  double connect_timeout = 5.0;  // seconds for a dest to accept
+};
+
+struct WorkerContext {
+  event::Loop& loop;
+  SharedTable& shared;
+  log::Logger& logger;
+  ForwardSettings settings;
+  PipePool pipes;
+};
+
+}  // namespace halb::director::lvsd

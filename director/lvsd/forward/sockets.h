@@ -1,0 +1,45 @@
+// director/lvsd/forward/sockets.h: the socket calls halb-lvsd's forwarder
+// needs, each returning -1 with errno set (or an empty optional) on
+// failure so the caller words the log line.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "director/address.h"
+
+namespace halb::director::lvsd {
+
+struct SockAddr {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&ss); }
+  sockaddr* get() { return reinterpret_cast<sockaddr*>(&ss); }
+};
+
+SockAddr to_sockaddr(const IpAddress& addr, uint16_t port);
+// The address and port of a sockaddr (v4-mapped v6 stays v6).
+std::optional<std::pair<IpAddress, uint16_t>> from_sockaddr(const SockAddr& sa);
+
+// A non-blocking listening (TCP) or bound (UDP) socket at addr:port, with
+// SO_REUSEPORT so every worker has its own, and IP_FREEBIND so a service
+// can be added before its VIP is configured.
+int open_service_socket(const IpAddress& addr, uint16_t port, bool udp);
+
+// A non-blocking socket of addr's family whose connect() to addr:port has
+// started (EINPROGRESS) or finished.
+int start_connect(const IpAddress& addr, uint16_t port, bool udp);
+
+// Close with SO_LINGER 0, so the peer sees a reset rather than a FIN.
+void close_with_reset(int fd);
+
+// Seconds on a monotonic clock shared by every thread (the table's `now`).
+inline double mono_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace halb::director::lvsd

@@ -1,0 +1,75 @@
+// director/lvsd/forward/tcp_session.h: one proxied TCP connection.
+//
+// The client's connection was accepted and admitted to a dest; the session
+// connects to the dest (non-blocking, under the connect timeout), then
+// moves bytes in both directions with splice() through one pipe per
+// direction, so payload never enters user space. It keeps TCP's semantics
+// end to end as far as a full proxy can:
+//   - half-close: when one side sends FIN, the other side gets
+//     shutdown(SHUT_WR) once the pipe is drained; the reverse direction
+//     keeps flowing (state FIN_WAIT, counted as InActConn);
+//   - reset: when one side resets (ECONNRESET, EPIPE), the other side is
+//     closed with SO_LINGER 0 so it sees a reset too;
+//   - idle timeout: tcp (900 s) while established, tcpfin (120 s) after a
+//     half-close, from the table's timeouts.
+// When it ends it releases its table entry and calls `done` from a
+// deferred callback, so the owner can free it.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "director/lvsd/forward/context.h"
+
+namespace halb::director::lvsd {
+
+class TcpSession {
+ public:
+  TcpSession(WorkerContext& ctx, int client_fd, std::shared_ptr<ConnEntry> conn,
+             std::function<void(TcpSession*)> done);
+  ~TcpSession();
+  TcpSession(const TcpSession&) = delete;
+  TcpSession& operator=(const TcpSession&) = delete;
+
+  // Start connecting to the dest.
+  void start();
+
+ private:
+  // One direction: bytes read from `from` wait in the pipe for `to`.
+  struct Half {
+    int from = -1, to = -1;
+    int pipe_r = -1, pipe_w = -1;
+    size_t in_pipe = 0;
+    bool eof = false;       // `from` sent FIN
+    bool shut = false;      // `to` got shutdown(SHUT_WR)
+    bool inbound = false;   // client -> dest
+    bool done() const { return eof && shut; }
+  };
+  enum class Outcome { open, closed, from_reset, to_reset };
+
+  void on_connect_ready();
+  void on_connected();
+  void on_io();
+  Outcome pump(Half& h);
+  void update_watchers();
+  void on_idle_timer();
+  // Hand the pipes back to the worker's pool (kept only when empty).
+  void release_pipes();
+  // End the session; `reset_client`/`reset_dest` close that side with RST.
+  void finish(bool reset_client, bool reset_dest);
+
+  WorkerContext& ctx_;
+  int client_fd_;
+  int dest_fd_ = -1;
+  std::shared_ptr<ConnEntry> conn_;
+  std::function<void(TcpSession*)> done_;
+  Half c2d_, d2c_;
+  std::unique_ptr<event::Io> client_io_, dest_io_;
+  event::Timer connect_timer_;
+  event::Timer idle_timer_;
+  int client_events_ = 0, dest_events_ = 0;
+  bool connected_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace halb::director::lvsd

@@ -1,0 +1,155 @@
+// director/lvsd/forward/worker.cc: see worker.h.
+#include "director/lvsd/forward/worker.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+namespace halb::director::lvsd {
+namespace {
+constexpr int kAcceptBatch = 64;     // accepts per wakeup before serving other sockets
+constexpr double kRetrySeconds = 1;  // a service socket that failed to open
+constexpr double kFdPause = 0.1;     // out of descriptors: stop accepting this long
+}
+
+struct Worker::Listener {
+  Listener(Worker& w, backend::ServiceKey k, int fd)
+      : key(std::move(k)),
+        fd(fd),
+        io(w.loop_, fd, EV_READ, [&w, this](int) { w.on_accept(*this); }),
+        resume(w.loop_, [this] { io.start(); }) {
+    io.start();
+  }
+  ~Listener() {
+    io.stop();
+    close(fd);
+  }
+  backend::ServiceKey key;
+  int fd;
+  event::Io io;
+  event::Timer resume;  // restarts accepting after running out of descriptors
+};
+
+Worker::Worker(int index, SharedTable& shared, log::Logger& logger, ForwardSettings settings)
+    : index_(index),
+      loop_(false),
+      ctx_{loop_, shared, logger, settings, {}},
+      wake_(loop_, [this] {
+        if (stopping_.load()) {
+          loop_.stop();
+          return;
+        }
+        apply_sync();
+      }),
+      retry_(loop_, [this] { apply_sync(); }) {
+  // Async leaves the loop unreferenced; a worker with no services yet must
+  // still wait for its first sync.
+  ev_ref(loop_.raw());
+}
+
+Worker::~Worker() {
+  if (thread_.joinable()) {
+    stopping_.store(true);
+    wake_.notify();
+    thread_.join();
+  }
+  sessions_.clear();
+  tcp_.clear();
+  udp_.clear();
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { loop_.run(); });
+  // "lvsd-fwd-N" in top -H and /proc/PID/task/*/comm.
+  pthread_setname_np(thread_.native_handle(), ("lvsd-fwd-" + std::to_string(index_)).c_str());
+}
+
+void Worker::sync(uint64_t generation) {
+  wanted_.store(generation);
+  wake_.notify();
+}
+
+void Worker::apply_sync() {
+  uint64_t gen = wanted_.load();
+  std::vector<backend::ServiceKey> keys;
+  {
+    std::lock_guard lock(ctx_.shared.mu);
+    keys = ctx_.shared.table.service_keys();
+  }
+  std::set<backend::ServiceKey> want;
+  // Fwmark services and port-0 ("every port") services have no socket a
+  // proxy could listen on; they stay in the table only.
+  for (const auto& k : keys)
+    if (k.protocol != backend::Protocol::fwmark && k.port != 0) want.insert(k);
+  std::erase_if(tcp_, [&](const auto& kv) { return !want.count(kv.first); });
+  std::erase_if(udp_, [&](const auto& kv) { return !want.count(kv.first); });
+  bool missing = false;
+  for (const auto& k : want)
+    if (!tcp_.count(k) && !udp_.count(k)) {
+      open_service(k);
+      missing |= !tcp_.count(k) && !udp_.count(k);
+    }
+  if (missing && !retry_.active()) retry_.start(kRetrySeconds);
+  synced_.store(gen);
+}
+
+void Worker::open_service(const backend::ServiceKey& key) {
+  bool udp = key.protocol == backend::Protocol::udp;
+  int fd = open_service_socket(key.addr, key.port, udp);
+  if (fd < 0) {
+    ctx_.logger.limited("listen " + backend::describe(key), log::Level::error,
+                        "cannot listen on " + backend::describe(key) + ": " + strerror(errno));
+    return;
+  }
+  if (udp) udp_.emplace(key, std::make_unique<UdpService>(ctx_, key, fd));
+  else tcp_.emplace(key, std::make_unique<Listener>(*this, key, fd));
+}
+
+void Worker::on_accept(Listener& l) {
+  for (int i = 0; i < kAcceptBatch; ++i) {
+    SockAddr peer;
+    peer.len = sizeof peer.ss;
+    int fd = accept4(l.fd, peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // The pending connection stays queued and the socket stays
+        // readable; pause rather than spin until descriptors free up.
+        ctx_.logger.limited("accept", log::Level::error, std::string("accept: ") + strerror(errno));
+        l.io.stop();
+        l.resume.start(kFdPause);
+      }
+      return;
+    }
+    auto client = from_sockaddr(peer);
+    if (!client) {
+      close(fd);
+      continue;
+    }
+    Admission a;
+    {
+      std::lock_guard lock(ctx_.shared.mu);
+      a = ctx_.shared.table.admit(l.key, client->first, client->second, mono_now());
+    }
+    if (!a.conn) {
+      if (a.refusal == Refusal::no_dest)
+        ctx_.logger.limited("nodest " + backend::describe(l.key), log::Level::warn, a.message);
+      else if (a.refusal == Refusal::table_full && !a.message.empty())
+        ctx_.logger.error(a.message);
+      // The kernel answers ICMP port unreachable; a proxy that has
+      // accepted can only reset.
+      close_with_reset(fd);
+      continue;
+    }
+    auto s = std::make_unique<TcpSession>(ctx_, fd, std::move(a.conn), [this](TcpSession* done) {
+      sessions_.erase(done);
+    });
+    TcpSession* raw = s.get();
+    sessions_.emplace(raw, std::move(s));
+    raw->start();
+  }
+}
+
+}  // namespace halb::director::lvsd

@@ -1,0 +1,58 @@
+// director/lvsd/forward/worker.h: one forwarding thread.
+//
+// Each worker runs its own event::Loop (Loop(false)) on its own thread and
+// holds its own listening socket per TCP service and bound socket per UDP
+// service (SO_REUSEPORT: the kernel spreads new connections across the
+// workers, no accept lock). Fwmark services and port-0 persistent services
+// are in the table but have no socket: a proxy cannot see firewall marks
+// and cannot listen on every port. The main thread asks a worker
+// to bring its sockets in line with the table with sync(); the worker does
+// so on its own thread and then reports the generation it reached.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+
+#include "director/lvsd/forward/context.h"
+#include "director/lvsd/forward/tcp_session.h"
+#include "director/lvsd/forward/udp_service.h"
+
+namespace halb::director::lvsd {
+
+class Worker {
+ public:
+  Worker(int index, SharedTable& shared, log::Logger& logger, ForwardSettings settings);
+  ~Worker();  // stops the thread, closing every socket it holds
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  // Thread-safe: ask the worker to match its sockets to the table's
+  // services; synced() reaches `generation` once it has.
+  void sync(uint64_t generation);
+  uint64_t synced() const { return synced_.load(); }
+
+ private:
+  struct Listener;
+  void apply_sync();
+  void on_accept(Listener& l);
+  void open_service(const backend::ServiceKey& key);
+
+  int index_;
+  event::Loop loop_;
+  WorkerContext ctx_;
+  event::Async wake_;
+  std::atomic<uint64_t> wanted_{0}, synced_{0};
+  std::atomic<bool> stopping_{false};
+  // Retries services whose socket could not be opened (address in use, ...).
+  event::Timer retry_;
+  std::map<backend::ServiceKey, std::unique_ptr<Listener>> tcp_;
+  std::map<backend::ServiceKey, std::unique_ptr<UdpService>> udp_;
+  std::unordered_map<TcpSession*, std::unique_ptr<TcpSession>> sessions_;
+  std::thread thread_;
+};
+
+}  // namespace halb::director::lvsd

@@ -1,0 +1,52 @@
+// director/lvsd/table/counters.h: per-service and per-dest traffic counters
+// and IPVS's rate estimator.
+//
+// Worker threads add to Counters on every read and write without taking the
+// table lock, so the fields are relaxed atomics; only the totals matter, not
+// their order. The Estimator is sampled every 2 s under the table lock and
+// follows net/netfilter/ipvs/ip_vs_est.c: each sample's rate is smoothed
+// with an EWMA of weight 1/4, in the kernel's fixed-point scales (conns and
+// packets << 10, bytes << 5 per second), so halb-lvsd's rates round as
+// ipvsadm --rate shows them for the kernel.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "director/backend/backend.h"
+
+namespace halb::director::lvsd {
+
+struct Counters {
+  std::atomic<uint64_t> conns{0}, inpkts{0}, outpkts{0}, inbytes{0}, outbytes{0};
+
+  void add_in(uint64_t bytes) {
+    inpkts.fetch_add(1, std::memory_order_relaxed);
+    inbytes.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  void add_out(uint64_t bytes) {
+    outpkts.fetch_add(1, std::memory_order_relaxed);
+    outbytes.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  void zero();
+  // The totals, rates left zero.
+  backend::Stats totals() const;
+};
+
+class Estimator {
+ public:
+  static constexpr double kIntervalSeconds = 2.0;
+
+  // One 2-second sample of the counters (ip_vs_estimation_timer).
+  void sample(const backend::Stats& totals);
+  // Fill the rate fields of `out` (ip_vs_read_estimator).
+  void rates(backend::Stats& out) const;
+  // Start over from `totals` (ip_vs_zero_estimator).
+  void reset(const backend::Stats& totals);
+
+ private:
+  backend::Stats last_{};
+  uint64_t cps_ = 0, inpps_ = 0, outpps_ = 0, inbps_ = 0, outbps_ = 0;
+};
+
+}  // namespace halb::director::lvsd

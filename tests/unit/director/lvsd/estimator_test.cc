@@ -1,0 +1,70 @@
+// tests/unit/director/lvsd/estimator_test.cc: rates as ip_vs_est.c computes
+// them: 2-second samples, EWMA weight 1/4, the kernel's rounding.
+#include <gtest/gtest.h>
+
+#include "director/lvsd/table/counters.h"
+
+namespace halb::director::lvsd {
+namespace {
+
+TEST(Estimator, FirstSampleIsAQuarterOfTheRate) {
+  Estimator e;
+  backend::Stats t;
+  t.conns = 1000;  // 500/s over 2 s
+  t.inpkts = 2000;
+  t.inbytes = 2'000'000;
+  e.sample(t);
+  backend::Stats r;
+  e.rates(r);
+  EXPECT_EQ(r.cps, 125u);  // (1000 << 9 >> 2 + 0x1ff) >> 10
+  EXPECT_EQ(r.inpps, 250u);
+  EXPECT_EQ(r.inbps, 250000u);
+  EXPECT_EQ(r.outbps, 0u);
+}
+
+TEST(Estimator, ConvergesToASteadyRateAndDecaysToZero) {
+  Estimator e;
+  backend::Stats t;
+  for (int i = 0; i < 60; ++i) {
+    t.conns += 1000;
+    t.outbytes += 4'000'000;
+    e.sample(t);
+  }
+  backend::Stats r;
+  e.rates(r);
+  EXPECT_EQ(r.cps, 500u);
+  EXPECT_EQ(r.outbps, 2'000'000u);
+  for (int i = 0; i < 60; ++i) e.sample(t);
+  e.rates(r);
+  EXPECT_EQ(r.cps, 0u);
+  EXPECT_EQ(r.outbps, 0u);
+}
+
+TEST(Estimator, ResetStartsFromTheGivenTotals) {
+  Estimator e;
+  backend::Stats t;
+  t.conns = 10'000;
+  e.reset(t);
+  e.sample(t);
+  backend::Stats r;
+  e.rates(r);
+  EXPECT_EQ(r.cps, 0u);
+}
+
+TEST(Counters, TotalsAndZero) {
+  Counters c;
+  c.add_in(10);
+  c.add_in(5);
+  c.add_out(7);
+  c.conns += 2;
+  auto t = c.totals();
+  EXPECT_EQ(t.inpkts, 2u);
+  EXPECT_EQ(t.inbytes, 15u);
+  EXPECT_EQ(t.outbytes, 7u);
+  EXPECT_EQ(t.conns, 2u);
+  c.zero();
+  EXPECT_EQ(c.totals(), backend::Stats{});
+}
+
+}  // namespace
+}  // namespace halb::director::lvsd
