@@ -150,7 +150,7 @@ ParseResult parse_command(std::string_view line) {
   }
   if (first == "clusterlog") return parse_clusterlog(w, text);
   if (first == "enter") {
-    if (w.size() == 5 && words_are(w, 1, {"single", "user", "mode"})) {
+    if (w.size() == 5 && iequals(w[1], "single") && iequals(w[2], "user") && iequals(w[3], "mode")) {
       auto id = config::parse_int(w[4]);
       if (!id || *id < 1 || *id > static_cast<long long>(kMaxNodeId)) return fail({"Invalid node ID: " + w[4] + "."});
       c.verb = Verb::kEnterSingleUser;
