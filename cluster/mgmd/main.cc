@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
     if (m.node_id == self->node_id) continue;
     std::string host = m.host_name.empty() ? "localhost" : m.host_name;
     peers.push_back(std::make_unique<mgmd::PeerLink>(loop, logger, MgmServer{host, static_cast<uint16_t>(m.port_number)},
-                                                     self->node_id, m.node_id));
+                                                     self->node_id));
   }
   logger.info("halb-mgmd " PACKAGE_VERSION ": management node " + id + " serving " + config_file + " on port " +
               std::to_string(server.port()));
