@@ -172,3 +172,68 @@ TEST(Link, HeartbeatsKeepAnIdleLinkAlive) {
   EXPECT_FALSE(closed);
   EXPECT_TRUE(a.up() && b.up());
 }
+
+#include "cluster/config/config_ini.h"
+#include "cluster/transport/link_config.h"
+#include "cluster/transport/listener.h"
+
+TEST(LinkConfig, IntervalsChecksumAndBuffersFromConfigIni) {
+  auto cfg = halb::cluster::parse_config_ini(
+                 "[NDBD DEFAULT]\nNoOfReplicas=2\nHeartbeatIntervalDbDb=500\nHeartbeatIntervalDbApi=2000\n"
+                 "[NDB_MGMD]\n[NDBD]\n[NDBD]\n[MYSQLD]\n[MYSQLD]\n"
+                 "[TCP]\nNodeId1=3\nNodeId2=2\nChecksum=Y\nSendBufferMemory=2M\n",
+                 "config.ini")
+                 .config;
+  std::string err;
+  auto dd = link_options_for(cfg, 2, 3, err);
+  ASSERT_TRUE(dd) << err;
+  EXPECT_DOUBLE_EQ(dd->heartbeat_interval_s, 0.5);
+  EXPECT_TRUE(dd->checksum);
+  EXPECT_EQ(dd->send_buffer_memory, 2u * 1024 * 1024);
+  auto api = link_options_for(cfg, 4, 2, err);
+  ASSERT_TRUE(api) << err;
+  EXPECT_DOUBLE_EQ(api->heartbeat_interval_s, 2.0);
+  EXPECT_FALSE(api->checksum);
+  EXPECT_EQ(api->send_buffer_memory, 256u * 1024);
+  EXPECT_FALSE(link_options_for(cfg, 4, 5, err));
+  EXPECT_EQ(err, "no link between nodes 4 and 5: one end must be a data node");
+  EXPECT_FALSE(link_options_for(cfg, 2, 40, err));
+  EXPECT_EQ(err, "node 40 is not in the configuration");
+}
+
+TEST(Listener, AcceptedSocketBecomesALinkOverTcp) {
+  event::Loop loop(false);
+  log::Logger logger;
+  MessageRegistry registry;
+  registry.add({300, 1, 1, "TEST", 1024});
+  std::unique_ptr<Link> server_side;
+  std::string got;
+  LinkOptions so;
+  so.own_id = 2;
+  so.registry = &registry;
+  LinkHandlers sh;
+  sh.accept_peer = [](uint16_t id) { return id == 3; };
+  sh.on_message = [&](const Frame& f) { got = f.payload; };
+  Listener l(loop, logger, [&](int fd, const std::string&) {
+    server_side = std::make_unique<Link>(loop, logger, fd, so, sh);
+  });
+  std::string err;
+  ASSERT_TRUE(l.listen("127.0.0.1", 0, err)) << err;
+  int fd = connect_nonblocking("127.0.0.1", l.port(), err);
+  ASSERT_GE(fd, 0) << err;
+  LinkOptions co;
+  co.own_id = 3;
+  co.peer_id = 2;
+  co.registry = &registry;
+  Link client(loop, logger, fd, co, {});
+  client.send(300, "over tcp");
+  event::Timer stop(loop, [&] { loop.stop(); });
+  event::Timer poll(loop, [&] {
+    if (got == "over tcp") loop.stop();
+  });
+  stop.start(5);
+  poll.start(0.002, 0.002);
+  loop.run();
+  EXPECT_EQ(got, "over tcp");
+  EXPECT_TRUE(client.up());
+}
