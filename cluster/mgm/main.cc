@@ -12,6 +12,7 @@
 
 #include "cluster/config/connectstring.h"
 #include "cluster/config/my_cnf.h"
+#include "cluster/mgm/event_printer.h"
 #include "cluster/mgm/interpreter.h"
 #include "lib/config/reader.h"
 
@@ -123,6 +124,8 @@ int main(int argc, char** argv) {
     return interp.status();
   }
   std::cout << "-- NDB Cluster -- Management Client --" << std::endl;
+  // Events arrive between prompts, as with ndb_mgm.
+  mgm::EventPrinter events(options.connect, [](const std::string& line) { std::cout << line << std::endl; });
   std::string line;
   for (;;) {
     std::cout << "ndb_mgm> " << std::flush;

@@ -367,6 +367,36 @@ class MgmCluster(unittest.TestCase):
         wait_for(lambda: not p.alive(), 10, what="halb-mgmd exit")
         self.assertEqual(p.p.returncode, 0)
 
+    def test_interactive_prompt_prints_events_between_commands(self):
+        self.start_mgmd(1)
+        out_path = os.path.join(self.tmp.path, "mgm.out")
+        with open(out_path, "w") as out:
+            p = subprocess.Popen([program("halb-mgm"), "-c", f"127.0.0.1:{self.port1}", "--try-reconnect", "1"],
+                                 stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT, text=True)
+        try:
+            p.stdin.write("show;\n")
+            p.stdin.flush()
+            text = lambda: open(out_path).read()
+            wait_for(lambda: "[mysqld(API)]" in text(), 10, what="SHOW output")
+            node3 = FakeDataNode(self.port1, 3)
+            self.fakes.append(node3)
+            # The listener may connect a moment after the prompt: repeat until seen.
+            def started_seen():
+                node3.event("STARTUP", 1, "INFO", "Started (version 5.0.67)")
+                time.sleep(0.1)
+                return "Node 3: Started (version 5.0.67)" in text()
+            wait_for(started_seen, 10, interval=0.2, what="event printed at the prompt")
+            p.stdin.write("bogus\nquit\n")
+            p.stdin.flush()
+            self.assertEqual(p.wait(10), 0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        out = open(out_path).read()
+        self.assertTrue(out.startswith("-- NDB Cluster -- Management Client --\nndb_mgm> Connected to Management Server at: "), out)
+        self.assertIn("Invalid command: bogus\nType HELP for help.\n", out)
+
     def test_unreachable_server_message(self):
         port = free_tcp_port()
         rc, out = self.mgm("show", connect=f"127.0.0.1:{port}")
