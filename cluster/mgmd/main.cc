@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -218,6 +219,7 @@ int main(int argc, char** argv) {
   settings.port = static_cast<uint16_t>(self->port_number);
   settings.hosts = hosts;
   settings.arbitration_rank = self->arbitration_rank;
+  settings.arbitration_delay_ms = self->arbitration_delay;
   mgmd::Server server(loop, logger, cluster_log, settings);
   if (!server.listen(err)) {
     logger.error(err);
@@ -228,11 +230,12 @@ int main(int argc, char** argv) {
   // The other management servers of the cluster learn about us (and show
   // us in SHOW) through a session each, as a node would hold.
   std::vector<std::unique_ptr<mgmd::PeerLink>> peers;
+  std::function<void()> stop;
   for (auto& m : cfg.mgm_nodes) {
     if (m.node_id == self->node_id) continue;
     std::string host = m.host_name.empty() ? "localhost" : m.host_name;
     peers.push_back(std::make_unique<mgmd::PeerLink>(loop, logger, MgmServer{host, static_cast<uint16_t>(m.port_number)},
-                                                     self->node_id));
+                                                     self->node_id, [&stop] { stop(); }));
   }
   logger.info("halb-mgmd " PACKAGE_VERSION ": management node " + id + " serving " + config_file + " on port " +
               std::to_string(server.port()));
@@ -244,11 +247,12 @@ int main(int argc, char** argv) {
   server.publish(started);
 
   bool stopping = false;
-  auto stop = [&] {
+  stop = [&] {
     if (stopping) return;
     stopping = true;
     logger.info("management node " + id + " shutting down");
-    peers.clear();
+    // The peer sessions end with the loop; clearing them here would free
+    // the session whose command handler may be running.
     loop.stop();
   };
   server.on_stop_requested = stop;

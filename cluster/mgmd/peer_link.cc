@@ -3,16 +3,23 @@
 
 namespace halb::cluster::mgmd {
 
-PeerLink::PeerLink(event::Loop& loop, log::Logger& logger, MgmServer peer, uint32_t own_id, double retry_s) {
+PeerLink::PeerLink(event::Loop& loop, log::Logger& logger, MgmServer peer, uint32_t own_id,
+                   std::function<void()> on_stop, double retry_s) {
   mgmapi::KeeperOptions o;
   o.server = std::move(peer);
   o.node_id = own_id;
   o.type = NodeType::kMgm;
   o.retry_s = retry_s;
   keeper_ = std::make_unique<mgmapi::SessionKeeper>(
-      loop, logger, o, [](const std::string& cmd, const mgmapi::Message&) {
+      loop, logger, o, [&loop, &logger, on_stop](const std::string& cmd, const mgmapi::Message&) {
         mgmapi::Message r;
-        r.add("result", "Command '" + cmd + "' is not served over a management server's peer session");
+        if (cmd == "stop" && on_stop) {
+          logger.info("stop requested by another management server; shutting down");
+          loop.defer(on_stop);  // after the reply is queued
+          r.add("result", "Ok");
+          return r;
+        }
+        r.add("result", "Command '" + cmd + "' is not served by a management server");
         return r;
       });
   mgmapi::StateReport st;

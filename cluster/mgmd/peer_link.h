@@ -5,10 +5,12 @@
 // connected ndb_mgmd(MGM) because each holds a node session with the other
 // (get nodeid with its own id, then `node session` and a `report state` of
 // STARTED), kept up by an mgmapi::SessionKeeper that retries while the peer
-// is down.
+// is down. A peer asked to stop this server over that session (`<id> STOP`
+// or SHUTDOWN given to the other server) calls on_stop.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "cluster/mgmapi/session_keeper.h"
@@ -17,7 +19,8 @@ namespace halb::cluster::mgmd {
 
 class PeerLink {
  public:
-  PeerLink(event::Loop& loop, log::Logger& logger, MgmServer peer, uint32_t own_id, double retry_s = 1);
+  PeerLink(event::Loop& loop, log::Logger& logger, MgmServer peer, uint32_t own_id, std::function<void()> on_stop,
+           double retry_s = 1);
   bool established() const { return keeper_->up(); }
 
  private:

@@ -135,6 +135,13 @@ void Server::on_accept() {
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // A node whose host vanishes sends no FIN; keepalives end its session
+    // (and free its node id) within about 25 s.
+    int idle = 10, intvl = 5, cnt = 3;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
     char host[NI_MAXHOST] = "";
     getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
     auto c = std::make_unique<Conn>();
@@ -441,6 +448,17 @@ void Server::session_message(Conn& c, const Message& m) {
       r.add("granted", yes ? 1 : 0).add("result", yes ? "Ok" : "another node was granted this ticket");
       logger_.info("arbitration: ticket " + std::to_string(*ticket) + " from node " + std::to_string(c.node_id) +
                    (yes ? ": granted" : ": refused, node " + std::to_string(arbitrator_.winner()) + " asked first"));
+    }
+    if (settings_.arbitration_delay_ms > 0) {
+      // ArbitrationDelay: the answer waits, the decision (first asker) does not.
+      auto timer = std::make_shared<std::unique_ptr<event::Timer>>();
+      uint64_t conn_id = c.id;
+      *timer = std::make_unique<event::Timer>(loop_, [this, timer, conn_id, r]() mutable {
+        reply_to(conn_id, r);
+        loop_.defer([timer] { timer->reset(); });
+      });
+      (*timer)->start(settings_.arbitration_delay_ms / 1000.0);
+      return;
     }
     send(c, r);
     return;

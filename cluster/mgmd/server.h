@@ -39,6 +39,7 @@ struct ServerSettings {
   uint16_t port = kDefaultMgmPort;
   HostAddresses hosts;
   uint32_t arbitration_rank = 1;
+  uint32_t arbitration_delay_ms = 0;
   double command_timeout_s = 120;  // how long stop/restart wait for the nodes
 };
 

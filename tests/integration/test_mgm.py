@@ -244,6 +244,17 @@ class MgmCluster(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn(f"Connected to Management Server at: 127.0.0.1:{self.port2}", out)
 
+    def test_one_mgmd_stops_the_other(self):
+        self.start_mgmd(1)
+        p2 = self.start_mgmd(2)
+        wait_for(lambda: "id=2\t@127.0.0.1  (Version: 5.0.67)" in self.show(), 15, what="mgmd 2 seen by mgmd 1")
+        rc, out = self.mgm("2 stop")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Node 2 has shutdown.", out)
+        wait_for(lambda: not p2.alive(), 10, what="mgmd 2 exit")
+        self.assertEqual(p2.p.returncode, 0)
+        self.assertIn("id=2 (not connected, accepting connect from 127.0.0.1)", self.show())
+
     def test_get_config_carries_the_config_ini(self):
         self.start_mgmd(1)
         s = socket.create_connection(("127.0.0.1", self.port1), timeout=5)
