@@ -178,6 +178,7 @@ void Interpreter::stop(const Command& c) {
   Message m(c.all ? "stop all" : "stop");
   if (!c.all) m.add("node", static_cast<long long>(c.node_id));
   m.add("abort", c.abort ? 1 : 0);
+  if (!ensure_connected()) return;
   if (c.all) out_ << "Executing STOP on all nodes." << std::endl;
   auto r = call(m, options_.command_timeout_s);
   if (!r) return;
@@ -198,6 +199,7 @@ void Interpreter::restart(const Command& c) {
   Message m(c.all ? "restart all" : "restart node");
   if (!c.all) m.add("node", static_cast<long long>(c.node_id));
   m.add("initialstart", c.initial ? 1 : 0).add("nostart", c.nostart ? 1 : 0).add("abort", c.abort ? 1 : 0);
+  if (!ensure_connected()) return;
   if (c.all) {
     out_ << "Executing RESTART on all nodes." << std::endl;
     out_ << "Starting shutdown. This may take a while. Please wait..." << std::endl;

@@ -340,6 +340,26 @@ class MgmCluster(unittest.TestCase):
         self.assertNotEqual(rc, 0)
         self.assertIn("Shutdown failed.\n*  2002: Stop failed\n*        Node 3 is not connected\n", out)
 
+    def test_restart_start_and_all_stop_reach_the_nodes(self):
+        self.start_mgmd(1)
+        node3, node4 = FakeDataNode(self.port1, 3), FakeDataNode(self.port1, 4)
+        self.fakes += [node3, node4]
+        node3.report("STARTED", dynamic_id=1)
+        node4.report("NOT_STARTED")
+        rc, out = self.mgm("3 restart -n -i")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Node 3 is being restarted.", out)
+        rc, out = self.mgm("all start")
+        self.assertIn("NDB Cluster is being started.", out)
+        rc, out = self.mgm("4 start")
+        self.assertIn("Database node 4 is being started.", out)
+        self.assertEqual(node4.commands, ["start", "start"])
+        rc, out = self.mgm("all stop")
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.splitlines()[1:], ["Executing STOP on all nodes.", "NDB Cluster has shutdown."])
+        self.assertEqual(node3.commands, ["restart", "stop"])
+        self.assertIn("id=4 (not connected", self.show())
+
     def test_arbitrator_answers_the_first_asker(self):
         self.start_mgmd(1)
         node3, node4 = FakeDataNode(self.port1, 3), FakeDataNode(self.port1, 4)
