@@ -165,10 +165,14 @@ TEST(Link, HeartbeatsKeepAnIdleLinkAlive) {
   bool closed = false;
   LinkHandlers ha, hb;
   ha.on_closed = hb.on_closed = [&](const std::string&) { closed = true; };
-  Link a(p.loop, p.logger, p.fds[0], p.options(2, 3), ha);
-  Link b(p.loop, p.logger, p.fds[1], p.options(3, 2), hb);
-  // 10 intervals of silence from the application.
-  p.run_until([] { return false; }, 0.5);
+  // A roomier interval than the other tests: a loaded build machine must
+  // not stall the loop for 4 of them.
+  auto oa = p.options(2, 3), ob = p.options(3, 2);
+  oa.heartbeat_interval_s = ob.heartbeat_interval_s = 0.1;
+  Link a(p.loop, p.logger, p.fds[0], oa, ha);
+  Link b(p.loop, p.logger, p.fds[1], ob, hb);
+  // 8 intervals of silence from the application.
+  p.run_until([] { return false; }, 0.8);
   EXPECT_FALSE(closed);
   EXPECT_TRUE(a.up() && b.up());
 }
