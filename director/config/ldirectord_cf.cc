@@ -40,9 +40,6 @@ struct Context {
   bool service_set = false;
   bool login_set = false;
   bool passwd_set = false;
-  // Per virtual (same index): the line of its checkinterval=, 0 if none,
-  // for the fork=no warning issued once the whole file is read.
-  std::vector<int> checkinterval_lines;
 
   // The Shared directives of the open block, else the global ones.
   Shared& shared() { return v ? v->shared : config.global.shared; }
@@ -82,7 +79,6 @@ void p_virtual(Context& c, std::string_view value, bool v6) {
   }
   c.config.virtuals.push_back(std::move(v));
   c.v = &c.config.virtuals.back();
-  c.checkinterval_lines.push_back(0);
   c.reset_block();
 }
 void p_virtual4(Context& c, std::string_view value) { p_virtual(c, value, false); }
@@ -103,10 +99,7 @@ void p_real6(Context& c, std::string_view value) { p_real(c, value, true); }
 
 void p_checktimeout(Context& c, std::string_view value) { c.shared().checktimeout = positive(value); }
 void p_negotiatetimeout(Context& c, std::string_view value) { c.shared().negotiatetimeout = positive(value); }
-void p_checkinterval(Context& c, std::string_view value) {
-  c.shared().checkinterval = positive(value);
-  if (c.v) c.checkinterval_lines.back() = c.line;
-}
+void p_checkinterval(Context& c, std::string_view value) { c.shared().checkinterval = positive(value); }
 void p_checkcount(Context& c, std::string_view value) {
   c.shared().checkcount = positive(value);
   c.warn("checkcount is deprecated; it only sets the number of ping attempts");
@@ -399,7 +392,7 @@ T pick(const std::optional<T>& a, const std::optional<T>& b, T def) {
 }
 
 // The Effective values of each virtual (rules in ldirectord_cf.h).
-void resolve(Config& config, const std::vector<int>& checkinterval_lines) {
+void resolve(Config& config) {
   const Shared& g = config.global.shared;
   for (size_t i = 0; i < config.virtuals.size(); ++i) {
     Virtual& v = config.virtuals[i];
@@ -409,12 +402,9 @@ void resolve(Config& config, const std::vector<int>& checkinterval_lines) {
     auto nt = s.negotiatetimeout ? s.negotiatetimeout : g.negotiatetimeout;
     e.checktimeout = pick(ct, nt, 5);
     e.negotiatetimeout = pick(nt, ct, 30);
-    if (s.checkinterval && !config.global.fork) {
-      config.warnings.push_back({checkinterval_lines[i], "checkinterval in a virtual is honoured only with fork=yes; using the global value"});
-      e.checkinterval = pick(g.checkinterval, std::optional<int>(), 10);
-    } else {
-      e.checkinterval = pick(s.checkinterval, g.checkinterval, 10);
-    }
+    // ldirectord honours a virtual's checkinterval only with fork=yes; every
+    // halb check runs on its own timer, so it always counts.
+    e.checkinterval = pick(s.checkinterval, g.checkinterval, 10);
     e.checkcount = pick(s.checkcount, g.checkcount, 1);
     e.failurecount = pick(s.failurecount, g.failurecount, 1);
     e.fallback = v.v6 ? (s.fallback6 ? s.fallback6 : g.fallback6) : (s.fallback ? s.fallback : g.fallback);
@@ -485,7 +475,7 @@ Config parse_ldirectord_cf(std::string_view text, const std::string& path, const
     }
   }
   if (c.v) finish_virtual(c);
-  resolve(config, c.checkinterval_lines);
+  resolve(config);
   return config;
 }
 

@@ -26,7 +26,7 @@
 //   cleanstop yes, emailalertfreq 0, emailalertstatus all; scheduler wrr,
 //   checktype negotiate, request "/", protocol tcp (udp for port 53, fwm
 //   for a mark), service from the port (3306 mysql, 80 http, ...).
-// A per-virtual checkinterval counts only with fork=yes (else a warning).
+// A per-virtual checkinterval always counts (ldirectord needed fork=yes).
 //
 // Errors throw halb::config::ConfigError(file, line, message) on the first
 // problem; warnings are returned in Config::warnings.

@@ -94,6 +94,11 @@ bool HeartbeatDaemon::start(std::string& error) {
   pc.ping_giveup_ms = std::max(2 * s_.ha.keepalive_ms, 1000LL);
   policy_ = std::make_unique<Policy>(pc);
 
+  // As heartbeat does for its resource scripts: agents learn where the
+  // configuration is (HA_D), and halb's programs (halb-director behind
+  // `ldirectord`) also where this instance keeps pid files and sockets.
+  setenv("HA_D", s_.config_dir.c_str(), 1);
+  setenv("HALB_RUN_DIR", s_.run_dir.c_str(), 1);
   AgentRegistry::Options ao;
   ao.config_dir = s_.config_dir;
   ao.timeout_s = static_cast<double>(s_.ha.agent_timeout_ms) / 1000.0;

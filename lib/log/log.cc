@@ -58,7 +58,8 @@ void Logger::configure(Sinks sinks) {
     if (file_) setvbuf(file_, nullptr, _IOLBF, 0);
   }
   if (sinks_.syslog_facility) {
-    openlog(sinks_.ident.c_str(), LOG_NDELAY, *sinks_.syslog_facility);
+    int opts = LOG_NDELAY | (sinks_.style == Style::ldirectord ? LOG_PID : 0);
+    openlog(sinks_.ident.c_str(), opts, *sinks_.syslog_facility);
     syslog_open_ = true;
   }
 }
@@ -79,6 +80,10 @@ void Logger::log(Level level, std::string_view msg) {
   std::lock_guard lock(mu_);
   const auto word = level_word(level);
   const int len = static_cast<int>(msg.size());
+  if (sinks_.style == Style::ldirectord) {
+    write_ldirectord_style(level, msg);
+    return;
+  }
   if (syslog_open_)
     syslog(syslog_priority(level), "[%d]: %.*s: %.*s", static_cast<int>(getpid()), static_cast<int>(word.size()),
            word.data(), len, msg.data());
@@ -95,6 +100,22 @@ void Logger::log(Level level, std::string_view msg) {
               ts.tv_nsec / 1000000, static_cast<int>(word.size()), word.data(), len, msg.data());
       fflush(out);
     }
+  }
+}
+
+void Logger::write_ldirectord_style(Level level, std::string_view msg) {
+  const int len = static_cast<int>(msg.size());
+  if (syslog_open_) syslog(syslog_priority(level), "%.*s", len, msg.data());
+  if (!file_ && !sinks_.to_stderr) return;
+  char stamp[64];
+  time_t now = time(nullptr);
+  tm tmv{};
+  localtime_r(&now, &tmv);
+  strftime(stamp, sizeof stamp, "%a %b %e %H:%M:%S %Y", &tmv);
+  for (FILE* out : {file_, sinks_.to_stderr ? stderr : nullptr}) {
+    if (!out) continue;
+    fprintf(out, "[%s|%s|%d] %.*s\n", stamp, sinks_.ident.c_str(), static_cast<int>(getpid()), len, msg.data());
+    fflush(out);
   }
 }
 

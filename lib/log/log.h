@@ -23,8 +23,14 @@ std::string_view level_word(Level level);
 // Parse a syslog facility name ("local0", "daemon", ...); nullopt if unknown.
 std::optional<int> facility_from_name(std::string_view name);
 
+// How a line looks. ldirectord: file and stderr "[Sat Nov 23 05:27:01 2024|ident|pid] msg",
+// syslog "ident[pid]: msg" (no level word), as the scripts that grep
+// ldirectord's logs expect.
+enum class Style { linux_ha, ldirectord };
+
 struct Sinks {
   std::string ident = "halb";
+  Style style = Style::linux_ha;
   std::optional<int> syslog_facility;  // none: no syslog
   std::string file;                    // empty: no file
   bool to_stderr = false;
@@ -61,6 +67,8 @@ class Logger {
     std::chrono::steady_clock::time_point last{};
     unsigned long suppressed = 0;
   };
+  void write_ldirectord_style(Level level, std::string_view msg);  // holds mu_
+
   Sinks sinks_;
   FILE* file_ = nullptr;
   bool syslog_open_ = false;

@@ -132,20 +132,28 @@ Result<Mac> Netlink::mac(std::string_view name) {
 Result<std::vector<InterfaceAddress>> Netlink::addresses(std::string_view name) {
   auto index = ifindex(name);
   if (!index) return Error{index.error()};
+  auto all = all_addresses();
+  if (!all) return all;
+  std::vector<InterfaceAddress> out;
+  for (auto& a : *all)
+    if (a.ifindex == *index) out.push_back(std::move(a));
+  return out;
+}
+
+Result<std::vector<InterfaceAddress>> Netlink::all_addresses() {
   nl_cache* raw = nullptr;
   if (int err = rtnl_addr_alloc_cache(sock_, &raw); err < 0) return nl_error("address dump", err);
   CachePtr cache(raw);
   std::vector<InterfaceAddress> out;
   for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
     auto* a = reinterpret_cast<rtnl_addr*>(o);
-    if (rtnl_addr_get_ifindex(a) != *index) continue;
     auto local = from_nl(rtnl_addr_get_local(a));
     if (!local) continue;
     InterfaceAddress ia;
     ia.prefix = Prefix{*local, rtnl_addr_get_prefixlen(a)};
     if (const char* l = rtnl_addr_get_label(a)) ia.label = l;
     ia.broadcast = from_nl(rtnl_addr_get_broadcast(a));
-    ia.ifindex = *index;
+    ia.ifindex = rtnl_addr_get_ifindex(a);
     out.push_back(std::move(ia));
   }
   return out;

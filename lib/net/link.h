@@ -56,6 +56,8 @@ class Netlink {
   Result<Mac> mac(std::string_view name);
   // Every address on the interface, both families, in kernel order.
   Result<std::vector<InterfaceAddress>> addresses(std::string_view name);
+  // Every address of every interface, in kernel order.
+  Result<std::vector<InterfaceAddress>> all_addresses();
   // `ip addr add P [brd B] dev NAME [label L]`. The kernel requires an IPv4
   // label to start with the device name; that is checked here first so the
   // message says why. Adding an address that is already there fails

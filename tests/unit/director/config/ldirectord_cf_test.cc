@@ -245,11 +245,10 @@ TEST(LdirectordCf, LayoutRules) {
   EXPECT_TRUE(c.global.supervised);
   ASSERT_EQ(c.warnings.size(), 1u);
   EXPECT_EQ(c.warnings[0].line, 1);
-  // A per-virtual checkinterval without fork=yes is ignored, with a warning.
+  // A per-virtual checkinterval counts without fork=yes too (every check has its own timer).
   c = parse("checkinterval=4\nvirtual=10.0.0.1:80\n    checkinterval=9\n");
-  EXPECT_EQ(c.virtuals[0].effective.checkinterval, 4);
-  ASSERT_EQ(c.warnings.size(), 1u);
-  EXPECT_EQ(c.warnings[0].line, 3);
+  EXPECT_EQ(c.virtuals[0].effective.checkinterval, 9);
+  EXPECT_TRUE(c.warnings.empty());
 }
 
 TEST(LdirectordCf, NamesResolveWithoutDns) {
