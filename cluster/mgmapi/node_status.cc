@@ -75,6 +75,7 @@ Message encode_status(const std::vector<NodeState>& nodes) {
     m.add(p + "connect_count", static_cast<long long>(n.connect_count));
     m.add(p + "address", n.address);
     m.add(p + "hostname", n.config_host);
+    m.add(p + "transporter_port", static_cast<long long>(n.transporter_port));
   }
   return m;
 }
@@ -129,6 +130,9 @@ std::optional<std::vector<NodeState>> decode_status(const Message& reply, std::s
       n.address = config::trim(value);
     } else if (field == "hostname") {
       n.config_host = config::trim(value);
+    } else if (field == "transporter_port") {
+      long long p = number();
+      n.transporter_port = p > 0 && p < 65536 ? static_cast<uint16_t>(p) : 0;
     }
   }
   std::vector<NodeState> out;

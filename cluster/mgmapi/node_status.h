@@ -3,9 +3,12 @@
 // halb-mgmd fills these from its sessions and the configuration; halb-mgm
 // decodes them and prints SHOW and STATUS. The reply is NDB's `node status`
 // block (`node.<id>.type/status/version/startphase/dynamic_id/node_group/
-// connect_count/address`) plus one halb field, `node.<id>.hostname`: the
+// connect_count/address`) plus two halb fields: `node.<id>.hostname`, the
 // HostName the configuration gives the node, which SHOW prints for a node
-// that is not connected (ndb_mgm fetched the whole configuration for that).
+// that is not connected (ndb_mgm fetched the whole configuration for that),
+// and `node.<id>.transporter_port`, the port the node reported accepting
+// transport links on (NDB 5.0 handed out such dynamic ports through the
+// management server too).
 #pragma once
 
 #include <cstdint>
@@ -43,6 +46,7 @@ struct NodeState {
   uint32_t connect_count = 0;
   std::string address;        // peer address when connected
   std::string config_host;    // HostName from config.ini; empty = any host
+  uint16_t transporter_port = 0;  // where the node accepts transport links; 0 unknown
 
   bool connected() const { return status != NodeStatus::kNoContact; }
 };

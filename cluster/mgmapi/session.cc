@@ -32,6 +32,8 @@ void Session::close(const std::string& why) {
   fd_ = -1;
   auto pending = std::move(pending_arbitration_);
   for (auto& [seq, cb] : pending) cb(false, "session closed");
+  auto status = std::move(pending_status_);
+  for (auto& cb : status) cb(std::nullopt);
   if (on_closed_) {
     auto cb = on_closed_;
     cb(why);  // may destroy *this; nothing below touches members
@@ -50,6 +52,7 @@ void Session::report_state(const StateReport& s) {
   m.add("startphase", static_cast<long long>(s.start_phase));
   m.add("dynamic_id", static_cast<long long>(s.dynamic_id));
   m.add("node_group", static_cast<long long>(s.node_group));
+  m.add("transporter_port", static_cast<long long>(s.transporter_port));
   queue(m);
 }
 
@@ -73,6 +76,15 @@ void Session::arbitrate(uint32_t ticket, std::function<void(bool, const std::str
   m.add("seq", static_cast<long long>(seq));
   m.add("ticket", static_cast<long long>(ticket));
   queue(m);
+}
+
+void Session::get_status(std::function<void(std::optional<std::vector<NodeState>>)> done) {
+  if (fd_ < 0) {
+    done(std::nullopt);
+    return;
+  }
+  pending_status_.push_back(std::move(done));
+  queue(Message("get status"));
 }
 
 void Session::on_io(int events) {
@@ -121,6 +133,16 @@ void Session::handle(const Message& m) {
     auto cb = std::move(it->second);
     pending_arbitration_.erase(it);
     cb(m.get_int("granted").value_or(0) == 1, m.get_or("result", ""));
+    return;
+  }
+  if (m.head == "node status") {
+    if (pending_status_.empty()) return;
+    auto cb = std::move(pending_status_.front());
+    pending_status_.pop_front();
+    std::string err;
+    auto st = decode_status(m, err);
+    if (!st) logger_.limited("session-status", log::Level::warn, "management session: " + err);
+    cb(std::move(st));
     return;
   }
   if (m.head == "node command") {

@@ -10,6 +10,8 @@
 //                  `report state` (status, startphase, dynamic_id, node_group)   no reply
 //                  `report event` (category, threshold, severity, text)           no reply
 //                  `arbitrate` (seq, ticket)               -> `arbitrate reply` (seq, granted: 1|0, result)
+//                  `get status`                            -> `node status` (as for any client; peers'
+//                                                             transporter ports included)
 //   mgmd -> node   `node command` (seq, command, args...)  -> `node command reply` (seq, result, ...)
 //
 // Commands a node receives: `stop` (abort), `restart` (initialstart, nostart,
@@ -21,10 +23,13 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cluster/mgmapi/events.h"
 #include "cluster/mgmapi/node_status.h"
@@ -39,6 +44,7 @@ struct StateReport {
   uint32_t start_phase = 0;
   uint32_t dynamic_id = 0;
   int node_group = -1;
+  uint16_t transporter_port = 0;  // where this node accepts transport links (0: none)
 };
 
 class Session {
@@ -63,6 +69,9 @@ class Session {
   // Asks the management server (as arbitrator) for ticket `ticket`; the
   // callback gets true for a yes. Called with false if the session closes first.
   void arbitrate(uint32_t ticket, std::function<void(bool granted, const std::string& result)> done);
+  // Every node's state as the management server sees it (nullopt if the
+  // session closes first); how a node finds its peers' transporter ports.
+  void get_status(std::function<void(std::optional<std::vector<NodeState>>)> done);
   void close(const std::string& why);
 
  private:
@@ -81,6 +90,8 @@ class Session {
   std::unique_ptr<event::Io> io_;
   uint64_t next_seq_ = 1;
   std::map<uint64_t, std::function<void(bool, const std::string&)>> pending_arbitration_;
+  // The server answers status requests in order.
+  std::deque<std::function<void(std::optional<std::vector<NodeState>>)>> pending_status_;
 };
 
 }  // namespace halb::cluster::mgmapi

@@ -183,6 +183,14 @@ void SessionKeeper::arbitrate(uint32_t ticket, std::function<void(bool, const st
   session_->arbitrate(ticket, std::move(done));
 }
 
+void SessionKeeper::get_status(std::function<void(std::optional<std::vector<NodeState>>)> done) {
+  if (!up()) {
+    done(std::nullopt);
+    return;
+  }
+  session_->get_status(std::move(done));
+}
+
 ManagementSessions::ManagementSessions(event::Loop& loop, log::Logger& logger, const ConnectString& cs,
                                        uint32_t node_id, NodeType type, Session::CommandHandler on_command,
                                        Bootstrap* boot, double retry_s) {
@@ -212,6 +220,15 @@ void ManagementSessions::arbitrate(uint32_t ticket, std::function<void(bool, con
       return;
     }
   done(false, "no management server reachable");
+}
+
+void ManagementSessions::get_status(std::function<void(std::optional<std::vector<NodeState>>)> done) {
+  for (auto& k : keepers_)
+    if (k->up()) {
+      k->get_status(std::move(done));
+      return;
+    }
+  done(std::nullopt);
 }
 
 size_t ManagementSessions::up_count() const {

@@ -71,6 +71,8 @@ class SessionKeeper {
   void report_event(const Event& event);
   // Answers false at once while down.
   void arbitrate(uint32_t ticket, std::function<void(bool granted, const std::string& result)> done);
+  // Answers nullopt at once while down.
+  void get_status(std::function<void(std::optional<std::vector<NodeState>>)> done);
   // Called with true when a session opens, false when it closes.
   std::function<void(bool up)> on_change;
 
@@ -106,6 +108,8 @@ class ManagementSessions {
   void report_event(const Event& event);
   // Asks the first server whose session is up; false at once when none is.
   void arbitrate(uint32_t ticket, std::function<void(bool granted, const std::string& result)> done);
+  // From the first server whose session is up; nullopt at once when none is.
+  void get_status(std::function<void(std::optional<std::vector<NodeState>>)> done);
   size_t up_count() const;
   std::vector<std::unique_ptr<SessionKeeper>>& keepers() { return keepers_; }
 

@@ -162,6 +162,7 @@ uint32_t NodeRegistry::release(uint64_t owner) {
     s.state.start_phase = 0;
     s.state.dynamic_id = 0;
     s.state.node_group = -1;
+    s.state.transporter_port = 0;
     return id;
   }
   return 0;
@@ -176,6 +177,7 @@ void NodeRegistry::report(uint32_t node_id, const mgmapi::StateReport& r) {
   st.status = r.status == NodeStatus::kNoContact ? NodeStatus::kNotStarted : r.status;
   st.start_phase = r.start_phase;
   st.dynamic_id = r.dynamic_id;
+  st.transporter_port = r.transporter_port;
   if (r.node_group >= 0) st.node_group = r.node_group;
 }
 

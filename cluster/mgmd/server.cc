@@ -415,7 +415,13 @@ void Server::session_message(Conn& c, const Message& m) {
     r.start_phase = static_cast<uint32_t>(m.get_int("startphase").value_or(0));
     r.dynamic_id = static_cast<uint32_t>(m.get_int("dynamic_id").value_or(0));
     r.node_group = static_cast<int>(m.get_int("node_group").value_or(-1));
+    auto port = m.get_int("transporter_port").value_or(0);
+    r.transporter_port = port > 0 && port < 65536 ? static_cast<uint16_t>(port) : 0;
     registry_.report(c.node_id, r);
+    return;
+  }
+  if (m.head == "get status") {
+    get_status(c);
     return;
   }
   if (m.head == "report event") {

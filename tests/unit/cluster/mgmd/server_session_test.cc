@@ -134,6 +134,34 @@ TEST(ServerAndSessions, ArbitrationFirstAskerWins) {
   EXPECT_EQ(rb, 0);
 }
 
+TEST(ServerAndSessions, NodesFindEachOthersTransporterPorts) {
+  Rig rig;
+  mgmapi::ManagementSessions a(rig.loop, rig.logger, rig.cs(), 2, NodeType::kData, no_commands);
+  mgmapi::ManagementSessions b(rig.loop, rig.logger, rig.cs(), 3, NodeType::kData, no_commands);
+  mgmapi::StateReport st;
+  st.status = mgmapi::NodeStatus::kStarting;
+  st.start_phase = 1;
+  st.transporter_port = 40002;
+  a.report_state(st);
+  ASSERT_TRUE(rig.run_until([&] { return a.up_count() == 1 && b.up_count() == 1; }));
+  // Node 2's report travels on its own connection: ask until it has landed.
+  uint16_t port = 0;
+  bool answered = true;
+  ASSERT_TRUE(rig.run_until([&] {
+    if (answered && port == 0) {
+      answered = false;
+      b.get_status([&](std::optional<std::vector<mgmapi::NodeState>> s) {
+        answered = true;
+        if (s)
+          for (auto& n : *s)
+            if (n.node_id == 2) port = n.transporter_port;
+      });
+    }
+    return port != 0;
+  }));
+  EXPECT_EQ(port, 40002);
+}
+
 TEST(ServerAndSessions, SessionReturnsAfterTheServerRestartsAndResendsState) {
   Rig rig;
   mgmapi::ManagementSessions s(rig.loop, rig.logger, rig.cs(), 3, NodeType::kData, no_commands, nullptr, 0.05);
