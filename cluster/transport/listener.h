@@ -1,0 +1,39 @@
+// cluster/transport/listener.h: the TCP port a node accepts links on.
+//
+// Hands every accepted, non-blocking socket to the callback, which wraps it
+// in a Link with peer_id 0 and an accept_peer check (the peer says who it
+// is in its HELLO).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "lib/event/loop.h"
+#include "lib/log/log.h"
+
+namespace halb::cluster::transport {
+
+class Listener {
+ public:
+  // `on_accept(fd, peer_address)` owns the fd.
+  Listener(event::Loop& loop, log::Logger& logger, std::function<void(int fd, const std::string& peer)> on_accept);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  // host empty = every address; port 0 = any free port. False with `error`.
+  bool listen(const std::string& host, uint16_t port, std::string& error);
+  uint16_t port() const { return port_; }
+
+ private:
+  void on_ready();
+  event::Loop& loop_;
+  log::Logger& logger_;
+  std::function<void(int, const std::string&)> on_accept_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::unique_ptr<event::Io> io_;
+};
+
+}  // namespace halb::cluster::transport

@@ -1,0 +1,243 @@
+// Links over a socketpair on a real event loop: handshake, delivery,
+// malformed frames, back-pressure and heartbeat death.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "cluster/transport/link.h"
+
+using namespace halb;
+using namespace halb::cluster::transport;
+
+namespace {
+
+struct Pair {
+  event::Loop loop{false};
+  log::Logger logger;
+  MessageRegistry registry;
+  int fds[2] = {-1, -1};
+  Pair() {
+    registry.add({300, 1, 1, "TEST", 1 << 20});
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+  }
+  LinkOptions options(uint16_t own, uint16_t peer) {
+    LinkOptions o;
+    o.own_id = own;
+    o.peer_id = peer;
+    o.registry = &registry;
+    o.heartbeat_interval_s = 0.05;
+    return o;
+  }
+  // Runs the loop until pred() or a generous limit; returns pred().
+  template <class P>
+  bool run_until(P pred, double limit_s = 5) {
+    event::Timer stop(loop, [this] { loop.stop(); });
+    event::Timer poll(loop, [&] {
+      if (pred()) loop.stop();
+    });
+    stop.start(limit_s);
+    poll.start(0.001, 0.001);
+    loop.run();
+    return pred();
+  }
+};
+
+}  // namespace
+
+TEST(Link, HandshakeThenMessagesBothWays) {
+  Pair p;
+  std::vector<std::string> got_a, got_b;
+  uint16_t b_saw_peer = 0;
+  LinkHandlers ha, hb;
+  ha.on_message = [&](const Frame& f) { got_a.push_back(f.payload); };
+  hb.accept_peer = [](uint16_t id) { return id == 2; };
+  hb.on_up = [&](uint16_t id) { b_saw_peer = id; };
+  hb.on_message = [&](const Frame& f) { got_b.push_back(f.payload); };
+  Link a(p.loop, p.logger, p.fds[0], p.options(2, 3), ha);
+  Link b(p.loop, p.logger, p.fds[1], p.options(3, 0), hb);
+  EXPECT_EQ(a.send(300, "queued before up"), Link::SendResult::kOk);
+  ASSERT_TRUE(p.run_until([&] { return a.up() && b.up(); }));
+  EXPECT_EQ(b_saw_peer, 2);
+  EXPECT_EQ(b.send(300, "to a"), Link::SendResult::kOk);
+  ASSERT_TRUE(p.run_until([&] { return got_a.size() == 1 && got_b.size() == 1; }));
+  EXPECT_EQ(got_b[0], "queued before up");
+  EXPECT_EQ(got_a[0], "to a");
+}
+
+TEST(Link, ChecksummedLinkDeliversToo) {
+  Pair p;
+  std::string got;
+  LinkHandlers ha, hb;
+  hb.on_message = [&](const Frame& f) { got = f.payload; };
+  auto oa = p.options(2, 3), ob = p.options(3, 2);
+  oa.checksum = ob.checksum = true;
+  Link a(p.loop, p.logger, p.fds[0], oa, ha);
+  Link b(p.loop, p.logger, p.fds[1], ob, hb);
+  a.send(300, "summed");
+  ASSERT_TRUE(p.run_until([&] { return got == "summed"; }));
+}
+
+TEST(Link, RefusedPeerCloses) {
+  Pair p;
+  std::string why;
+  LinkHandlers ha, hb;
+  hb.accept_peer = [](uint16_t) { return false; };
+  hb.on_closed = [&](const std::string& w) { why = w; };
+  Link a(p.loop, p.logger, p.fds[0], p.options(7, 3), ha);
+  Link b(p.loop, p.logger, p.fds[1], p.options(3, 0), hb);
+  ASSERT_TRUE(p.run_until([&] { return !why.empty(); }));
+  EXPECT_EQ(why, "node 7 is not accepted on this link");
+}
+
+TEST(Link, GarbageFromThePeerClosesTheLinkWithoutCrashing) {
+  Pair p;
+  std::string why;
+  LinkHandlers hb;
+  hb.on_closed = [&](const std::string& w) { why = w; };
+  Link b(p.loop, p.logger, p.fds[1], p.options(3, 0), hb);
+  std::string junk = "GET / HTTP/1.0\r\n\r\nthis is not a frame at all......";
+  ASSERT_EQ(write(p.fds[0], junk.data(), junk.size()), static_cast<ssize_t>(junk.size()));
+  ASSERT_TRUE(p.run_until([&] { return !why.empty(); }));
+  EXPECT_EQ(why, "malformed frame: bad frame magic");
+  EXPECT_FALSE(b.open());
+  close(p.fds[0]);
+}
+
+TEST(Link, FrameBeforeHelloOrUnknownTypeCloses) {
+  Pair p;
+  std::string why;
+  LinkHandlers hb;
+  hb.on_closed = [&](const std::string& w) { why = w; };
+  Link b(p.loop, p.logger, p.fds[1], p.options(3, 0), hb);
+  std::string f = encode_frame(300, 1, 2, 3, "early", false);
+  ASSERT_EQ(write(p.fds[0], f.data(), f.size()), static_cast<ssize_t>(f.size()));
+  ASSERT_TRUE(p.run_until([&] { return !why.empty(); }));
+  EXPECT_EQ(why, "malformed frame: expected HELLO first");
+  close(p.fds[0]);
+}
+
+TEST(Link, SendBufferMemoryRefusesThenSignalsWritable) {
+  Pair p;
+  bool writable = false;
+  size_t received = 0;
+  LinkHandlers ha, hb;
+  ha.on_writable = [&] { writable = true; };
+  hb.on_message = [&](const Frame& f) { received += f.payload.size(); };
+  auto oa = p.options(2, 3);
+  oa.send_buffer_memory = 64 * 1024;
+  Link a(p.loop, p.logger, p.fds[0], oa, ha);
+  Link b(p.loop, p.logger, p.fds[1], p.options(3, 2), hb);
+  ASSERT_TRUE(p.run_until([&] { return a.up() && b.up(); }));
+  std::string chunk(16 * 1024, 'z');
+  size_t sent = 0;
+  Link::SendResult r = Link::SendResult::kOk;
+  // Fill faster than the peer reads (the loop is not running meanwhile).
+  for (int i = 0; i < 10000 && r == Link::SendResult::kOk; ++i) {
+    r = a.send(300, chunk);
+    if (r == Link::SendResult::kOk) sent += chunk.size();
+  }
+  EXPECT_EQ(r, Link::SendResult::kFull);
+  EXPECT_LE(a.queued(), 64u * 1024 + kHeaderSize + chunk.size());
+  ASSERT_TRUE(p.run_until([&] { return writable && received == sent; }));
+}
+
+TEST(Link, PeerThatFallsSilentIsDeclaredDeadAfterFourIntervals) {
+  Pair p;
+  bool dead = false;
+  std::vector<int> missed;
+  std::string why;
+  LinkHandlers ha;
+  ha.on_missed = [&](int n) { missed.push_back(n); };
+  ha.on_dead = [&] { dead = true; };
+  ha.on_closed = [&](const std::string& w) { why = w; };
+  // The peer end never speaks: no HELLO, no heartbeats.
+  Link a(p.loop, p.logger, p.fds[0], p.options(2, 3), ha);
+  ASSERT_TRUE(p.run_until([&] { return dead; }));
+  EXPECT_EQ(missed, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(why, "missed 4 heartbeats");
+  close(p.fds[1]);
+}
+
+TEST(Link, HeartbeatsKeepAnIdleLinkAlive) {
+  Pair p;
+  bool closed = false;
+  LinkHandlers ha, hb;
+  ha.on_closed = hb.on_closed = [&](const std::string&) { closed = true; };
+  // A roomier interval than the other tests: a loaded build machine must
+  // not stall the loop for 4 of them.
+  auto oa = p.options(2, 3), ob = p.options(3, 2);
+  oa.heartbeat_interval_s = ob.heartbeat_interval_s = 0.1;
+  Link a(p.loop, p.logger, p.fds[0], oa, ha);
+  Link b(p.loop, p.logger, p.fds[1], ob, hb);
+  // 8 intervals of silence from the application.
+  p.run_until([] { return false; }, 0.8);
+  EXPECT_FALSE(closed);
+  EXPECT_TRUE(a.up() && b.up());
+}
+
+#include "cluster/config/config_ini.h"
+#include "cluster/transport/link_config.h"
+#include "cluster/transport/listener.h"
+
+TEST(LinkConfig, IntervalsChecksumAndBuffersFromConfigIni) {
+  auto cfg = halb::cluster::parse_config_ini(
+                 "[NDBD DEFAULT]\nNoOfReplicas=2\nHeartbeatIntervalDbDb=500\nHeartbeatIntervalDbApi=2000\n"
+                 "[NDB_MGMD]\n[NDBD]\n[NDBD]\n[MYSQLD]\n[MYSQLD]\n"
+                 "[TCP]\nNodeId1=3\nNodeId2=2\nChecksum=Y\nSendBufferMemory=2M\n",
+                 "config.ini")
+                 .config;
+  std::string err;
+  auto dd = link_options_for(cfg, 2, 3, err);
+  ASSERT_TRUE(dd) << err;
+  EXPECT_DOUBLE_EQ(dd->heartbeat_interval_s, 0.5);
+  EXPECT_TRUE(dd->checksum);
+  EXPECT_EQ(dd->send_buffer_memory, 2u * 1024 * 1024);
+  auto api = link_options_for(cfg, 4, 2, err);
+  ASSERT_TRUE(api) << err;
+  EXPECT_DOUBLE_EQ(api->heartbeat_interval_s, 2.0);
+  EXPECT_FALSE(api->checksum);
+  EXPECT_EQ(api->send_buffer_memory, 256u * 1024);
+  EXPECT_FALSE(link_options_for(cfg, 4, 5, err));
+  EXPECT_EQ(err, "no link between nodes 4 and 5: one end must be a data node");
+  EXPECT_FALSE(link_options_for(cfg, 2, 40, err));
+  EXPECT_EQ(err, "node 40 is not in the configuration");
+}
+
+TEST(Listener, AcceptedSocketBecomesALinkOverTcp) {
+  event::Loop loop(false);
+  log::Logger logger;
+  MessageRegistry registry;
+  registry.add({300, 1, 1, "TEST", 1024});
+  std::unique_ptr<Link> server_side;
+  std::string got;
+  LinkOptions so;
+  so.own_id = 2;
+  so.registry = &registry;
+  LinkHandlers sh;
+  sh.accept_peer = [](uint16_t id) { return id == 3; };
+  sh.on_message = [&](const Frame& f) { got = f.payload; };
+  Listener l(loop, logger, [&](int fd, const std::string&) {
+    server_side = std::make_unique<Link>(loop, logger, fd, so, sh);
+  });
+  std::string err;
+  ASSERT_TRUE(l.listen("127.0.0.1", 0, err)) << err;
+  int fd = connect_nonblocking("127.0.0.1", l.port(), err);
+  ASSERT_GE(fd, 0) << err;
+  LinkOptions co;
+  co.own_id = 3;
+  co.peer_id = 2;
+  co.registry = &registry;
+  Link client(loop, logger, fd, co, {});
+  client.send(300, "over tcp");
+  event::Timer stop(loop, [&] { loop.stop(); });
+  event::Timer poll(loop, [&] {
+    if (got == "over tcp") loop.stop();
+  });
+  stop.start(5);
+  poll.start(0.002, 0.002);
+  loop.run();
+  EXPECT_EQ(got, "over tcp");
+  EXPECT_TRUE(client.up());
+}
