@@ -97,6 +97,7 @@ backend::ServiceKey key_from_json(const Json& j) {
     auto f = text(j, "family", "inet");
     if (f != "inet" && f != "inet6") throw BackendError(EINVAL, "family must be inet or inet6");
     k.family = f == "inet6" ? Family::v6 : Family::v4;
+    k.addr.family = k.family;  // as reconcile::service_key and the kernel backend: keys compare whole
   } else {
     k.addr = address(j, "addr");
     k.family = k.addr.family;
