@@ -13,8 +13,8 @@
 // sockets, removes its curl handle and kills its child: it never reports.
 //
 // Timeouts (ldirectord's): connect, ping (per try) and external run under
-// checktimeout; a negotiate exchange, connect included, under
-// negotiatetimeout.
+// checktimeout; a negotiate exchange as a whole under negotiatetimeout, its
+// TCP connect under checktimeout as well.
 #pragma once
 
 #include <functional>

@@ -8,7 +8,8 @@
 // body matches receive. http_proxy: the real is the proxy, the request the
 // URL fetched through it. ftp: login (anonymous by default), passive,
 // fetch the request file, its content matches receive.
-// The whole exchange, connect included, runs under negotiatetimeout.
+// The whole exchange runs under negotiatetimeout, its connect under
+// checktimeout.
 #include <curl/curl.h>
 
 #include "director/checks/attempt.h"
@@ -53,6 +54,7 @@ class CurlCheck : public Attempt {
     curl_easy_setopt(easy_, CURLOPT_URL, url_.c_str());
     curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(spec.negotiatetimeout * 1000));
+    curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(spec.checktimeout * 1000));
     curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https,ftp");
     curl_easy_setopt(easy_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 1L);

@@ -60,7 +60,7 @@ class Dialog : public Attempt {
                        [this](std::string why) { finish(false, what_ + ": " + why); }}) {
     plan(spec);
     std::string error;
-    if (!stream_.open(spec.rip, spec.port, false, error)) {
+    if (!stream_.open(spec.rip, spec.port, false, error, spec.checktimeout)) {
       finish_soon(false, what_ + ": " + error);
       return;
     }

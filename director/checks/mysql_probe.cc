@@ -29,7 +29,7 @@ class MysqlCheck : public Attempt {
       return;
     }
     std::string error;
-    if (!stream_.open(spec.rip, spec.port, false, error)) {
+    if (!stream_.open(spec.rip, spec.port, false, error, spec.checktimeout)) {
       finish_soon(false, what_ + ": " + error);
       return;
     }

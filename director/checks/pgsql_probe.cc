@@ -68,7 +68,7 @@ class PgsqlCheck : public Attempt {
     }
     database_ = spec.database.empty() ? login_ : spec.database;
     std::string error;
-    if (!stream_.open(spec.rip, spec.port, false, error)) {
+    if (!stream_.open(spec.rip, spec.port, false, error, spec.checktimeout)) {
       finish_soon(false, what_ + ": " + error);
       return;
     }

@@ -31,17 +31,22 @@ std::string errno_text(int err) {
   return strerror_r(err, buf, sizeof buf);
 }
 
-Stream::Stream(event::Loop& loop, Handlers handlers) : loop_(loop), h_(std::move(handlers)) {}
+Stream::Stream(event::Loop& loop, Handlers handlers)
+    : loop_(loop), h_(std::move(handlers)), connect_timer_(loop, [this] {
+        close();
+        h_.failed("connect timed out");
+      }) {}
 
 Stream::~Stream() { close(); }
 
 void Stream::close() {
+  connect_timer_.stop();
   io_.reset();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
-bool Stream::open(const IpAddress& addr, uint16_t port, bool udp, std::string& error) {
+bool Stream::open(const IpAddress& addr, uint16_t port, bool udp, std::string& error, double connect_timeout) {
   close();
   udp_ = udp;
   int family = addr.is_v4() ? AF_INET : AF_INET6;
@@ -60,6 +65,7 @@ bool Stream::open(const IpAddress& addr, uint16_t port, bool udp, std::string& e
   connecting_ = !udp;
   io_ = std::make_unique<event::Io>(loop_, fd_, udp ? EV_READ : EV_WRITE, [this](int ev) { on_io(ev); });
   io_->start();
+  if (connecting_ && connect_timeout > 0) connect_timer_.start(connect_timeout);
   return true;
 }
 
@@ -103,6 +109,7 @@ void Stream::on_io(int events) {
       return;
     }
     connecting_ = false;
+    connect_timer_.stop();
     update_events();
     h_.connected();
     return;

@@ -40,8 +40,10 @@ class Stream {
   Stream& operator=(const Stream&) = delete;
 
   // Start connecting; false with `error` set when the socket cannot even be
-  // made (no callback follows then). UDP "connects" at once.
-  bool open(const IpAddress& addr, uint16_t port, bool udp, std::string& error);
+  // made (no callback follows then). UDP "connects" at once. A TCP connect
+  // not done within `connect_timeout` seconds (> 0) fails with "connect
+  // timed out" (ldirectord's checktimeout bounds a negotiate's connect).
+  bool open(const IpAddress& addr, uint16_t port, bool udp, std::string& error, double connect_timeout = 0);
   void write(std::string_view bytes);
   void shutdown_write();
   void close();
@@ -63,6 +65,7 @@ class Stream {
   std::string in_;
   std::string out_;
   std::unique_ptr<event::Io> io_;
+  event::Timer connect_timer_;
 };
 
 }  // namespace halb::director::checks

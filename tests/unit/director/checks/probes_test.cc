@@ -274,6 +274,17 @@ TEST_F(ProbesTest, SilentServerTimesOutAfterNegotiatetimeout) {
   EXPECT_LT(out.seconds, 5);
 }
 
+TEST_F(ProbesTest, NegotiateConnectPhaseIsBoundedByChecktimeout) {
+  Blackhole hole;
+  Spec spec = local_spec(hole.port, Service::smtp);
+  spec.checktimeout = 1;
+  spec.negotiatetimeout = 10;
+  auto out = run_check(loop, checker, spec, Probe::negotiate);
+  EXPECT_FALSE(out.result.up);
+  EXPECT_NE(out.result.reason.find("connect timed out"), std::string::npos) << out.result.reason;
+  EXPECT_LT(out.seconds, 5);
+}
+
 TEST_F(ProbesTest, PopGreetingAndLogin) {
   TcpServer server(loop, lines([](const std::string& l) {
                      if (l == "USER u") return std::string("+OK\r\n");
