@@ -1,6 +1,9 @@
 // director/checks/monitor.cc
 #include "director/checks/monitor.h"
 
+#include <unistd.h>
+
+#include <ctime>
 #include <functional>
 #include <memory>
 
@@ -154,7 +157,28 @@ void Monitor::attempt_done(Watched& w, Result result) {
   check_done(w, std::move(result));
 }
 
+void Monitor::append_monitorfile(const Watched& w, const Result& result) {
+  std::string id = w.virtual_name + " " + w.real_name, spaced;
+  for (char c : id)
+    if (c != ':' || spaced.empty() || spaced.back() != ' ') spaced += c == ':' ? ' ' : c;
+  time_t now = time(nullptr);
+  struct tm tm {};
+  localtime_r(&now, &tm);
+  char stamp[64];
+  strftime(stamp, sizeof stamp, "%a %b %e %H:%M:%S %Y", &tm);
+  FILE* f = fopen(w.spec.monitorfile.c_str(), "ae");
+  if (!f) {
+    logger_.limited("monitorfile:" + w.spec.monitorfile, log::Level::warn,
+                    "cannot append to monitorfile " + w.spec.monitorfile);
+    return;
+  }
+  fprintf(f, "[%s] [%d] %s [%s] %s\n", stamp, static_cast<int>(getpid()), spaced.c_str(), result.up ? "up" : "down",
+          result.reason.c_str());
+  fclose(f);
+}
+
 void Monitor::check_done(Watched& w, Result result) {
+  if (!w.spec.monitorfile.empty()) append_monitorfile(w, result);
   if (w.spec.checktype == CheckType::combined) w.alternation.record(w.probe, result.up);
   Health::Change c = w.health.record(result.up);
   if (c.reset) logger_.info("Resetting soft failure count: " + w.real_name + " (" + w.virtual_name + ")");

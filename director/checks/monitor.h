@@ -15,6 +15,10 @@
 // are dropped, their attempts cancelled. checktype=off virtuals are not
 // checked at all.
 //
+// monitorfile=: every check's verdict is appended to that file as
+// ldirectord does: "[localtime] [pid] tcp 10.0.0.1 80 10.0.0.2 80 [up] why"
+// (the virtual and real ids with ':' runs turned into spaces).
+//
 // Logs (ldirectord's words): "Soft failure real server: R (tcp:V) failure
 // k/N", "Resetting soft failure count: R (tcp:V)", and one warning per
 // virtual whose service halb checks with a plain connect.
@@ -80,6 +84,7 @@ class Monitor {
   void attempt_done(Watched& w, Result result);
   void check_done(Watched& w, Result result);
   void warn_unsupported(const config::Virtual& v);
+  void append_monitorfile(const Watched& w, const Result& result);
   // Destroy a finished or abandoned attempt on the next loop iteration.
   void bury(std::unique_ptr<Check> check);
 

@@ -98,6 +98,7 @@ Spec make_spec(const config::Virtual& v, const config::Real& r) {
   s.database = v.database;
   s.virtualhost = v.virtualhost;
   s.httpmethod = v.httpmethod;
+  s.monitorfile = v.monitorfile;
   s.checktimeout = v.effective.checktimeout;
   s.negotiatetimeout = v.effective.negotiatetimeout;
   s.checkinterval = v.effective.checkinterval;

@@ -41,6 +41,7 @@ struct Spec {
   std::string database;
   std::string virtualhost;  // empty: the real's address
   config::HttpMethod httpmethod = config::HttpMethod::get;
+  std::string monitorfile;  // empty: none; else every check's verdict is appended
 
   double checktimeout = 5;      // connect, ping (per try), external
   double negotiatetimeout = 30;  // a whole negotiate exchange

@@ -235,6 +235,34 @@ TEST_F(MonitorTest, ReportHandlerMayReconfigure) {
   EXPECT_EQ(monitor.watched(), 0u);
 }
 
+TEST_F(MonitorTest, MonitorfileGetsEveryVerdict) {
+  char tmpl[] = "/tmp/halb-monitorfile-XXXXXX";
+  int fd = mkstemp(tmpl);
+  close(fd);
+  std::string path = tmpl;
+  TcpServer server(loop);
+  auto c = parse(cf("virtual=127.0.0.100:80\n\treal=127.0.0.1:" + std::to_string(server.port()) +
+                    " gate\n\tchecktype=connect\n\tmonitorfile=\"" + path + "\"\n"));
+  monitor.configure(c);
+  ASSERT_TRUE(run_until(loop, [&] { return events.size() == 1; }, 3));
+  run_for(loop, 0.2);
+  monitor.stop();
+  FILE* f = fopen(path.c_str(), "r");
+  ASSERT_TRUE(f);
+  char line[512];
+  int lines = 0;
+  std::string first;
+  while (fgets(line, sizeof line, f)) {
+    if (lines++ == 0) first = line;
+  }
+  fclose(f);
+  unlink(path.c_str());
+  EXPECT_GE(lines, 2);  // one per check, not per change
+  std::string id = "tcp 127.0.0.100 80 127.0.0.1 " + std::to_string(server.port()) + " [up] connected";
+  EXPECT_NE(first.find(id), std::string::npos) << first;
+  EXPECT_EQ(first[0], '[');
+}
+
 TEST_F(MonitorTest, ManyRealsAreSpreadAndAllChecked) {
   TcpServer server(loop);
   std::string body = "virtual=127.0.0.100:80\n\tchecktype=connect\n";
