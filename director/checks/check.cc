@@ -69,6 +69,8 @@ std::unique_ptr<Check> Checker::start(const Spec& spec, Probe probe, Check::Done
     case Service::nntp:
     case Service::simpletcp: return start_dialog(loop_, spec, std::move(done));
     case Service::dns: return start_dns(loop_, spec, std::move(done));
+    case Service::sip: return start_sip(loop_, spec, std::move(done));
+    case Service::radius: return start_radius(loop_, spec, std::move(done));
     case Service::none: return start_always_up(loop_, "service none", std::move(done));
     default: return start_connect(loop_, spec, std::move(done));  // see negotiate_supported()
   }

@@ -23,6 +23,8 @@ std::unique_ptr<Check> start_pgsql(event::Loop& loop, const Spec& spec, Done don
 // smtp, submission, pop, imap, nntp, simpletcp
 std::unique_ptr<Check> start_dialog(event::Loop& loop, const Spec& spec, Done done);
 std::unique_ptr<Check> start_dns(event::Loop& loop, const Spec& spec, Done done);
+std::unique_ptr<Check> start_sip(event::Loop& loop, const Spec& spec, Done done);
+std::unique_ptr<Check> start_radius(event::Loop& loop, const Spec& spec, Done done);
 
 // "10.0.0.2:80", "[::1]:80".
 std::string target_name(const Spec& spec);

@@ -62,8 +62,6 @@ bool negotiate_supported(Service s) {
     case Service::ldap:
     case Service::ldaps:
     case Service::oracle:
-    case Service::radius:
-    case Service::sip:
     case Service::imaps:
     case Service::pops:
       return false;
@@ -96,6 +94,7 @@ Spec make_spec(const config::Virtual& v, const config::Real& r) {
   s.login = v.login;
   s.passwd = v.passwd;
   s.database = v.database;
+  s.secret = v.secret;
   s.virtualhost = v.virtualhost;
   s.httpmethod = v.httpmethod;
   s.monitorfile = v.monitorfile;

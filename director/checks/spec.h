@@ -39,6 +39,7 @@ struct Spec {
   std::string login;
   std::string passwd;
   std::string database;
+  std::string secret;       // radius
   std::string virtualhost;  // empty: the real's address
   config::HttpMethod httpmethod = config::HttpMethod::get;
   std::string monitorfile;  // empty: none; else every check's verdict is appended

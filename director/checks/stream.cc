@@ -69,6 +69,25 @@ bool Stream::open(const IpAddress& addr, uint16_t port, bool udp, std::string& e
   return true;
 }
 
+bool Stream::local_endpoint(IpAddress& addr, uint16_t& port) const {
+  sockaddr_storage sa{};
+  socklen_t len = sizeof sa;
+  if (fd_ < 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) < 0) return false;
+  if (sa.ss_family == AF_INET) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&sa);
+    addr = IpAddress{};
+    memcpy(addr.bytes.data(), &sin->sin_addr, 4);
+    port = ntohs(sin->sin_port);
+    return true;
+  }
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&sa);
+  addr = IpAddress{};
+  addr.family = Family::v6;
+  memcpy(addr.bytes.data(), &sin6->sin6_addr, 16);
+  port = ntohs(sin6->sin6_port);
+  return true;
+}
+
 void Stream::write(std::string_view bytes) {
   if (udp_) {
     // One datagram per write; a UDP socket that cannot send reports at once.

@@ -48,6 +48,8 @@ class Stream {
   void shutdown_write();
   void close();
 
+  // This end's address and port ("127.0.0.1", 40000) once connected.
+  bool local_endpoint(IpAddress& addr, uint16_t& port) const;
   std::string& input() { return in_; }
   bool eof() const { return eof_; }
 

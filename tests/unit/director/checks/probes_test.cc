@@ -354,7 +354,7 @@ TEST_F(ProbesTest, BadReceivePatternIsDownWithAReason) {
 
 TEST_F(ProbesTest, UnsupportedServiceFallsBackToConnect) {
   EXPECT_FALSE(negotiate_supported(Service::ldap));
-  EXPECT_FALSE(negotiate_supported(Service::sip));
+  EXPECT_FALSE(negotiate_supported(Service::oracle));
   EXPECT_TRUE(negotiate_supported(Service::ftp));
   TcpServer server(loop);
   auto out = run_check(loop, checker, local_spec(server.port(), Service::ldap), Probe::negotiate);
