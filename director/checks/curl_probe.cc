@@ -7,7 +7,9 @@
 // rarely has a certificate for its own address). Up = status 2xx and the
 // body matches receive. http_proxy: the real is the proxy, the request the
 // URL fetched through it. ftp: login (anonymous by default), passive,
-// fetch the request file, its content matches receive.
+// fetch the request file, its content matches receive. imaps/pops: TLS,
+// the greeting and capabilities, and a login where one is configured
+// (libcurl's connection phase, CONNECT_ONLY).
 // The whole exchange runs under negotiatetimeout, its connect under
 // checktimeout.
 #include <curl/curl.h>
@@ -41,7 +43,12 @@ class CurlCheck : public Attempt {
     }
     std::string request = bare_request(spec);
     std::string server = host_part(spec.rip) + ":" + std::to_string(spec.port);
-    std::string scheme = spec.service == Service::https ? "https" : spec.service == Service::ftp ? "ftp" : "http";
+    std::string scheme = spec.service == Service::https  ? "https"
+                         : spec.service == Service::ftp  ? "ftp"
+                         : spec.service == Service::imaps ? "imaps"
+                         : spec.service == Service::pops  ? "pop3s"
+                                                          : "http";
+    mail_ = spec.service == Service::imaps || spec.service == Service::pops;
     if (is_absolute_url(request))
       url_ = request;
     else if (spec.service == Service::http_proxy)
@@ -55,7 +62,7 @@ class CurlCheck : public Attempt {
     curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(spec.negotiatetimeout * 1000));
     curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(spec.checktimeout * 1000));
-    curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https,ftp");
+    curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https,ftp,imaps,pop3s");
     curl_easy_setopt(easy_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(easy_, CURLOPT_MAXREDIRS, 10L);
@@ -67,7 +74,16 @@ class CurlCheck : public Attempt {
     // Never a proxy from the daemon's environment; only http_proxy's own.
     proxy_ = spec.service == Service::http_proxy ? "http://" + server : "";
     curl_easy_setopt(easy_, CURLOPT_PROXY, proxy_.c_str());
-    if (spec.service == Service::ftp) {
+    if (mail_) {
+      url_ = scheme + "://" + server + "/";
+      curl_easy_setopt(easy_, CURLOPT_URL, url_.c_str());
+      what_ = std::string(service_name(spec.service)) + " check of " + server;
+      curl_easy_setopt(easy_, CURLOPT_CONNECT_ONLY, 1L);
+      if (!spec.login.empty()) {
+        curl_easy_setopt(easy_, CURLOPT_USERNAME, spec.login.c_str());
+        curl_easy_setopt(easy_, CURLOPT_PASSWORD, spec.passwd.c_str());
+      }
+    } else if (spec.service == Service::ftp) {
       curl_easy_setopt(easy_, CURLOPT_USERNAME, spec.login.empty() ? "anonymous" : spec.login.c_str());
       curl_easy_setopt(easy_, CURLOPT_PASSWORD, spec.passwd.c_str());
     } else {
@@ -105,6 +121,7 @@ class CurlCheck : public Attempt {
       if (code == CURLE_OPERATION_TIMEDOUT) why = "timed out";
       return finish(false, what_ + ": " + why);
     }
+    if (mail_) return finish(true, what_ + ": greeting accepted");
     long status = 0;
     curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
     bool ftp = url_.rfind("ftp:", 0) == 0;
@@ -117,6 +134,7 @@ class CurlCheck : public Attempt {
   }
 
   CurlMulti& multi_;
+  bool mail_ = false;  // imaps / pops: the connection phase is the check
   std::string receive_;
   std::string url_;
   std::string what_;

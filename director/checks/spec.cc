@@ -62,8 +62,6 @@ bool negotiate_supported(Service s) {
     case Service::ldap:
     case Service::ldaps:
     case Service::oracle:
-    case Service::imaps:
-    case Service::pops:
       return false;
     default:
       return true;

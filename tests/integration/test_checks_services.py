@@ -1,9 +1,12 @@
 """halb-director's negotiate checks against real servers on loopback,
 through tests/tools/halb-check-once: https against `openssl s_server`
 (self-signed certificate, not verified, as ldirectord), http against
-Python's http.server, external with its arguments."""
+Python's http.server, imaps/pops against small TLS servers written here,
+external with its arguments."""
 import http.server
 import os
+import socketserver
+import ssl
 import shutil
 import socket
 import subprocess
@@ -48,6 +51,85 @@ class Page(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def make_cert(folder):
+    key, cert = os.path.join(folder, "k.pem"), os.path.join(folder, "c.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=not-the-real"], check=True, capture_output=True)
+    return key, cert
+
+
+class TlsMailServer:
+    """IMAP (or POP3) over TLS: greeting, CAPABILITY/CAPA, LOGIN/USER+PASS for
+    monitor/pw, LOGOUT/QUIT. Records the commands it saw."""
+
+    def __init__(self, key, cert, pop=False):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        self.commands = []
+        outer = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                try:
+                    conn = ctx.wrap_socket(self.request, server_side=True)
+                    f = conn.makefile("rwb")
+                    f.write(b"+OK ready\r\n" if pop else b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+                    f.flush()
+                    for raw in f:
+                        line = raw.decode().strip()
+                        outer.commands.append(line)
+                        words = line.split()
+                        if pop:
+                            cmd = words[0].upper() if words else ""
+                            if cmd == "CAPA":
+                                f.write(b"+OK\r\nUSER\r\n.\r\n")
+                            elif cmd == "USER":
+                                f.write(b"+OK\r\n")
+                            elif cmd == "PASS":
+                                f.write(b"+OK in\r\n" if words[1:] == ["pw"] else b"-ERR denied\r\n")
+                            elif cmd == "QUIT":
+                                f.write(b"+OK bye\r\n")
+                                f.flush()
+                                return
+                            else:
+                                f.write(b"-ERR unknown\r\n")
+                        else:
+                            tag, cmd = (words + ["", ""])[:2]
+                            cmd = cmd.upper()
+                            if cmd == "CAPABILITY":
+                                f.write(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag.encode() + b" OK done\r\n")
+                            elif cmd in ("LOGIN", "AUTHENTICATE"):
+                                ok = "pw" in line or cmd == "AUTHENTICATE"
+                                if cmd == "AUTHENTICATE" and len(words) == 3:
+                                    f.write(b"+\r\n")
+                                    f.flush()
+                                    import base64
+                                    creds = base64.b64decode(f.readline().strip()).split(b"\0")
+                                    ok = creds[-1] == b"pw"
+                                f.write(tag.encode() + (b" OK in\r\n" if ok else b" NO denied\r\n"))
+                            elif cmd == "LOGOUT":
+                                f.write(b"* BYE\r\n" + tag.encode() + b" OK bye\r\n")
+                                f.flush()
+                                return
+                            else:
+                                f.write(tag.encode() + b" BAD unknown\r\n")
+                        f.flush()
+                except (OSError, ssl.SSLError, IndexError, ValueError):
+                    pass
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class ServiceChecks(unittest.TestCase):
     def setUp(self):
         self.tmp = TempDir()
@@ -76,9 +158,7 @@ class ServiceChecks(unittest.TestCase):
     def test_https_against_openssl_s_server(self):
         if not shutil.which("openssl"):
             self.skipTest("openssl not installed")
-        key, cert = os.path.join(self.tmp.path, "k.pem"), os.path.join(self.tmp.path, "c.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                        "-days", "1", "-subj", "/CN=not-the-real"], check=True, capture_output=True)
+        key, cert = make_cert(self.tmp.path)
         port = free_tcp_port()
         p = Proc(["openssl", "s_server", "-quiet", "-accept", f"127.0.0.1:{port}", "-key", key, "-cert", cert,
                   "-www"], stdin=subprocess.DEVNULL)
@@ -88,6 +168,31 @@ class ServiceChecks(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         rc, out = check_once(f"127.0.0.1:{port}", f"127.0.0.1:{port}", "service=https", 'receive="^no such text$"')
         self.assertEqual(rc, 1, out)
+
+    def mail_check(self, service, pop):
+        if not shutil.which("openssl"):
+            self.skipTest("openssl not installed")
+        key, cert = make_cert(self.tmp.path)
+        srv = TlsMailServer(key, cert, pop=pop)
+        try:
+            v = f"127.0.0.1:{srv.port}"
+            rc, out = check_once(v, v, f"service={service}")
+            self.assertEqual(rc, 0, out)
+            rc, out = check_once(v, v, f"service={service}", 'login="monitor"', 'passwd="pw"')
+            self.assertEqual(rc, 0, out)
+            rc, out = check_once(v, v, f"service={service}", 'login="monitor"', 'passwd="bad"')
+            self.assertEqual(rc, 1, out)
+        finally:
+            srv.stop()
+        return srv.commands
+
+    def test_imaps_greeting_and_login(self):
+        commands = self.mail_check("imaps", pop=False)
+        self.assertTrue(any("CAPABILITY" in c for c in commands), commands)
+
+    def test_pops_greeting_and_login(self):
+        commands = self.mail_check("pops", pop=True)
+        self.assertIn("PASS pw", commands)
 
     def test_external_gets_vip_vport_rip_rport(self):
         script = os.path.join(self.tmp.path, "check.sh")
