@@ -60,6 +60,8 @@ std::unique_ptr<Check> Checker::start(const Spec& spec, Probe probe, Check::Done
     case Service::ftp:
     case Service::imaps:
     case Service::pops:
+    case Service::ldap:
+    case Service::ldaps:
       if (!curl_) curl_ = std::make_unique<CurlMulti>(loop_);
       return start_curl(loop_, *curl_, spec, std::move(done));
     case Service::mysql: return start_mysql(loop_, spec, std::move(done));

@@ -9,10 +9,14 @@
 // URL fetched through it. ftp: login (anonymous by default), passive,
 // fetch the request file, its content matches receive. imaps/pops: TLS,
 // the greeting and capabilities, and a login where one is configured
-// (libcurl's connection phase, CONNECT_ONLY).
+// (libcurl's connection phase, CONNECT_ONLY). ldap/ldaps: bind (anonymous
+// without login), base-scope search of the request DN; up when exactly one
+// entry comes back and its DN matches receive.
 // The whole exchange runs under negotiatetimeout, its connect under
 // checktimeout.
 #include <curl/curl.h>
+
+#include <vector>
 
 #include "director/checks/attempt.h"
 #include "director/checks/probes.h"
@@ -47,7 +51,10 @@ class CurlCheck : public Attempt {
                          : spec.service == Service::ftp  ? "ftp"
                          : spec.service == Service::imaps ? "imaps"
                          : spec.service == Service::pops  ? "pop3s"
+                         : spec.service == Service::ldap  ? "ldap"
+                         : spec.service == Service::ldaps ? "ldaps"
                                                           : "http";
+    ldap_ = spec.service == Service::ldap || spec.service == Service::ldaps;
     mail_ = spec.service == Service::imaps || spec.service == Service::pops;
     if (is_absolute_url(request))
       url_ = request;
@@ -62,7 +69,7 @@ class CurlCheck : public Attempt {
     curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(spec.negotiatetimeout * 1000));
     curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(spec.checktimeout * 1000));
-    curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https,ftp,imaps,pop3s");
+    curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https,ftp,imaps,pop3s,ldap,ldaps");
     curl_easy_setopt(easy_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(easy_, CURLOPT_MAXREDIRS, 10L);
@@ -74,7 +81,17 @@ class CurlCheck : public Attempt {
     // Never a proxy from the daemon's environment; only http_proxy's own.
     proxy_ = spec.service == Service::http_proxy ? "http://" + server : "";
     curl_easy_setopt(easy_, CURLOPT_PROXY, proxy_.c_str());
-    if (mail_) {
+    if (ldap_) {
+      char* dn = curl_easy_escape(easy_, request.data(), static_cast<int>(request.size()));
+      url_ = scheme + "://" + server + "/" + (dn ? dn : "") + "?1.1?base?(objectClass=*)";
+      curl_free(dn);
+      curl_easy_setopt(easy_, CURLOPT_URL, url_.c_str());
+      what_ = std::string(service_name(spec.service)) + " check of " + server + " for \"" + request + "\"";
+      if (!spec.login.empty()) {
+        curl_easy_setopt(easy_, CURLOPT_USERNAME, spec.login.c_str());
+        curl_easy_setopt(easy_, CURLOPT_PASSWORD, spec.passwd.c_str());
+      }
+    } else if (mail_) {
       url_ = scheme + "://" + server + "/";
       curl_easy_setopt(easy_, CURLOPT_URL, url_.c_str());
       what_ = std::string(service_name(spec.service)) + " check of " + server;
@@ -122,6 +139,7 @@ class CurlCheck : public Attempt {
       return finish(false, what_ + ": " + why);
     }
     if (mail_) return finish(true, what_ + ": greeting accepted");
+    if (ldap_) return ldap_verdict();
     long status = 0;
     curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
     bool ftp = url_.rfind("ftp:", 0) == 0;
@@ -133,7 +151,26 @@ class CurlCheck : public Attempt {
     finish(true, what_ + ": status " + std::to_string(status));
   }
 
+  // curl writes the entries as LDIF: "DN: <dn>" then "\t<attr>: <value>" lines.
+  void ldap_verdict() {
+    std::vector<std::string> dns;
+    size_t at = 0;
+    while (at < body_.size()) {
+      size_t nl = body_.find('\n', at);
+      std::string line = body_.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+      if (line.rfind("DN: ", 0) == 0) dns.push_back(line.substr(4));
+      if (nl == std::string::npos) break;
+      at = nl + 1;
+    }
+    if (dns.size() != 1) return finish(false, what_ + ": " + std::to_string(dns.size()) + " entries, wanted 1");
+    std::string error;
+    if (!receive_matches(receive_, dns[0], error))
+      return finish(false, what_ + ": " + (error.empty() ? "DN \"" + dns[0] + "\" did not match \"" + receive_ + "\"" : error));
+    finish(true, what_ + ": found " + dns[0]);
+  }
+
   CurlMulti& multi_;
+  bool ldap_ = false;  // ldap / ldaps: one entry, its DN matched
   bool mail_ = false;  // imaps / pops: the connection phase is the check
   std::string receive_;
   std::string url_;

@@ -4,6 +4,7 @@
 // whole process group killed after checktimeout or when the attempt is
 // dropped. The only attempt that forks.
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +55,9 @@ class External : public Attempt {
       signal(SIGPIPE, SIG_DFL);
       int null = open("/dev/null", O_RDONLY);
       if (null >= 0) dup2(null, 0);
+      // The daemon's other descriptors (sockets, the control socket, log
+      // files) are not the script's business, whoever opened them.
+      close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
       execv(argv[0], argv.data());
       int err = errno;
       ssize_t ignored = write(errpipe[1], &err, sizeof err);

@@ -182,9 +182,11 @@ void Monitor::check_done(Watched& w, Result result) {
   if (w.spec.checktype == CheckType::combined) w.alternation.record(w.probe, result.up);
   Health::Change c = w.health.record(result.up);
   if (c.reset) logger_.info("Resetting soft failure count: " + w.real_name + " (" + w.virtual_name + ")");
-  if (c.soft_failure)
+  if (c.soft_failure) {
     logger_.info("Soft failure real server: " + w.real_name + " (" + w.virtual_name + ") failure " +
-                 std::to_string(c.failures) + "/" + std::to_string(w.spec.failurecount) + ": " + result.reason);
+                 std::to_string(c.failures) + "/" + std::to_string(w.spec.failurecount));
+    logger_.debug(w.real_name + " (" + w.virtual_name + "): " + result.reason);
+  }
   double jitter = std::uniform_real_distribution<double>(-0.05, 0.05)(rng_);
   schedule(w, w.spec.checkinterval * options_.time_scale * (1 + jitter));
   if (c.changed && report_) {

@@ -16,7 +16,7 @@ std::unique_ptr<Check> start_connect(event::Loop& loop, const Spec& spec, Done d
 std::unique_ptr<Check> start_ping(event::Loop& loop, const Spec& spec, Done done);
 std::unique_ptr<Check> start_external(event::Loop& loop, const Spec& spec, Done done);
 std::unique_ptr<Check> start_always_up(event::Loop& loop, std::string reason, Done done);
-// http, https, http_proxy, ftp, imaps, pops
+// http, https, http_proxy, ftp, imaps, pops, ldap, ldaps
 std::unique_ptr<Check> start_curl(event::Loop& loop, CurlMulti& multi, const Spec& spec, Done done);
 std::unique_ptr<Check> start_mysql(event::Loop& loop, const Spec& spec, Done done);
 std::unique_ptr<Check> start_pgsql(event::Loop& loop, const Spec& spec, Done done);

@@ -59,8 +59,6 @@ const char* service_name(Service s) {
 
 bool negotiate_supported(Service s) {
   switch (s) {
-    case Service::ldap:
-    case Service::ldaps:
     case Service::oracle:
       return false;
     default:

@@ -353,11 +353,10 @@ TEST_F(ProbesTest, BadReceivePatternIsDownWithAReason) {
 }
 
 TEST_F(ProbesTest, UnsupportedServiceFallsBackToConnect) {
-  EXPECT_FALSE(negotiate_supported(Service::ldap));
   EXPECT_FALSE(negotiate_supported(Service::oracle));
   EXPECT_TRUE(negotiate_supported(Service::ftp));
   TcpServer server(loop);
-  auto out = run_check(loop, checker, local_spec(server.port(), Service::ldap), Probe::negotiate);
+  auto out = run_check(loop, checker, local_spec(server.port(), Service::oracle), Probe::negotiate);
   EXPECT_TRUE(out.result.up) << out.result.reason;
 }
 
