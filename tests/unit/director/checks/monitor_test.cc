@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "director/config/ldirectord_cf.h"
 #include "tests/unit/director/checks/test_servers.h"
 
@@ -261,6 +264,40 @@ TEST_F(MonitorTest, MonitorfileGetsEveryVerdict) {
   std::string id = "tcp 127.0.0.100 80 127.0.0.1 " + std::to_string(server.port()) + " [up] connected";
   EXPECT_NE(first.find(id), std::string::npos) << first;
   EXPECT_EQ(first[0], '[');
+}
+
+TEST(MonitorWarnings, UnnegotiatedServiceIsWarnedOnceAndConnectChecked) {
+  char tmpl[] = "/tmp/halb-monitorlog-XXXXXX";
+  int fd = mkstemp(tmpl);
+  close(fd);
+  event::Loop loop(true);
+  log::Sinks sinks;
+  sinks.file = tmpl;
+  log::Logger logger(sinks);
+  Monitor monitor(loop, logger, Monitor::Options{0.05, 0.2});
+  std::vector<CheckState> states;
+  monitor.set_report([&](const RealId&, CheckState s, const std::string&) { states.push_back(s); });
+  TcpServer server(loop);
+  auto c = config::parse_ldirectord_cf("checkinterval=1\nvirtual=127.0.0.100:1521\n\treal=127.0.0.1:" +
+                                           std::to_string(server.port()) + " gate\n\treal=127.0.0.2:" +
+                                           std::to_string(server.port()) + " gate\n\tservice=oracle\n",
+                                       "t.cf");
+  monitor.configure(c);
+  monitor.configure(c);  // a reload does not repeat it
+  ASSERT_TRUE(run_until(loop, [&] { return states.size() == 2; }, 3));
+  // A plain connect: 127.0.0.1 is served, 127.0.0.2 refuses.
+  EXPECT_GE(server.accepted(), 1);
+  EXPECT_EQ(std::count(states.begin(), states.end(), CheckState::up), 1);
+  EXPECT_EQ(std::count(states.begin(), states.end(), CheckState::down), 1);
+  monitor.stop();
+  FILE* f = fopen(tmpl, "r");
+  ASSERT_TRUE(f);
+  char line[512];
+  int warnings = 0;
+  while (fgets(line, sizeof line, f)) warnings += strstr(line, "service=oracle") != nullptr;
+  fclose(f);
+  unlink(tmpl);
+  EXPECT_EQ(warnings, 1);
 }
 
 TEST_F(MonitorTest, ManyRealsAreSpreadAndAllChecked) {
