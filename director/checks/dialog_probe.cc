@@ -1,8 +1,10 @@
 // director/checks/dialog_probe.cc: the line-based services, as ldirectord
 // checks them: the greeting (smtp/submission 220, pop +OK, imap * OK, nntp
-// 2xx), smtp's EHLO, a login where pop/imap have one configured, then a
-// polite QUIT/LOGOUT; simpletcp sends the request, half-closes and wants a
-// line matching receive.
+// 2xx), smtp's EHLO, a login where one is configured (smtp AUTH PLAIN, pop
+// USER/PASS, imap LOGIN, nntp AUTHINFO), then a polite QUIT/LOGOUT;
+// simpletcp sends the request, half-closes and wants a line matching
+// receive.
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <functional>
@@ -45,6 +47,14 @@ std::function<Judged(const std::string&)> imap_tagged(std::string tag) {
   };
 }
 
+std::string base64(const std::string& in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(n < 0 ? 0 : n);
+  return out;
+}
+
 std::string local_hostname() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "localhost";
@@ -75,6 +85,9 @@ class Dialog : public Attempt {
       case Service::submission:
         steps_.push_back({"", smtp_reply('2')});
         steps_.push_back({"EHLO " + local_hostname() + "\r\n", smtp_reply('2')});
+        if (!spec.login.empty())
+          steps_.push_back(
+              {"AUTH PLAIN " + base64(std::string(1, '\0') + spec.login + '\0' + spec.passwd) + "\r\n", smtp_reply('2')});
         goodbye_ = "QUIT\r\n";
         break;
       case Service::pop:
@@ -93,6 +106,10 @@ class Dialog : public Attempt {
         break;
       case Service::nntp:
         steps_.push_back({"", line_starts("2")});
+        if (!spec.login.empty()) {
+          steps_.push_back({"AUTHINFO USER " + spec.login + "\r\n", line_starts("381")});
+          steps_.push_back({"AUTHINFO PASS " + spec.passwd + "\r\n", line_starts("281")});
+        }
         goodbye_ = "QUIT\r\n";
         break;
       default: {  // simpletcp

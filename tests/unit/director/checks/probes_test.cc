@@ -256,6 +256,41 @@ TEST_F(ProbesTest, SmtpGreetingAndEhlo) {
   EXPECT_NE(server.all_input().find("QUIT\r\n"), std::string::npos);
 }
 
+TEST_F(ProbesTest, SmtpAuthPlainWhenLoginIsSet) {
+  // base64("\0u\0p") = "AHUAcA=="
+  TcpServer server(loop, lines([](const std::string& l) {
+                     if (l.rfind("EHLO ", 0) == 0) return std::string("250 AUTH PLAIN\r\n");
+                     if (l == "AUTH PLAIN AHUAcA==") return std::string("235 ok\r\n");
+                     if (l.rfind("AUTH", 0) == 0) return std::string("535 bad credentials\r\n");
+                     return std::string();
+                   }),
+                   [](TcpServer::Conn& c) { c.send("220 ready\r\n"); });
+  Spec spec = local_spec(server.port(), Service::submission);
+  spec.login = "u";
+  spec.passwd = "p";
+  auto out = run_check(loop, checker, spec, Probe::negotiate);
+  EXPECT_TRUE(out.result.up) << out.result.reason;
+  spec.passwd = "q";
+  out = run_check(loop, checker, spec, Probe::negotiate);
+  EXPECT_FALSE(out.result.up);
+  EXPECT_NE(out.result.reason.find("535"), std::string::npos) << out.result.reason;
+}
+
+TEST_F(ProbesTest, NntpAuthinfoWhenLoginIsSet) {
+  TcpServer server(loop, lines([](const std::string& l) {
+                     if (l == "AUTHINFO USER u") return std::string("381 more\r\n");
+                     if (l == "AUTHINFO PASS p") return std::string("281 ok\r\n");
+                     return std::string("481 no\r\n");
+                   }),
+                   [](TcpServer::Conn& c) { c.send("200 news\r\n"); });
+  Spec spec = local_spec(server.port(), Service::nntp);
+  spec.login = "u";
+  spec.passwd = "p";
+  EXPECT_TRUE(run_check(loop, checker, spec, Probe::negotiate).result.up);
+  spec.passwd = "x";
+  EXPECT_FALSE(run_check(loop, checker, spec, Probe::negotiate).result.up);
+}
+
 TEST_F(ProbesTest, SmtpRefusingGreetingIsDown) {
   TcpServer server(loop, nullptr, [](TcpServer::Conn& c) { c.send("554 go away\r\n"); });
   auto out = run_check(loop, checker, local_spec(server.port(), Service::submission), Probe::negotiate);
