@@ -21,6 +21,10 @@
 namespace halb::director::checks {
 namespace {
 
+// linux/icmp.h's ICMP_FILTER socket option (that header clashes with
+// netinet/ip_icmp.h): a bit mask of the ICMP types the raw socket drops.
+constexpr int kIcmpFilter = 1;
+
 uint16_t checksum(const uint8_t* data, size_t len) {
   uint32_t sum = 0;
   for (size_t i = 0; i + 1 < len; i += 2) sum += static_cast<uint32_t>(data[i]) << 8 | data[i + 1];
@@ -39,6 +43,17 @@ class Ping : public Attempt {
     if (fd_ < 0) {
       fd_ = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
       raw_ = true;
+      // A raw socket sees every ICMP packet of the host: let the kernel
+      // keep all but echo replies away (many reals ping at once).
+      if (fd_ >= 0 && !v6_) {
+        uint32_t only_replies = ~(1u << ICMP_ECHOREPLY);
+        setsockopt(fd_, SOL_RAW, kIcmpFilter, &only_replies, sizeof only_replies);
+      } else if (fd_ >= 0) {
+        icmp6_filter only_replies;
+        ICMP6_FILTER_SETBLOCKALL(&only_replies);
+        ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &only_replies);
+        setsockopt(fd_, IPPROTO_ICMPV6, ICMP6_FILTER, &only_replies, sizeof only_replies);
+      }
     }
     if (fd_ < 0) {
       finish_soon(false, "ping " + name_ + ": no ICMP socket (" + errno_text(errno) +

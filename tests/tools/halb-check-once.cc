@@ -6,7 +6,7 @@
 //       'passwd="secret"' 'request="SELECT 1"' negotiatetimeout=3
 //
 // VIRTUAL and REAL are written as in ldirectord.cf (`virtual=` value and the
-// address[:port] of `real=`); each further argument is one line of the
+// address[:port] of `real=`; "[v6]:port" makes them virtual6=/real6=); each further argument is one line of the
 // virtual block, so defaults and checkport rules are the daemon's own. The
 // checkcount attempts of one check are made. Prints "up: REASON" (exit 0)
 // or "down: REASON" (exit 1); a bad configuration prints the reader's
@@ -26,7 +26,9 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: %s VIRTUAL REAL [DIRECTIVE=VALUE ...]\n", argv[0]);
     return 2;
   }
-  std::string text = std::string("virtual=") + argv[1] + "\n    real=" + argv[2] + " masq\n";
+  bool v6 = argv[1][0] == '[';  // "[::1]:80": virtual6= / real6=
+  std::string text = std::string(v6 ? "virtual6=" : "virtual=") + argv[1] + (v6 ? "\n    real6=" : "\n    real=") +
+                     argv[2] + " masq\n";
   for (int i = 3; i < argc; i++) text += std::string("    ") + argv[i] + "\n";
   config::Config cfg;
   try {
