@@ -1,0 +1,83 @@
+// director/checks/check.cc: choosing and starting an attempt.
+#include "director/checks/check.h"
+
+#include <regex>
+
+#include "director/checks/curl_multi.h"
+#include "director/checks/probes.h"
+
+namespace halb::director::checks {
+
+Probe probe_for(const Spec& spec) {
+  switch (spec.checktype) {
+    case CheckType::connect: return spec.udp ? Probe::ping : Probe::connect;
+    case CheckType::ping: return Probe::ping;
+    case CheckType::external:
+    case CheckType::external_perl: return Probe::external;
+    case CheckType::on:
+    case CheckType::off: return Probe::always_up;
+    case CheckType::negotiate:
+    case CheckType::combined: return Probe::negotiate;
+  }
+  return Probe::connect;
+}
+
+std::string target_name(const Spec& spec) { return endpoint_str(spec.rip, spec.port); }
+
+std::string bare_request(const Spec& spec) {
+  if (!spec.request.empty() && spec.request[0] == '/') return spec.request.substr(1);
+  return spec.request;
+}
+
+bool receive_matches(const std::string& pattern, const std::string& text, std::string& error) {
+  if (pattern.empty()) return true;
+  try {
+    // Bounded input: std::regex recurses per character.
+    std::string_view tail(text);
+    if (tail.size() > 65536) tail = tail.substr(0, 65536);
+    return std::regex_search(tail.begin(), tail.end(), std::regex(pattern));
+  } catch (const std::exception& e) {
+    error = "bad receive pattern \"" + pattern + "\": " + e.what();
+    return false;
+  }
+}
+
+Checker::Checker(event::Loop& loop) : loop_(loop) {}
+Checker::~Checker() = default;
+
+std::unique_ptr<Check> Checker::start(const Spec& spec, Probe probe, Check::Done done) {
+  switch (probe) {
+    case Probe::connect: return start_connect(loop_, spec, std::move(done));
+    case Probe::ping: return start_ping(loop_, spec, std::move(done));
+    case Probe::external: return start_external(loop_, spec, std::move(done));
+    case Probe::always_up: return start_always_up(loop_, "checktype on", std::move(done));
+    case Probe::negotiate: break;
+  }
+  switch (spec.service) {
+    case Service::http:
+    case Service::https:
+    case Service::http_proxy:
+    case Service::ftp:
+    case Service::imaps:
+    case Service::pops:
+    case Service::ldap:
+    case Service::ldaps:
+      if (!curl_) curl_ = std::make_unique<CurlMulti>(loop_);
+      return start_curl(loop_, *curl_, spec, std::move(done));
+    case Service::mysql: return start_mysql(loop_, spec, std::move(done));
+    case Service::pgsql: return start_pgsql(loop_, spec, std::move(done));
+    case Service::smtp:
+    case Service::submission:
+    case Service::pop:
+    case Service::imap:
+    case Service::nntp:
+    case Service::simpletcp: return start_dialog(loop_, spec, std::move(done));
+    case Service::dns: return start_dns(loop_, spec, std::move(done));
+    case Service::sip: return start_sip(loop_, spec, std::move(done));
+    case Service::radius: return start_radius(loop_, spec, std::move(done));
+    case Service::none: return start_always_up(loop_, "service none", std::move(done));
+    default: return start_connect(loop_, spec, std::move(done));  // see negotiate_supported()
+  }
+}
+
+}  // namespace halb::director::checks
