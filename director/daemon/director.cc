@@ -79,6 +79,7 @@ void Director::start(config::Config config) {
     logger_.error(std::string("cannot read the virtual server table: ") + e.what());
   }
   reconcile(Phase::start, nullptr);
+  for (const auto& [id, state] : states_) checks_.assume(id, state);
   checks_.configure(config_);
   resync_timer_.start(10, 10);
   reminder_timer_.start(1, 1);

@@ -49,6 +49,9 @@ class RealChecks {
   using Report = std::function<void(const RealId& id, CheckState state, const std::string& reason)>;
   virtual ~RealChecks() = default;
   virtual void set_report(Report report) = 0;
+  // A real trusted as up before its first check (already serving at start),
+  // so its failurecount applies as for any up real.
+  virtual void assume(const RealId& id, CheckState state) {}
   // Start, keep or stop checks so they match `config`; reals whose check did
   // not change keep their state and timers.
   virtual void configure(const config::Config& config) = 0;

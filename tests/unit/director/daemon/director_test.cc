@@ -29,7 +29,9 @@ class FakeChecks : public RealChecks {
   Report report;
   int configured = 0;
   bool stopped = false;
+  std::map<RealId, CheckState> assumed;
   void set_report(Report r) override { report = std::move(r); }
+  void assume(const RealId& id, CheckState s) override { assumed[id] = s; }
   void configure(const config::Config&) override { ++configured; }
   void stop() override { stopped = true; }
 };
@@ -162,6 +164,8 @@ TEST_F(DirectorTest, StartupTrustsRealsAlreadyServing) {
   director_->start(parse(kSeed));
   EXPECT_EQ(dests(), (Dests{{"192.168.131.77:3306", 3}, {"192.168.131.101:3306", 0}}));
   EXPECT_EQ(director_->states().at(id(0, 0)), CheckState::up);
+  // The checks learn it too, so failurecount applies before it goes down.
+  EXPECT_EQ(checks_.assumed, (std::map<RealId, CheckState>{{id(0, 0), CheckState::up}}));
   EXPECT_FALSE(logged("Added virtual server"));
 }
 
@@ -170,6 +174,7 @@ TEST_F(DirectorTest, FallbackComesWhenAllDownAndGoesWhenOneIsBack) {
   std::string cf = std::string(kSeed) + "\tfallback=127.0.0.1:3306\n\tfallbackcommand=\"echo >>" + flag + "\"\n";
   director_->start(parse(cf));
   EXPECT_TRUE(logged("Added fallback server: 127.0.0.1:3306 (192.168.131.105:3306) (Weight set to 1)"));
+  run_loop_for(0.3);  // the start command is written before the stop one runs
   checks_.report(id(0, 0), CheckState::up, "");
   EXPECT_TRUE(logged("Deleted fallback server: 127.0.0.1:3306 (192.168.131.105:3306)"));
   EXPECT_EQ(dests(), (Dests{{"192.168.131.77:3306", 3}, {"192.168.131.101:3306", 0}}));
