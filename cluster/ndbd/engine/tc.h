@@ -1,0 +1,126 @@
+// cluster/ndbd/engine/tc.h: the transaction coordinator on one data node, a
+// pure state machine over messages (NDB's TC).
+//
+// An API batch is split into key operations, each routed by its key's hash
+// to its fragment: reads to the primary replica, writes down the live
+// replica chain (primary first; the last replica answers). A commit request
+// waits for every operation, then sends CommitReq to every live participant
+// and answers the API only when all of them have committed; CompleteReq then
+// lets them forget the transaction. Any error aborts the whole transaction
+// (after every operation still in flight has answered, so nothing prepares
+// behind the abort). A participant dying fails its unanswered operations
+// with 286; a committing transaction simply stops waiting for it.
+//
+// TC takeover: when a coordinator dies, the lowest live node asks every live
+// node for the dead coordinator's transactions and commits those that any
+// node already committed, aborting the rest, so no transaction is ever left
+// half committed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "cluster/ndbd/engine/dictionary.h"
+#include "cluster/ndbd/engine/distribution.h"
+#include "cluster/ndbd/engine/messages.h"
+
+namespace halb::cluster::engine {
+
+struct TcLimits {
+  uint32_t max_operations = 32768;   // MaxNoOfConcurrentOperations
+  uint32_t max_transactions = 4096;  // MaxNoOfConcurrentTransactions
+};
+
+class Tc {
+ public:
+  Tc(uint32_t self, const Dictionary& dict, const Distribution& dist, Peers& peers, TcLimits limits)
+      : self_(self), dict_(dict), dist_(dist), peers_(peers), limits_(limits) {}
+
+  // Stamp given to rows committed from now on (the current global checkpoint).
+  void set_gci(uint64_t gci) { gci_ = gci; }
+
+  void on(uint32_t from, const ApiExecuteReq& m);
+  void on(uint32_t from, const ApiScanReq& m);
+  void on(uint32_t from, const LqhKeyConf& m);
+  void on(uint32_t from, const LqhKeyRef& m);
+  void on(uint32_t from, const CommitConf& m);
+  void on(uint32_t from, const AbortConf& m);
+  void on(uint32_t from, const ScanFragConf& m);
+  void on(uint32_t from, const TakeoverConf& m);
+  // After the distribution marked `node` dead: fail what waited on it,
+  // resume scans elsewhere, and take over its transactions when this node
+  // is the lowest live one.
+  void node_failed(uint32_t node);
+  void take_over(uint32_t failed_tc);
+
+  size_t transactions() const { return trans_.size(); }
+  size_t scans() const { return scans_.size(); }
+
+ private:
+  enum class Phase { kOpen, kExecuting, kCommitting, kAborting };
+  struct PendingOp {
+    uint32_t index = 0;  // position in the API batch
+    std::vector<uint32_t> chain;
+    bool answered = false;
+  };
+  struct Trans {
+    TransId id = 0;
+    uint32_t api_node = 0;  // 0: taken over, nobody to answer
+    uint32_t request = 0;
+    Phase phase = Phase::kOpen;
+    ExecType exec = ExecType::kNoCommit;
+    uint32_t error = 0;
+    std::map<uint32_t, PendingOp> ops;
+    size_t outstanding = 0;
+    size_t op_count = 0;  // operations charged against max_operations
+    std::vector<OpResult> results;
+    std::set<uint32_t> participants;
+    std::set<uint32_t> awaiting;
+    bool abort_sent = false;
+  };
+  struct Scan {
+    uint32_t api_node = 0;
+    uint32_t scan = 0;
+    uint32_t table_id = 0;
+    uint32_t fragments = 0;
+    ScanSpec spec;
+    uint32_t fragment = 0;
+    std::string cursor;
+    uint32_t node = 0;
+    bool merge = false;  // ordered index scan: rows sorted across fragments
+    std::vector<Row> buffer;
+  };
+  struct Takeover {
+    std::set<uint32_t> awaiting;
+    std::map<TransId, std::pair<std::set<uint32_t>, bool>> reports;  // trans -> (nodes, committed)
+  };
+
+  void route(Trans& t, const ApiOp& op, uint32_t index);
+  void progress(TransId id);
+  void start_commit(Trans& t);
+  void send_abort(Trans& t);
+  void finish(TransId id, TransState state);
+  void request_fragment(uint64_t ref);
+  void scan_done(uint64_t ref, uint32_t error);
+  void decide_takeover(uint32_t failed_tc);
+  void reply(const Trans& t, TransState state);
+
+  uint32_t self_;
+  const Dictionary& dict_;
+  const Distribution& dist_;
+  Peers& peers_;
+  TcLimits limits_;
+  uint64_t gci_ = 1;
+  uint64_t trans_seq_ = 0;
+  uint32_t op_seq_ = 0;
+  uint64_t hidden_key_seq_ = 0;
+  uint64_t scan_seq_ = 0;
+  size_t operations_ = 0;
+  std::map<TransId, Trans> trans_;
+  std::map<uint64_t, Scan> scans_;
+  std::map<uint32_t, Takeover> takeovers_;
+};
+
+}  // namespace halb::cluster::engine

@@ -1,0 +1,384 @@
+// The transaction coordinator over simulated data nodes: writes land on
+// every replica, reads see committed data only, conflicting transactions
+// serialise or time out with 266, and a replica or the coordinator dying at
+// any point of prepare or commit leaves every transaction's rows either
+// committed on every live replica or absent everywhere (seeded random
+// interleavings), with no locks or transaction records left behind.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "cluster/ndbd/engine/error.h"
+#include "tests/unit/cluster/ndbd/sim_cluster.h"
+
+using namespace halb::cluster::engine;
+using namespace halb::cluster::engine::test;
+
+namespace {
+
+Table accounts() {
+  Table t;
+  t.name = "accounts";
+  t.columns = {{"id", ColumnType::kBigInt, false, false, 0, 0, 0},
+               {"owner", ColumnType::kVarchar, false, true, 40, 0, 0},
+               {"balance", ColumnType::kBigInt, false, false, 0, 0, 0}};
+  t.primary_key = {0};
+  t.indexes = {Index{1, "by_balance", IndexKind::kOrdered, {2}}};
+  return t;
+}
+
+ApiOp put(uint32_t table, int64_t id, const std::string& owner, int64_t balance, OpType type = OpType::kInsert) {
+  return ApiOp{table, type, LockMode::kExclusive, {Value{id}}, {{1, Value{owner}}, {2, Value{balance}}}};
+}
+ApiOp get(uint32_t table, int64_t id, LockMode lock = LockMode::kCommitted) {
+  return ApiOp{table, OpType::kRead, lock, {Value{id}}, {}};
+}
+ApiOp add(uint32_t table, int64_t id, int64_t balance) {
+  return ApiOp{table, OpType::kUpdate, LockMode::kExclusive, {Value{id}}, {{2, Value{balance}}}};
+}
+ApiExecuteReq batch(std::vector<ApiOp> ops, ExecType exec = ExecType::kCommit, TransId trans = 0) {
+  ApiExecuteReq r;
+  r.trans = trans;
+  r.ops = std::move(ops);
+  r.exec = exec;
+  return r;
+}
+
+// Where a key's fragment lives and what each live replica holds for it.
+struct Probe {
+  SimCluster& c;
+  const Table& t;
+  uint32_t fragment(int64_t id) const {
+    return halb::cluster::fragment_of_key(encode_key_values(t, t.primary_key, {Value{id}}), t.fragments);
+  }
+  // One entry per live replica: the committed row or nullopt.
+  std::vector<std::optional<Row>> replicas(int64_t id) const {
+    std::vector<std::optional<Row>> out;
+    for (uint32_t n : c.node(c.live().front()).distribution().replicas(fragment(id))) {
+      if (c.dead(n)) continue;
+      Fragment* f = c.node(n).lqh().fragment(t.id, fragment(id));
+      out.push_back(f ? f->read_committed({Value{id}}) : std::nullopt);
+    }
+    return out;
+  }
+  // Present on every live replica (and equal), absent on all, or neither.
+  enum class State { kAbsent, kPresent, kSplit };
+  State state(int64_t id) const {
+    auto r = replicas(id);
+    bool all = true, none = true;
+    for (auto& x : r) {
+      all = all && x.has_value();
+      none = none && !x.has_value();
+      if (x && r.front() && *x != *r.front()) return State::kSplit;
+    }
+    return all ? State::kPresent : (none ? State::kAbsent : State::kSplit);
+  }
+};
+
+void expect_quiet(SimCluster& c) {
+  for (uint32_t n : c.live()) {
+    EXPECT_EQ(c.node(n).lqh().transactions(), 0u) << "node " << n << " kept transaction records";
+    EXPECT_EQ(c.node(n).tc().transactions(), 0u) << "node " << n << " kept coordinator state";
+  }
+}
+
+TEST(Tc, WritesLandOnEveryReplica) {
+  SimCluster c({2, 3, 4, 5}, 2);
+  auto t = c.create_table(accounts());
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->fragments, 4u);
+  for (int64_t k = 0; k < 40; ++k) {
+    auto r = c.execute(2 + static_cast<uint32_t>(k % 4), batch({put(t->id, k, "o" + std::to_string(k), k * 10)}));
+    ASSERT_EQ(r.state, TransState::kCommitted) << r.error;
+  }
+  Probe p{c, *t};
+  std::set<uint32_t> fragments;
+  for (int64_t k = 0; k < 40; ++k) {
+    EXPECT_EQ(p.state(k), Probe::State::kPresent);
+    EXPECT_EQ(p.replicas(k).size(), 2u);
+    fragments.insert(p.fragment(k));
+  }
+  EXPECT_EQ(fragments.size(), 4u);
+  // A node holds only the fragments of its group.
+  EXPECT_EQ(c.node(2).lqh().fragment(t->id, 1), nullptr);
+  EXPECT_NE(c.node(2).lqh().fragment(t->id, 0), nullptr);
+  expect_quiet(c);
+}
+
+TEST(Tc, ReadsSeeCommittedDataOnly) {
+  SimCluster c({2, 3}, 2);
+  auto t = c.create_table(accounts());
+  auto open = c.execute(2, batch({put(t->id, 1, "ann", 5)}, ExecType::kNoCommit));
+  ASSERT_EQ(open.state, TransState::kOpen);
+  auto other = c.execute(3, batch({get(t->id, 1)}));
+  EXPECT_EQ(other.state, TransState::kAborted);
+  EXPECT_EQ(other.error, err::kTupleNotFound);
+  // The writer reads its own insert.
+  auto own = c.execute(2, batch({get(t->id, 1, LockMode::kShared)}, ExecType::kNoCommit, open.trans));
+  ASSERT_EQ(own.state, TransState::kOpen);
+  ASSERT_TRUE(own.results[0].row);
+  EXPECT_EQ(std::get<std::string>((*own.results[0].row)[1]), "ann");
+  auto done = c.execute(2, batch({}, ExecType::kCommit, open.trans));
+  EXPECT_EQ(done.state, TransState::kCommitted);
+  auto seen = c.execute(3, batch({get(t->id, 1)}));
+  ASSERT_EQ(seen.state, TransState::kCommitted);
+  EXPECT_EQ(std::get<int64_t>((*seen.results[0].row)[2]), 5);
+  expect_quiet(c);
+}
+
+TEST(Tc, RollbackAndErrorsLeaveNothing) {
+  SimCluster c({2, 3}, 2);
+  auto t = c.create_table(accounts());
+  ASSERT_EQ(c.execute(2, batch({put(t->id, 1, "a", 1)})).state, TransState::kCommitted);
+  auto open = c.execute(2, batch({put(t->id, 2, "b", 2), add(t->id, 1, 100)}, ExecType::kNoCommit));
+  ASSERT_EQ(open.state, TransState::kOpen);
+  auto rb = c.execute(2, batch({}, ExecType::kRollback, open.trans));
+  EXPECT_EQ(rb.state, TransState::kAborted);
+  // Duplicate key in the middle of a batch: the whole batch goes.
+  auto dup = c.execute(3, batch({put(t->id, 3, "c", 3), put(t->id, 1, "dup", 0), put(t->id, 4, "d", 4)}));
+  EXPECT_EQ(dup.state, TransState::kAborted);
+  EXPECT_EQ(dup.error, err::kTupleExists);
+  EXPECT_EQ(dup.results[1].error, err::kTupleExists);
+  Probe p{c, *t};
+  EXPECT_EQ(p.state(2), Probe::State::kAbsent);
+  EXPECT_EQ(p.state(3), Probe::State::kAbsent);
+  EXPECT_EQ(p.state(4), Probe::State::kAbsent);
+  EXPECT_EQ(std::get<int64_t>((*p.replicas(1)[1])[2]), 1);
+  EXPECT_EQ(c.execute(2, batch({add(t->id, 9, 1)})).error, err::kTupleNotFound);
+  EXPECT_EQ(c.execute(2, batch({get(77, 1)})).error, err::kNoSuchTable);
+  // A finished transaction cannot be reused.
+  EXPECT_EQ(c.execute(2, batch({get(t->id, 1)}, ExecType::kCommit, open.trans)).error, err::kTransactionAborted);
+  expect_quiet(c);
+}
+
+TEST(Tc, ConflictingWritersSerialise) {
+  SimCluster c({2, 3, 4, 5}, 2);
+  auto t = c.create_table(accounts());
+  ASSERT_EQ(c.execute(2, batch({put(t->id, 1, "a", 100)})).state, TransState::kCommitted);
+  auto t1 = c.execute(2, batch({add(t->id, 1, 150)}, ExecType::kNoCommit));
+  ASSERT_EQ(t1.state, TransState::kOpen);
+  // The second writer waits on the row lock: no answer yet.
+  uint32_t second = c.submit(3, batch({add(t->id, 1, 175)}));
+  c.run();
+  EXPECT_FALSE(c.take_reply(second));
+  ASSERT_EQ(c.execute(2, batch({}, ExecType::kCommit, t1.trans)).state, TransState::kCommitted);
+  auto r2 = c.take_reply(second);
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->state, TransState::kCommitted);
+  Probe p{c, *t};
+  EXPECT_EQ(std::get<int64_t>((*p.replicas(1)[0])[2]), 175);
+  EXPECT_EQ(p.state(1), Probe::State::kPresent);
+  expect_quiet(c);
+}
+
+TEST(Tc, LockWaitTimesOutWith266) {
+  EngineConfig cfg;
+  cfg.deadlock_timeout_ms = 1200;
+  SimCluster c({2, 3}, 2, cfg);
+  auto t = c.create_table(accounts());
+  ASSERT_EQ(c.execute(2, batch({put(t->id, 1, "a", 1), put(t->id, 2, "b", 2)})).state, TransState::kCommitted);
+  // Classic deadlock: A locks 1, B locks 2, then each wants the other's row.
+  auto a = c.execute(2, batch({get(t->id, 1, LockMode::kExclusive)}, ExecType::kNoCommit));
+  auto b = c.execute(3, batch({get(t->id, 2, LockMode::kExclusive)}, ExecType::kNoCommit));
+  uint32_t a2 = c.submit(2, batch({add(t->id, 2, 20)}, ExecType::kNoCommit, a.trans));
+  uint32_t b2 = c.submit(3, batch({add(t->id, 1, 10)}, ExecType::kNoCommit, b.trans));
+  c.run();
+  EXPECT_FALSE(c.take_reply(a2));
+  EXPECT_FALSE(c.take_reply(b2));
+  c.advance(1199);
+  c.run();
+  EXPECT_FALSE(c.take_reply(a2));
+  c.advance(1);
+  c.run();
+  auto ra = c.take_reply(a2), rb = c.take_reply(b2);
+  ASSERT_TRUE(ra || rb);
+  // At least one is aborted with 266; the other then gets its row.
+  int timed_out = 0;
+  for (auto* r : {&ra, &rb})
+    if (*r && (*r)->state == TransState::kAborted) {
+      EXPECT_EQ((*r)->error, err::kDeadlockTimeout);
+      ++timed_out;
+    }
+  EXPECT_GE(timed_out, 1);
+  if (!ra) ra = c.take_reply(a2);
+  if (!rb) rb = c.take_reply(b2);
+  ASSERT_TRUE(ra && rb);
+  for (auto* r : {&ra, &rb})
+    if ((*r)->state == TransState::kOpen) c.execute(r == &ra ? 2 : 3, batch({}, ExecType::kCommit, (*r)->trans));
+  expect_quiet(c);
+}
+
+TEST(Tc, DataMemoryFullAbortsWith827) {
+  EngineConfig cfg;
+  cfg.data_memory = 2 * kDataPageBytes;
+  SimCluster c({2, 3}, 2, cfg);
+  auto t = c.create_table(accounts());
+  // Two fragments, so the table fits in half a fragment's worth of pages... or not.
+  uint32_t error = 0;
+  int64_t k = 0;
+  for (; k < 10000 && error == 0; ++k) {
+    auto r = c.execute(2, batch({put(t->id, k, "x", k)}));
+    error = r.error;
+  }
+  EXPECT_EQ(error, err::kDataMemoryFull);
+  Probe p{c, *t};
+  EXPECT_EQ(p.state(k - 1), Probe::State::kAbsent);
+  for (int64_t i = 0; i < k - 1; ++i) ASSERT_EQ(p.state(i), Probe::State::kPresent) << i;
+  expect_quiet(c);
+}
+
+TEST(Tc, ScansReadCommittedRowsAcrossFragments) {
+  SimCluster c({2, 3, 4, 5}, 2);
+  auto t = c.create_table(accounts());
+  for (int64_t k = 0; k < 60; ++k) ASSERT_EQ(c.execute(2, batch({put(t->id, k, k % 2 ? "odd" : "even", 1000 - k)})).state, TransState::kCommitted);
+  auto open = c.execute(3, batch({put(t->id, 500, "odd", 1)}, ExecType::kNoCommit));  // not committed: not seen
+  ScanSpec all;
+  all.batch_rows = 7;
+  size_t batches = 0;
+  EXPECT_EQ(c.scan(4, t->id, all, nullptr, &batches).size(), 60u);
+  EXPECT_GT(batches, 8u);
+  ScanSpec odd;
+  odd.filter = Filter::all_of({Filter::compare(Filter::Op::kEq, 1, Value{std::string("odd")}),
+                               Filter::compare(Filter::Op::kGt, 2, Value{int64_t{970}})});
+  EXPECT_EQ(c.scan(5, t->id, odd).size(), 15u);
+  ScanSpec range;
+  range.index_id = 1;
+  range.low = {Value{int64_t{950}}};
+  range.high = {Value{int64_t{960}}};
+  range.descending = true;
+  range.batch_rows = 4;
+  auto rows = c.scan(2, t->id, range);
+  ASSERT_EQ(rows.size(), 11u);
+  for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(std::get<int64_t>(rows[i][2]), 960 - static_cast<int64_t>(i));
+  uint32_t error = 0;
+  ScanSpec bad;
+  bad.filter = Filter::compare(Filter::Op::kEq, 17, Value{int64_t{1}});
+  c.scan(2, t->id, bad, &error);
+  EXPECT_EQ(error, err::kBadRequest);
+  c.execute(3, batch({}, ExecType::kRollback, open.trans));
+  expect_quiet(c);
+}
+
+TEST(Tc, ScanResumesOnAnotherReplicaWhenThePrimaryDies) {
+  SimCluster c({2, 3}, 2);
+  auto t = c.create_table(accounts());
+  for (int64_t k = 0; k < 50; ++k) ASSERT_EQ(c.execute(2, batch({put(t->id, k, "o", k)})).state, TransState::kCommitted);
+  c.send(kApi, 3, ApiScanReq{kApi, 999, t->id, ScanSpec{std::nullopt, {}, {}, true, true, false, Filter{}, 5}});
+  // Let a few batches go by, then kill node 2 (primary of fragment 0).
+  int frag_confs = 0;
+  ASSERT_TRUE(c.run_until([&](const SimCluster::Envelope& e) {
+    if (std::holds_alternative<ScanFragConf>(e.m)) ++frag_confs;
+    return frag_confs > 3 && std::holds_alternative<ScanFragReq>(e.m) && e.to == 2;
+  }));
+  c.kill(2);
+  c.run();
+  bool done = false;
+  auto rows = c.scan_rows(999, &done);
+  EXPECT_TRUE(done);
+  std::set<int64_t> ids;
+  for (auto& r : rows) ids.insert(std::get<int64_t>(r[0]));
+  EXPECT_EQ(rows.size(), 50u);  // every row once: resumed after the cursor, not restarted
+  EXPECT_EQ(ids.size(), 50u);
+}
+
+// Random interleavings with a node dying at a random moment: every
+// transaction is all-or-nothing on every live replica, replies tell the truth.
+class Crash : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(Crash, EveryTransactionAllOrNothing) {
+  const uint64_t seed = GetParam();
+  SimCluster c({2, 3, 4, 5}, 2, EngineConfig{}, seed);
+  auto t = c.create_table(accounts());
+  ASSERT_TRUE(t);
+  std::mt19937_64 rng(seed * 7919);
+  // 12 transactions of 4 fresh rows each, on random coordinators.
+  struct Tx {
+    uint32_t request = 0;
+    uint32_t tc = 0;
+    std::vector<int64_t> keys;
+  };
+  std::vector<Tx> txs;
+  for (int i = 0; i < 12; ++i) {
+    Tx tx;
+    tx.tc = 2 + static_cast<uint32_t>(rng() % 4);
+    std::vector<ApiOp> ops;
+    for (int j = 0; j < 4; ++j) {
+      tx.keys.push_back(i * 100 + j);
+      ops.push_back(put(t->id, i * 100 + j, "t" + std::to_string(i), j));
+    }
+    tx.request = c.submit(tx.tc, batch(std::move(ops)));
+    txs.push_back(tx);
+  }
+  // Deliver a random number of messages, then kill a random node.
+  const int before = static_cast<int>(rng() % 150);
+  for (int i = 0; i < before && c.step(); ++i) {
+  }
+  const uint32_t victim = 2 + static_cast<uint32_t>(rng() % 4);
+  c.kill(victim);
+  c.run();
+  c.advance(2000);  // any lock waits resolve
+  c.run();
+  Probe p{c, *t};
+  int committed = 0, aborted = 0;
+  for (auto& tx : txs) {
+    std::set<Probe::State> states;
+    for (int64_t k : tx.keys) states.insert(p.state(k));
+    ASSERT_EQ(states.size(), 1u) << "seed " << seed << ": transaction on node " << tx.tc << " half visible";
+    ASSERT_NE(*states.begin(), Probe::State::kSplit) << "seed " << seed;
+    auto reply = c.take_reply(tx.request);
+    if (reply && reply->state == TransState::kCommitted) {
+      EXPECT_EQ(*states.begin(), Probe::State::kPresent) << "seed " << seed << ": acknowledged commit lost";
+    }
+    if (reply && reply->state == TransState::kAborted) {
+      EXPECT_EQ(*states.begin(), Probe::State::kAbsent) << "seed " << seed;
+    }
+    if (!reply) {
+      EXPECT_EQ(tx.tc, victim) << "seed " << seed << ": a live coordinator never answered";
+    }
+    (*states.begin() == Probe::State::kPresent ? committed : aborted)++;
+  }
+  EXPECT_EQ(committed + aborted, 12);
+  if (getenv("CRASH_DEBUG")) printf("seed %lu victim %u committed %d aborted %d\n", (unsigned long)seed, victim, committed, aborted);
+  expect_quiet(c);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, Crash, ::testing::Range<uint64_t>(1, 201));
+
+TEST(Tc, CoordinatorDiesAfterOneReplicaCommitted) {
+  SimCluster c({2, 3, 4, 5}, 2);
+  auto t = c.create_table(accounts());
+  std::vector<ApiOp> ops;
+  for (int64_t k = 0; k < 8; ++k) ops.push_back(put(t->id, k, "x", k));
+  c.submit(5, batch(ops));
+  // Deliver up to and including the first CommitReq, then kill the TC.
+  bool seen = false;
+  c.run_until([&](const SimCluster::Envelope& e) {
+    if (seen) return true;
+    if (std::holds_alternative<CommitReq>(e.m)) seen = true;
+    return false;
+  });
+  ASSERT_TRUE(seen);
+  c.kill(5);
+  c.run();
+  Probe p{c, *t};
+  for (int64_t k = 0; k < 8; ++k) EXPECT_EQ(p.state(k), Probe::State::kPresent) << k;
+  expect_quiet(c);
+}
+
+TEST(Tc, CoordinatorDiesBeforeCommitMeansAbort) {
+  SimCluster c({2, 3, 4, 5}, 2);
+  auto t = c.create_table(accounts());
+  std::vector<ApiOp> ops;
+  for (int64_t k = 0; k < 8; ++k) ops.push_back(put(t->id, k, "x", k));
+  c.submit(5, batch(ops));
+  ASSERT_TRUE(c.run_until([](const SimCluster::Envelope& e) { return std::holds_alternative<CommitReq>(e.m); }));
+  c.kill(5);  // its CommitReqs die with it
+  c.run();
+  Probe p{c, *t};
+  for (int64_t k = 0; k < 8; ++k) EXPECT_EQ(p.state(k), Probe::State::kAbsent) << k;
+  // The rows are free again for others.
+  EXPECT_EQ(c.execute(2, batch({put(t->id, 0, "y", 0)})).state, TransState::kCommitted);
+  expect_quiet(c);
+}
+
+}  // namespace
