@@ -231,6 +231,9 @@ void Fragment::commit(TransId t, uint64_t gci) {
     if (it == rows_.end()) continue;
     Entry& e = it->second;
     if (e.x_holder == t && e.pending != Pending::kNone) {
+      // A row's stamp never goes back, whatever stamp a coordinator sends:
+      // node restart copy relies on it to tell newer from older.
+      if (e.committed) gci = std::max(gci, e.committed->gci);
       if (e.committed) {
         index_remove(key, layout_.decode(e.committed->bytes));
         free_stored(*e.committed);

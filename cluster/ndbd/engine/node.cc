@@ -110,6 +110,11 @@ void DataNodeEngine::node_failed(uint32_t node) {
   run_loopback();
 }
 
+void DataNodeEngine::api_failed(uint32_t api_node) {
+  tc_.api_failed(api_node);
+  run_loopback();
+}
+
 void DataNodeEngine::node_state(uint32_t node, NodeState s) {
   dist_.set_state(node, s);
   if (s != NodeState::kDead) lqh_.node_restarted(node);

@@ -54,6 +54,8 @@ class DataNodeEngine {
   void receive(uint32_t from, Message m);
   void tick();
   void node_failed(uint32_t node);
+  // An API node disconnected: its transactions abort, its scans end.
+  void api_failed(uint32_t api_node);
   // A restarted node is back; `starting` while its fragments are refilled.
   void node_state(uint32_t node, NodeState s);
   void set_gci(uint64_t gci) { tc_.set_gci(gci); }

@@ -31,7 +31,12 @@ void Tc::on(uint32_t, const ApiExecuteReq& m) {
   }
   auto it = trans_.find(id);
   if (it == trans_.end() || it->second.phase != Phase::kOpen) {
-    ApiExecuteConf conf{m.request, id, TransState::kAborted, err::kTransactionAborted, {}};
+    uint32_t error = err::kTransactionAborted;
+    if (auto f = failed_.find(id); f != failed_.end()) {
+      error = f->second;
+      failed_.erase(f);
+    }
+    ApiExecuteConf conf{m.request, id, TransState::kAborted, error, {}};
     peers_.send(m.api_node, std::move(conf));
     return;
   }
@@ -101,6 +106,32 @@ void Tc::route(Trans& t, const ApiOp& op, uint32_t index) {
   req.chain = chain;
   req.chain_pos = 0;
   peers_.send(chain.front(), std::move(req));
+}
+
+void Tc::remember_failed(TransId id, uint32_t error) {
+  failed_[id] = error;
+  failed_order_.push_back(id);
+  while (failed_order_.size() > kRememberedFailures) {
+    failed_.erase(failed_order_.front());
+    failed_order_.pop_front();
+  }
+}
+
+void Tc::api_failed(uint32_t api_node) {
+  std::vector<TransId> ids;
+  for (auto& [id, t] : trans_)
+    if (t.api_node == api_node) ids.push_back(id);
+  for (TransId id : ids) {
+    Trans& t = trans_[id];
+    t.api_node = 0;
+    if (t.phase == Phase::kOpen || t.phase == Phase::kExecuting) {
+      if (t.error == 0) t.error = err::kNodeFailureAbort;
+      t.phase = Phase::kAborting;
+    }
+    progress(id);
+  }
+  for (auto it = scans_.begin(); it != scans_.end();)
+    it = it->second.api_node == api_node ? scans_.erase(it) : std::next(it);
 }
 
 void Tc::on(uint32_t, const LqhKeyConf& m) {
@@ -209,6 +240,17 @@ void Tc::node_failed(uint32_t node) {
       t.results[op.index].error = err::kNodeFailureAbort;
       if (t.error == 0) t.error = err::kNodeFailureAbort;
       if (t.phase == Phase::kExecuting) t.phase = Phase::kAborting;
+    }
+    // Locks a dead node held are gone (a locking read holds its lock on the
+    // primary only), so a transaction that touched it cannot go on safely:
+    // abort it unless it is already committing.
+    if ((t.phase == Phase::kOpen || t.phase == Phase::kExecuting) && t.participants.count(node)) {
+      if (t.error == 0) t.error = err::kNodeFailureAbort;
+      if (t.phase == Phase::kOpen) {
+        remember_failed(t.id, t.error);
+        t.api_node = 0;  // nobody is waiting; the next request learns the error
+      }
+      t.phase = Phase::kAborting;
     }
     t.awaiting.erase(node);
     progress(id);

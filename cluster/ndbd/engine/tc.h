@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <vector>
@@ -54,6 +55,8 @@ class Tc {
   // is the lowest live one.
   void node_failed(uint32_t node);
   void take_over(uint32_t failed_tc);
+  // An API node disconnected: its open transactions abort, its scans end.
+  void api_failed(uint32_t api_node);
 
   size_t transactions() const { return trans_.size(); }
   size_t scans() const { return scans_.size(); }
@@ -106,6 +109,7 @@ class Tc {
   void scan_done(uint64_t ref, uint32_t error);
   void decide_takeover(uint32_t failed_tc);
   void reply(const Trans& t, TransState state);
+  void remember_failed(TransId id, uint32_t error);
 
   uint32_t self_;
   const Dictionary& dict_;
@@ -121,6 +125,11 @@ class Tc {
   std::map<TransId, Trans> trans_;
   std::map<uint64_t, Scan> scans_;
   std::map<uint32_t, Takeover> takeovers_;
+  // Open transactions a node failure aborted, so the API's next request on
+  // them hears 286 rather than "unknown transaction"; bounded.
+  static constexpr size_t kRememberedFailures = 1024;
+  std::map<TransId, uint32_t> failed_;
+  std::deque<TransId> failed_order_;
 };
 
 }  // namespace halb::cluster::engine

@@ -382,3 +382,38 @@ TEST(Tc, CoordinatorDiesBeforeCommitMeansAbort) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Tc, OpenTransactionOnADeadNodeAbortsWith286) {
+  SimCluster c({2, 3, 4, 5}, 2);
+  auto t = c.create_table(accounts());
+  ASSERT_EQ(c.execute(2, batch({put(t->id, 1, "a", 1)})).state, TransState::kCommitted);
+  Probe p{c, *t};
+  const uint32_t primary = c.node(2).distribution().primary(p.fragment(1));
+  const uint32_t tc = primary == 2 ? 4 : 2;
+  auto open = c.execute(tc, batch({get(t->id, 1, LockMode::kExclusive)}, ExecType::kNoCommit));
+  ASSERT_EQ(open.state, TransState::kOpen);
+  c.kill(primary);
+  c.run();
+  // Its lock died with the primary, so the transaction cannot continue.
+  auto next = c.execute(tc, batch({add(t->id, 1, 5)}, ExecType::kCommit, open.trans));
+  EXPECT_EQ(next.state, TransState::kAborted);
+  EXPECT_EQ(next.error, err::kNodeFailureAbort);
+  expect_quiet(c);
+}
+
+TEST(Tc, ApiFailureAbortsItsTransactions) {
+  SimCluster c({2, 3}, 2);
+  auto t = c.create_table(accounts());
+  auto open = c.execute(2, batch({put(t->id, 1, "a", 1)}, ExecType::kNoCommit));
+  ASSERT_EQ(open.state, TransState::kOpen);
+  c.node(2).api_failed(kApi);
+  c.run();
+  Probe p{c, *t};
+  EXPECT_EQ(p.state(1), Probe::State::kAbsent);
+  EXPECT_EQ(c.execute(3, batch({put(t->id, 1, "b", 2)})).state, TransState::kCommitted);
+  expect_quiet(c);
+}
+
+}  // namespace
