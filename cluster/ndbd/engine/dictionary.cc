@@ -5,10 +5,48 @@
 
 namespace halb::cluster::engine {
 
+uint32_t Dictionary::unique_table_id(uint32_t base_id, uint32_t index_id) {
+  return 0x80000000u | ((base_id & 0x7FFFFFu) << 8) | (index_id & 0xFFu);
+}
+
+void Dictionary::add_unique_tables(const Table& t) {
+  for (const auto& i : t.indexes) {
+    if (i.kind != IndexKind::kUniqueHash) continue;
+    Table u;
+    u.name = unique_table_name(t.name, i.name);
+    u.id = unique_table_id(t.id, i.id);
+    u.version = t.version;
+    u.fragments = t.fragments;
+    for (uint32_t c : i.columns) {
+      Column col = t.columns[c];
+      col.nullable = false;  // rows with a NULL in the index are not indexed
+      u.primary_key.push_back(static_cast<uint32_t>(u.columns.size()));
+      u.columns.push_back(col);
+    }
+    for (uint32_t c : t.primary_key) {
+      Column col = t.columns[c];
+      col.name = "$base_" + col.name;
+      u.columns.push_back(col);
+    }
+    if (normalise(u).empty()) {
+      by_name_[u.name] = u.id;
+      by_id_[u.id] = std::make_shared<const Table>(std::move(u));
+    }
+  }
+}
+
+void Dictionary::remove_unique_tables(const Table& t) {
+  for (const auto& i : t.indexes) {
+    if (i.kind != IndexKind::kUniqueHash) continue;
+    by_id_.erase(unique_table_id(t.id, i.id));
+    by_name_.erase(unique_table_name(t.name, i.name));
+  }
+}
+
 uint32_t Dictionary::next_id() const {
   uint32_t id = 1;
   for (const auto& [used, t] : by_id_) {
-    if (used != id) break;
+    if (used != id || used >= 0x800000u) break;
     ++id;
   }
   return id;
@@ -32,7 +70,7 @@ DictResult Dictionary::create(Table t, uint32_t default_fragments) {
     return r;
   }
   if (t.id == 0) t.id = next_id();
-  if (by_id_.count(t.id)) {
+  if (by_id_.count(t.id) || t.id >= 0x800000u) {
     r.error = err::kTableExists;
     return r;
   }
@@ -41,38 +79,16 @@ DictResult Dictionary::create(Table t, uint32_t default_fragments) {
   auto table = std::make_shared<const Table>(t);
   by_id_[t.id] = table;
   by_name_[t.name] = t.id;
-  for (const auto& i : t.indexes) {
-    if (i.kind != IndexKind::kUniqueHash) continue;
-    Table u;
-    u.name = unique_table_name(t.name, i.name);
-    u.fragments = t.fragments;
-    for (uint32_t c : i.columns) {
-      Column col = t.columns[c];
-      col.nullable = false;  // rows with a NULL in the index are not indexed
-      u.primary_key.push_back(static_cast<uint32_t>(u.columns.size()));
-      u.columns.push_back(col);
-    }
-    for (uint32_t c : t.primary_key) {
-      Column col = t.columns[c];
-      col.name = "$base_" + col.name;
-      u.columns.push_back(col);
-    }
-    u.id = next_id();
-    u.version = 1;
-    if (normalise(u).empty()) {
-      by_name_[u.name] = u.id;
-      by_id_[u.id] = std::make_shared<const Table>(std::move(u));
-    }
-  }
+  add_unique_tables(*table);
   r.table = table;
   return r;
 }
 
 DictResult Dictionary::install(Table t) {
   DictResult r;
-  if (std::string e = normalise(t); !e.empty() || t.id == 0) {
+  if (std::string e = normalise(t); !e.empty() || t.id == 0 || t.id >= 0x800000u) {
     r.error = err::kBadRequest;
-    r.detail = e.empty() ? "table id 0" : e;
+    r.detail = e.empty() ? "table id out of range" : e;
     return r;
   }
   auto name = by_name_.find(t.name);
@@ -86,11 +102,13 @@ DictResult Dictionary::install(Table t) {
       r.table = old->second;
       return r;  // already have this or a newer one
     }
+    remove_unique_tables(*old->second);
     by_name_.erase(old->second->name);
   }
   auto table = std::make_shared<const Table>(std::move(t));
   by_id_[table->id] = table;
   by_name_[table->name] = table->id;
+  add_unique_tables(*table);
   r.table = table;
   return r;
 }
@@ -103,13 +121,7 @@ DictResult Dictionary::drop(const std::string& name) {
     return r;
   }
   r.table = by_id_[it->second];
-  for (const auto& i : r.table->indexes) {
-    if (i.kind != IndexKind::kUniqueHash) continue;
-    auto u = by_name_.find(unique_table_name(name, i.name));
-    if (u == by_name_.end()) continue;
-    by_id_.erase(u->second);
-    by_name_.erase(u);
-  }
+  remove_unique_tables(*r.table);
   by_id_.erase(it->second);
   by_name_.erase(it);
   return r;

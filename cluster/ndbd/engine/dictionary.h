@@ -2,7 +2,9 @@
 // by name, each with a version so a create or drop can be distributed and
 // a stale definition recognised. Unique hash indexes become hidden tables
 // named "<table>/<index>$unique", keyed by the index columns and holding the
-// base table's primary key, as NDB keeps them.
+// base table's primary key, as NDB keeps them. Their ids derive from the
+// base table's id and the index id, so every node that installs the base
+// definition derives the same hidden tables.
 #pragma once
 
 #include <cstdint>
@@ -40,12 +42,15 @@ class Dictionary {
   std::shared_ptr<const Table> unique_index_table(uint32_t table_id, uint32_t index_id) const;
   std::vector<std::shared_ptr<const Table>> tables() const;
 
+  static uint32_t unique_table_id(uint32_t base_id, uint32_t index_id);
   static std::string unique_table_name(const std::string& table, const std::string& index) {
     return table + "/" + index + "$unique";
   }
 
  private:
   uint32_t next_id() const;
+  void add_unique_tables(const Table& t);
+  void remove_unique_tables(const Table& t);
   std::map<uint32_t, std::shared_ptr<const Table>> by_id_;
   std::map<std::string, uint32_t> by_name_;
   uint32_t max_tables_;

@@ -29,6 +29,8 @@ struct ApiOp {
   LockMode lock = LockMode::kCommitted;
   std::vector<Value> key;  // primary key values; empty insert into a hidden-key table gets one
   ColumnValues set;
+  // Reads only: `key` holds the values of this unique hash index instead.
+  std::optional<uint32_t> unique_index;
 };
 
 enum class ExecType : uint8_t { kNoCommit = 0, kCommit, kRollback };

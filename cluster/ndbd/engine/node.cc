@@ -53,13 +53,19 @@ DictResult DataNodeEngine::install_table(const std::string& encoded) {
   auto t = decode_table(encoded, error);
   if (!t) return DictResult{err::kBadRequest, error, nullptr};
   DictResult r = dict_.install(std::move(*t));
-  if (r.error == 0) add_fragments(r.table);
+  if (r.error) return r;
+  add_fragments(r.table);
+  for (const auto& i : r.table->indexes)
+    if (auto u = dict_.unique_index_table(r.table->id, i.id)) add_fragments(u);
   return r;
 }
 
 DictResult DataNodeEngine::drop_table(const std::string& name) {
   DictResult r = dict_.drop(name);
-  if (r.error == 0) lqh_.drop_table(r.table->id);
+  if (r.error) return r;
+  lqh_.drop_table(r.table->id);
+  for (const auto& i : r.table->indexes)
+    if (i.kind == IndexKind::kUniqueHash) lqh_.drop_table(Dictionary::unique_table_id(r.table->id, i.id));
   return r;
 }
 

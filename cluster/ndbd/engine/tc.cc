@@ -60,6 +60,33 @@ void Tc::on(uint32_t, const ApiExecuteReq& m) {
   progress(id);
 }
 
+namespace {
+bool has_unique(const Table& t) {
+  for (const auto& i : t.indexes)
+    if (i.kind == IndexKind::kUniqueHash) return true;
+  return false;
+}
+
+// The row an insert/update/write leaves, from the old row (or none) and the op.
+Row apply_op(const Table& t, const std::optional<Row>& old, const ApiOp& op) {
+  Row row = old ? *old : Row(t.columns.size());
+  for (size_t i = 0; i < t.primary_key.size() && i < op.key.size(); ++i) row[t.primary_key[i]] = op.key[i];
+  for (const auto& [c, v] : op.set)
+    if (c < row.size()) row[c] = v;
+  return row;
+}
+
+// The unique index key of a row, or nullopt when a column is NULL (not indexed).
+std::optional<std::vector<Value>> unique_key(const Index& i, const Row& row) {
+  std::vector<Value> key;
+  for (uint32_t c : i.columns) {
+    if (c >= row.size() || is_null(row[c])) return std::nullopt;
+    key.push_back(row[c]);
+  }
+  return key;
+}
+}  // namespace
+
 void Tc::route(Trans& t, const ApiOp& op, uint32_t index) {
   OpResult& res = t.results[index];
   res.trans = t.id;
@@ -68,44 +95,97 @@ void Tc::route(Trans& t, const ApiOp& op, uint32_t index) {
     res.error = t.error = err::kNoSuchTable;
     return;
   }
-  std::vector<Value> key = op.key;
-  if (table->hidden_key && key.empty() && op.type == OpType::kInsert)
-    key.emplace_back(std::in_place_type<uint64_t>, (static_cast<uint64_t>(self_) << 48) | ++hidden_key_seq_);
-  if (key.size() != table->primary_key.size()) {
-    res.error = t.error = err::kBadRequest;
-    return;
-  }
-  for (size_t i = 0; i < key.size(); ++i)
-    if (uint32_t e = check_value(table->columns[table->primary_key[i]], key[i])) {
-      res.error = t.error = e;
+  ApiOp o = op;
+  if (o.unique_index) {
+    // Read through a unique index: look the key up in the hidden table first.
+    auto u = dict_.unique_index_table(o.table_id, *o.unique_index);
+    if (!u || o.type != OpType::kRead) {
+      res.error = t.error = err::kBadRequest;
       return;
     }
+    send_key_op(t, *u, OpType::kRead, o.lock, o.key, {}, index, Role::kIndexLookup, o);
+    return;
+  }
+  if (table->hidden_key && o.key.empty() && o.type == OpType::kInsert)
+    o.key.emplace_back(std::in_place_type<uint64_t>, (static_cast<uint64_t>(self_) << 48) | ++hidden_key_seq_);
+  if (o.type != OpType::kRead && has_unique(*table)) {
+    if (o.type == OpType::kInsert) {
+      if (send_key_op(t, *table, o.type, LockMode::kExclusive, o.key, o.set, index, Role::kUser, {}))
+        send_index_changes(t, *table, std::nullopt, apply_op(*table, std::nullopt, o), index);
+      return;
+    }
+    // Update, write and delete must first learn the old index values: an
+    // exclusive read of the row, which also keeps them from changing.
+    send_key_op(t, *table, OpType::kRead, LockMode::kExclusive, o.key, {}, index, Role::kPreRead, o);
+    return;
+  }
+  send_key_op(t, *table, o.type, o.type == OpType::kRead ? o.lock : LockMode::kExclusive, o.key, o.set, index,
+              Role::kUser, {});
+}
+
+bool Tc::send_key_op(Trans& t, const Table& table, OpType type, LockMode lock, const std::vector<Value>& key,
+                     const ColumnValues& set, uint32_t index, Role role, ApiOp deferred) {
+  OpResult& res = t.results[index];
+  if (key.size() != table.primary_key.size()) {
+    res.error = t.error = err::kBadRequest;
+    return false;
+  }
+  for (size_t i = 0; i < key.size(); ++i)
+    if (uint32_t e = check_value(table.columns[table.primary_key[i]], key[i])) {
+      res.error = t.error = e;
+      return false;
+    }
   const uint32_t fragment =
-      fragment_of_key(encode_key_values(*table, table->primary_key, key), std::max<uint32_t>(1, table->fragments));
+      fragment_of_key(encode_key_values(table, table.primary_key, key), std::max<uint32_t>(1, table.fragments));
   std::vector<uint32_t> chain;
-  if (op.type == OpType::kRead) {
+  if (type == OpType::kRead) {
     if (uint32_t p = dist_.primary(fragment)) chain.push_back(p);
   } else {
     chain = dist_.write_chain(fragment);
   }
   if (chain.empty()) {
     res.error = t.error = err::kNodeFailureAbort;
-    return;
+    return false;
   }
   const uint32_t op_id = ++op_seq_;
-  res.op_id = op_id;
-  if (!(op.type == OpType::kRead && op.lock == LockMode::kCommitted))
-    t.participants.insert(chain.begin(), chain.end());
-  t.ops[op_id] = PendingOp{index, chain, false};
+  if (role == Role::kUser) res.op_id = op_id;
+  if (!(type == OpType::kRead && lock == LockMode::kCommitted)) t.participants.insert(chain.begin(), chain.end());
+  t.ops[op_id] = PendingOp{index, chain, false, role, std::move(deferred)};
   ++t.outstanding;
   LqhKeyReq req;
-  req.op = KeyOp{t.id, op_id, op.type, op.type == OpType::kRead ? op.lock : LockMode::kExclusive, std::move(key),
-                 op.set};
-  req.table_id = op.table_id;
+  req.op = KeyOp{t.id, op_id, type, type == OpType::kRead ? lock : LockMode::kExclusive, key, set};
+  req.table_id = table.id;
   req.fragment = fragment;
   req.chain = chain;
   req.chain_pos = 0;
   peers_.send(chain.front(), std::move(req));
+  return true;
+}
+
+void Tc::send_index_changes(Trans& t, const Table& table, const std::optional<Row>& old_row,
+                            const std::optional<Row>& new_row, uint32_t index) {
+  for (const auto& i : table.indexes) {
+    if (i.kind != IndexKind::kUniqueHash) continue;
+    auto u = dict_.unique_index_table(table.id, i.id);
+    if (!u) continue;
+    auto old_key = old_row ? unique_key(i, *old_row) : std::nullopt;
+    auto new_key = new_row ? unique_key(i, *new_row) : std::nullopt;
+    if (old_key && new_key) {
+      bool same = true;
+      for (size_t k = 0; k < i.columns.size(); ++k)
+        same = same && compare_values(table.columns[i.columns[k]], (*old_key)[k], (*new_key)[k]) == 0;
+      if (same) continue;
+    }
+    if (old_key && !send_key_op(t, *u, OpType::kDelete, LockMode::kExclusive, *old_key, {}, index, Role::kIndex, {}))
+      return;
+    if (new_key) {
+      ColumnValues base;
+      for (size_t k = 0; k < table.primary_key.size(); ++k)
+        base.emplace_back(static_cast<uint32_t>(i.columns.size() + k), (*new_row)[table.primary_key[k]]);
+      if (!send_key_op(t, *u, OpType::kInsert, LockMode::kExclusive, *new_key, base, index, Role::kIndex, {}))
+        return;
+    }
+  }
 }
 
 void Tc::remember_failed(TransId id, uint32_t error) {
@@ -137,12 +217,58 @@ void Tc::api_failed(uint32_t api_node) {
 void Tc::on(uint32_t, const LqhKeyConf& m) {
   auto it = trans_.find(m.result.trans);
   if (it == trans_.end()) return;
-  auto op = it->second.ops.find(m.result.op_id);
-  if (op == it->second.ops.end() || op->second.answered) return;
+  Trans& t = it->second;
+  auto op = t.ops.find(m.result.op_id);
+  if (op == t.ops.end() || op->second.answered) return;
   op->second.answered = true;
-  --it->second.outstanding;
-  it->second.results[op->second.index] = m.result;
+  const PendingOp p = op->second;
+  if (t.error == 0 && (t.phase == Phase::kExecuting || t.phase == Phase::kOpen)) {
+    switch (p.role) {
+      case Role::kUser:
+        t.results[p.index] = m.result;
+        break;
+      case Role::kIndex:
+        break;
+      case Role::kPreRead:
+        continue_after_pre_read(t, p, m.result.row);
+        break;
+      case Role::kIndexLookup:
+        continue_after_lookup(t, p, m.result.row);
+        break;
+    }
+  }
+  --t.outstanding;
   progress(it->first);
+}
+
+void Tc::continue_after_pre_read(Trans& t, const PendingOp& p, const std::optional<Row>& old_row) {
+  auto table = dict_.find(p.deferred.table_id);
+  if (!table) {
+    t.results[p.index].error = t.error = err::kNoSuchTable;
+    return;
+  }
+  const ApiOp& o = p.deferred;
+  if (!old_row && (o.type == OpType::kUpdate || o.type == OpType::kDelete)) {
+    t.results[p.index].error = t.error = err::kTupleNotFound;
+    return;
+  }
+  std::optional<Row> new_row;
+  if (o.type != OpType::kDelete) new_row = apply_op(*table, old_row, o);
+  OpType type = o.type;
+  if (type == OpType::kWrite) type = old_row ? OpType::kUpdate : OpType::kInsert;
+  if (send_key_op(t, *table, type, LockMode::kExclusive, o.key, o.set, p.index, Role::kUser, {}))
+    send_index_changes(t, *table, old_row, new_row, p.index);
+}
+
+void Tc::continue_after_lookup(Trans& t, const PendingOp& p, const std::optional<Row>& index_row) {
+  auto table = dict_.find(p.deferred.table_id);
+  auto u = dict_.unique_index_table(p.deferred.table_id, *p.deferred.unique_index);
+  if (!table || !u || !index_row) {
+    t.results[p.index].error = t.error = err::kTupleNotFound;
+    return;
+  }
+  std::vector<Value> key(index_row->begin() + static_cast<std::ptrdiff_t>(u->primary_key.size()), index_row->end());
+  send_key_op(t, *table, OpType::kRead, p.deferred.lock, key, {}, p.index, Role::kUser, {});
 }
 
 void Tc::on(uint32_t, const LqhKeyRef& m) {
@@ -152,9 +278,23 @@ void Tc::on(uint32_t, const LqhKeyRef& m) {
   auto op = t.ops.find(m.result.op_id);
   if (op == t.ops.end() || op->second.answered) return;
   op->second.answered = true;
+  const PendingOp p = op->second;
+  uint32_t error = m.result.error;
+  if (p.role == Role::kPreRead && error == err::kTupleNotFound && t.error == 0 &&
+      (t.phase == Phase::kExecuting || t.phase == Phase::kOpen)) {
+    // No row: a write inserts, an update or delete fails with 626.
+    continue_after_pre_read(t, p, std::nullopt);
+    --t.outstanding;
+    progress(it->first);
+    return;
+  }
+  if (p.role == Role::kIndex && error == err::kTupleExists) error = err::kUniqueViolation;
   --t.outstanding;
-  t.results[op->second.index] = m.result;
-  if (t.error == 0) t.error = m.result.error;
+  if (t.results[p.index].error == 0) {
+    t.results[p.index] = m.result;
+    t.results[p.index].error = error;
+  }
+  if (t.error == 0) t.error = error;
   if (t.phase == Phase::kExecuting || t.phase == Phase::kOpen) t.phase = Phase::kAborting;
   progress(it->first);
 }
@@ -163,6 +303,7 @@ void Tc::progress(TransId id) {
   auto it = trans_.find(id);
   if (it == trans_.end()) return;
   Trans& t = it->second;
+  if (t.error != 0 && (t.phase == Phase::kExecuting || t.phase == Phase::kOpen)) t.phase = Phase::kAborting;
   if (t.outstanding > 0) return;
   switch (t.phase) {
     case Phase::kExecuting:

@@ -15,6 +15,11 @@
 // node for the dead coordinator's transactions and commits those that any
 // node already committed, aborting the rest, so no transaction is ever left
 // half committed.
+//
+// Unique hash indexes are hidden tables the TC keeps in step inside the same
+// transaction: an insert also inserts (index key -> primary key) there, an
+// update or delete first reads the row exclusively to learn the old index
+// values, then deletes the old entry and inserts the new one. A clash is 893.
 #pragma once
 
 #include <cstdint>
@@ -63,10 +68,17 @@ class Tc {
 
  private:
   enum class Phase { kOpen, kExecuting, kCommitting, kAborting };
+  // What an operation the TC sent is for: the API's own operation, the
+  // exclusive read that precedes changing a row with unique indexes, a
+  // change to a unique index's hidden table, or the index lookup of a read
+  // through a unique index.
+  enum class Role : uint8_t { kUser, kPreRead, kIndex, kIndexLookup };
   struct PendingOp {
     uint32_t index = 0;  // position in the API batch
     std::vector<uint32_t> chain;
     bool answered = false;
+    Role role = Role::kUser;
+    ApiOp deferred;  // kPreRead, kIndexLookup: the API operation to run next
   };
   struct Trans {
     TransId id = 0;
@@ -101,6 +113,12 @@ class Tc {
   };
 
   void route(Trans& t, const ApiOp& op, uint32_t index);
+  bool send_key_op(Trans& t, const Table& table, OpType type, LockMode lock, const std::vector<Value>& key,
+                   const ColumnValues& set, uint32_t index, Role role, ApiOp deferred);
+  void send_index_changes(Trans& t, const Table& table, const std::optional<Row>& old_row,
+                          const std::optional<Row>& new_row, uint32_t index);
+  void continue_after_pre_read(Trans& t, const PendingOp& p, const std::optional<Row>& old_row);
+  void continue_after_lookup(Trans& t, const PendingOp& p, const std::optional<Row>& index_row);
   void progress(TransId id);
   void start_commit(Trans& t);
   void send_abort(Trans& t);

@@ -31,7 +31,7 @@ TEST_P(Bank, TransfersConserveTheTotal) {
   ASSERT_TRUE(table);
   std::vector<ApiOp> init;
   for (int64_t a = 0; a < kAccounts; ++a)
-    init.push_back(ApiOp{table->id, OpType::kInsert, LockMode::kExclusive, {Value{a}}, {{1, Value{kStart}}}});
+    init.push_back(ApiOp{table->id, OpType::kInsert, LockMode::kExclusive, {Value{a}}, {{1, Value{kStart}}}, std::nullopt});
   ASSERT_EQ(c.execute(2, ApiExecuteReq{0, 0, 0, init, ExecType::kCommit}).state, TransState::kCommitted);
 
   std::mt19937_64 rng(seed);
@@ -52,8 +52,8 @@ TEST_P(Bank, TransfersConserveTheTotal) {
     cl.a = static_cast<int64_t>(rng() % kAccounts);
     cl.b = (cl.a + 1 + static_cast<int64_t>(rng() % (kAccounts - 1))) % kAccounts;
     cl.amount = static_cast<int64_t>(rng() % 30);
-    std::vector<ApiOp> ops{ApiOp{table->id, OpType::kRead, LockMode::kExclusive, {Value{cl.a}}, {}},
-                           ApiOp{table->id, OpType::kRead, LockMode::kExclusive, {Value{cl.b}}, {}}};
+    std::vector<ApiOp> ops{ApiOp{table->id, OpType::kRead, LockMode::kExclusive, {Value{cl.a}}, {}, std::nullopt},
+                           ApiOp{table->id, OpType::kRead, LockMode::kExclusive, {Value{cl.b}}, {}, std::nullopt}};
     cl.request = c.submit(cl.tc, ApiExecuteReq{0, 0, 0, ops, ExecType::kNoCommit});
     cl.step = 1;
   };
@@ -88,8 +88,8 @@ TEST_P(Bank, TransfersConserveTheTotal) {
         int64_t ba = std::get<int64_t>((*r->results[0].row)[1]);
         int64_t bb = std::get<int64_t>((*r->results[1].row)[1]);
         std::vector<ApiOp> ops{
-            ApiOp{table->id, OpType::kUpdate, LockMode::kExclusive, {Value{cl.a}}, {{1, Value{ba - cl.amount}}}},
-            ApiOp{table->id, OpType::kUpdate, LockMode::kExclusive, {Value{cl.b}}, {{1, Value{bb + cl.amount}}}}};
+            ApiOp{table->id, OpType::kUpdate, LockMode::kExclusive, {Value{cl.a}}, {{1, Value{ba - cl.amount}}}, std::nullopt},
+            ApiOp{table->id, OpType::kUpdate, LockMode::kExclusive, {Value{cl.b}}, {{1, Value{bb + cl.amount}}}, std::nullopt}};
         cl.request = c.submit(cl.tc, ApiExecuteReq{0, 0, r->trans, ops, ExecType::kCommit});
         cl.step = 2;
         continue;

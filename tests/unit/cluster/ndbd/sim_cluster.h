@@ -58,12 +58,8 @@ class SimCluster {
     auto first = live().front();
     auto r = node(first).create_table(std::move(t));
     if (r.error) return nullptr;
-    std::vector<std::shared_ptr<const Table>> all{r.table};
-    for (const auto& i : r.table->indexes)
-      if (auto u = node(first).dictionary().unique_index_table(r.table->id, i.id)) all.push_back(u);
     for (auto& [n, e] : nodes_)
-      if (n != first)
-        for (auto& t2 : all) e->install_table(encode_table(*t2));
+      if (n != first) e->install_table(encode_table(*r.table));
     return r.table;
   }
 

@@ -28,13 +28,13 @@ Table accounts() {
 }
 
 ApiOp put(uint32_t table, int64_t id, const std::string& owner, int64_t balance, OpType type = OpType::kInsert) {
-  return ApiOp{table, type, LockMode::kExclusive, {Value{id}}, {{1, Value{owner}}, {2, Value{balance}}}};
+  return ApiOp{table, type, LockMode::kExclusive, {Value{id}}, {{1, Value{owner}}, {2, Value{balance}}}, std::nullopt};
 }
 ApiOp get(uint32_t table, int64_t id, LockMode lock = LockMode::kCommitted) {
-  return ApiOp{table, OpType::kRead, lock, {Value{id}}, {}};
+  return ApiOp{table, OpType::kRead, lock, {Value{id}}, {}, std::nullopt};
 }
 ApiOp add(uint32_t table, int64_t id, int64_t balance) {
-  return ApiOp{table, OpType::kUpdate, LockMode::kExclusive, {Value{id}}, {{2, Value{balance}}}};
+  return ApiOp{table, OpType::kUpdate, LockMode::kExclusive, {Value{id}}, {{2, Value{balance}}}, std::nullopt};
 }
 ApiExecuteReq batch(std::vector<ApiOp> ops, ExecType exec = ExecType::kCommit, TransId trans = 0) {
   ApiExecuteReq r;
@@ -415,5 +415,119 @@ TEST(Tc, ApiFailureAbortsItsTransactions) {
   EXPECT_EQ(c.execute(3, batch({put(t->id, 1, "b", 2)})).state, TransState::kCommitted);
   expect_quiet(c);
 }
+
+}  // namespace
+
+namespace {
+
+Table users() {
+  Table t;
+  t.name = "users";
+  t.columns = {{"id", ColumnType::kInt, false, false, 0, 0, 0},
+               {"email", ColumnType::kVarchar, false, true, 60, 0, 0},
+               {"name", ColumnType::kVarchar, false, true, 20, 0, 0}};
+  t.primary_key = {0};
+  t.indexes = {Index{1, "email", IndexKind::kUniqueHash, {1}}};
+  return t;
+}
+
+ApiOp user(uint32_t table, int64_t id, Value email, OpType type = OpType::kInsert) {
+  return ApiOp{table, type, LockMode::kExclusive, {Value{id}}, {{1, std::move(email)}, {2, Value{std::string("n")}}},
+               std::nullopt};
+}
+ApiOp by_email(uint32_t table, const std::string& email) {
+  return ApiOp{table, OpType::kRead, LockMode::kCommitted, {Value{email}}, {}, uint32_t{1}};
+}
+Value s(const char* x) { return Value{std::string(x)}; }
+
+TEST(Tc, UniqueHashIndexIsKeptInStep) {
+  SimCluster c({2, 3, 4, 5}, 2);
+  auto t = c.create_table(users());
+  ASSERT_TRUE(t);
+  auto ok = [&](ApiOp op, ExecType e = ExecType::kCommit) { return c.execute(2, batch({std::move(op)}, e)); };
+  EXPECT_EQ(ok(user(t->id, 1, s("a@x"))).state, TransState::kCommitted);
+  auto dup = ok(user(t->id, 2, s("a@x")));
+  EXPECT_EQ(dup.error, err::kUniqueViolation);
+  EXPECT_EQ(dup.results[0].error, err::kUniqueViolation);
+  EXPECT_EQ(std::string(error_text(dup.error)), "Constraint violation e.g. duplicate value in unique index");
+  EXPECT_EQ(ok(user(t->id, 3, Value{})).state, TransState::kCommitted);  // NULLs are not indexed
+  EXPECT_EQ(ok(user(t->id, 4, Value{})).state, TransState::kCommitted);
+  auto found = ok(by_email(t->id, "a@x"));
+  ASSERT_EQ(found.state, TransState::kCommitted);
+  EXPECT_EQ(std::get<int64_t>((*found.results[0].row)[0]), 1);
+  EXPECT_EQ(ok(by_email(t->id, "none@x")).error, err::kTupleNotFound);
+
+  EXPECT_EQ(ok(user(t->id, 1, s("b@x"), OpType::kUpdate)).state, TransState::kCommitted);
+  EXPECT_EQ(ok(user(t->id, 5, s("a@x"))).state, TransState::kCommitted);  // the old value is free again
+  EXPECT_EQ(ok(user(t->id, 6, s("b@x"))).error, err::kUniqueViolation);
+  EXPECT_EQ(ok(ApiOp{t->id, OpType::kDelete, LockMode::kExclusive, {Value{int64_t{1}}}, {}, std::nullopt}).state,
+            TransState::kCommitted);
+  EXPECT_EQ(ok(user(t->id, 7, s("b@x"))).state, TransState::kCommitted);
+  EXPECT_EQ(ok(user(t->id, 8, s("c@x"), OpType::kWrite)).state, TransState::kCommitted);
+  EXPECT_EQ(ok(user(t->id, 8, s("a@x"), OpType::kWrite)).error, err::kUniqueViolation);
+  EXPECT_EQ(ok(user(t->id, 9, s("q"), OpType::kUpdate)).error, err::kTupleNotFound);
+
+  // A rolled-back change leaves the index as it was.
+  auto open = ok(user(t->id, 5, s("z@x"), OpType::kUpdate), ExecType::kNoCommit);
+  ASSERT_EQ(open.state, TransState::kOpen);
+  EXPECT_EQ(c.execute(2, batch({}, ExecType::kRollback, open.trans)).state, TransState::kAborted);
+  EXPECT_EQ(std::get<int64_t>((*ok(by_email(t->id, "a@x")).results[0].row)[0]), 5);
+  EXPECT_EQ(ok(by_email(t->id, "z@x")).error, err::kTupleNotFound);
+
+  // The hidden table holds exactly the non-NULL emails: a@x(5), b@x(7), c@x(8).
+  auto u = c.node(2).dictionary().unique_index_table(t->id, 1);
+  ASSERT_TRUE(u);
+  auto rows = c.scan(3, u->id, ScanSpec{});
+  std::map<std::string, int64_t> index;
+  for (auto& r : rows) index[std::get<std::string>(r[0])] = std::get<int64_t>(r[1]);
+  EXPECT_EQ(index, (std::map<std::string, int64_t>{{"a@x", 5}, {"b@x", 7}, {"c@x", 8}}));
+  expect_quiet(c);
+}
+
+}  // namespace
+
+namespace {
+
+// Rows and their unique index entries change together, crash or not.
+class UniqueCrash : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(UniqueCrash, IndexMatchesTable) {
+  const uint64_t seed = GetParam();
+  SimCluster c({2, 3, 4, 5}, 2, EngineConfig{}, seed);
+  auto t = c.create_table(users());
+  ASSERT_TRUE(t);
+  std::mt19937_64 rng(seed);
+  for (int64_t k = 0; k < 6; ++k) ASSERT_EQ(c.execute(2, batch({user(t->id, k, Value{"e" + std::to_string(k)})})).state, TransState::kCommitted);
+  // Concurrent transactions move emails around, insert and delete.
+  for (int i = 0; i < 10; ++i) {
+    std::vector<ApiOp> ops;
+    const int64_t k = static_cast<int64_t>(rng() % 6);
+    switch (rng() % 3) {
+      case 0: ops.push_back(user(t->id, k, Value{"m" + std::to_string(rng() % 8)}, OpType::kWrite)); break;
+      case 1: ops.push_back(ApiOp{t->id, OpType::kDelete, LockMode::kExclusive, {Value{k}}, {}, std::nullopt}); break;
+      default: ops.push_back(user(t->id, 10 + i, Value{"m" + std::to_string(rng() % 8)})); break;
+    }
+    c.submit(2 + static_cast<uint32_t>(rng() % 4), batch(std::move(ops)));
+  }
+  const int before = static_cast<int>(rng() % 120);
+  for (int i = 0; i < before && c.step(); ++i) {
+  }
+  c.kill(2 + static_cast<uint32_t>(rng() % 4));
+  c.run();
+  c.advance(5000);
+  c.run();
+  const uint32_t tc = c.live().front();
+  std::map<std::string, int64_t> from_table, from_index;
+  for (auto& r : c.scan(tc, t->id, ScanSpec{}))
+    if (!is_null(r[1])) {
+      EXPECT_TRUE(from_table.emplace(std::get<std::string>(r[1]), std::get<int64_t>(r[0])).second) << "seed " << seed;
+    }
+  auto u = c.node(tc).dictionary().unique_index_table(t->id, 1);
+  for (auto& r : c.scan(tc, u->id, ScanSpec{})) from_index[std::get<std::string>(r[0])] = std::get<int64_t>(r[1]);
+  EXPECT_EQ(from_table, from_index) << "seed " << seed;
+  expect_quiet(c);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, UniqueCrash, ::testing::Range<uint64_t>(1, 101));
 
 }  // namespace
