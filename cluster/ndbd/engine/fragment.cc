@@ -240,6 +240,9 @@ void Fragment::commit(TransId t, uint64_t gci) {
         e.committed.reset();
         --committed_rows_;
       }
+      // A copy batch read before this delete may still be on its way: the
+      // tombstone keeps it from bringing the row back.
+      if (copying_ && e.pending == Pending::kDeleted) tombstones_.insert(key);
       if (e.pending == Pending::kImage) {
         e.committed = std::move(e.pending_image);
         e.committed->gci = gci;
@@ -445,6 +448,7 @@ void Fragment::begin_copy() {
   waiting_keys_.clear();
   completions_.clear();
   committed_rows_ = 0;
+  tombstones_.clear();
   copying_ = true;
 }
 
@@ -458,7 +462,12 @@ uint32_t Fragment::apply_copy(const CopiedRow& r) {
   Entry& e = it->second;
   if (created)
     for (uint32_t k : t.primary_key) e.key.push_back(r.row[k]);
-  if (e.committed && e.committed->gci >= r.gci) return 0;
+  // This replica already has the row, or saw it deleted, through forwarded
+  // writes that are at least as new as anything a copy batch carries.
+  if ((e.committed && e.committed->gci >= r.gci) || tombstones_.count(key)) {
+    cleanup(key);
+    return 0;
+  }
   Stored st;
   if (uint32_t ec = make_stored(r.row, !e.index_page.has_value(), e, st)) {
     cleanup(key);

@@ -105,12 +105,15 @@ class Fragment {
   // commit stamps. Target side: begin_copy() empties the replica and makes
   // forwarded writes tolerant (update of a missing row inserts it, delete of
   // a missing row still records the delete); apply_copy() installs a copied
-  // row unless this replica already has a newer one; end_copy() returns to
-  // normal. Returns 0 or 827/625.
+  // row unless this replica already has a newer one or saw it deleted
+  // during the copy; end_copy() returns to normal. Returns 0 or 827/625.
   CopyBatch copy_rows(const std::string& cursor, uint32_t max_rows) const;
   void begin_copy();
   uint32_t apply_copy(const CopiedRow& r);
-  void end_copy() { copying_ = false; }
+  void end_copy() {
+    copying_ = false;
+    tombstones_.clear();
+  }
   bool copying() const { return copying_; }
 
   FragmentStats stats() const;
@@ -167,6 +170,7 @@ class Fragment {
   std::vector<OpResult> completions_;
   size_t committed_rows_ = 0;
   bool copying_ = false;
+  std::set<std::string> tombstones_;  // keys deleted by forwarded writes during a copy
 };
 
 }  // namespace halb::cluster::engine

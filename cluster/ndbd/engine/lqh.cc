@@ -127,6 +127,19 @@ void Lqh::on(uint32_t from, const TakeoverReq& m) {
   peers_.send(from, std::move(conf));
 }
 
+void Lqh::on(uint32_t from, const CopyFragReq& m) {
+  CopyFragConf conf;
+  conf.table_id = m.table_id;
+  conf.fragment = m.fragment;
+  if (Fragment* f = fragment(m.table_id, m.fragment)) {
+    conf.batch = f->copy_rows(m.cursor, m.max_rows);
+  } else {
+    conf.error = err::kNoSuchTable;
+    conf.batch.done = true;
+  }
+  peers_.send(from, std::move(conf));
+}
+
 void Lqh::tick(uint64_t now_ms) {
   for (auto& [key, f] : fragments_) f->expire_waits(now_ms, deadlock_timeout_ms_);
   drain();

@@ -32,6 +32,7 @@ class Lqh {
   void on(uint32_t from, const AbortReq& m);
   void on(uint32_t from, const ScanFragReq& m);
   void on(uint32_t from, const TakeoverReq& m);
+  void on(uint32_t from, const CopyFragReq& m);
   // Lock wait timeouts and operations whose locks were granted meanwhile.
   void tick(uint64_t now_ms);
   // Requests of a dead coordinator's transactions are refused from now on:

@@ -9,6 +9,7 @@
 // LQH -> LQH:  LqhKeyReq (down the replica chain)
 // LQH -> TC:   LqhKeyConf/LqhKeyRef (from the last replica, or the first
 //              on error), CommitConf, AbortConf, ScanFragConf, TakeoverConf
+// LQH <-> LQH: CopyFragReq (starting node to primary), CopyFragConf (back)
 #pragma once
 
 #include <cstdint>
@@ -125,9 +126,24 @@ struct TakeoverConf {
   std::vector<Trans> transactions;  // this node's records of the failed TC's transactions
 };
 
+// Node restart: the starting node pulls each of its fragments from the
+// fragment's live primary, batch by batch, while new writes also reach it.
+struct CopyFragReq {
+  uint32_t table_id = 0;
+  uint32_t fragment = 0;
+  std::string cursor;
+  uint32_t max_rows = 64;
+};
+struct CopyFragConf {
+  uint32_t table_id = 0;
+  uint32_t fragment = 0;
+  CopyBatch batch;
+  uint32_t error = 0;
+};
+
 using Message = std::variant<ApiExecuteReq, ApiExecuteConf, ApiScanReq, ApiScanBatch, LqhKeyReq, LqhKeyConf,
                              LqhKeyRef, CommitReq, CommitConf, CompleteReq, AbortReq, AbortConf, ScanFragReq,
-                             ScanFragConf, TakeoverReq, TakeoverConf>;
+                             ScanFragConf, TakeoverReq, TakeoverConf, CopyFragReq, CopyFragConf>;
 
 // Where the engine's messages go: the transport in halb-ndbd, a simulated
 // network in the tests. Sending to one's own node id must loop back.

@@ -78,8 +78,10 @@ void DataNodeEngine::dispatch(uint32_t from, Message& m) {
           lqh_.on(from, msg, now);
         } else if constexpr (std::is_same_v<T, CommitReq> || std::is_same_v<T, CompleteReq> ||
                              std::is_same_v<T, AbortReq> || std::is_same_v<T, ScanFragReq> ||
-                             std::is_same_v<T, TakeoverReq>) {
+                             std::is_same_v<T, TakeoverReq> || std::is_same_v<T, CopyFragReq>) {
           lqh_.on(from, msg);
+        } else if constexpr (std::is_same_v<T, CopyFragConf>) {
+          on_copy(from, msg);
         } else if constexpr (std::is_same_v<T, ApiExecuteReq> || std::is_same_v<T, ApiScanReq> ||
                              std::is_same_v<T, LqhKeyConf> || std::is_same_v<T, LqhKeyRef> ||
                              std::is_same_v<T, CommitConf> || std::is_same_v<T, AbortConf> ||
@@ -113,7 +115,66 @@ void DataNodeEngine::node_failed(uint32_t node) {
   dist_.set_state(node, NodeState::kDead);
   lqh_.node_failed(node);
   tc_.node_failed(node);
+  // A copy source that died: the next live replica continues from the
+  // cursor (replicas hold equal committed rows in the same key order).
+  for (auto& [frag, c] : copying_)
+    if (c.source == node) request_copy(frag);
   run_loopback();
+}
+
+void DataNodeEngine::begin_restart() {
+  for (const auto& t : dict_.tables())
+    for (uint32_t f = 0; f < std::max<uint32_t>(1, t->fragments); ++f)
+      if (Fragment* frag = lqh_.fragment(t->id, f)) frag->begin_copy();
+  dist_.set_state(cfg_.node_id, NodeState::kStarting);
+}
+
+void DataNodeEngine::start_copy(uint32_t batch_rows) {
+  copy_batch_ = std::max<uint32_t>(1, batch_rows);
+  copy_error_ = 0;
+  for (const auto& t : dict_.tables())
+    for (uint32_t f = 0; f < std::max<uint32_t>(1, t->fragments); ++f)
+      if (Fragment* frag = lqh_.fragment(t->id, f)) {
+        if (!frag->copying()) frag->begin_copy();
+        copying_[{t->id, f}] = Copying{};
+      }
+  std::vector<std::pair<uint32_t, uint32_t>> all;
+  for (auto& [frag, c] : copying_) all.push_back(frag);
+  for (auto& frag : all) request_copy(frag);
+  run_loopback();
+}
+
+void DataNodeEngine::request_copy(std::pair<uint32_t, uint32_t> frag) {
+  auto& c = copying_[frag];
+  c.source = dist_.primary(frag.second);
+  if (c.source == 0 || c.source == cfg_.node_id) {
+    // No live replica to copy from: the cluster cannot restart this node.
+    copy_error_ = err::kNodeFailureAbort;
+    copying_.erase(frag);
+    if (Fragment* f = lqh_.fragment(frag.first, frag.second)) f->end_copy();
+    return;
+  }
+  peers_.send(c.source, CopyFragReq{frag.first, frag.second, c.cursor, copy_batch_});
+}
+
+void DataNodeEngine::on_copy(uint32_t from, const CopyFragConf& m) {
+  auto key = std::make_pair(m.table_id, m.fragment);
+  auto it = copying_.find(key);
+  if (it == copying_.end() || it->second.source != from) return;
+  Fragment* f = lqh_.fragment(m.table_id, m.fragment);
+  uint32_t error = m.error;
+  for (const auto& row : m.batch.rows) {
+    if (error || !f) break;
+    error = f->apply_copy(row);
+  }
+  if (error || !f || m.batch.done) {
+    if (error) copy_error_ = error;
+    if (f) f->end_copy();
+    copying_.erase(it);
+    return;
+  }
+  it->second.cursor = m.batch.cursor;
+  request_copy(key);
 }
 
 void DataNodeEngine::api_failed(uint32_t api_node) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -60,6 +61,22 @@ class DataNodeEngine {
   void node_state(uint32_t node, NodeState s);
   void set_gci(uint64_t gci) { tc_.set_gci(gci); }
 
+  // Node restart, on the starting node:
+  //  1. begin_restart(): empty this node's fragment replicas and make them
+  //     accept forwarded writes for rows they do not have yet;
+  //  2. every node marks this one kStarting (node_state), so new write
+  //     chains end with it, and each coordinator passes its barrier
+  //     (Tc::mark, then wait for Tc::finished_up_to) so no older chain is
+  //     still open;
+  //  3. start_copy(): pull every fragment from its live primary, batch by
+  //     batch, while the writes keep arriving;
+  //  4. when copy_complete() (and copy_error() is 0), every node marks this
+  //     one kAlive.
+  void begin_restart();
+  void start_copy(uint32_t batch_rows = 64);
+  bool copy_complete() const { return copying_.empty(); }
+  uint32_t copy_error() const { return copy_error_; }
+
   Dictionary& dictionary() { return dict_; }
   Distribution& distribution() { return dist_; }
   Lqh& lqh() { return lqh_; }
@@ -86,6 +103,8 @@ class DataNodeEngine {
   void dispatch(uint32_t from, Message& m);
   void run_loopback();
   void add_fragments(const std::shared_ptr<const Table>& t);
+  void request_copy(std::pair<uint32_t, uint32_t> frag);
+  void on_copy(uint32_t from, const CopyFragConf& m);
 
   EngineConfig cfg_;
   const Clock& clock_;
@@ -96,6 +115,13 @@ class DataNodeEngine {
   PagePool index_;
   Lqh lqh_;
   Tc tc_;
+  struct Copying {
+    std::string cursor;
+    uint32_t source = 0;
+  };
+  std::map<std::pair<uint32_t, uint32_t>, Copying> copying_;  // (table, fragment) still being filled
+  uint32_t copy_batch_ = 64;
+  uint32_t copy_error_ = 0;
 };
 
 }  // namespace halb::cluster::engine

@@ -188,6 +188,12 @@ void Tc::send_index_changes(Trans& t, const Table& table, const std::optional<Ro
   }
 }
 
+bool Tc::finished_up_to(uint64_t mark) const {
+  for (const auto& [id, t] : trans_)
+    if (tc_node_of(id) == self_ && (id & 0xFFFFFFFFFFFFull) <= mark) return false;
+  return true;
+}
+
 void Tc::remember_failed(TransId id, uint32_t error) {
   failed_[id] = error;
   failed_order_.push_back(id);

@@ -22,6 +22,7 @@
 // values, then deletes the old entry and inserts the new one. A clash is 893.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -64,6 +65,19 @@ class Tc {
   void api_failed(uint32_t api_node);
 
   size_t transactions() const { return trans_.size(); }
+
+  // Transaction ids and hidden keys must not repeat after a restart: the
+  // host seeds the sequences with something that grows across restarts
+  // (e.g. the node's start count << 32).
+  void set_sequence_base(uint64_t base) {
+    trans_seq_ = std::max(trans_seq_, base);
+    hidden_key_seq_ = std::max(hidden_key_seq_, base);
+  }
+  // Node restart barrier: a mark now, and whether every transaction this
+  // coordinator started up to the mark has finished (so every later write
+  // chain includes a node marked starting before the mark was taken).
+  uint64_t mark() const { return trans_seq_; }
+  bool finished_up_to(uint64_t mark) const;
   size_t scans() const { return scans_.size(); }
 
  private:

@@ -35,13 +35,56 @@ class SimCluster {
 
   SimCluster(std::vector<uint32_t> data_nodes, uint32_t replicas, EngineConfig base = {}, uint64_t seed = 0)
       : rng_(seed), random_(seed != 0) {
-    auto groups = make_node_groups(data_nodes, replicas);
+    groups_ = make_node_groups(data_nodes, replicas);
+    base_ = base;
     for (uint32_t n : data_nodes) {
       EngineConfig c = base;
       c.node_id = n;
       links_[n] = std::make_unique<Link>(this, n);
-      nodes_[n] = std::make_unique<DataNodeEngine>(c, groups, *links_[n], clock);
+      nodes_[n] = std::make_unique<DataNodeEngine>(c, groups_, *links_[n], clock);
     }
+  }
+
+  // A dead node comes back as a fresh process: it learns the tables and the
+  // membership, empties its replicas and is marked starting everywhere;
+  // copy with finish_restart().
+  void restart(uint32_t n, uint64_t incarnation) {
+    EngineConfig c = base_;
+    c.node_id = n;
+    nodes_[n] = std::make_unique<DataNodeEngine>(c, groups_, *links_[n], clock);
+    dead_.erase(n);
+    DataNodeEngine& fresh = *nodes_[n];
+    fresh.tc().set_sequence_base(incarnation << 32);
+    uint32_t donor = 0;
+    for (uint32_t l : live())
+      if (l != n) donor = l;
+    for (auto& t : node(donor).dictionary().tables())
+      if (t->id < 0x800000u) fresh.install_table(encode_table(*t));
+    for (uint32_t d : node(donor).distribution().data_nodes())
+      if (d != n) fresh.node_state(d, node(donor).distribution().state(d));
+    fresh.begin_restart();
+    for (uint32_t l : live())
+      if (l != n) node(l).node_state(n, NodeState::kStarting);
+  }
+  // Barrier, copy (interleaved with whatever else is in flight), then alive.
+  bool finish_restart(uint32_t n, uint32_t batch_rows, const std::function<void()>& between = {}) {
+    std::map<uint32_t, uint64_t> marks;
+    for (uint32_t l : live()) marks[l] = node(l).tc().mark();
+    for (int guard = 0; guard < 100000; ++guard) {
+      bool passed = true;
+      for (auto [l, m] : marks)
+        if (!dead(l) && !node(l).tc().finished_up_to(m)) passed = false;
+      if (passed) break;
+      if (!step()) advance(1000);
+    }
+    node(n).start_copy(batch_rows);
+    for (int guard = 0; guard < 100000 && !node(n).copy_complete(); ++guard) {
+      if (between) between();
+      if (!step()) advance(1000);
+    }
+    if (!node(n).copy_complete() || node(n).copy_error()) return false;
+    for (uint32_t l : live()) node(l).node_state(n, NodeState::kAlive);
+    return true;
   }
 
   DataNodeEngine& node(uint32_t n) { return *nodes_.at(n); }
@@ -182,6 +225,8 @@ class SimCluster {
 
   std::mt19937_64 rng_;
   bool random_;
+  std::vector<NodeGroup> groups_;
+  EngineConfig base_;
   std::map<uint32_t, std::unique_ptr<Link>> links_;
   std::map<uint32_t, std::unique_ptr<DataNodeEngine>> nodes_;
   std::set<uint32_t> dead_;
