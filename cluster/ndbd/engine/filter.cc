@@ -60,18 +60,24 @@ Tri eval(const Table& t, const Filter& f, const Row& row) {
 }
 }  // namespace
 
-std::string check_filter(const Table& t, const Filter& f) {
+namespace {
+// Deep enough for any WHERE clause a person writes; bounded so a hostile
+// filter cannot exhaust the stack.
+constexpr int kMaxFilterDepth = 64;
+
+std::string check(const Table& t, const Filter& f, int depth) {
   using Op = Filter::Op;
+  if (depth > kMaxFilterDepth) return "filter nested too deeply";
   switch (f.op) {
     case Op::kTrue:
       return "";
     case Op::kAnd: case Op::kOr:
       for (const auto& c : f.children)
-        if (auto e = check_filter(t, c); !e.empty()) return e;
+        if (auto e = check(t, c, depth + 1); !e.empty()) return e;
       return "";
     case Op::kNot:
       if (f.children.size() != 1) return "NOT takes one operand";
-      return check_filter(t, f.children.front());
+      return check(t, f.children.front(), depth + 1);
     default:
       break;
   }
@@ -94,6 +100,9 @@ std::string check_filter(const Table& t, const Filter& f) {
   if (check_value(loose, f.value) != 0) return "filter value does not suit column " + c.name;
   return "";
 }
+}  // namespace
+
+std::string check_filter(const Table& t, const Filter& f) { return check(t, f, 0); }
 
 bool filter_matches(const Table& t, const Filter& f, const Row& row) { return eval(t, f, row) == Tri::kTrue; }
 

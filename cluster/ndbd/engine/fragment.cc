@@ -65,7 +65,8 @@ void Fragment::release_lock(Entry& e, TransId t) {
 std::optional<OpResult> Fragment::execute(const KeyOp& op, uint64_t now_ms) {
   const Table& t = *table_;
   OpResult res{op.trans, op.op_id, 0, std::nullopt, false};
-  if (op.key.size() != t.primary_key.size()) {
+  if (op.type < OpType::kRead || op.type > OpType::kDelete || op.lock > LockMode::kExclusive ||
+      op.key.size() != t.primary_key.size()) {
     res.error = err::kBadRequest;
     return res;
   }
@@ -92,7 +93,7 @@ std::optional<OpResult> Fragment::execute(const KeyOp& op, uint64_t now_ms) {
   }
   const bool had_lock = holds_lock(e, op.trans);
   take_lock(e, op.trans, exclusive);
-  res = run_locked(e, key, op, had_lock);
+  res = run_locked(e, op);
   if (res.error != 0 && !had_lock) {
     release_lock(e, op.trans);
     grant_waiters(key);
@@ -101,7 +102,7 @@ std::optional<OpResult> Fragment::execute(const KeyOp& op, uint64_t now_ms) {
   return res;
 }
 
-OpResult Fragment::run_locked(Entry& e, const std::string& key, const KeyOp& op, bool had_lock) {
+OpResult Fragment::run_locked(Entry& e, const KeyOp& op) {
   const Table& t = *table_;
   OpResult res{op.trans, op.op_id, 0, std::nullopt, false};
   const bool own_pending = e.pending != Pending::kNone && e.x_holder == op.trans;
@@ -178,8 +179,6 @@ OpResult Fragment::run_locked(Entry& e, const std::string& key, const KeyOp& op,
   e.pending_image = std::move(st);
   e.pending = Pending::kImage;
   res.row = std::move(row);
-  (void)had_lock;
-  (void)key;
   return res;
 }
 
@@ -294,7 +293,7 @@ void Fragment::grant_waiters(const std::string& key) {
     e.waiters.pop_front();
     const bool had = holds_lock(e, op.trans);
     take_lock(e, op.trans, exclusive);
-    OpResult r = run_locked(e, key, op, had);
+    OpResult r = run_locked(e, op);
     if (r.error != 0 && !had) release_lock(e, op.trans);
     completions_.push_back(std::move(r));
   }
@@ -384,9 +383,32 @@ bool walk(const Map& m, const std::string& low, bool low_incl, const std::string
 }
 }  // namespace
 
+std::string check_scan(const Table& t, const ScanSpec& spec) {
+  const std::vector<uint32_t>* cols = &t.primary_key;
+  if (spec.index_id) {
+    const Index* ix = t.index(*spec.index_id);
+    if (!ix || ix->kind != IndexKind::kOrdered) return "no such ordered index";
+    cols = &ix->columns;
+  }
+  for (const auto* bound : {&spec.low, &spec.high}) {
+    if (bound->size() > cols->size()) return "bound longer than the index";
+    for (size_t i = 0; i < bound->size(); ++i) {
+      Column c = t.columns[(*cols)[i]];
+      c.nullable = true;
+      if (check_value(c, (*bound)[i]) != 0) return "bound value does not suit column " + c.name;
+    }
+  }
+  return check_filter(t, spec.filter);
+}
+
 ScanBatch Fragment::scan(const ScanSpec& spec, const std::string& cursor) const {
   const Table& t = *table_;
   ScanBatch out;
+  if (!check_scan(t, spec).empty()) {
+    out.error = err::kBadRequest;
+    out.done = true;
+    return out;
+  }
   const std::vector<uint32_t>* cols = &t.primary_key;
   const std::map<std::string, std::string>* index = nullptr;
   if (spec.index_id) {

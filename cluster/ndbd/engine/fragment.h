@@ -46,10 +46,15 @@ struct ScanSpec {
   uint32_t batch_rows = 64;  // rows per batch (>= 1)
 };
 
+// "" when the spec fits the table: an ordered index that exists, bounds no
+// longer than its columns and of their types, a valid filter.
+std::string check_scan(const Table& t, const ScanSpec& spec);
+
 struct ScanBatch {
   std::vector<Row> rows;
   std::string cursor;  // pass back to continue after the last row
   bool done = false;
+  uint32_t error = 0;  // a spec check_scan refuses
 };
 
 struct CopiedRow {
@@ -144,7 +149,7 @@ class Fragment {
   bool can_grant(const Entry& e, TransId t, bool exclusive, bool queue_fair) const;
   void take_lock(Entry& e, TransId t, bool exclusive);
   bool holds_lock(const Entry& e, TransId t) const;
-  OpResult run_locked(Entry& e, const std::string& key_bytes, const KeyOp& op, bool had_lock);
+  OpResult run_locked(Entry& e, const KeyOp& op);
   uint32_t make_stored(const Row& row, bool charge_index, Entry& e, Stored& out);
   void free_stored(Stored& s);
   void release_lock(Entry& e, TransId t);

@@ -1,6 +1,8 @@
 // cluster/ndbd/engine/lqh.cc: participant message handling (see lqh.h).
 #include "cluster/ndbd/engine/lqh.h"
 
+#include <algorithm>
+
 #include "cluster/ndbd/engine/error.h"
 
 namespace halb::cluster::engine {
@@ -31,7 +33,16 @@ void Lqh::on(uint32_t from, const LqhKeyReq& m, uint64_t now_ms) {
     return;
   }
   const bool committed_read = m.op.type == OpType::kRead && m.op.lock == LockMode::kCommitted;
-  if (!committed_read) trans_[m.op.trans].fragments.insert({m.table_id, m.fragment});
+  if (!committed_read) {
+    if (operations_ >= max_operations_) {
+      peers_.send(tc, LqhKeyRef{OpResult{m.op.trans, m.op.op_id, err::kLqhOutOfOperations, std::nullopt, false}});
+      return;
+    }
+    TransRecord& rec = trans_[m.op.trans];
+    rec.fragments.insert({m.table_id, m.fragment});
+    ++rec.operations;
+    ++operations_;
+  }
   auto r = f->execute(m.op, now_ms);
   if (!r) {
     queued_[{m.op.trans, m.op.op_id}] = m;
@@ -76,12 +87,18 @@ void Lqh::drain() {
   }
 }
 
+void Lqh::release(TransRecord& rec) {
+  operations_ -= std::min(operations_, rec.operations);
+  rec.operations = 0;
+}
+
 void Lqh::on(uint32_t from, const CommitReq& m) {
   auto it = trans_.find(m.trans);
   if (it != trans_.end() && !it->second.committed) {
     for (const auto& [table, frag] : it->second.fragments)
       if (Fragment* f = fragment(table, frag)) f->commit(m.trans, m.gci);
     it->second.committed = true;
+    release(it->second);
   }
   peers_.send(from, CommitConf{m.trans});
   drain();
@@ -94,6 +111,7 @@ void Lqh::on(uint32_t from, const AbortReq& m) {
   if (it != trans_.end() && !it->second.committed) {
     for (const auto& [table, frag] : it->second.fragments)
       if (Fragment* f = fragment(table, frag)) f->abort(m.trans);
+    release(it->second);
     trans_.erase(it);
   }
   for (auto q = queued_.begin(); q != queued_.end();)
@@ -108,6 +126,7 @@ void Lqh::on(uint32_t from, const ScanFragReq& m) {
   conf.fragment = m.fragment;
   if (Fragment* f = fragment(m.table_id, m.fragment)) {
     conf.batch = f->scan(m.spec, m.cursor);
+    conf.error = conf.batch.error;
   } else {
     conf.error = err::kNoSuchTable;
     conf.batch.done = true;

@@ -19,8 +19,16 @@ namespace halb::cluster::engine {
 
 class Lqh {
  public:
-  Lqh(uint32_t self, PagePool& data, PagePool& index, Peers& peers, uint64_t deadlock_timeout_ms)
-      : self_(self), data_(data), index_(index), peers_(peers), deadlock_timeout_ms_(deadlock_timeout_ms) {}
+  // max_operations: MaxNoOfLocalOperations, the operation records for
+  // prepared and queued operations on this node (1217 when out).
+  Lqh(uint32_t self, PagePool& data, PagePool& index, Peers& peers, uint64_t deadlock_timeout_ms,
+      uint32_t max_operations = 36044)
+      : self_(self),
+        data_(data),
+        index_(index),
+        peers_(peers),
+        deadlock_timeout_ms_(deadlock_timeout_ms),
+        max_operations_(max_operations) {}
 
   Fragment& add_fragment(std::shared_ptr<const Table> table, uint32_t fragment);
   void drop_table(uint32_t table_id);
@@ -41,13 +49,16 @@ class Lqh {
   void node_restarted(uint32_t node) { failed_.erase(node); }
 
   size_t transactions() const { return trans_.size(); }
+  size_t operations() const { return operations_; }
 
  private:
   struct TransRecord {
     std::set<std::pair<uint32_t, uint32_t>> fragments;  // (table, fragment)
     bool committed = false;
+    size_t operations = 0;  // operation records held
   };
   void finish(const LqhKeyReq& req, const OpResult& r);
+  void release(TransRecord& rec);
   void drain();
 
   uint32_t self_;
@@ -55,6 +66,8 @@ class Lqh {
   PagePool& index_;
   Peers& peers_;
   uint64_t deadlock_timeout_ms_;
+  uint32_t max_operations_;
+  size_t operations_ = 0;
   std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<Fragment>> fragments_;
   std::map<TransId, TransRecord> trans_;
   std::map<std::pair<TransId, uint32_t>, LqhKeyReq> queued_;  // (trans, op) waiting for a lock

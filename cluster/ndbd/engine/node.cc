@@ -15,6 +15,7 @@ EngineConfig engine_config(const DataNode& node) {
   c.index_memory = node.index_memory;
   c.deadlock_timeout_ms = node.transaction_deadlock_detection_timeout;
   c.max_tables = node.max_no_of_tables;
+  c.max_local_operations = node.local_operations();
   c.tc.max_operations = node.max_no_of_concurrent_operations;
   c.tc.max_transactions = node.max_no_of_concurrent_transactions;
   return c;
@@ -28,7 +29,7 @@ DataNodeEngine::DataNodeEngine(EngineConfig cfg, std::vector<NodeGroup> groups, 
       dist_(std::move(groups)),
       data_(cfg.data_memory, kDataPageBytes),
       index_(cfg.index_memory, kIndexPageBytes),
-      lqh_(cfg.node_id, data_, index_, peers_, cfg.deadlock_timeout_ms),
+      lqh_(cfg.node_id, data_, index_, peers_, cfg.deadlock_timeout_ms, cfg.max_local_operations),
       tc_(cfg.node_id, dict_, dist_, peers_, cfg.tc) {}
 
 void DataNodeEngine::add_fragments(const std::shared_ptr<const Table>& t) {

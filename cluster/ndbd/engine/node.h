@@ -34,6 +34,7 @@ struct EngineConfig {
   uint64_t index_memory = 18ull << 20;
   uint64_t deadlock_timeout_ms = 1200;  // TransactionDeadlockDetectionTimeout
   uint32_t max_tables = 128;
+  uint32_t max_local_operations = 36044;  // MaxNoOfLocalOperations (1.1 x 32768)
   TcLimits tc;
 };
 // The engine's settings from a data node's [NDBD] section.

@@ -467,9 +467,7 @@ void Tc::on(uint32_t, const ApiScanReq& m) {
   uint32_t error = 0;
   if (!table) {
     error = err::kNoSuchTable;
-  } else if (!check_filter(*table, m.spec.filter).empty() ||
-             (m.spec.index_id && (!table->index(*m.spec.index_id) ||
-                                  table->index(*m.spec.index_id)->kind != IndexKind::kOrdered))) {
+  } else if (!check_scan(*table, m.spec).empty()) {
     error = err::kBadRequest;
   }
   if (error) {

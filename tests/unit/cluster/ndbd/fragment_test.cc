@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <random>
 
 #include "cluster/ndbd/engine/error.h"
 #include "cluster/ndbd/engine/fragment.h"
@@ -381,6 +382,55 @@ TEST(KeyEncoding, BytesSortLikeValues) {
   EXPECT_LT(d(-1.0), d(0.0));
   EXPECT_EQ(d(-0.0), d(0.0));
   EXPECT_LT(d(0.5), d(2.0));
+}
+
+}  // namespace
+
+namespace {
+
+Value random_value(std::mt19937_64& rng) {
+  switch (rng() % 5) {
+    case 0: return Value{};
+    case 1: return Value{static_cast<int64_t>(rng())};
+    case 2: return Value{static_cast<uint64_t>(rng())};
+    case 3: return Value{static_cast<double>(rng() % 1000) / 7};
+    default: return Value{std::string(rng() % 40, 'x')};
+  }
+}
+
+TEST(Fragment, HostileRequestsAreRefusedNotCrashed) {
+  Replica r;
+  r.put(1, "a", 1);
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    KeyOp op;
+    op.trans = 1 + rng() % 5;
+    op.op_id = static_cast<uint32_t>(i);
+    op.type = static_cast<OpType>(rng() % 8);
+    op.lock = static_cast<LockMode>(rng() % 5);
+    for (size_t k = rng() % 3; k > 0; --k) op.key.push_back(random_value(rng));
+    for (size_t k = rng() % 4; k > 0; --k) op.set.emplace_back(static_cast<uint32_t>(rng() % 5), random_value(rng));
+    r.frag.execute(op, 0);
+    ScanSpec s;
+    if (rng() % 2) s.index_id = static_cast<uint32_t>(rng() % 3);
+    for (size_t k = rng() % 3; k > 0; --k) s.low.push_back(random_value(rng));
+    s.filter = Filter::compare(static_cast<Filter::Op>(rng() % 14), static_cast<uint32_t>(rng() % 4), random_value(rng));
+    auto b = r.frag.scan(s, std::string(rng() % 4, 'c'));
+    if (b.error == 0) {
+      EXPECT_TRUE(check_scan(r.frag.table(), s).empty());
+    }
+    if (i % 100 == 99)
+      for (TransId t = 1; t <= 5; ++t) (rng() % 2) ? r.frag.commit(t, 2) : r.frag.abort(t);
+    r.frag.take_completions();
+  }
+  for (TransId t = 1; t <= 5; ++t) r.frag.abort(t);
+  EXPECT_EQ(r.frag.stats().transactions, 0u);
+  // Every committed row is still well-formed.
+  for (auto& row : r.frag.scan(ScanSpec{}, "").rows)
+    for (size_t c = 0; c < row.size(); ++c) EXPECT_EQ(check_value(r.frag.table().columns[c], row[c]), 0u);
+  Filter deep;
+  for (int i = 0; i < 100; ++i) deep = Filter::negate(deep);
+  EXPECT_EQ(check_filter(r.frag.table(), deep), "filter nested too deeply");
 }
 
 }  // namespace

@@ -531,3 +531,82 @@ TEST_P(UniqueCrash, IndexMatchesTable) {
 INSTANTIATE_TEST_SUITE_P(Seeds, UniqueCrash, ::testing::Range<uint64_t>(1, 101));
 
 }  // namespace
+
+namespace {
+
+TEST(Tc, OperationRecordLimits) {
+  EngineConfig cfg;
+  cfg.tc.max_operations = 4;
+  SimCluster c({2, 3}, 2, cfg);
+  auto t = c.create_table(accounts());
+  std::vector<ApiOp> five;
+  for (int64_t k = 0; k < 5; ++k) five.push_back(put(t->id, k, "x", k));
+  auto r = c.execute(2, batch(five));
+  EXPECT_EQ(r.error, err::kTcOutOfOperations);
+  five.pop_back();
+  EXPECT_EQ(c.execute(2, batch(five)).state, TransState::kCommitted);
+  expect_quiet(c);
+
+  EngineConfig local;
+  local.max_local_operations = 3;
+  SimCluster l({2, 3}, 2, local);
+  auto t2 = l.create_table(accounts());
+  std::vector<ApiOp> four;
+  for (int64_t k = 0; k < 4; ++k) four.push_back(put(t2->id, k, "x", k));
+  auto r2 = l.execute(2, batch(four));
+  EXPECT_EQ(r2.error, err::kLqhOutOfOperations);
+  EXPECT_TRUE(is_temporary(r2.error));
+  EXPECT_EQ(l.node(2).lqh().operations(), 0u);
+  four.pop_back();
+  EXPECT_EQ(l.execute(2, batch(four)).state, TransState::kCommitted);
+  EXPECT_EQ(l.node(2).lqh().operations(), 0u);
+  expect_quiet(l);
+}
+
+TEST(EngineConfigTest, ComesFromTheNdbdSection) {
+  halb::cluster::DataNode d;
+  d.node_id = 3;
+  d.data_memory = 64ull << 20;
+  d.index_memory = 16ull << 20;
+  d.transaction_deadlock_detection_timeout = 5000;
+  d.max_no_of_concurrent_operations = 1000;
+  EngineConfig e = engine_config(d);
+  EXPECT_EQ(e.node_id, 3u);
+  EXPECT_EQ(e.data_memory, 64ull << 20);
+  EXPECT_EQ(e.deadlock_timeout_ms, 5000u);
+  EXPECT_EQ(e.tc.max_operations, 1000u);
+  EXPECT_EQ(e.max_local_operations, 1100u);
+  FakeClock clock;
+  struct Null : Peers {
+    void send(uint32_t, Message) override {}
+  } peers;
+  DataNodeEngine engine(e, halb::cluster::make_node_groups({3, 4}, 2), peers, clock);
+  EXPECT_EQ(engine.data_memory().total_pages(), 2048u);   // 64 MB / 32 KB
+  EXPECT_EQ(engine.index_memory().total_pages(), 2048u);  // 16 MB / 8 KB
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Tc, TableWithoutPrimaryKeyGetsHiddenKeys) {
+  SimCluster c({2, 3, 4, 5}, 2);
+  Table t;
+  t.name = "log";
+  t.columns = {{"line", ColumnType::kVarchar, false, true, 50, 0, 0}};
+  auto table = c.create_table(t);
+  ASSERT_TRUE(table && table->hidden_key);
+  for (int i = 0; i < 20; ++i) {
+    ApiOp op{table->id, OpType::kInsert, LockMode::kExclusive, {}, {{0, Value{"line " + std::to_string(i)}}},
+             std::nullopt};
+    ASSERT_EQ(c.execute(2 + static_cast<uint32_t>(i % 4), batch({op})).state, TransState::kCommitted);
+  }
+  auto rows = c.scan(2, table->id, ScanSpec{});
+  ASSERT_EQ(rows.size(), 20u);
+  std::set<uint64_t> keys;
+  for (auto& r : rows) keys.insert(std::get<uint64_t>(r[1]));
+  EXPECT_EQ(keys.size(), 20u);
+  expect_quiet(c);
+}
+
+}  // namespace
