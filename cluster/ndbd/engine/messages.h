@@ -2,7 +2,7 @@
 // other about transactions and scans, as plain structs. The transport
 // frames them; the engine only ever sees and produces these.
 //
-// API -> TC:   ApiExecuteReq, ApiScanReq
+// API -> TC:   ApiExecuteReq, ApiScanReq, ApiScanNextReq
 // TC -> API:   ApiExecuteConf, ApiScanBatch
 // TC -> LQH:   LqhKeyReq (to the first replica), CommitReq, CompleteReq,
 //              AbortReq, ScanFragReq, TakeoverReq (new TC to every node)
@@ -58,6 +58,14 @@ struct ApiScanReq {
   uint32_t scan = 0;  // chosen by the API, unique among its open scans
   uint32_t table_id = 0;
   ScanSpec spec;
+};
+
+// After each batch that is not the last, the API asks for the next one (or
+// closes the scan): at most one batch per scan is ever waiting at the API.
+struct ApiScanNextReq {
+  uint32_t api_node = 0;
+  uint32_t scan = 0;
+  bool close = false;
 };
 
 struct ApiScanBatch {
@@ -141,7 +149,7 @@ struct CopyFragConf {
   uint32_t error = 0;
 };
 
-using Message = std::variant<ApiExecuteReq, ApiExecuteConf, ApiScanReq, ApiScanBatch, LqhKeyReq, LqhKeyConf,
+using Message = std::variant<ApiExecuteReq, ApiExecuteConf, ApiScanReq, ApiScanNextReq, ApiScanBatch, LqhKeyReq, LqhKeyConf,
                              LqhKeyRef, CommitReq, CommitConf, CompleteReq, AbortReq, AbortConf, ScanFragReq,
                              ScanFragConf, TakeoverReq, TakeoverConf, CopyFragReq, CopyFragConf>;
 

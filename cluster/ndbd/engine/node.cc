@@ -84,6 +84,7 @@ void DataNodeEngine::dispatch(uint32_t from, Message& m) {
         } else if constexpr (std::is_same_v<T, CopyFragConf>) {
           on_copy(from, msg);
         } else if constexpr (std::is_same_v<T, ApiExecuteReq> || std::is_same_v<T, ApiScanReq> ||
+                             std::is_same_v<T, ApiScanNextReq> ||
                              std::is_same_v<T, LqhKeyConf> || std::is_same_v<T, LqhKeyRef> ||
                              std::is_same_v<T, CommitConf> || std::is_same_v<T, AbortConf> ||
                              std::is_same_v<T, ScanFragConf> || std::is_same_v<T, TakeoverConf>) {

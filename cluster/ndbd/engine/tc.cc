@@ -404,7 +404,7 @@ void Tc::node_failed(uint32_t node) {
   }
   std::vector<uint64_t> refs;
   for (auto& [ref, s] : scans_)
-    if (s.node == node) refs.push_back(ref);
+    if (s.fetching && s.node == node) refs.push_back(ref);
   // Scans read committed rows by cursor, so another replica resumes them.
   for (uint64_t ref : refs) request_fragment(ref);
   for (auto& [tc, tk] : takeovers_) tk.awaiting.erase(node);
@@ -492,6 +492,7 @@ void Tc::request_fragment(uint64_t ref) {
     scan_done(ref, err::kNodeFailureAbort);
     return;
   }
+  s.fetching = true;
   peers_.send(s.node, ScanFragReq{ref, s.table_id, s.fragment, s.spec, s.cursor});
 }
 
@@ -499,7 +500,8 @@ void Tc::on(uint32_t from, const ScanFragConf& m) {
   auto it = scans_.find(m.scan_ref);
   if (it == scans_.end()) return;
   Scan& s = it->second;
-  if (m.fragment != s.fragment || from != s.node) return;  // from a replica that has since died
+  if (!s.fetching || m.fragment != s.fragment || from != s.node) return;  // from a replica that has since died
+  s.fetching = false;
   if (m.error) {
     scan_done(m.scan_ref, m.error);
     return;
@@ -507,26 +509,15 @@ void Tc::on(uint32_t from, const ScanFragConf& m) {
   if (s.merge) {
     s.buffer.insert(s.buffer.end(), m.batch.rows.begin(), m.batch.rows.end());
   } else if (!m.batch.rows.empty()) {
-    peers_.send(s.api_node, ApiScanBatch{s.scan, m.batch.rows, false, 0});
+    s.ready.push_back(m.batch.rows);
   }
   if (!m.batch.done) {
     s.cursor = m.batch.cursor;
-    request_fragment(m.scan_ref);
-    return;
+  } else {
+    s.cursor.clear();
+    if (++s.fragment >= s.fragments) s.finished = true;
   }
-  s.cursor.clear();
-  if (++s.fragment < s.fragments) {
-    request_fragment(m.scan_ref);
-    return;
-  }
-  scan_done(m.scan_ref, 0);
-}
-
-void Tc::scan_done(uint64_t ref, uint32_t error) {
-  auto it = scans_.find(ref);
-  if (it == scans_.end()) return;
-  Scan& s = it->second;
-  if (s.merge && error == 0) {
+  if (s.finished && s.merge) {
     auto table = dict_.find(s.table_id);
     const Index* ix = table ? table->index(*s.spec.index_id) : nullptr;
     if (ix) {
@@ -541,13 +532,53 @@ void Tc::scan_done(uint64_t ref, uint32_t error) {
       });
     }
     const size_t batch = std::max<uint32_t>(1, s.spec.batch_rows);
-    for (size_t i = 0; i < s.buffer.size(); i += batch) {
-      std::vector<Row> rows(s.buffer.begin() + static_cast<std::ptrdiff_t>(i),
-                            s.buffer.begin() + static_cast<std::ptrdiff_t>(std::min(s.buffer.size(), i + batch)));
-      peers_.send(s.api_node, ApiScanBatch{s.scan, std::move(rows), false, 0});
-    }
+    for (size_t i = 0; i < s.buffer.size(); i += batch)
+      s.ready.emplace_back(s.buffer.begin() + static_cast<std::ptrdiff_t>(i),
+                           s.buffer.begin() + static_cast<std::ptrdiff_t>(std::min(s.buffer.size(), i + batch)));
+    s.buffer.clear();
   }
-  peers_.send(s.api_node, ApiScanBatch{s.scan, {}, true, error});
+  pump(m.scan_ref);
+}
+
+void Tc::pump(uint64_t ref) {
+  auto it = scans_.find(ref);
+  if (it == scans_.end()) return;
+  Scan& s = it->second;
+  if (!s.api_holds && !s.ready.empty()) {
+    peers_.send(s.api_node, ApiScanBatch{s.scan, std::move(s.ready.front()), false, 0});
+    s.ready.pop_front();
+    s.api_holds = true;
+  }
+  if (s.finished) {
+    if (!s.api_holds && s.ready.empty()) scan_done(ref, 0);
+    return;
+  }
+  // Read ahead one batch while the API works on the last; a merge scan
+  // must see every fragment before its first row is known.
+  if (!s.fetching && (s.merge || s.ready.empty())) request_fragment(ref);
+}
+
+uint64_t Tc::find_scan(uint32_t api_node, uint32_t scan) const {
+  for (const auto& [ref, s] : scans_)
+    if (s.api_node == api_node && s.scan == scan) return ref;
+  return 0;
+}
+
+void Tc::on(uint32_t, const ApiScanNextReq& m) {
+  const uint64_t ref = find_scan(m.api_node, m.scan);
+  if (ref == 0) return;
+  if (m.close) {
+    scan_done(ref, 0);
+    return;
+  }
+  scans_[ref].api_holds = false;
+  pump(ref);
+}
+
+void Tc::scan_done(uint64_t ref, uint32_t error) {
+  auto it = scans_.find(ref);
+  if (it == scans_.end()) return;
+  peers_.send(it->second.api_node, ApiScanBatch{it->second.scan, {}, true, error});
   scans_.erase(it);
 }
 

@@ -50,6 +50,7 @@ class Tc {
 
   void on(uint32_t from, const ApiExecuteReq& m);
   void on(uint32_t from, const ApiScanReq& m);
+  void on(uint32_t from, const ApiScanNextReq& m);
   void on(uint32_t from, const LqhKeyConf& m);
   void on(uint32_t from, const LqhKeyRef& m);
   void on(uint32_t from, const CommitConf& m);
@@ -117,9 +118,13 @@ class Tc {
     ScanSpec spec;
     uint32_t fragment = 0;
     std::string cursor;
-    uint32_t node = 0;
-    bool merge = false;  // ordered index scan: rows sorted across fragments
+    uint32_t node = 0;      // replica asked for the current batch
+    bool fetching = false;  // a ScanFragReq is outstanding
+    bool finished = false;  // every fragment read
+    bool api_holds = false; // a batch is at the API, not yet asked past
+    bool merge = false;     // ordered index scan: rows sorted across fragments
     std::vector<Row> buffer;
+    std::deque<std::vector<Row>> ready;  // batches for the API
   };
   struct Takeover {
     std::set<uint32_t> awaiting;
@@ -139,6 +144,8 @@ class Tc {
   void finish(TransId id, TransState state);
   void request_fragment(uint64_t ref);
   void scan_done(uint64_t ref, uint32_t error);
+  void pump(uint64_t ref);
+  uint64_t find_scan(uint32_t api_node, uint32_t scan) const;
   void decide_takeover(uint32_t failed_tc);
   void reply(const Trans& t, TransState state);
   void remember_failed(TransId id, uint32_t error);

@@ -203,6 +203,7 @@ class SimCluster {
   }
 
   FakeClock clock;
+  bool auto_scan_next = true;
 
  private:
   struct Link : Peers {
@@ -216,7 +217,11 @@ class SimCluster {
     if (dead(e.from) || dead(e.to)) return;
     if (e.to == kApi) {
       if (auto* c = std::get_if<ApiExecuteConf>(&e.m)) replies_[c->request] = std::move(*c);
-      if (auto* b = std::get_if<ApiScanBatch>(&e.m)) scan_batches_[b->scan].push_back(std::move(*b));
+      if (auto* b = std::get_if<ApiScanBatch>(&e.m)) {
+        // The API reads each batch at once and asks for the next.
+        if (!b->done && auto_scan_next) send(kApi, e.from, ApiScanNextReq{kApi, b->scan, false});
+        scan_batches_[b->scan].push_back(std::move(*b));
+      }
       return;
     }
     auto it = nodes_.find(e.to);

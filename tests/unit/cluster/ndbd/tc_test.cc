@@ -610,3 +610,44 @@ TEST(Tc, TableWithoutPrimaryKeyGetsHiddenKeys) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Tc, ScansAreFlowControlledByTheApi) {
+  SimCluster c({2, 3, 4, 5}, 2);
+  auto t = c.create_table(accounts());
+  for (int64_t k = 0; k < 50; ++k) ASSERT_EQ(c.execute(2, batch({put(t->id, k, "o", k)})).state, TransState::kCommitted);
+  c.auto_scan_next = false;
+  ScanSpec s;
+  s.batch_rows = 5;
+  c.send(kApi, 3, ApiScanReq{kApi, 900, t->id, s});
+  c.run();
+  bool done = false;
+  EXPECT_EQ(c.scan_rows(900, &done).size(), 5u);  // one batch, then the TC waits
+  EXPECT_FALSE(done);
+  c.send(kApi, 3, ApiScanNextReq{kApi, 900, false});
+  c.run();
+  EXPECT_EQ(c.scan_rows(900, &done).size(), 10u);
+  EXPECT_EQ(c.node(3).tc().scans(), 1u);
+  c.send(kApi, 3, ApiScanNextReq{kApi, 900, true});  // close
+  c.run();
+  EXPECT_EQ(c.scan_rows(900, &done).size(), 10u);
+  EXPECT_TRUE(done);
+  EXPECT_EQ(c.node(3).tc().scans(), 0u);
+  // An ordered scan delivers sorted batches the same way.
+  ScanSpec o;
+  o.index_id = 1;
+  o.batch_rows = 20;
+  c.send(kApi, 4, ApiScanReq{kApi, 901, t->id, o});
+  c.run();
+  auto first = c.scan_rows(901, &done);
+  ASSERT_EQ(first.size(), 20u);
+  for (size_t i = 0; i < first.size(); ++i) EXPECT_EQ(std::get<int64_t>(first[i][2]), static_cast<int64_t>(i));
+  c.auto_scan_next = true;
+  c.send(kApi, 4, ApiScanNextReq{kApi, 901, false});
+  c.run();
+  EXPECT_EQ(c.scan_rows(901, &done).size(), 50u);
+  EXPECT_TRUE(done);
+}
+
+}  // namespace
