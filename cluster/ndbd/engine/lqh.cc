@@ -94,13 +94,32 @@ void Lqh::release(TransRecord& rec) {
 
 void Lqh::on(uint32_t from, const CommitReq& m) {
   auto it = trans_.find(m.trans);
-  if (it != trans_.end() && !it->second.committed) {
+  if (it != trans_.end()) {
+    // Fragments already committed through their chains are left as they
+    // are (commit is idempotent); the rest commit now.
     for (const auto& [table, frag] : it->second.fragments)
       if (Fragment* f = fragment(table, frag)) f->commit(m.trans, m.gci);
     it->second.committed = true;
     release(it->second);
   }
   peers_.send(from, CommitConf{m.trans});
+  drain();
+}
+
+void Lqh::on(uint32_t, const CommitFragReq& m) {
+  auto it = trans_.find(m.trans);
+  if (it != trans_.end()) {
+    if (Fragment* f = fragment(m.table_id, m.fragment)) f->commit(m.trans, m.gci);
+    it->second.committed = true;
+    release(it->second);
+  }
+  if (m.chain_pos > 0 && m.chain_pos <= m.chain.size()) {
+    CommitFragReq next = m;
+    --next.chain_pos;
+    peers_.send(m.chain[next.chain_pos], std::move(next));
+  } else {
+    peers_.send(m.tc, CommitFragConf{m.trans, m.table_id, m.fragment});
+  }
   drain();
 }
 

@@ -36,6 +36,7 @@ class Lqh {
 
   void on(uint32_t from, const LqhKeyReq& m, uint64_t now_ms);
   void on(uint32_t from, const CommitReq& m);
+  void on(uint32_t from, const CommitFragReq& m);
   void on(uint32_t from, const CompleteReq& m);
   void on(uint32_t from, const AbortReq& m);
   void on(uint32_t from, const ScanFragReq& m);

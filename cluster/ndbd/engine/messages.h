@@ -4,11 +4,13 @@
 //
 // API -> TC:   ApiExecuteReq, ApiScanReq, ApiScanNextReq
 // TC -> API:   ApiExecuteConf, ApiScanBatch
-// TC -> LQH:   LqhKeyReq (to the first replica), CommitReq, CompleteReq,
+// TC -> LQH:   LqhKeyReq (to the first replica), CommitFragReq (to the last
+//              replica; passed back to the primary), CommitReq, CompleteReq,
 //              AbortReq, ScanFragReq, TakeoverReq (new TC to every node)
 // LQH -> LQH:  LqhKeyReq (down the replica chain)
 // LQH -> TC:   LqhKeyConf/LqhKeyRef (from the last replica, or the first
-//              on error), CommitConf, AbortConf, ScanFragConf, TakeoverConf
+//              on error), CommitFragConf (from the primary), CommitConf,
+//              AbortConf, ScanFragConf, TakeoverConf
 // LQH <-> LQH: CopyFragReq (starting node to primary), CopyFragConf (back)
 #pragma once
 
@@ -91,6 +93,25 @@ struct LqhKeyRef {
   OpResult result;  // result.error set
 };
 
+// Commit of one fragment travels the replica chain backwards: the last
+// replica commits first, the primary last, and the primary confirms to the
+// TC -- so a row is visible at the primary only once every replica has it.
+struct CommitFragReq {
+  TransId trans = 0;
+  uint64_t gci = 0;
+  uint32_t tc = 0;  // where the primary confirms
+  uint32_t table_id = 0;
+  uint32_t fragment = 0;
+  std::vector<uint32_t> chain;  // live replicas, primary first
+  uint32_t chain_pos = 0;       // which replica this request is for
+};
+struct CommitFragConf {
+  TransId trans = 0;
+  uint32_t table_id = 0;
+  uint32_t fragment = 0;
+};
+// Commit of everything a node holds of a transaction: what a new TC sends
+// after a takeover, when it no longer knows the chains.
 struct CommitReq {
   TransId trans = 0;
   uint64_t gci = 0;
@@ -151,7 +172,8 @@ struct CopyFragConf {
 
 using Message = std::variant<ApiExecuteReq, ApiExecuteConf, ApiScanReq, ApiScanNextReq, ApiScanBatch, LqhKeyReq, LqhKeyConf,
                              LqhKeyRef, CommitReq, CommitConf, CompleteReq, AbortReq, AbortConf, ScanFragReq,
-                             ScanFragConf, TakeoverReq, TakeoverConf, CopyFragReq, CopyFragConf>;
+                             ScanFragConf, TakeoverReq, TakeoverConf, CopyFragReq, CopyFragConf, CommitFragReq,
+                             CommitFragConf>;
 
 // Where the engine's messages go: the transport in halb-ndbd, a simulated
 // network in the tests. Sending to one's own node id must loop back.

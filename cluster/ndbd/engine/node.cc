@@ -79,14 +79,16 @@ void DataNodeEngine::dispatch(uint32_t from, Message& m) {
           lqh_.on(from, msg, now);
         } else if constexpr (std::is_same_v<T, CommitReq> || std::is_same_v<T, CompleteReq> ||
                              std::is_same_v<T, AbortReq> || std::is_same_v<T, ScanFragReq> ||
-                             std::is_same_v<T, TakeoverReq> || std::is_same_v<T, CopyFragReq>) {
+                             std::is_same_v<T, TakeoverReq> || std::is_same_v<T, CopyFragReq> ||
+                             std::is_same_v<T, CommitFragReq>) {
           lqh_.on(from, msg);
         } else if constexpr (std::is_same_v<T, CopyFragConf>) {
           on_copy(from, msg);
         } else if constexpr (std::is_same_v<T, ApiExecuteReq> || std::is_same_v<T, ApiScanReq> ||
                              std::is_same_v<T, ApiScanNextReq> ||
                              std::is_same_v<T, LqhKeyConf> || std::is_same_v<T, LqhKeyRef> ||
-                             std::is_same_v<T, CommitConf> || std::is_same_v<T, AbortConf> ||
+                             std::is_same_v<T, CommitConf> || std::is_same_v<T, CommitFragConf> ||
+                             std::is_same_v<T, AbortConf> ||
                              std::is_same_v<T, ScanFragConf> || std::is_same_v<T, TakeoverConf>) {
           tc_.on(from, msg);
         }

@@ -149,7 +149,12 @@ bool Tc::send_key_op(Trans& t, const Table& table, OpType type, LockMode lock, c
   }
   const uint32_t op_id = ++op_seq_;
   if (role == Role::kUser) res.op_id = op_id;
-  if (!(type == OpType::kRead && lock == LockMode::kCommitted)) t.participants.insert(chain.begin(), chain.end());
+  if (!(type == OpType::kRead && lock == LockMode::kCommitted)) {
+    t.participants.insert(chain.begin(), chain.end());
+    auto& known = t.chains[{table.id, fragment}];
+    for (uint32_t n : chain)
+      if (std::find(known.begin(), known.end(), n) == known.end()) known.push_back(n);
+  }
   t.ops[op_id] = PendingOp{index, chain, false, role, std::move(deferred)};
   ++t.outstanding;
   LqhKeyReq req;
@@ -325,7 +330,7 @@ void Tc::progress(TransId id) {
       if (t.awaiting.empty()) finish(id, TransState::kAborted);
       return;
     case Phase::kCommitting:
-      if (t.awaiting.empty()) finish(id, TransState::kCommitted);
+      if (t.awaiting.empty() && t.awaiting_fragments.empty()) finish(id, TransState::kCommitted);
       return;
     case Phase::kOpen:
       return;
@@ -334,10 +339,39 @@ void Tc::progress(TransId id) {
 
 void Tc::start_commit(Trans& t) {
   t.phase = Phase::kCommitting;
-  for (uint32_t n : t.participants)
-    if (dist_.state(n) != NodeState::kDead) t.awaiting.insert(n);
-  for (uint32_t n : t.awaiting) peers_.send(n, CommitReq{t.id, gci_});
-  if (t.awaiting.empty()) finish(t.id, TransState::kCommitted);
+  t.gci = gci_;
+  if (t.chains.empty()) {
+    for (uint32_t n : t.participants)
+      if (dist_.state(n) != NodeState::kDead) t.awaiting.insert(n);
+    for (uint32_t n : t.awaiting) peers_.send(n, CommitReq{t.id, t.gci});
+  } else {
+    std::vector<std::pair<uint32_t, uint32_t>> fragments;
+    for (auto& [f, chain] : t.chains) fragments.push_back(f);
+    for (auto f : fragments) send_commit_chain(t, f);
+  }
+  if (t.awaiting.empty() && t.awaiting_fragments.empty()) finish(t.id, TransState::kCommitted);
+}
+
+void Tc::send_commit_chain(Trans& t, std::pair<uint32_t, uint32_t> fragment) {
+  std::vector<uint32_t> live;
+  for (uint32_t n : t.chains[fragment])
+    if (dist_.state(n) != NodeState::kDead) live.push_back(n);
+  if (live.empty()) {
+    // Every replica is gone: the cluster cannot go on without this node
+    // group, and nothing is left here to commit.
+    t.awaiting_fragments.erase(fragment);
+    return;
+  }
+  t.awaiting_fragments.insert(fragment);
+  const uint32_t last = static_cast<uint32_t>(live.size() - 1);
+  peers_.send(live[last], CommitFragReq{t.id, t.gci, self_, fragment.first, fragment.second, live, last});
+}
+
+void Tc::on(uint32_t, const CommitFragConf& m) {
+  auto it = trans_.find(m.trans);
+  if (it == trans_.end() || it->second.phase != Phase::kCommitting) return;
+  it->second.awaiting_fragments.erase({m.table_id, m.fragment});
+  progress(m.trans);
 }
 
 void Tc::send_abort(Trans& t) {
@@ -400,6 +434,16 @@ void Tc::node_failed(uint32_t node) {
       t.phase = Phase::kAborting;
     }
     t.awaiting.erase(node);
+    if (t.phase == Phase::kCommitting) {
+      // A commit travelling a chain through the dead node may be lost:
+      // send it again along the survivors (committing twice is harmless).
+      std::vector<std::pair<uint32_t, uint32_t>> again;
+      for (auto f : t.awaiting_fragments) {
+        const auto& chain = t.chains[f];
+        if (std::find(chain.begin(), chain.end(), node) != chain.end()) again.push_back(f);
+      }
+      for (auto f : again) send_commit_chain(t, f);
+    }
     progress(id);
   }
   std::vector<uint64_t> refs;

@@ -4,9 +4,10 @@
 // An API batch is split into key operations, each routed by its key's hash
 // to its fragment: reads to the primary replica, writes down the live
 // replica chain (primary first; the last replica answers). A commit request
-// waits for every operation, then sends CommitReq to every live participant
-// and answers the API only when all of them have committed; CompleteReq then
-// lets them forget the transaction. Any error aborts the whole transaction
+// waits for every operation, then commits each touched fragment back along
+// its chain (last replica first, primary last) and answers the API only when
+// every fragment's primary has confirmed; CompleteReq then lets the
+// participants forget the transaction. Any error aborts the whole transaction
 // (after every operation still in flight has answered, so nothing prepares
 // behind the abort). A participant dying fails its unanswered operations
 // with 286; a committing transaction simply stops waiting for it.
@@ -54,6 +55,7 @@ class Tc {
   void on(uint32_t from, const LqhKeyConf& m);
   void on(uint32_t from, const LqhKeyRef& m);
   void on(uint32_t from, const CommitConf& m);
+  void on(uint32_t from, const CommitFragConf& m);
   void on(uint32_t from, const AbortConf& m);
   void on(uint32_t from, const ScanFragConf& m);
   void on(uint32_t from, const TakeoverConf& m);
@@ -107,6 +109,11 @@ class Tc {
     size_t op_count = 0;  // operations charged against max_operations
     std::vector<OpResult> results;
     std::set<uint32_t> participants;
+    // Replica chain of each fragment holding changes or locks, primary
+    // first; empty for a taken-over transaction (commit goes per node).
+    std::map<std::pair<uint32_t, uint32_t>, std::vector<uint32_t>> chains;
+    std::set<std::pair<uint32_t, uint32_t>> awaiting_fragments;
+    uint64_t gci = 0;
     std::set<uint32_t> awaiting;
     bool abort_sent = false;
   };
@@ -140,6 +147,7 @@ class Tc {
   void continue_after_lookup(Trans& t, const PendingOp& p, const std::optional<Row>& index_row);
   void progress(TransId id);
   void start_commit(Trans& t);
+  void send_commit_chain(Trans& t, std::pair<uint32_t, uint32_t> fragment);
   void send_abort(Trans& t);
   void finish(TransId id, TransState state);
   void request_fragment(uint64_t ref);

@@ -323,7 +323,7 @@ TEST_P(Crash, EveryTransactionAllOrNothing) {
   for (auto& tx : txs) {
     std::set<Probe::State> states;
     for (int64_t k : tx.keys) states.insert(p.state(k));
-    ASSERT_EQ(states.size(), 1u) << "seed " << seed << ": transaction on node " << tx.tc << " half visible";
+    ASSERT_EQ(states.size(), 1u) << "seed " << seed << ": transaction on node " << tx.tc << " half visible, victim " << victim << " reply " << (c.take_reply(tx.request) ? 1 : 0);
     ASSERT_NE(*states.begin(), Probe::State::kSplit) << "seed " << seed;
     auto reply = c.take_reply(tx.request);
     if (reply && reply->state == TransState::kCommitted) {
@@ -350,11 +350,11 @@ TEST(Tc, CoordinatorDiesAfterOneReplicaCommitted) {
   std::vector<ApiOp> ops;
   for (int64_t k = 0; k < 8; ++k) ops.push_back(put(t->id, k, "x", k));
   c.submit(5, batch(ops));
-  // Deliver up to and including the first CommitReq, then kill the TC.
+  // Deliver up to and including the first CommitFragReq, then kill the TC.
   bool seen = false;
   c.run_until([&](const SimCluster::Envelope& e) {
     if (seen) return true;
-    if (std::holds_alternative<CommitReq>(e.m)) seen = true;
+    if (std::holds_alternative<CommitFragReq>(e.m)) seen = true;
     return false;
   });
   ASSERT_TRUE(seen);
@@ -371,8 +371,8 @@ TEST(Tc, CoordinatorDiesBeforeCommitMeansAbort) {
   std::vector<ApiOp> ops;
   for (int64_t k = 0; k < 8; ++k) ops.push_back(put(t->id, k, "x", k));
   c.submit(5, batch(ops));
-  ASSERT_TRUE(c.run_until([](const SimCluster::Envelope& e) { return std::holds_alternative<CommitReq>(e.m); }));
-  c.kill(5);  // its CommitReqs die with it
+  ASSERT_TRUE(c.run_until([](const SimCluster::Envelope& e) { return std::holds_alternative<CommitFragReq>(e.m); }));
+  c.kill(5);  // its CommitFragReqs die with it
   c.run();
   Probe p{c, *t};
   for (int64_t k = 0; k < 8; ++k) EXPECT_EQ(p.state(k), Probe::State::kAbsent) << k;
@@ -648,6 +648,31 @@ TEST(Tc, ScansAreFlowControlledByTheApi) {
   c.run();
   EXPECT_EQ(c.scan_rows(901, &done).size(), 50u);
   EXPECT_TRUE(done);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Tc, CommitReachesTheBackupBeforeThePrimary) {
+  SimCluster c({2, 3, 4, 5}, 2);
+  auto t = c.create_table(accounts());
+  Probe p{c, *t};
+  const uint32_t primary = c.node(2).distribution().primary(p.fragment(1));
+  const uint32_t backup = c.node(2).distribution().replicas(p.fragment(1))[1];
+  uint32_t tc = 2;
+  while (tc == primary || tc == backup) ++tc;  // a coordinator holding neither replica
+  c.submit(tc, batch({put(t->id, 1, "a", 1)}));
+  // Stop when the commit has reached the backup and is on its way to the primary.
+  ASSERT_TRUE(c.run_until([&](const SimCluster::Envelope& e) {
+    auto* m = std::get_if<CommitFragReq>(&e.m);
+    return m && e.to == primary;
+  }));
+  EXPECT_TRUE(c.node(backup).lqh().fragment(t->id, p.fragment(1))->read_committed({Value{int64_t{1}}}));
+  EXPECT_FALSE(c.node(primary).lqh().fragment(t->id, p.fragment(1))->read_committed({Value{int64_t{1}}}));
+  c.run();
+  EXPECT_EQ(p.state(1), Probe::State::kPresent);
+  expect_quiet(c);
 }
 
 }  // namespace
