@@ -24,6 +24,7 @@ Fragment::Fragment(std::shared_ptr<const Table> table, uint32_t fragment_id, Pag
       index_pool_(index),
       slots_(data, layout_.fixed_bytes() + kRowHeaderBytes),
       var_pages_(data),
+      ordered_pages_(data),
       index_pages_(index) {
   for (const auto& i : table_->indexes)
     if (i.kind == IndexKind::kOrdered) ordered_[i.id];
@@ -185,24 +186,42 @@ OpResult Fragment::run_locked(Entry& e, const KeyOp& op) {
 uint32_t Fragment::make_stored(const Row& row, bool charge_index, Entry& e, Stored& out) {
   std::string bytes = layout_.encode(row);
   const uint32_t var = layout_.var_bytes(bytes);
-  uint32_t data_needed = slots_.needs_page() ? 1 : 0;
-  if (var > 0) {
-    auto n = var_pages_.pages_needed(var);
-    if (!n) return err::kAttributeBad;
-    data_needed += *n;
-  }
-  if (data_needed > data_pool_.free_pages()) return err::kDataMemoryFull;
+  if (var > 0 && !var_pages_.pages_needed(var)) return err::kAttributeBad;
   const std::string key = encode_key(*table_, table_->primary_key, row);
-  if (charge_index) {
-    auto n = index_pages_.pages_needed(index_entry_bytes(key));
-    if (!n) return err::kBadRequest;
-    if (*n > index_pool_.free_pages()) return err::kIndexMemoryFull;
+  std::vector<uint32_t> entry_bytes;  // one ordered index entry per ordered index
+  for (const auto& [id, idx] : ordered_) {
+    const uint32_t b = align4(static_cast<uint32_t>(encode_key(*table_, table_->index(id)->columns, row).size() +
+                                                    key.size()) + kOrderedEntryOverhead);
+    if (!ordered_pages_.pages_needed(b)) return err::kAttributeBad;
+    entry_bytes.push_back(b);
   }
-  // Every page needed is known to be free: nothing below can fail halfway.
-  out.slot = *slots_.alloc();
-  if (var > 0) out.var_page = *var_pages_.alloc(var);
-  if (charge_index) e.index_page = *index_pages_.alloc(index_entry_bytes(key));
-  out.bytes = std::move(bytes);
+  if (charge_index && !index_pages_.pages_needed(index_entry_bytes(key))) return err::kBadRequest;
+  // Take every piece; if one does not fit, give back what was taken, so a
+  // refused row leaves no trace in either pool.
+  Stored st;
+  auto rollback = [&](uint32_t error) {
+    free_stored(st);
+    return error;
+  };
+  auto slot = slots_.alloc();
+  if (!slot) return err::kDataMemoryFull;
+  st.slot = *slot;
+  st.bytes = std::move(bytes);
+  if (var > 0) {
+    st.var_page = var_pages_.alloc(var);
+    if (!st.var_page) return rollback(err::kDataMemoryFull);
+  }
+  for (uint32_t b : entry_bytes) {
+    auto page = ordered_pages_.alloc(b);
+    if (!page) return rollback(err::kDataMemoryFull);
+    st.ordered_chunks.emplace_back(*page, b);
+  }
+  if (charge_index) {
+    auto page = index_pages_.alloc(index_entry_bytes(key));
+    if (!page) return rollback(err::kIndexMemoryFull);
+    e.index_page = *page;
+  }
+  out = std::move(st);
   return 0;
 }
 
@@ -210,6 +229,8 @@ void Fragment::free_stored(Stored& s) {
   slots_.free(s.slot);
   if (s.var_page) var_pages_.free(*s.var_page, layout_.var_bytes(s.bytes));
   s.var_page.reset();
+  for (auto [page, bytes] : s.ordered_chunks) ordered_pages_.free(page, bytes);
+  s.ordered_chunks.clear();
 }
 
 void Fragment::index_add(const std::string& pk, const Row& row) {
@@ -510,7 +531,7 @@ uint32_t Fragment::apply_copy(const CopiedRow& r) {
 FragmentStats Fragment::stats() const {
   FragmentStats s;
   s.committed_rows = committed_rows_;
-  s.data_pages = slots_.pages_held() + var_pages_.pages_held();
+  s.data_pages = slots_.pages_held() + var_pages_.pages_held() + ordered_pages_.pages_held();
   s.index_pages = index_pages_.pages_held();
   for (const auto& [key, e] : rows_) s.waiting_ops += e.waiters.size();
   s.transactions = trans_keys_.size();

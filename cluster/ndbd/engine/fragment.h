@@ -13,8 +13,9 @@
 // indexes and the memory exactly as before.
 //
 // Memory: an insert (or the new copy of a row an update makes) takes its
-// fixed slot and var chunk from DataMemory and its hash index entry from
-// IndexMemory before anything changes, so 827/625 leave nothing behind.
+// fixed slot, var chunk and ordered index entries from DataMemory and its
+// hash index entry from IndexMemory before anything changes, and gives all
+// of them back if one does not fit, so 827/625 leave nothing behind.
 #pragma once
 
 #include <cstdint>
@@ -128,6 +129,7 @@ class Fragment {
     std::string bytes;
     SlotPages::Ref slot;
     std::optional<uint32_t> var_page;
+    std::vector<std::pair<uint32_t, uint32_t>> ordered_chunks;  // (page, bytes) of its ordered index entries
     uint64_t gci = 0;
   };
   enum class Pending : uint8_t { kNone, kImage, kDeleted };
@@ -166,6 +168,7 @@ class Fragment {
   PagePool& index_pool_;
   SlotPages slots_;
   ChunkPages var_pages_;
+  ChunkPages ordered_pages_;  // ordered index entries live in DataMemory, as T-tree nodes do
   ChunkPages index_pages_;
   std::map<std::string, Entry> rows_;  // key bytes -> row (ordered: stable scan cursors)
   // Ordered index id -> (index key bytes + primary key bytes) -> primary key bytes.

@@ -5,8 +5,9 @@
 // back the moment nothing on it is in use, so freed memory serves any table.
 // Row bytes themselves live in the row's own buffer; the pages here are the
 // unit of charge, packed the way NDB packs them: fixed parts in equal slots
-// (a page holds floor(32768 / slot) of them), var parts and hash index
-// entries by length (4-byte aligned) in the first page with room.
+// (a page holds floor(32768 / slot) of them), var parts, ordered index
+// entries and hash index entries by length (4-byte aligned) in the first
+// page with room.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,8 @@ inline constexpr uint32_t kIndexPageBytes = 8 * 1024;
 inline constexpr uint32_t kRowHeaderBytes = 16;
 // Per hash index entry besides the key: element header and row reference.
 inline constexpr uint32_t kIndexEntryOverhead = 16;
+// Per ordered index entry besides index key and primary key: node links.
+inline constexpr uint32_t kOrderedEntryOverhead = 8;
 
 inline uint32_t align4(uint32_t n) { return (n + 3) & ~3u; }
 

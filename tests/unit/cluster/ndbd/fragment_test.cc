@@ -168,7 +168,7 @@ TEST(Fragment, LockWaitTimesOutWith266) {
 
 TEST(Fragment, DataMemoryExhaustionIs827AndReversible) {
   auto table = people();
-  PagePool data(2 * kDataPageBytes, kDataPageBytes);  // one page of slots + one of var parts
+  PagePool data(3 * kDataPageBytes, kDataPageBytes);  // a page each for slots, var parts, ordered index entries
   PagePool index(64 * kIndexPageBytes, kIndexPageBytes);
   Fragment f(table, 0, data, index);
   int64_t k = 0;
@@ -188,7 +188,7 @@ TEST(Fragment, DataMemoryExhaustionIs827AndReversible) {
   EXPECT_FALSE(f.read_committed({Value{fitted}}));
   EXPECT_EQ(f.execute(op(2, OpType::kInsert, fitted, person("x", 1)), 0)->error, err::kDataMemoryFull);
   f.abort(2);
-  // Deleting every row gives both pages back; inserting works again.
+  // Deleting every row gives every page back; inserting works again.
   for (int64_t d = 0; d < fitted; ++d) ASSERT_EQ(f.execute(op(3, OpType::kDelete, d), 0)->error, 0u);
   f.commit(3, 2);
   EXPECT_EQ(data.used_pages(), 0u);
@@ -431,6 +431,28 @@ TEST(Fragment, HostileRequestsAreRefusedNotCrashed) {
   Filter deep;
   for (int i = 0; i < 100; ++i) deep = Filter::negate(deep);
   EXPECT_EQ(check_filter(r.frag.table(), deep), "filter nested too deeply");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Fragment, OrderedIndexEntriesAreChargedToDataMemory) {
+  Table plain = *people();
+  plain.indexes.clear();
+  auto without = std::make_shared<const Table>(plain);
+  PagePool d1(64 * kDataPageBytes, kDataPageBytes), i1(64 * kIndexPageBytes, kIndexPageBytes);
+  PagePool d2(64 * kDataPageBytes, kDataPageBytes), i2(64 * kIndexPageBytes, kIndexPageBytes);
+  Fragment a(people(), 0, d1, i1), b(without, 0, d2, i2);
+  for (int64_t k = 0; k < 5000; ++k) {
+    ASSERT_EQ(a.execute(op(1, OpType::kInsert, k, person("n", k)), 0)->error, 0u);
+    ASSERT_EQ(b.execute(op(1, OpType::kInsert, k, person("n", k)), 0)->error, 0u);
+  }
+  a.commit(1, 1);
+  b.commit(1, 1);
+  // 9 + 9 key bytes + 8 = 28 bytes an entry: 5000 entries need 5 more pages.
+  EXPECT_EQ(a.stats().data_pages, b.stats().data_pages + 5);
+  EXPECT_EQ(a.stats().index_pages, b.stats().index_pages);
 }
 
 }  // namespace

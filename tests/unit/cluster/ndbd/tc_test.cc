@@ -210,10 +210,9 @@ TEST(Tc, LockWaitTimesOutWith266) {
 
 TEST(Tc, DataMemoryFullAbortsWith827) {
   EngineConfig cfg;
-  cfg.data_memory = 2 * kDataPageBytes;
+  cfg.data_memory = 8 * kDataPageBytes;  // both fragments on each node: 3 pages each, and 2 more to fill
   SimCluster c({2, 3}, 2, cfg);
   auto t = c.create_table(accounts());
-  // Two fragments, so the table fits in half a fragment's worth of pages... or not.
   uint32_t error = 0;
   int64_t k = 0;
   for (; k < 10000 && error == 0; ++k) {
@@ -221,6 +220,7 @@ TEST(Tc, DataMemoryFullAbortsWith827) {
     error = r.error;
   }
   EXPECT_EQ(error, err::kDataMemoryFull);
+  EXPECT_GT(k, 1000);
   Probe p{c, *t};
   EXPECT_EQ(p.state(k - 1), Probe::State::kAbsent);
   for (int64_t i = 0; i < k - 1; ++i) ASSERT_EQ(p.state(i), Probe::State::kPresent) << i;
