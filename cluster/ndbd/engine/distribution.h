@@ -1,0 +1,42 @@
+// cluster/ndbd/engine/distribution.h: which live node holds which fragment
+// replica, on top of placement's node groups. A node is alive, starting
+// (being filled by copy: it takes every write, at the end of the chain, but
+// serves no reads) or dead; a dead primary's first live backup leads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "cluster/placement/node_groups.h"
+
+namespace halb::cluster::engine {
+
+enum class NodeState : uint8_t { kDead = 0, kStarting, kAlive };
+
+class Distribution {
+ public:
+  // Every node starts alive.
+  explicit Distribution(std::vector<NodeGroup> groups);
+
+  void set_state(uint32_t node, NodeState s);
+  NodeState state(uint32_t node) const;
+  bool alive(uint32_t node) const { return state(node) == NodeState::kAlive; }
+  std::vector<uint32_t> live_nodes() const;  // ascending
+  std::vector<uint32_t> data_nodes() const;  // every configured data node, ascending
+
+  // Every replica of the fragment, configured primary first, whatever the state.
+  std::vector<uint32_t> replicas(uint32_t fragment) const;
+  // The prepare chain: live replicas primary first, then starting ones.
+  std::vector<uint32_t> write_chain(uint32_t fragment) const;
+  // The replica serving reads; 0 when none is alive.
+  uint32_t primary(uint32_t fragment) const;
+  // Whether every node group still has a live member.
+  bool complete() const;
+
+ private:
+  std::vector<NodeGroup> groups_;
+  std::map<uint32_t, NodeState> states_;
+};
+
+}  // namespace halb::cluster::engine

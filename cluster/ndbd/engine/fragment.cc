@@ -1,0 +1,541 @@
+// cluster/ndbd/engine/fragment.cc: rows, locks, prepared changes, indexes
+// and scans of one fragment replica (see fragment.h).
+#include "cluster/ndbd/engine/fragment.h"
+
+#include <algorithm>
+
+#include "cluster/ndbd/engine/error.h"
+
+namespace halb::cluster::engine {
+
+namespace {
+bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0 && s.size() >= p.size(); }
+
+std::vector<uint32_t> prefix_of(const std::vector<uint32_t>& cols, size_t n) {
+  return std::vector<uint32_t>(cols.begin(), cols.begin() + static_cast<std::ptrdiff_t>(std::min(n, cols.size())));
+}
+}  // namespace
+
+Fragment::Fragment(std::shared_ptr<const Table> table, uint32_t fragment_id, PagePool& data, PagePool& index)
+    : table_(std::move(table)),
+      id_(fragment_id),
+      layout_(*table_),
+      data_pool_(data),
+      index_pool_(index),
+      slots_(data, layout_.fixed_bytes() + kRowHeaderBytes),
+      var_pages_(data),
+      ordered_pages_(data),
+      index_pages_(index) {
+  for (const auto& i : table_->indexes)
+    if (i.kind == IndexKind::kOrdered) ordered_[i.id];
+}
+
+Fragment::~Fragment() = default;  // the page holders give every page back
+
+uint32_t Fragment::index_entry_bytes(const std::string& key_bytes) const {
+  return align4(static_cast<uint32_t>(key_bytes.size()) + kIndexEntryOverhead);
+}
+
+bool Fragment::holds_lock(const Entry& e, TransId t) const {
+  return e.x_holder == t || std::find(e.s_holders.begin(), e.s_holders.end(), t) != e.s_holders.end();
+}
+
+bool Fragment::can_grant(const Entry& e, TransId t, bool exclusive, bool queue_fair) const {
+  if (e.x_holder != 0) return e.x_holder == t;
+  const bool holder = holds_lock(e, t);
+  // A newcomer does not overtake queued requests, so writers are not starved.
+  if (queue_fair && !holder && !e.waiters.empty()) return false;
+  if (!exclusive) return true;
+  return e.s_holders.empty() || (e.s_holders.size() == 1 && e.s_holders.front() == t);
+}
+
+void Fragment::take_lock(Entry& e, TransId t, bool exclusive) {
+  if (exclusive) {
+    e.x_holder = t;
+    e.s_holders.erase(std::remove(e.s_holders.begin(), e.s_holders.end(), t), e.s_holders.end());
+  } else if (e.x_holder != t && std::find(e.s_holders.begin(), e.s_holders.end(), t) == e.s_holders.end()) {
+    e.s_holders.push_back(t);
+  }
+}
+
+void Fragment::release_lock(Entry& e, TransId t) {
+  if (e.x_holder == t) e.x_holder = 0;
+  e.s_holders.erase(std::remove(e.s_holders.begin(), e.s_holders.end(), t), e.s_holders.end());
+}
+
+std::optional<OpResult> Fragment::execute(const KeyOp& op, uint64_t now_ms) {
+  const Table& t = *table_;
+  OpResult res{op.trans, op.op_id, 0, std::nullopt, false};
+  if (op.type < OpType::kRead || op.type > OpType::kDelete || op.lock > LockMode::kExclusive ||
+      op.key.size() != t.primary_key.size()) {
+    res.error = err::kBadRequest;
+    return res;
+  }
+  for (size_t i = 0; i < op.key.size(); ++i)
+    if (uint32_t e = check_value(t.columns[t.primary_key[i]], op.key[i])) {
+      res.error = e;
+      return res;
+    }
+  if (op.type == OpType::kRead && op.lock == LockMode::kCommitted) {
+    res.row = read_committed(op.key);
+    if (!res.row) res.error = err::kTupleNotFound;
+    return res;
+  }
+  const std::string key = encode_key_values(t, t.primary_key, op.key);
+  auto [it, created] = rows_.try_emplace(key);
+  Entry& e = it->second;
+  if (created) e.key = op.key;
+  const bool exclusive = op.type != OpType::kRead || op.lock == LockMode::kExclusive;
+  trans_keys_[op.trans].insert(key);
+  if (!can_grant(e, op.trans, exclusive, true)) {
+    e.waiters.push_back(Waiter{op, now_ms});
+    waiting_keys_.insert(key);
+    return std::nullopt;
+  }
+  const bool had_lock = holds_lock(e, op.trans);
+  take_lock(e, op.trans, exclusive);
+  res = run_locked(e, op);
+  if (res.error != 0 && !had_lock) {
+    release_lock(e, op.trans);
+    grant_waiters(key);
+    cleanup(key);
+  }
+  return res;
+}
+
+OpResult Fragment::run_locked(Entry& e, const KeyOp& op) {
+  const Table& t = *table_;
+  OpResult res{op.trans, op.op_id, 0, std::nullopt, false};
+  const bool own_pending = e.pending != Pending::kNone && e.x_holder == op.trans;
+  const Stored* visible = own_pending ? (e.pending == Pending::kImage ? &*e.pending_image : nullptr)
+                                      : (e.committed ? &*e.committed : nullptr);
+  OpType type = op.type;
+  if (type == OpType::kWrite) type = visible ? OpType::kUpdate : OpType::kInsert;
+  if (copying_) {
+    // A replica being filled by copy may not have the row a forwarded write
+    // expects, or already have one a forwarded insert creates: the primary
+    // decided, so apply its after-image.
+    if (type == OpType::kInsert && visible) type = OpType::kUpdate;
+    if (type == OpType::kUpdate && !visible) type = OpType::kInsert;
+  }
+
+  if (type == OpType::kRead) {
+    if (!visible) {
+      res.error = err::kTupleNotFound;
+      return res;
+    }
+    res.row = layout_.decode(visible->bytes);
+    return res;
+  }
+  if (type == OpType::kDelete) {
+    if (!visible && !copying_) {
+      res.error = err::kTupleNotFound;
+      return res;
+    }
+    if (e.pending_image) free_stored(*e.pending_image);
+    e.pending_image.reset();
+    e.pending = Pending::kDeleted;
+    res.deleted = true;
+    return res;
+  }
+  if (type == OpType::kInsert && visible) {
+    res.error = err::kTupleExists;
+    return res;
+  }
+  if (type == OpType::kUpdate && !visible) {
+    res.error = err::kTupleNotFound;
+    return res;
+  }
+  Row row = visible ? layout_.decode(visible->bytes) : Row(t.columns.size());
+  for (size_t i = 0; i < t.primary_key.size(); ++i) {
+    for (const auto& [col, v] : op.set)
+      if (col == t.primary_key[i] && compare_values(t.columns[col], v, op.key[i]) != 0) {
+        res.error = err::kBadRequest;  // the primary key is not updatable
+        return res;
+      }
+    row[t.primary_key[i]] = op.key[i];
+  }
+  for (const auto& [col, v] : op.set) {
+    if (col >= t.columns.size()) {
+      res.error = err::kBadRequest;
+      return res;
+    }
+    if (uint32_t ec = check_value(t.columns[col], v)) {
+      res.error = ec;
+      return res;
+    }
+    row[col] = v;
+  }
+  for (size_t c = 0; c < t.columns.size(); ++c)
+    if (is_null(row[c]) && !t.columns[c].nullable) {
+      res.error = err::kNullNotAllowed;
+      return res;
+    }
+  Stored st;
+  if (uint32_t ec = make_stored(row, !e.index_page.has_value(), e, st)) {
+    res.error = ec;
+    return res;
+  }
+  if (e.pending_image) free_stored(*e.pending_image);
+  e.pending_image = std::move(st);
+  e.pending = Pending::kImage;
+  res.row = std::move(row);
+  return res;
+}
+
+uint32_t Fragment::make_stored(const Row& row, bool charge_index, Entry& e, Stored& out) {
+  std::string bytes = layout_.encode(row);
+  const uint32_t var = layout_.var_bytes(bytes);
+  if (var > 0 && !var_pages_.pages_needed(var)) return err::kAttributeBad;
+  const std::string key = encode_key(*table_, table_->primary_key, row);
+  std::vector<uint32_t> entry_bytes;  // one ordered index entry per ordered index
+  for (const auto& [id, idx] : ordered_) {
+    const uint32_t b = align4(static_cast<uint32_t>(encode_key(*table_, table_->index(id)->columns, row).size() +
+                                                    key.size()) + kOrderedEntryOverhead);
+    if (!ordered_pages_.pages_needed(b)) return err::kAttributeBad;
+    entry_bytes.push_back(b);
+  }
+  if (charge_index && !index_pages_.pages_needed(index_entry_bytes(key))) return err::kBadRequest;
+  // Take every piece; if one does not fit, give back what was taken, so a
+  // refused row leaves no trace in either pool.
+  Stored st;
+  auto rollback = [&](uint32_t error) {
+    free_stored(st);
+    return error;
+  };
+  auto slot = slots_.alloc();
+  if (!slot) return err::kDataMemoryFull;
+  st.slot = *slot;
+  st.bytes = std::move(bytes);
+  if (var > 0) {
+    st.var_page = var_pages_.alloc(var);
+    if (!st.var_page) return rollback(err::kDataMemoryFull);
+  }
+  for (uint32_t b : entry_bytes) {
+    auto page = ordered_pages_.alloc(b);
+    if (!page) return rollback(err::kDataMemoryFull);
+    st.ordered_chunks.emplace_back(*page, b);
+  }
+  if (charge_index) {
+    auto page = index_pages_.alloc(index_entry_bytes(key));
+    if (!page) return rollback(err::kIndexMemoryFull);
+    e.index_page = *page;
+  }
+  out = std::move(st);
+  return 0;
+}
+
+void Fragment::free_stored(Stored& s) {
+  slots_.free(s.slot);
+  if (s.var_page) var_pages_.free(*s.var_page, layout_.var_bytes(s.bytes));
+  s.var_page.reset();
+  for (auto [page, bytes] : s.ordered_chunks) ordered_pages_.free(page, bytes);
+  s.ordered_chunks.clear();
+}
+
+void Fragment::index_add(const std::string& pk, const Row& row) {
+  for (auto& [id, idx] : ordered_) idx.emplace(encode_key(*table_, table_->index(id)->columns, row) + pk, pk);
+}
+
+void Fragment::index_remove(const std::string& pk, const Row& row) {
+  for (auto& [id, idx] : ordered_) idx.erase(encode_key(*table_, table_->index(id)->columns, row) + pk);
+}
+
+void Fragment::commit(TransId t, uint64_t gci) {
+  auto tk = trans_keys_.find(t);
+  if (tk == trans_keys_.end()) return;
+  std::set<std::string> keys = std::move(tk->second);
+  trans_keys_.erase(tk);
+  for (const auto& key : keys) {
+    auto it = rows_.find(key);
+    if (it == rows_.end()) continue;
+    Entry& e = it->second;
+    if (e.x_holder == t && e.pending != Pending::kNone) {
+      // A row's stamp never goes back, whatever stamp a coordinator sends:
+      // node restart copy relies on it to tell newer from older.
+      if (e.committed) gci = std::max(gci, e.committed->gci);
+      if (e.committed) {
+        index_remove(key, layout_.decode(e.committed->bytes));
+        free_stored(*e.committed);
+        e.committed.reset();
+        --committed_rows_;
+      }
+      // A copy batch read before this delete may still be on its way: the
+      // tombstone keeps it from bringing the row back.
+      if (copying_ && e.pending == Pending::kDeleted) tombstones_.insert(key);
+      if (e.pending == Pending::kImage) {
+        e.committed = std::move(e.pending_image);
+        e.committed->gci = gci;
+        index_add(key, layout_.decode(e.committed->bytes));
+        ++committed_rows_;
+      }
+      e.pending_image.reset();
+      e.pending = Pending::kNone;
+    }
+    e.waiters.erase(std::remove_if(e.waiters.begin(), e.waiters.end(), [t](const Waiter& w) { return w.op.trans == t; }),
+                    e.waiters.end());
+    release_lock(e, t);
+    grant_waiters(key);
+    cleanup(key);
+  }
+}
+
+void Fragment::abort(TransId t) {
+  auto tk = trans_keys_.find(t);
+  if (tk == trans_keys_.end()) return;
+  std::set<std::string> keys = std::move(tk->second);
+  trans_keys_.erase(tk);
+  for (const auto& key : keys) {
+    auto it = rows_.find(key);
+    if (it == rows_.end()) continue;
+    Entry& e = it->second;
+    if (e.x_holder == t && e.pending != Pending::kNone) {
+      if (e.pending_image) free_stored(*e.pending_image);
+      e.pending_image.reset();
+      e.pending = Pending::kNone;
+    }
+    e.waiters.erase(std::remove_if(e.waiters.begin(), e.waiters.end(), [t](const Waiter& w) { return w.op.trans == t; }),
+                    e.waiters.end());
+    release_lock(e, t);
+    grant_waiters(key);
+    cleanup(key);
+  }
+}
+
+void Fragment::grant_waiters(const std::string& key) {
+  auto it = rows_.find(key);
+  if (it == rows_.end()) return;
+  Entry& e = it->second;
+  while (!e.waiters.empty()) {
+    const Waiter& w = e.waiters.front();
+    const bool exclusive = w.op.type != OpType::kRead || w.op.lock == LockMode::kExclusive;
+    if (!can_grant(e, w.op.trans, exclusive, false)) break;
+    KeyOp op = w.op;
+    e.waiters.pop_front();
+    const bool had = holds_lock(e, op.trans);
+    take_lock(e, op.trans, exclusive);
+    OpResult r = run_locked(e, op);
+    if (r.error != 0 && !had) release_lock(e, op.trans);
+    completions_.push_back(std::move(r));
+  }
+  if (e.waiters.empty()) waiting_keys_.erase(key);
+}
+
+void Fragment::cleanup(const std::string& key) {
+  auto it = rows_.find(key);
+  if (it == rows_.end()) return;
+  Entry& e = it->second;
+  if (e.committed || e.pending != Pending::kNone || e.x_holder != 0 || !e.s_holders.empty() || !e.waiters.empty())
+    return;
+  if (e.index_page) index_pages_.free(*e.index_page, index_entry_bytes(key));
+  waiting_keys_.erase(key);
+  rows_.erase(it);
+}
+
+std::vector<OpResult> Fragment::take_completions() { return std::exchange(completions_, {}); }
+
+void Fragment::expire_waits(uint64_t now_ms, uint64_t timeout_ms) {
+  std::vector<std::string> keys(waiting_keys_.begin(), waiting_keys_.end());
+  for (const auto& key : keys) {
+    auto it = rows_.find(key);
+    if (it == rows_.end()) continue;
+    Entry& e = it->second;
+    for (auto w = e.waiters.begin(); w != e.waiters.end();) {
+      if (now_ms - w->since_ms >= timeout_ms) {
+        completions_.push_back(OpResult{w->op.trans, w->op.op_id, err::kDeadlockTimeout, std::nullopt, false});
+        w = e.waiters.erase(w);
+      } else {
+        ++w;
+      }
+    }
+    grant_waiters(key);
+    cleanup(key);
+  }
+}
+
+std::optional<Row> Fragment::read_committed(const std::vector<Value>& key) const {
+  auto it = rows_.find(encode_key_values(*table_, table_->primary_key, key));
+  if (it == rows_.end() || !it->second.committed) return std::nullopt;
+  return layout_.decode(it->second.committed->bytes);
+}
+
+namespace {
+// Walks one ordered map (sort key -> anything) within bounds, from a cursor,
+// in either direction, calling `visit(sort key, value)` until it returns false.
+template <typename Map, typename Visit>
+bool walk(const Map& m, const std::string& low, bool low_incl, const std::string& high, bool high_incl,
+          bool has_low, bool has_high, bool descending, const std::string& cursor, Visit visit) {
+  if (!descending) {
+    auto it = has_low ? m.lower_bound(low) : m.begin();
+    if (has_low && !low_incl)
+      while (it != m.end() && starts_with(it->first, low)) ++it;
+    if (!cursor.empty()) {
+      auto c = m.upper_bound(cursor);
+      if (c == m.end() || (it != m.end() && c->first > it->first)) it = c;
+    }
+    for (; it != m.end(); ++it) {
+      const std::string& s = it->first;
+      if (has_high) {
+        if (high_incl ? (s > high && !starts_with(s, high)) : s >= high) return true;
+      }
+      if (!visit(s, it->second)) return false;
+    }
+    return true;
+  }
+  auto end = m.end();
+  if (has_high) {
+    end = m.lower_bound(high);
+    if (high_incl)
+      while (end != m.end() && starts_with(end->first, high)) ++end;
+  }
+  if (!cursor.empty()) {
+    auto c = m.lower_bound(cursor);
+    if (end == m.end() || (c != m.end() && c->first < end->first)) end = c;
+  }
+  for (auto it = end; it != m.begin();) {
+    --it;
+    const std::string& s = it->first;
+    if (has_low) {
+      if (low_incl ? s < low : (s < low || starts_with(s, low))) return true;
+    }
+    if (!visit(s, it->second)) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::string check_scan(const Table& t, const ScanSpec& spec) {
+  const std::vector<uint32_t>* cols = &t.primary_key;
+  if (spec.index_id) {
+    const Index* ix = t.index(*spec.index_id);
+    if (!ix || ix->kind != IndexKind::kOrdered) return "no such ordered index";
+    cols = &ix->columns;
+  }
+  for (const auto* bound : {&spec.low, &spec.high}) {
+    if (bound->size() > cols->size()) return "bound longer than the index";
+    for (size_t i = 0; i < bound->size(); ++i) {
+      Column c = t.columns[(*cols)[i]];
+      c.nullable = true;
+      if (check_value(c, (*bound)[i]) != 0) return "bound value does not suit column " + c.name;
+    }
+  }
+  return check_filter(t, spec.filter);
+}
+
+ScanBatch Fragment::scan(const ScanSpec& spec, const std::string& cursor) const {
+  const Table& t = *table_;
+  ScanBatch out;
+  if (!check_scan(t, spec).empty()) {
+    out.error = err::kBadRequest;
+    out.done = true;
+    return out;
+  }
+  const std::vector<uint32_t>* cols = &t.primary_key;
+  const std::map<std::string, std::string>* index = nullptr;
+  if (spec.index_id) {
+    const Index* ix = t.index(*spec.index_id);
+    auto found = ordered_.find(*spec.index_id);
+    if (!ix || found == ordered_.end()) {
+      out.done = true;
+      return out;
+    }
+    cols = &ix->columns;
+    index = &found->second;
+  }
+  const std::string low = encode_key_values(t, prefix_of(*cols, spec.low.size()), spec.low);
+  const std::string high = encode_key_values(t, prefix_of(*cols, spec.high.size()), spec.high);
+  const uint32_t batch = std::max<uint32_t>(1, spec.batch_rows);
+  auto take = [&](const std::string& sort_key, const Entry* e) {
+    if (!e || !e->committed) return true;
+    Row row = layout_.decode(e->committed->bytes);
+    out.cursor = sort_key;
+    if (filter_matches(t, spec.filter, row)) out.rows.push_back(std::move(row));
+    return out.rows.size() < batch;
+  };
+  bool finished;
+  if (index) {
+    finished = walk(*index, low, spec.low_inclusive, high, spec.high_inclusive, !spec.low.empty(), !spec.high.empty(),
+                    spec.descending, cursor, [&](const std::string& s, const std::string& pk) {
+                      auto r = rows_.find(pk);
+                      return take(s, r == rows_.end() ? nullptr : &r->second);
+                    });
+  } else {
+    finished = walk(rows_, low, spec.low_inclusive, high, spec.high_inclusive, !spec.low.empty(), !spec.high.empty(),
+                    spec.descending, cursor, [&](const std::string& s, const Entry& e) { return take(s, &e); });
+  }
+  out.done = finished;
+  return out;
+}
+
+CopyBatch Fragment::copy_rows(const std::string& cursor, uint32_t max_rows) const {
+  CopyBatch out;
+  auto it = cursor.empty() ? rows_.begin() : rows_.upper_bound(cursor);
+  for (; it != rows_.end() && out.rows.size() < std::max<uint32_t>(1, max_rows); ++it) {
+    out.cursor = it->first;
+    if (it->second.committed)
+      out.rows.push_back(CopiedRow{layout_.decode(it->second.committed->bytes), it->second.committed->gci});
+  }
+  out.done = it == rows_.end();
+  return out;
+}
+
+void Fragment::begin_copy() {
+  for (auto& [key, e] : rows_) {
+    if (e.committed) free_stored(*e.committed);
+    if (e.pending_image) free_stored(*e.pending_image);
+    if (e.index_page) index_pages_.free(*e.index_page, index_entry_bytes(key));
+  }
+  rows_.clear();
+  for (auto& [id, idx] : ordered_) idx.clear();
+  trans_keys_.clear();
+  waiting_keys_.clear();
+  completions_.clear();
+  committed_rows_ = 0;
+  tombstones_.clear();
+  copying_ = true;
+}
+
+uint32_t Fragment::apply_copy(const CopiedRow& r) {
+  const Table& t = *table_;
+  if (r.row.size() != t.columns.size()) return err::kBadRequest;
+  for (size_t c = 0; c < t.columns.size(); ++c)
+    if (uint32_t ec = check_value(t.columns[c], r.row[c])) return ec;
+  const std::string key = encode_key(t, t.primary_key, r.row);
+  auto [it, created] = rows_.try_emplace(key);
+  Entry& e = it->second;
+  if (created)
+    for (uint32_t k : t.primary_key) e.key.push_back(r.row[k]);
+  // This replica already has the row, or saw it deleted, through forwarded
+  // writes that are at least as new as anything a copy batch carries.
+  if ((e.committed && e.committed->gci >= r.gci) || tombstones_.count(key)) {
+    cleanup(key);
+    return 0;
+  }
+  Stored st;
+  if (uint32_t ec = make_stored(r.row, !e.index_page.has_value(), e, st)) {
+    cleanup(key);
+    return ec;
+  }
+  st.gci = r.gci;
+  if (e.committed) {
+    index_remove(key, layout_.decode(e.committed->bytes));
+    free_stored(*e.committed);
+  } else {
+    ++committed_rows_;
+  }
+  e.committed = std::move(st);
+  index_add(key, r.row);
+  return 0;
+}
+
+FragmentStats Fragment::stats() const {
+  FragmentStats s;
+  s.committed_rows = committed_rows_;
+  s.data_pages = slots_.pages_held() + var_pages_.pages_held() + ordered_pages_.pages_held();
+  s.index_pages = index_pages_.pages_held();
+  for (const auto& [key, e] : rows_) s.waiting_ops += e.waiters.size();
+  s.transactions = trans_keys_.size();
+  return s;
+}
+
+}  // namespace halb::cluster::engine

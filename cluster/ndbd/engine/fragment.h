@@ -1,0 +1,184 @@
+// cluster/ndbd/engine/fragment.h: one fragment replica on one data node --
+// rows of one table whose key hashes here, their primary hash index, ordered
+// indexes, row locks, and the prepared-but-uncommitted changes of the
+// transactions that hold those locks (NDB's LQH + ACC + TUP + TUX for one
+// fragment, in one object).
+//
+// Locks: a committed read takes none; a shared read shares with other
+// shared readers; every write, and an exclusive read, holds the row alone
+// until its transaction commits or aborts. A request that cannot be granted
+// waits in the row's FIFO queue; expire_waits() fails those older than the
+// deadlock timeout with 266. A prepared change is visible only to its own
+// transaction; commit installs it, abort drops it and leaves the row, the
+// indexes and the memory exactly as before.
+//
+// Memory: an insert (or the new copy of a row an update makes) takes its
+// fixed slot, var chunk and ordered index entries from DataMemory and its
+// hash index entry from IndexMemory before anything changes, and gives all
+// of them back if one does not fit, so 827/625 leave nothing behind.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cluster/ndbd/engine/filter.h"
+#include "cluster/ndbd/engine/memory.h"
+#include "cluster/ndbd/engine/operation.h"
+#include "cluster/ndbd/engine/row_format.h"
+#include "cluster/ndbd/engine/table.h"
+
+namespace halb::cluster::engine {
+
+// Which part of a table a scan reads, in which order, which rows it keeps.
+struct ScanSpec {
+  std::optional<uint32_t> index_id;  // ordered index; none = every row in key order
+  // Bounds on a prefix of the index columns; empty = unbounded.
+  std::vector<Value> low, high;
+  bool low_inclusive = true, high_inclusive = true;
+  bool descending = false;
+  Filter filter;            // kTrue = keep all
+  uint32_t batch_rows = 64;  // rows per batch (>= 1)
+};
+
+// "" when the spec fits the table: an ordered index that exists, bounds no
+// longer than its columns and of their types, a valid filter.
+std::string check_scan(const Table& t, const ScanSpec& spec);
+
+struct ScanBatch {
+  std::vector<Row> rows;
+  std::string cursor;  // pass back to continue after the last row
+  bool done = false;
+  uint32_t error = 0;  // a spec check_scan refuses
+};
+
+struct CopiedRow {
+  Row row;
+  uint64_t gci = 0;
+};
+
+struct CopyBatch {
+  std::vector<CopiedRow> rows;
+  std::string cursor;
+  bool done = false;
+};
+
+struct FragmentStats {
+  size_t committed_rows = 0;
+  uint32_t data_pages = 0;   // fixed + var pages this fragment holds
+  uint32_t index_pages = 0;  // hash index pages
+  size_t waiting_ops = 0;
+  size_t transactions = 0;   // transactions holding locks or changes here
+};
+
+class Fragment {
+ public:
+  Fragment(std::shared_ptr<const Table> table, uint32_t fragment_id, PagePool& data, PagePool& index);
+  ~Fragment();
+  Fragment(const Fragment&) = delete;
+  Fragment& operator=(const Fragment&) = delete;
+
+  const Table& table() const { return *table_; }
+  uint32_t id() const { return id_; }
+
+  // Runs the operation now and returns its result, or queues it behind a
+  // lock and returns nullopt (the result comes from take_completions()).
+  // Committed reads never wait.
+  std::optional<OpResult> execute(const KeyOp& op, uint64_t now_ms);
+  // Results of queued operations that ran (or failed) since the last call.
+  std::vector<OpResult> take_completions();
+  // Fails operations queued for at least `timeout_ms` with 266.
+  void expire_waits(uint64_t now_ms, uint64_t timeout_ms);
+
+  // Installs the transaction's changes with commit stamp `gci` and releases
+  // its locks; queued operations that can now run do.
+  void commit(TransId t, uint64_t gci);
+  // Drops the transaction's changes and queued operations, releases its locks.
+  void abort(TransId t);
+  bool involves(TransId t) const { return trans_keys_.count(t) != 0; }
+
+  // Committed state, lock-free.
+  std::optional<Row> read_committed(const std::vector<Value>& key) const;
+  ScanBatch scan(const ScanSpec& spec, const std::string& cursor) const;
+
+  // Node restart copy. Source side: committed rows in key order with their
+  // commit stamps. Target side: begin_copy() empties the replica and makes
+  // forwarded writes tolerant (update of a missing row inserts it, delete of
+  // a missing row still records the delete); apply_copy() installs a copied
+  // row unless this replica already has a newer one or saw it deleted
+  // during the copy; end_copy() returns to normal. Returns 0 or 827/625.
+  CopyBatch copy_rows(const std::string& cursor, uint32_t max_rows) const;
+  void begin_copy();
+  uint32_t apply_copy(const CopiedRow& r);
+  void end_copy() {
+    copying_ = false;
+    tombstones_.clear();
+  }
+  bool copying() const { return copying_; }
+
+  FragmentStats stats() const;
+
+ private:
+  struct Stored {
+    std::string bytes;
+    SlotPages::Ref slot;
+    std::optional<uint32_t> var_page;
+    std::vector<std::pair<uint32_t, uint32_t>> ordered_chunks;  // (page, bytes) of its ordered index entries
+    uint64_t gci = 0;
+  };
+  enum class Pending : uint8_t { kNone, kImage, kDeleted };
+  struct Waiter {
+    KeyOp op;
+    uint64_t since_ms = 0;
+  };
+  struct Entry {
+    std::vector<Value> key;
+    std::optional<Stored> committed;
+    Pending pending = Pending::kNone;
+    std::optional<Stored> pending_image;
+    TransId x_holder = 0;
+    std::vector<TransId> s_holders;
+    std::deque<Waiter> waiters;
+    std::optional<uint32_t> index_page;  // hash index entry charged here
+  };
+
+  bool can_grant(const Entry& e, TransId t, bool exclusive, bool queue_fair) const;
+  void take_lock(Entry& e, TransId t, bool exclusive);
+  bool holds_lock(const Entry& e, TransId t) const;
+  OpResult run_locked(Entry& e, const KeyOp& op);
+  uint32_t make_stored(const Row& row, bool charge_index, Entry& e, Stored& out);
+  void free_stored(Stored& s);
+  void release_lock(Entry& e, TransId t);
+  void grant_waiters(const std::string& key_bytes);
+  void cleanup(const std::string& key_bytes);
+  void index_add(const std::string& pk, const Row& row);
+  void index_remove(const std::string& pk, const Row& row);
+  uint32_t index_entry_bytes(const std::string& key_bytes) const;
+
+  std::shared_ptr<const Table> table_;
+  uint32_t id_;
+  RowLayout layout_;
+  PagePool& data_pool_;
+  PagePool& index_pool_;
+  SlotPages slots_;
+  ChunkPages var_pages_;
+  ChunkPages ordered_pages_;  // ordered index entries live in DataMemory, as T-tree nodes do
+  ChunkPages index_pages_;
+  std::map<std::string, Entry> rows_;  // key bytes -> row (ordered: stable scan cursors)
+  // Ordered index id -> (index key bytes + primary key bytes) -> primary key bytes.
+  std::map<uint32_t, std::map<std::string, std::string>> ordered_;
+  std::unordered_map<TransId, std::set<std::string>> trans_keys_;
+  std::set<std::string> waiting_keys_;
+  std::vector<OpResult> completions_;
+  size_t committed_rows_ = 0;
+  bool copying_ = false;
+  std::set<std::string> tombstones_;  // keys deleted by forwarded writes during a copy
+};
+
+}  // namespace halb::cluster::engine

@@ -1,0 +1,78 @@
+// cluster/ndbd/engine/lqh.h: the participant side on one data node -- the
+// fragment replicas it holds and its record of every transaction that has
+// prepared something here (NDB's LQH). It runs key operations and passes
+// writes down the replica chain, commits and aborts on the coordinator's
+// word, serves scan batches, and reports its transactions to a new
+// coordinator after the old one died.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "cluster/ndbd/engine/fragment.h"
+#include "cluster/ndbd/engine/messages.h"
+
+namespace halb::cluster::engine {
+
+class Lqh {
+ public:
+  // max_operations: MaxNoOfLocalOperations, the operation records for
+  // prepared and queued operations on this node (1217 when out).
+  Lqh(uint32_t self, PagePool& data, PagePool& index, Peers& peers, uint64_t deadlock_timeout_ms,
+      uint32_t max_operations = 36044)
+      : self_(self),
+        data_(data),
+        index_(index),
+        peers_(peers),
+        deadlock_timeout_ms_(deadlock_timeout_ms),
+        max_operations_(max_operations) {}
+
+  Fragment& add_fragment(std::shared_ptr<const Table> table, uint32_t fragment);
+  void drop_table(uint32_t table_id);
+  Fragment* fragment(uint32_t table_id, uint32_t fragment);
+
+  void on(uint32_t from, const LqhKeyReq& m, uint64_t now_ms);
+  void on(uint32_t from, const CommitReq& m);
+  void on(uint32_t from, const CommitFragReq& m);
+  void on(uint32_t from, const CompleteReq& m);
+  void on(uint32_t from, const AbortReq& m);
+  void on(uint32_t from, const ScanFragReq& m);
+  void on(uint32_t from, const TakeoverReq& m);
+  void on(uint32_t from, const CopyFragReq& m);
+  // Lock wait timeouts and operations whose locks were granted meanwhile.
+  void tick(uint64_t now_ms);
+  // Requests of a dead coordinator's transactions are refused from now on:
+  // its successor decides their fate from what the nodes report.
+  void node_failed(uint32_t node) { failed_.insert(node); }
+  void node_restarted(uint32_t node) { failed_.erase(node); }
+
+  size_t transactions() const { return trans_.size(); }
+  size_t operations() const { return operations_; }
+
+ private:
+  struct TransRecord {
+    std::set<std::pair<uint32_t, uint32_t>> fragments;  // (table, fragment)
+    bool committed = false;
+    size_t operations = 0;  // operation records held
+  };
+  void finish(const LqhKeyReq& req, const OpResult& r);
+  void release(TransRecord& rec);
+  void drain();
+
+  uint32_t self_;
+  PagePool& data_;
+  PagePool& index_;
+  Peers& peers_;
+  uint64_t deadlock_timeout_ms_;
+  uint32_t max_operations_;
+  size_t operations_ = 0;
+  std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<Fragment>> fragments_;
+  std::map<TransId, TransRecord> trans_;
+  std::map<std::pair<TransId, uint32_t>, LqhKeyReq> queued_;  // (trans, op) waiting for a lock
+  std::set<uint32_t> failed_;
+};
+
+}  // namespace halb::cluster::engine
