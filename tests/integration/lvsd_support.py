@@ -14,7 +14,7 @@ class NamedServer:
     answered with "<name> <line>"; at the client's EOF it sends "<name> bye"
     and closes (so half-close can be observed)."""
 
-    def __init__(self, name, host="127.0.0.1"):
+    def __init__(self, name, host="127.0.0.1", port=0):
         self.name = name
         outer = self
 
@@ -40,7 +40,7 @@ class NamedServer:
             request_queue_size = 512
 
         self.accepted = 0
-        self.server = Server((host, 0), Handler)
+        self.server = Server((host, port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
