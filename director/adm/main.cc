@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,9 @@ int main(int argc, char** argv) {
   SystemNames names;
   Io io{std::cout, std::cerr, std::cin};
 
-  // Argument errors, -h and -v need no backend.
+  // Argument errors, -h and -v need no backend. A bare program name
+  // lists the table.
+  std::optional<Command> command;
   if (args.size() > 1) {
     auto parsed = parse_command(args, names);
     if (auto* exit = std::get_if<Exit>(&parsed)) {
@@ -34,6 +37,7 @@ int main(int argc, char** argv) {
       std::cerr << exit->err;
       return exit->status;
     }
+    command = std::get<Command>(parsed);
   }
 
   std::unique_ptr<halb::director::backend::Backend> backend;
@@ -50,7 +54,7 @@ int main(int argc, char** argv) {
     std::cerr << "Can't initialize " << backend->name() << ": " << e.what() << "\n";
     return 2;
   }
-  int status = run_args(args, *backend, names, io);
+  int status = command ? run_command(*command, *backend, names, io, args[0]) : run_args(args, *backend, names, io);
   std::cout.flush();
   return status;
 }
