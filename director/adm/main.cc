@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   try {
     backend->info();
   } catch (const std::exception& e) {
-    std::cerr << "Can't initialize " << backend->name() << ": " << e.what() << "\n";
+    std::cerr << "Can't initialize the virtual server table: " << e.what() << "\n";
     return 2;
   }
   int status = command ? run_command(*command, *backend, names, io, args[0]) : run_args(args, *backend, names, io);
