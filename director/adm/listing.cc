@@ -208,7 +208,12 @@ std::string dest_line(const ServiceStatus& st, const std::string& label, const D
   std::string dname = endpoint_name(d.dest.addr, d.dest.port, key_protocol(st.service.key), f.numeric, names);
   if (!f.rule && d.dest.addr.is_v4() && dname.size() > 28) dname.resize(28);
   const char* n = dname.c_str();
-  const backend::Stats& x = d.stats;
+  // libipvs reads a dest's STATS64 with its 32-bit parser, so ipvsadm shows
+  // a dest's connections, packets and rates modulo 2^32 (bytes in full);
+  // the Debian 1.31 binary does this. Services are read correctly.
+  backend::Stats x = d.stats;
+  for (uint64_t* v : {&x.conns, &x.inpkts, &x.outpkts, &x.cps, &x.inpps, &x.outpps, &x.inbps, &x.outbps})
+    *v &= 0xffffffffULL;
   const char* fwd = backend::forward_word(d.dest.forward).data();
   if (f.rule) {
     std::string line = strf("-a %s -r %s %s -w %d", label.c_str(), n, forward_switch(d.dest.forward), d.dest.weight);

@@ -154,6 +154,33 @@ TEST_F(Listing, SixtyFourBitCounters) {
             "100000000\n");
 }
 
+TEST_F(Listing, DestCountersAreReadAs32BitsLikeLibipvs) {
+  auto s = service(Protocol::tcp, "10.0.0.1", 80, "wlc");
+  auto d = dest("10.0.0.2", 80, Forward::route, 1);
+  d.stats.conns = (1ULL << 32) + 5;
+  d.stats.inpkts = 1ULL << 32;
+  d.stats.inbytes = 1ULL << 40;  // bytes are 64-bit on both sides
+  d.stats.cps = (1ULL << 33) + 7;
+  s.dests = {d};
+  s.stats = d.stats;
+  ListFormat f = numeric();
+  f.stats = true;
+  f.exact = true;
+  const std::string pad17(17, ' ');
+  EXPECT_EQ(format_table(Info{}, {s}, f, names),
+            "IP Virtual Server version 1.2.1 (size=4096)\n"
+            "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n"
+            "  -> RemoteAddress:Port\n"
+            "TCP  10.0.0.1:80" + pad17 + " 4294967301 4294967296        0 1099511627776        0\n" +
+            "  -> 10.0.0.2:80" + pad17 + "        5        0        0 1099511627776        0\n");
+  f.stats = false;
+  f.rate = true;
+  f.exact = false;
+  std::string rates = format_table(Info{}, {s}, f, names);
+  EXPECT_EQ(rates.substr(rates.find("  -> 10.0.0.2")),
+            "  -> 10.0.0.2:80" + pad17 + "        7        0        0        0        0\n");
+}
+
 TEST_F(Listing, LargeNumberBoundaries) {
   EXPECT_EQ(large_number(0, false), "        0");
   EXPECT_EQ(large_number(99999999, false), " 99999999");
