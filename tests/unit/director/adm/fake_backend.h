@@ -92,6 +92,26 @@ class FakeBackend : public Backend {
         w >> state >> d.mcast_ifn >> d.syncid;
         d.role = state == 2 ? SyncRole::backup : SyncRole::master;
         the_daemons.push_back(d);
+      } else if (kind == "proc") {
+        // A line of /proc/net/ip_vs_conn: hex IPv4 (or IPv6) addresses and
+        // hex ports, the state, the seconds left.
+        Connection c;
+        std::string proto, ca, cp, va, vp, da, dp;
+        w >> proto >> ca >> cp >> va >> vp >> da >> dp >> c.state >> c.expires_s;
+        c.protocol = proto == "TCP" ? Protocol::tcp : proto == "UDP" ? Protocol::udp : Protocol::fwmark;
+        auto addr = [](const std::string& t) {
+          if (t.find(':') != std::string::npos) return *IpAddress::parse(t);
+          return IpAddress::v4(static_cast<uint32_t>(std::stoul(t, nullptr, 16)));
+        };
+        auto port = [](const std::string& t) { return static_cast<uint16_t>(std::stoul(t, nullptr, 16)); };
+        c.client_addr = addr(ca);
+        c.client_port = port(cp);
+        c.virtual_addr = addr(va);
+        c.virtual_port = port(vp);
+        c.dest_addr = addr(da);
+        c.dest_port = port(dp);
+        c.is_template = c.client_port == 0;
+        conns.push_back(c);
       } else if (kind == "pe") {
         w >> table.back().service.pe_name;
       }

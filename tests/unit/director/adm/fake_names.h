@@ -18,7 +18,7 @@ class FakeNames : public Names {
       {{21, kProtoTcp}, "ftp"},     {{22, kProtoTcp}, "ssh"},       {{25, kProtoTcp}, "smtp"},
       {{53, kProtoTcp}, "domain"},  {{53, kProtoUdp}, "domain"},    {{80, kProtoTcp}, "http"},
       {{443, kProtoTcp}, "https"},  {{443, kProtoUdp}, "https"},    {{3306, kProtoTcp}, "mysql"},
-      {{8080, kProtoTcp}, "http-alt"},
+      {{8080, kProtoTcp}, "http-alt"}, {{5353, kProtoUdp}, "mdns"},
   };
 
   std::optional<std::string> host_name(const IpAddress& addr) override {

@@ -11,6 +11,7 @@
  *   dst ADDR PORT FWD WEIGHT UTHRESH LTHRESH ACTIVE INACT PERSIST  10 counters
  *   timeout TCP TCPFIN UDP
  *   daemon STATE IFNAME SYNCID
+ *   proc LINE-OF-/proc/net/ip_vs_conn (served when ipvsadm opens that file)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -100,6 +101,35 @@ static struct svc *find(__u16 proto, __be32 addr, __be16 port, __u32 fwmark) {
     if (fwmark ? e->fwmark == fwmark : (!e->fwmark && e->protocol == proto && e->addr == addr && e->port == port)) return &svcs[i];
   }
   return NULL;
+}
+
+/* -L -c reads /proc/net/ip_vs_conn: serve the table's "proc" lines. */
+static FILE *fake_conn_file(void) {
+  FILE *f = tmpfile();
+  if (!f) return NULL;
+  fputs("Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n", f);
+  const char *path = getenv("FAKE_IPVS_TABLE");
+  FILE *t = path ? fopen64(path, "r") : NULL;
+  char line[1024];
+  while (t && fgets(line, sizeof line, t))
+    if (!strncmp(line, "proc ", 5)) fputs(line + 5, f);
+  if (t) fclose(t);
+  rewind(f);
+  return f;
+}
+
+FILE *fopen(const char *path, const char *mode) {
+  static FILE *(*real)(const char *, const char *);
+  if (!real) real = dlsym(RTLD_NEXT, "fopen");
+  if (!strcmp(path, "/proc/net/ip_vs_conn")) return fake_conn_file();
+  return real(path, mode);
+}
+
+FILE *fopen64(const char *path, const char *mode) {
+  static FILE *(*real)(const char *, const char *);
+  if (!real) real = dlsym(RTLD_NEXT, "fopen64");
+  if (!strcmp(path, "/proc/net/ip_vs_conn")) return fake_conn_file();
+  return real(path, mode);
 }
 
 int getsockopt(int fd, int level, int opt, void *val, socklen_t *len) {
