@@ -133,7 +133,7 @@ class AdmWithLvsd(unittest.TestCase):
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
-        vport = port  # direct routing keeps the port: listen on the same one on 127.0.0.1
+        vport = port  # the service on 127.0.0.1, the real server on 127.0.0.2, same port
         self.ok("-A", "-t", f"127.0.0.1:{vport}", "-s", "rr")
         self.ok("-a", "-t", f"127.0.0.1:{vport}", "-r", f"127.0.0.2:{port}", "-m")
 
