@@ -11,6 +11,7 @@
 #include <cstring>
 #include <optional>
 
+#include "director/adm/grammar.h"
 #include "director/adm/popt_lexer.h"
 
 namespace halb::director::adm {
@@ -22,97 +23,6 @@ namespace {
 
 constexpr uint32_t kMaxTimeout = 86400 * 31;  // 31 days
 constexpr uint32_t kDefaultPersistence = 360;  // ipvsadm's code (its man page says 300)
-
-enum Tag : int {
-  kTagSet = 128, kTagStartDaemon, kTagStopDaemon, kTagMcastInterface, kTagTimeout, kTagDaemon, kTagStats,
-  kTagRate, kTagThresholds, kTagPersistentConn, kTagSort, kTagNoSort, kTagPe, kTagSctp, kTagMcastGroup,
-  kTagMcastPort, kTagMcastTtl, kTagSyncMaxlen, kTagTunInfo, kTagTunType, kTagTunPort, kTagTunNoCsum,
-  kTagTunCsum, kTagTunRemCsum, kTagSyncId,
-};
-
-using A = ArgKind;
-constexpr OptionSpec kOptions[] = {
-    {"add-service", 'A', A::none, 'A'},       {"edit-service", 'E', A::none, 'E'},
-    {"delete-service", 'D', A::none, 'D'},    {"clear", 'C', A::none, 'C'},
-    {"list", 'L', A::none, 'L'},              {nullptr, 'l', A::none, 'l'},
-    {"zero", 'Z', A::none, 'Z'},              {"add-server", 'a', A::none, 'a'},
-    {"edit-server", 'e', A::none, 'e'},       {"delete-server", 'd', A::none, 'd'},
-    {"set", 0, A::none, kTagSet},             {"help", 'h', A::none, 'h'},
-    {"version", 'v', A::none, 'v'},           {nullptr, 'V', A::none, 'v'},
-    {"restore", 'R', A::none, 'R'},           {"save", 'S', A::none, 'S'},
-    {"start-daemon", 0, A::required, kTagStartDaemon},
-    {"stop-daemon", 0, A::required, kTagStopDaemon},
-    {"tcp-service", 't', A::required, 't'},   {"udp-service", 'u', A::required, 'u'},
-    {"sctp-service", 0, A::required, kTagSctp},
-    {"fwmark-service", 'f', A::required, 'f'},
-    {"scheduler", 's', A::required, 's'},     {"persistent", 'p', A::optional, 'p'},
-    {"netmask", 'M', A::required, 'M'},       {"real-server", 'r', A::required, 'r'},
-    {"masquerading", 'm', A::none, 'm'},      {"ipip", 'i', A::none, 'i'},
-    {"gatewaying", 'g', A::none, 'g'},        {"weight", 'w', A::required, 'w'},
-    {"u-threshold", 'x', A::required, 'x'},   {"l-threshold", 'y', A::required, 'y'},
-    {"numeric", 'n', A::none, 'n'},           {"connection", 'c', A::none, 'c'},
-    {"mcast-interface", 0, A::required, kTagMcastInterface},
-    {"syncid", 0, A::required, kTagSyncId},   {"timeout", 0, A::none, kTagTimeout},
-    {"daemon", 0, A::none, kTagDaemon},       {"stats", 0, A::none, kTagStats},
-    {"rate", 0, A::none, kTagRate},           {"thresholds", 0, A::none, kTagThresholds},
-    {"persistent-conn", 0, A::none, kTagPersistentConn},
-    {"nosort", 0, A::none, kTagNoSort},       {"sort", 0, A::none, kTagSort},
-    {"exact", 'X', A::none, 'X'},             {"ipv6", '6', A::none, '6'},
-    {"ops", 'o', A::none, 'o'},               {"pe", 0, A::required, kTagPe},
-    {"sched-flags", 'b', A::required, 'b'},   {"mcast-group", 0, A::required, kTagMcastGroup},
-    {"mcast-port", 0, A::required, kTagMcastPort},
-    {"mcast-ttl", 0, A::required, kTagMcastTtl},
-    {"sync-maxlen", 0, A::required, kTagSyncMaxlen},
-    {"tun-info", 0, A::none, kTagTunInfo},    {"tun-type", 0, A::required, kTagTunType},
-    {"tun-port", 0, A::required, kTagTunPort},
-    {"tun-nocsum", 0, A::none, kTagTunNoCsum},
-    {"tun-csum", 0, A::none, kTagTunCsum},    {"tun-remcsum", 0, A::none, kTagTunRemCsum},
-};
-
-// ipvsadm's names for the options and commands in its messages.
-constexpr const char* kOptNames[kOptCount] = {
-    "numeric", "connection", "service-address", "scheduler", "persistent", "netmask", "real-server",
-    "forwarding-method", "weight", "u-threshold", "l-threshold", "mcast-interface", "timeout", "daemon",
-    "stats", "rate", "thresholds", "persistent-conn", "nosort", "syncid", "exact", "ops", "pe",
-    "sched-flags", "mcast-group", "mcast-port", "mcast-ttl", "sync-maxlen", "tun-info", "tun-type",
-    "tun-port", "tun-nocsum", "tun-csum", "tun-remcsum",
-};
-
-struct CommandRule {
-  Cmd cmd;
-  const char* name;
-  // One character per Opt: '+' required, 'x' forbidden, '1' at most one
-  // of the '1's, ' ' allowed.
-  const char* options;
-};
-
-// ipvsadm's commands_v_options table, column for column.
-//                                  0         1         2         3
-//                                  0123456789012345678901234567890123
-constexpr CommandRule kRules[] = {
-    {Cmd::add_service, "add-service", "xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx"},
-    {Cmd::edit_service, "edit-service", "xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx"},
-    {Cmd::del_service, "delete-service", "xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},
-    {Cmd::flush, "flush", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},
-    {Cmd::list, "list", " 11xxxxxxxxx11       xxxxxxx xxxxx"},
-    {Cmd::add_dest, "add-server", "xx+xxx+    xxxxxxxxxxxxxxxxxx     "},
-    {Cmd::del_dest, "delete-server", "xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxx"},
-    {Cmd::edit_dest, "edit-server", "xx+xxx+    xxxxxxxxxxxxxxxxxx     "},
-    {Cmd::set_timeouts, "set", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},
-    {Cmd::start_daemon, "start-daemon", "xxxxxxxxxxx xxxxxxx xxxx    xxxxxx"},
-    {Cmd::stop_daemon, "stop-daemon", "xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxx"},
-    {Cmd::restore, "restore", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},
-    {Cmd::save, "save", " xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},
-    {Cmd::zero, "zero", "xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},
-};
-
-// Tunnel types against --tun-port, --tun-nocsum, --tun-csum, --tun-remcsum.
-struct TunnelRule {
-  const char* name;
-  const char* options;
-};
-constexpr TunnelRule kTunnelRules[] = {{"ipip", "xxxx"}, {"gue", "+111"}, {"gre", "x111"}};
-constexpr Opt kTunnelOpts[] = {kOptTunPort, kOptTunNoCsum, kOptTunCsum, kOptTunRemCsum};
 
 // What the command line says before it becomes a Command: ipvsadm's
 // ipvs_command_entry, including its zero "address family" before any
@@ -144,14 +54,6 @@ struct Entry {
   backend::Timeouts timeouts;
   backend::SyncDaemon daemon;
 };
-
-// ipvsadm's fail(): message, newline, exit status.
-struct Fail {
-  int status;
-  std::string text;
-};
-
-[[noreturn]] void fail(const std::string& msg, int status = 2) { throw Fail{status, msg + "\n"}; }
 
 std::string try_help(const std::string& program) {
   return "Try `" + program + " -h' or '" + program + " --help' for more information.\n";
@@ -297,66 +199,15 @@ void set_command(Entry& e, Cmd cmd) {
 
 void set_option(Entry& e, Opt o) {
   uint64_t bit = uint64_t{1} << o;
-  if (e.options & bit) fail(std::string("multiple '") + kOptNames[o] + "' options specified");
+  if (e.options & bit) fail(std::string("multiple '") + option_name(o) + "' options specified");
   e.options |= bit;
 }
 
 bool has(const Entry& e, Opt o) { return e.options & (uint64_t{1} << o); }
 
-void check_combination(const Entry& e) {
-  for (const auto& rule : kRules) {
-    if (rule.cmd != e.cmd) continue;
-    int last = 0, count = 0;
-    for (int j = 0; j < kOptCount; j++) {
-      char want = rule.options[j];
-      if (!has(e, static_cast<Opt>(j))) {
-        if (want == '+')
-          fail(std::string("You need to supply the '") + kOptNames[j] + "' option for the '" + rule.name +
-               "' command");
-        continue;
-      }
-      if (want == 'x')
-        fail(std::string("Illegal '") + kOptNames[j] + "' option with the '" + rule.name + "' command");
-      if (want == '1') {
-        if (++count == 1) {
-          last = j;
-          continue;
-        }
-        fail(std::string("The option '") + kOptNames[j] + "' conflicts with the '" + kOptNames[last] +
-             "' option in the '" + rule.name + "' command");
-      }
-    }
-  }
-}
-
-void check_tunnel(const Entry& e) {
-  const TunnelRule& rule = kTunnelRules[e.tun_type];
-  int last = 0, count = 0;
-  for (int j = 0; j < 4; j++) {
-    Opt k = kTunnelOpts[j];
-    char want = rule.options[j];
-    if (!has(e, k)) {
-      if (want == '+')
-        fail(std::string("You need to supply the '") + kOptNames[k] + "' option for the '" + rule.name +
-             "' tunnel type");
-      continue;
-    }
-    if (want == 'x')
-      fail(std::string("Illegal '") + kOptNames[k] + "' option with the '" + rule.name + "' tunnel type");
-    if (want == '1') {
-      if (++count == 1) {
-        last = k;
-        continue;
-      }
-      fail(std::string("The option '") + kOptNames[k] + "' conflicts with the '" + kOptNames[last] +
-           "' option in the '" + rule.name + "' tunnel type");
-    }
-  }
-}
-
 void read_first(Entry& e, PoptLexer& lex, const std::string& program, std::variant<Command, Exit>& early) {
   Token t = lex.next();
-  if (t.kind != Token::option) throw Fail{255, try_help(program)};
+  if (t.kind != Token::option) throw ArgError{255, try_help(program)};
   auto daemon_role = [&](const char* what) {
     if (*t.value == "master") {
       e.daemon.role = backend::SyncRole::master;
@@ -390,7 +241,7 @@ void read_first(Entry& e, PoptLexer& lex, const std::string& program, std::varia
       break;
     case 'h': early = Exit{0, usage_text(program), {}}; return;
     case 'v': early = Exit{0, version_text(), {}}; return;
-    default: throw Fail{255, try_help(program)};
+    default: throw ArgError{255, try_help(program)};
   }
 }
 
@@ -609,7 +460,7 @@ void read_option(Entry& e, const Token& t, Names& names, std::string& sched_flag
 // ipvsadm's process_options after parsing: combination table, then the
 // per-command rules.
 void check_entry(Entry& e) {
-  check_combination(e);
+  check_combination(e.cmd, e.options);
   if (e.cmd == Cmd::add_service || e.cmd == Cmd::edit_service) {
     if (!e.fwmark && !e.port && !(e.flags & backend::kSvcPersistent))
       fail("Zero port specified for non-persistent service");
@@ -627,9 +478,9 @@ void check_entry(Entry& e) {
          has(e, kOptTunRemCsum)) &&
         e.forward != Forward::tunnel)
       fail("Tunnel options conflict with forward method");
-    check_tunnel(e);
+    check_tunnel(e.tun_type, e.options);
     if (e.tun_type != 0)
-      fail(std::string("tunnel type '") + kTunnelRules[e.tun_type].name +
+      fail(std::string("tunnel type '") + tunnel_type_name(e.tun_type) +
            "' is not supported by halb-adm (only ipip)");
   }
   if (e.cmd == Cmd::list) {
@@ -679,7 +530,7 @@ std::variant<Command, Exit> parse_command(const std::vector<std::string>& args, 
   try {
     Entry e;
     e.daemon.mcast_ifn.clear();
-    PoptLexer lex(args, kOptions);
+    PoptLexer lex(args, option_table());
     std::variant<Command, Exit> early;
     read_first(e, lex, program, early);
     if (std::holds_alternative<Exit>(early)) return early;
@@ -702,9 +553,9 @@ std::variant<Command, Exit> parse_command(const std::vector<std::string>& args, 
       e.flags |= parse_sched_flags(e.sched, sched_flags_arg);
     }
     check_entry(e);
-    if (e.cmd == Cmd::restore && reading_stdin) throw Fail{255, try_help(program)};
+    if (e.cmd == Cmd::restore && reading_stdin) throw ArgError{255, try_help(program)};
     return to_command(e);
-  } catch (const Fail& f) {
+  } catch (const ArgError& f) {
     return Exit{f.status, {}, f.text};
   }
 }
