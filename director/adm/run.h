@@ -33,9 +33,10 @@ int run_args(const std::vector<std::string>& args, backend::Backend& backend, Na
 
 // -R: one command per line of io.in. A `#` starts a comment, the word
 // "ipvsadm" (or "halb-adm") is dropped wherever it appears, empty lines are
-// skipped. A bad line's argument error ends the restore with that status;
-// a backend error is reported and the next line runs; the status is the
-// last line's.
+// skipped. As in ipvsadm, a bad value or combination ends the restore with
+// status 2 (a nested -R, -h or -v ends it too), while an unknown option, a
+// missing value or a backend error is reported and the next line runs;
+// the status is the last line's.
 int restore(backend::Backend& backend, Names& names, Io& io, const std::string& program);
 
 // Splits one -R line into words (without the program name).
