@@ -3,28 +3,30 @@
 
 #include <stdexcept>
 
-// LvsdBackend arrives with the halb-lvsd branch; until it is merged this
-// file builds without it and says so at run time.
+// halb-lvsd's backend, and with it the shared choice (backend/choice.cc,
+// which needs it), arrive with the halb-lvsd branch. Until then halb-adm
+// makes the same choice with the kernel backend alone.
 #if __has_include("director/backend/lvsd_backend.h")
-#include "director/backend/lvsd_backend.h"
-#define HALB_ADM_HAVE_LVSD 1
+#include "director/backend/choice.h"
+#define HALB_ADM_SHARED_CHOICE 1
+#else
+#include "director/backend/kernel_ipvs.h"
 #endif
 
 namespace halb::director::adm {
 
-std::optional<BackendKind> parse_backend_kind(std::string_view text) {
-  if (text == "lvsd") return BackendKind::lvsd;
-  if (text == "kernel") return BackendKind::kernel;
-  if (text == "auto") return BackendKind::automatic;
-  return std::nullopt;
-}
+namespace {
+
+bool known(const std::string& which) { return which == "auto" || which == "lvsd" || which == "kernel"; }
+
+}  // namespace
 
 std::optional<std::string> take_backend_options(std::vector<std::string>& args, BackendChoice& choice,
                                                 const char* env_backend) {
   if (env_backend && *env_backend) {
-    auto k = parse_backend_kind(env_backend);
-    if (!k) return "HALB_ADM_BACKEND must be lvsd, kernel or auto, not `" + std::string(env_backend) + "'";
-    choice.kind = *k;
+    if (!known(env_backend))
+      return "HALB_ADM_BACKEND must be lvsd, kernel or auto, not `" + std::string(env_backend) + "'";
+    choice.which = env_backend;
   }
   std::vector<std::string> kept;
   for (size_t i = 0; i < args.size(); i++) {
@@ -47,9 +49,8 @@ std::optional<std::string> take_backend_options(std::vector<std::string>& args, 
       continue;
     }
     if (name == "--backend") {
-      auto k = parse_backend_kind(*value);
-      if (!k) return "--backend must be lvsd, kernel or auto, not `" + *value + "'";
-      choice.kind = *k;
+      if (!known(*value)) return "--backend must be lvsd, kernel or auto, not `" + *value + "'";
+      choice.which = *value;
     } else {
       if (value->empty()) return "--lvsd-socket needs a path";
       choice.lvsd_socket = *value;
@@ -60,14 +61,20 @@ std::optional<std::string> take_backend_options(std::vector<std::string>& args, 
 }
 
 std::unique_ptr<backend::Backend> make_backend(const BackendChoice& choice) {
-  switch (choice.kind) {
-    case BackendKind::kernel: throw std::runtime_error("kernel IPVS backend not available in this build");
-    case BackendKind::automatic:
-    case BackendKind::lvsd: break;
-  }
-#ifdef HALB_ADM_HAVE_LVSD
-  return std::make_unique<backend::LvsdBackend>(choice.lvsd_socket);
+#ifdef HALB_ADM_SHARED_CHOICE
+  std::string error;
+  auto b = backend::make_backend(choice.which, choice.lvsd_socket, error);
+  if (!b) throw std::runtime_error(error);
+  return b;
 #else
+  if (choice.which == "kernel" || (choice.which == "auto" && backend::KernelIpvsBackend::available())) {
+    try {
+      return std::make_unique<backend::KernelIpvsBackend>();
+    } catch (const backend::BackendError& e) {
+      throw std::runtime_error(std::string("the kernel's IPVS is not available here (") + e.what() +
+                               "); load ip_vs, or use --backend lvsd with halb-lvsd running");
+    }
+  }
   throw std::runtime_error("halb-lvsd backend not available in this build (socket " + choice.lvsd_socket + ")");
 #endif
 }

@@ -41,13 +41,14 @@ int main(int argc, char** argv) {
   }
 
   std::unique_ptr<halb::director::backend::Backend> backend;
+  // ipvsadm's ipvs_init: the table must be there and answer before any
+  // command runs; ipvsadm exits 2 when it is not.
   try {
     backend = make_backend(choice);
   } catch (const std::exception& e) {
-    std::cerr << e.what() << "\n";
-    return 255;
+    std::cerr << "Can't initialize the virtual server table: " << e.what() << "\n";
+    return 2;
   }
-  // ipvsadm's ipvs_init: the table must answer before any command runs.
   try {
     backend->info();
   } catch (const std::exception& e) {

@@ -88,7 +88,8 @@ std::string usage_text(const std::string& p) {
       "  --mcast-ttl ttl                 multicast TTL (default 1)\n"
       "\n"
       "halb options (anywhere on the line):\n"
-      "  --backend lvsd|kernel|auto      which table to talk to (env HALB_ADM_BACKEND; default auto)\n"
+      "  --backend lvsd|kernel|auto      which table to talk to (env HALB_ADM_BACKEND); auto, the\n"
+      "                                  default: the kernel's IPVS when it is there, else halb-lvsd\n"
       "  --lvsd-socket PATH              halb-lvsd's control socket (default /run/halb/halb-lvsd.sock)\n";
   return out;
 }
