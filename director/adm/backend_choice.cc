@@ -3,15 +3,7 @@
 
 #include <stdexcept>
 
-// halb-lvsd's backend, and with it the shared choice (backend/choice.cc,
-// which needs it), arrive with the halb-lvsd branch. Until then halb-adm
-// makes the same choice with the kernel backend alone.
-#if __has_include("director/backend/lvsd_backend.h")
 #include "director/backend/choice.h"
-#define HALB_ADM_SHARED_CHOICE 1
-#else
-#include "director/backend/kernel_ipvs.h"
-#endif
 
 namespace halb::director::adm {
 
@@ -61,22 +53,10 @@ std::optional<std::string> take_backend_options(std::vector<std::string>& args, 
 }
 
 std::unique_ptr<backend::Backend> make_backend(const BackendChoice& choice) {
-#ifdef HALB_ADM_SHARED_CHOICE
   std::string error;
   auto b = backend::make_backend(choice.which, choice.lvsd_socket, error);
   if (!b) throw std::runtime_error(error);
   return b;
-#else
-  if (choice.which == "kernel" || (choice.which == "auto" && backend::KernelIpvsBackend::available())) {
-    try {
-      return std::make_unique<backend::KernelIpvsBackend>();
-    } catch (const backend::BackendError& e) {
-      throw std::runtime_error(std::string("the kernel's IPVS is not available here (") + e.what() +
-                               "); load ip_vs, or use --backend lvsd with halb-lvsd running");
-    }
-  }
-  throw std::runtime_error("halb-lvsd backend not available in this build (socket " + choice.lvsd_socket + ")");
-#endif
 }
 
 }  // namespace halb::director::adm
