@@ -502,6 +502,7 @@ Command to_command(const Entry& e) {
   if (e.fwmark) {
     k.protocol = Protocol::fwmark;
     k.fwmark = e.fwmark;
+    k.addr.family = k.family;  // the zero address of the family: keys compare whole
   } else {
     k.protocol = e.protocol == kProtoUdp ? Protocol::udp : Protocol::tcp;
     k.addr = e.addr;

@@ -69,6 +69,7 @@ TEST_F(Parse, Ipv6Fwmark) {
   EXPECT_EQ(c.service.key.protocol, Protocol::fwmark);
   EXPECT_EQ(c.service.key.fwmark, 5u);
   EXPECT_EQ(c.service.key.family, Family::v6);
+  EXPECT_EQ(c.service.key.addr, *IpAddress::parse("::"));  // as the director and the backends key it
   EXPECT_EQ(c.service.netmask, 128u);
 }
 

@@ -64,6 +64,7 @@ class FakeBackend : public Backend {
         k.family = kind == "svc6" ? Family::v6 : Family::v4;
         if (s.service.key.fwmark) {
           k.protocol = Protocol::fwmark;
+          k.addr.family = k.family;
         } else {
           k.protocol = proto == "udp" ? Protocol::udp : Protocol::tcp;
           k.addr = *IpAddress::parse(addr);

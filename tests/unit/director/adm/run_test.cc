@@ -168,7 +168,8 @@ TEST_F(Run, ZeroOneOrAll) {
   backend.load(kTable);
   EXPECT_EQ(run("-Z").status, 0);
   EXPECT_EQ(run("-Z -f 7").status, 0);
-  ASSERT_EQ(backend.zeroed.size(), 2u);
+  EXPECT_EQ(run("-Z -f 8 -6").status, 0);  // found: an IPv6 fwmark key has the IPv6 zero address
+  ASSERT_EQ(backend.zeroed.size(), 3u);
   EXPECT_FALSE(backend.zeroed[0]);
   ASSERT_TRUE(backend.zeroed[1]);
   EXPECT_EQ(backend.zeroed[1]->fwmark, 7u);
