@@ -73,7 +73,7 @@ def _load_order(version):
 
 
 # Bump when the initramfs layout changes so cached images are rebuilt.
-RIG_VERSION = 2
+RIG_VERSION = 3
 
 BOOT_TIMEOUT = float(os.environ.get("HALB_VM_BOOT_TIMEOUT", "180"))
 
@@ -144,8 +144,22 @@ for m in @MODULES@; do /bin/busybox insmod /modules/$m || echo "rig: insmod $m f
 /bin/busybox mount -t proc proc /host/proc
 /bin/busybox mount -t sysfs sys /host/sys
 /bin/busybox mount -t devtmpfs dev /host/dev
+# /tmp and /run get fresh tmpfs mounts, but a checkout or build under them
+# (CI may clone into /tmp) must stay visible: keep those folders from the
+# host's read-only share, bound back at their own paths.
+/bin/busybox mkdir -p /keep/tmp /keep/run
+/bin/busybox mount -o bind /host/tmp /keep/tmp
+/bin/busybox mount -o bind /host/run /keep/run
 /bin/busybox mount -t tmpfs tmp /host/tmp
 /bin/busybox mount -t tmpfs run /host/run
+keep=$(/bin/busybox cat /proc/cmdline | /bin/busybox sed -n 's/.*halb_keep=\([^ ]*\).*/\1/p')
+IFS=,
+for d in $keep; do
+  case "$d" in
+    /tmp/*|/run/*) /bin/busybox mkdir -p "/host$d" && /bin/busybox mount -o bind "/keep$d" "/host$d" || echo "rig: keep $d failed" ;;
+  esac
+done
+unset IFS
 out=$(/bin/busybox cat /proc/cmdline | /bin/busybox sed -n 's/.*halb_out=\([^ ]*\).*/\1/p')
 agent=$(/bin/busybox cat /proc/cmdline | /bin/busybox sed -n 's/.*halb_agent=\([^ ]*\).*/\1/p')
 /bin/busybox mkdir -p /host$out
@@ -226,11 +240,15 @@ class Vm:
         self.out = tempfile.mkdtemp(prefix="halb-vm-")
         self.console = os.path.join(self.out, "console.log")
         agent = os.path.join(HERE, "guest-agent.sh")
+        keep = sorted({os.path.realpath(p) for p in (HERE, os.environ.get("HALB_SRC_DIR", ""),
+                                                     os.environ.get("HALB_BUILD_DIR", "")) if p})
+        keep = [p for p in keep if p.startswith(("/tmp/", "/run/"))]
         argv = [
             QEMU, "-accel", "tcg", "-m", str(self.memory_mb), "-smp", "1",
             "-nographic", "-no-reboot", "-nic", "none",
             "-kernel", vmlinuz, "-initrd", initrd,
-            "-append", f"console=ttyS0 quiet panic=-1 halb_out={self.out} halb_agent={agent}",
+            "-append", f"console=ttyS0 quiet panic=-1 halb_out={self.out} halb_agent={agent}"
+            + (f" halb_keep={','.join(keep)}" if keep else ""),
             "-virtfs", "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap",
             "-virtfs", f"local,path={self.out},mount_tag=out,security_model=none,multidevs=remap",
         ]
