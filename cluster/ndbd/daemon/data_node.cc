@@ -662,8 +662,11 @@ void DataNode::stop(const std::string& why, int exit_status) {
   tick_timer_.stop();
   status_timer_.stop();
   gci_timer_.stop();
+  // Closing calls on_link_closed, which edits peers_: close from a list.
+  std::vector<transport::Link*> open;
   for (auto& [id, p] : peers_)
-    if (p.link) p.link->close(why.substr(0, 200));
+    if (p.link) open.push_back(p.link.get());
+  for (auto* l : open) l->close(why.substr(0, 200));
   // Give the state report and the CLOSE frames a moment to leave.
   phase_timer_.stop();
   stop_timer_ = std::make_unique<event::Timer>(loop_, [this] { loop_.stop(); });
