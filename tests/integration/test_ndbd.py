@@ -217,6 +217,17 @@ class TwoDataNodes(NdbdCluster):
                  what="node 3 started again after RESTART")
         self.wait_started([3])
 
+    def test_half_left_without_arbitrator_stops_with_2305(self):
+        self.start_cluster()
+        self.mgmd.stop()
+        self.nodes[3].send_signal(signal.SIGKILL)
+        wait_for(lambda: not self.nodes[2].alive(), 20, what="node 2 stops")
+        self.assertEqual(self.nodes[2].p.returncode, 5, self.log_text(2)[-2000:])
+        log = self.log_text(2)
+        self.assertIn("Network partitioning - arbitration required", log)
+        self.assertIn("Network partitioning - no arbitrator available", log)
+        self.assertIn("error 2305: Node lost connection to other nodes", log)
+
     def test_garbage_on_the_transporter_port_closes_only_that_link(self):
         self.start_cluster()
         port = int(re.search(r"transporter listening on 127\.0\.0\.1:(\d+)", self.log_text(3)).group(1))

@@ -627,7 +627,7 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
     case mgmd::ArbitCheck::kWinMoreThanHalf:
       return;
     case mgmd::ArbitCheck::kLoseLessThanHalf:
-      stop(text + "; Node lost connection to other nodes and can not form a unpartitioned cluster", kExitArbitrationLost);
+      stop(text + "; error 2305: Node lost connection to other nodes and can not form a unpartitioned cluster", kExitArbitrationLost);
       return;
     case mgmd::ArbitCheck::kLoseMissingGroup:
       stop(text + "; a whole node group is gone, the cluster shuts down", kExitShutdown);
@@ -645,7 +645,7 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
         }
         std::string why = mgm_->up_count() ? "Arbitration lost - negative reply (" + result + ")"
                                            : "Network partitioning - no arbitrator available";
-        stop(why + "; Node lost connection to other nodes and can not form a unpartitioned cluster",
+        stop(why + "; error 2305: Node lost connection to other nodes and can not form a unpartitioned cluster",
              kExitArbitrationLost);
       });
       return;

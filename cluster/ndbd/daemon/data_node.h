@@ -45,8 +45,11 @@
 
 namespace halb::cluster::ndbd {
 
-// Exit statuses (NDB's error numbers where there is one).
-inline constexpr int kExitArbitrationLost = 2305;
+// Exit statuses. NDB's ndbd exits with its error number (2305 for lost
+// arbitration), which a process status truncates to 1; halb-ndbd logs the
+// NDB number and exits with a status of its own that stays distinct.
+inline constexpr int kNdbErrorArbitrationLost = 2305;
+inline constexpr int kExitArbitrationLost = 5;
 inline constexpr int kExitShutdown = 0;
 // What an API request to a node that is not started gets: temporary, try another node.
 inline constexpr uint32_t kErrNodeNotStarted = 4035;  // "Cluster temporary unavailable"

@@ -1,6 +1,7 @@
 // cluster/ndbd/daemon/main.cc: halb-ndbd's command line. Finds the
 // management servers, gets a node id and the configuration from them, and
 // runs one data node until it is stopped, loses arbitration or restarts.
+#include <glob.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,6 +28,8 @@ namespace {
 void usage(FILE* out) {
   fprintf(out,
           "usage: halb-ndbd [options]          start a data node\n"
+          "       halb-ndbd -k|--stop [--ndb-nodeid N]    stop the data node(s) running here\n"
+          "       halb-ndbd -s|--status [--ndb-nodeid N]  are they running? (exit 0 yes, 3 no)\n"
           "options:\n"
           "  -c, --ndb-connectstring CS, --connect-string CS\n"
           "                          management servers, e.g. \"nodeid=2,host=127.0.0.1:1186\"\n"
@@ -59,6 +62,41 @@ uint64_t next_start_count(const std::string& path) {
   return n;
 }
 
+// The pid files of this host's data nodes: one id, or all of them.
+std::vector<std::string> pid_files(const std::string& run_dir, uint32_t id) {
+  if (id) return {run_dir + "/halb-ndbd-" + std::to_string(id) + ".pid"};
+  std::vector<std::string> out;
+  glob_t g{};
+  if (glob((run_dir + "/halb-ndbd-*.pid").c_str(), 0, nullptr, &g) == 0)
+    for (size_t i = 0; i < g.gl_pathc; ++i) out.push_back(g.gl_pathv[i]);
+  globfree(&g);
+  return out;
+}
+
+int stop_or_status(char mode, const std::string& run_dir, uint32_t id) {
+  auto files = pid_files(run_dir, id);
+  int result = mode == 'k' ? 0 : 3;
+  bool any_running = false;
+  for (auto& f : files) {
+    if (mode == 'k') {
+      if (daemon::stop_by_pidfile(f, SIGTERM, 60) == 1) result = 1;
+      continue;
+    }
+    auto p = daemon::probe_pidfile(f);
+    if (p.status == daemon::PidStatus::running) {
+      printf("halb-ndbd (pid %d, %s) is running\n", static_cast<int>(p.pid), f.c_str());
+      any_running = true;
+    } else if (p.status == daemon::PidStatus::stale && result == 3) {
+      result = 1;
+    }
+  }
+  if (mode == 's') {
+    if (any_running) return 0;
+    printf("halb-ndbd is stopped\n");
+  }
+  return result;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,7 +110,9 @@ int main(int argc, char** argv) {
   uint32_t forced_id = 0;
   bool no_start = false, initial = false;
   enum { kNodeId = 0x2000, kInitial, kNoDaemon, kBind, kDefaults };
-  std::vector<option> table = {{"ndb-connectstring", required_argument, nullptr, 'c'},
+  std::vector<option> table = {{"stop", no_argument, nullptr, 'k'},
+                               {"status", no_argument, nullptr, 's'},
+                               {"ndb-connectstring", required_argument, nullptr, 'c'},
                                {"connect-string", required_argument, nullptr, 'c'},
                                {"ndb-nodeid", required_argument, nullptr, kNodeId},
                                {"nostart", no_argument, nullptr, 'n'},
@@ -83,12 +123,14 @@ int main(int argc, char** argv) {
                                {"help", no_argument, nullptr, 'h'}};
   daemon::add_common_long_options(table);
   table.push_back({nullptr, 0, nullptr, 0});
+  char mode = 0;
   int c;
-  while ((c = getopt_long(argc, argv, "c:nhd", table.data(), nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:nhdks", table.data(), nullptr)) != -1) {
     if (daemon::handle_common_option(c, optarg, opts)) continue;
     switch (c) {
       case 'c': connect = optarg; break;
       case 'n': no_start = true; break;
+      case 'k': case 's': mode = static_cast<char>(c); break;
       case 'd': opts.debug = true; break;
       case kInitial: initial = true; break;
       case kNoDaemon: opts.foreground = true; break;
@@ -111,6 +153,7 @@ int main(int argc, char** argv) {
     usage(stderr);
     return 2;
   }
+  if (mode) return stop_or_status(mode, opts.run_dir, forced_id);
 
   ConnectStringSources sources;
   sources.command_line = connect;
