@@ -136,6 +136,7 @@ void DataNode::poll_status() {
 
 void DataNode::on_status(const std::vector<mgmapi::NodeState>& nodes) {
   if (phase_ == Phase::kStopping) return;
+  status_seen_ = true;
   mgmd_started_.clear();
   for (auto& n : nodes) {
     if (n.type != NodeType::kData || n.node_id == self_) continue;
@@ -168,12 +169,13 @@ void DataNode::add_link(int fd, uint32_t peer_hint) {
   if (peer_hint) {
     o = transport::link_options_for(config_, self_, peer_hint, error);
   } else {
-    // The accepting side learns the peer from its HELLO: heartbeat at the
-    // shorter of the two intervals, checksums as the [TCP] defaults say.
+    // The accepting side learns the peer only from its HELLO, after the
+    // link exists: watch at the longer of the two intervals, so a peer that
+    // beats at the other one is never declared dead too early.
     o = transport::LinkOptions{};
     o->own_id = static_cast<uint16_t>(self_);
     o->heartbeat_interval_s =
-        std::min(own_->heartbeat_interval_db_db, own_->heartbeat_interval_db_api) / 1000.0;
+        std::max(own_->heartbeat_interval_db_db, own_->heartbeat_interval_db_api) / 1000.0;
   }
   if (!o) {
     logger_.warn("link to node " + std::to_string(peer_hint) + ": " + error);
@@ -346,6 +348,7 @@ void DataNode::advance() {
   if (any_started) {
     // Node restart: wait until every node the management server calls
     // started is linked, so none is wrongly marked failed.
+    if (!status_seen_) return;
     for (uint32_t id : mgmd_started_) {
       auto it = peers_.find(id);
       if (it == peers_.end() || !it->second.hello || it->second.state != NodeStartState::kStarted) return;

@@ -141,6 +141,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   std::unique_ptr<event::Timer> stop_timer_;
   bool status_in_flight_ = false;
   std::set<uint32_t> mgmd_started_;  // data nodes halb-mgmd last called started
+  bool status_seen_ = false;         // mgmd_started_ has been filled once
 
   Phase phase_ = Phase::kWaiting;
   uint32_t start_phase_ = 0;
