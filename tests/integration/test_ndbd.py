@@ -264,6 +264,34 @@ class FourDataNodes(NdbdCluster):
             self.assertEqual(self.nodes[n].p.returncode, 0, self.log_text(n)[-2000:])
             self.assertIn("missing node group", self.log_text(n))
 
+    def test_partition_with_arbitrator_keeps_exactly_one_half(self):
+        # Freezing one node of each group looks, to the others, like a
+        # network split into {2,4} and {3,5}: exactly half with every group
+        # covered, so the arbitrator decides, and only one half may run on.
+        for n in self.DATA_NODES:
+            self.start_ndbd(n)
+        self.wait_started(self.DATA_NODES)
+        self.tool_ok("create", "t1")
+        self.tool_ok("load", "t1", "1000")
+        for n in (3, 5):
+            self.nodes[n].send_signal(signal.SIGSTOP)
+        try:
+            wait_for(lambda: "Arbitration won" in self.log_text(2) or not self.nodes[2].alive(), 20, interval=0.1,
+                     what="node 2 wins arbitration")
+            wait_for(lambda: "Arbitration won" in self.log_text(4) or not self.nodes[4].alive(), 20, interval=0.1,
+                     what="node 4 hears the result")
+        finally:
+            for n in (3, 5):
+                self.nodes[n].send_signal(signal.SIGCONT)
+        for n in (3, 5):
+            wait_for(lambda: not self.nodes[n].alive(), 20, what=f"node {n} stops")
+            self.assertEqual(self.nodes[n].p.returncode, 5, self.log_text(n)[-2000:])
+            self.assertIn("Arbitration lost", self.log_text(n))
+        self.assertIn("node 2 asks the arbitrator", self.log_text(4))
+        for n in (2, 4):
+            self.assertTrue(self.nodes[n].alive())
+        self.assertIn("verified 1000 rows, 0 bad", self.tool_ok("verify", "t1", "1000"))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -469,11 +469,12 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
       for (auto& t : engine_->dictionary().tables())
         if (t->name.find("$unique") == std::string::npos)
           send_control(peer, wire::kDictInstall, ControlMsg{0, 0, t->name, engine::encode_table(*t)});
-      send_control(peer, wire::kRestartDictDone, ControlMsg{});
+      send_control(peer, wire::kRestartDictDone, ControlMsg{static_cast<uint32_t>(membership_changes_), 0, "", ""});
       return;
     case wire::kRestartDictDone: {
       if (phase_ != Phase::kRestartDict || peer != restart_source_) return;
       logger_.info("Node restart completed copy of dictionary information");
+      membership_changes_ = m.request;
       std::set<uint32_t> live{self_};
       for (auto& [id, q] : peers_)
         if (q.is_data && q.hello && q.state == NodeStartState::kStarted) live.insert(id);
@@ -507,6 +508,10 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
         report(mgmapi::NodeStatus::kStarting, 5);
         engine_->start_copy();
       }
+      return;
+    case wire::kArbitResult:
+      if (phase_ != Phase::kStarted || !members_.count(peer)) return;
+      arbitration_result(m.request == 1, m.text + " (from node " + std::to_string(peer) + ")");
       return;
     case wire::kRestartDone:
       if (phase_ != Phase::kStarted) return;
@@ -603,14 +608,13 @@ void DataNode::finish_dict(uint32_t id) {
 // ---- failures ---------------------------------------------------------------
 
 void DataNode::node_failures(const std::set<uint32_t>& failed) {
-  std::set<uint32_t> before = members_;
+  if (!round_before_) round_before_ = members_;
   for (uint32_t n : failed) {
     logger_.warn("Node " + std::to_string(n) + " failed; cleaning up its transactions");
     engine_->node_failed(n);
     members_.erase(n);
     barriers_.erase(n);
   }
-  ++membership_changes_;
   std::vector<uint32_t> done;
   for (auto& [id, pd] : dict_pending_) {
     for (uint32_t n : failed) pd.waiting.erase(n);
@@ -622,6 +626,19 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
     stop("node restart failed: node(s) " + join(failed) + " failed during it", 1);
     return;
   }
+  if (!round_timer_) round_timer_ = std::make_unique<event::Timer>(loop_, [this] { check_round(); });
+  if (!round_timer_->active()) round_timer_->start(own_->heartbeat_interval_db_db * 1.5 / 1000.0);
+}
+
+void DataNode::check_round() {
+  if (!round_before_ || phase_ != Phase::kStarted) return;
+  std::set<uint32_t> before = *round_before_;
+  round_before_.reset();
+  // Both halves of a split compute the same ticket from what they shared.
+  uint32_t ticket = static_cast<uint32_t>(membership_changes_ * 1000003u);
+  for (uint32_t n : before) ticket = ticket * 31 + n;
+  if (!ticket) ticket = 1;
+  ++membership_changes_;
   auto check = mgmd::check_arbitration(before, members_, groups_);
   std::string text(mgmd::arbit_check_text(check));
   logger_.info(text + " (nodes before " + join(before) + ", survivors " + join(members_) + ")");
@@ -630,30 +647,41 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
     case mgmd::ArbitCheck::kWinMoreThanHalf:
       return;
     case mgmd::ArbitCheck::kLoseLessThanHalf:
-      stop(text + "; error 2305: Node lost connection to other nodes and can not form a unpartitioned cluster", kExitArbitrationLost);
+      stop(text + "; error 2305: Node lost connection to other nodes and can not form a unpartitioned cluster",
+           kExitArbitrationLost);
       return;
     case mgmd::ArbitCheck::kLoseMissingGroup:
       stop(text + "; a whole node group is gone, the cluster shuts down", kExitShutdown);
       return;
-    case mgmd::ArbitCheck::kAskArbitrator: {
-      // Both halves of a split compute the same ticket from what they shared.
-      uint32_t ticket = static_cast<uint32_t>(membership_changes_ * 1000003u);
-      for (uint32_t n : before) ticket = ticket * 31 + n;
-      if (!ticket) ticket = 1;
-      logger_.info("Network partitioning - arbitration required (ticket " + std::to_string(ticket) + ")");
-      mgm_->arbitrate(ticket, [this](bool granted, const std::string& result) {
-        if (granted) {
-          logger_.info("Arbitration won - positive reply (" + result + ")");
-          return;
-        }
-        std::string why = mgm_->up_count() ? "Arbitration lost - negative reply (" + result + ")"
-                                           : "Network partitioning - no arbitrator available";
-        stop(why + "; error 2305: Node lost connection to other nodes and can not form a unpartitioned cluster",
-             kExitArbitrationLost);
-      });
-      return;
-    }
+    case mgmd::ArbitCheck::kAskArbitrator:
+      break;
   }
+  // Only the president (the lowest surviving id) asks, as QMGR does: the
+  // arbitrator says yes to the first asker of a ticket and no to all others.
+  uint32_t president = *members_.begin();
+  if (president != self_) {
+    logger_.info("Network partitioning - arbitration required; node " + std::to_string(president) +
+                 " asks the arbitrator (ticket " + std::to_string(ticket) + ")");
+    return;
+  }
+  logger_.info("Network partitioning - arbitration required (ticket " + std::to_string(ticket) + ")");
+  mgm_->arbitrate(ticket, [this](bool granted, const std::string& result) {
+    std::string why = granted ? "Arbitration won - positive reply (" + result + ")"
+                      : mgm_->up_count() ? "Arbitration lost - negative reply (" + result + ")"
+                                         : "Network partitioning - no arbitrator available";
+    for (uint32_t n : members_)
+      if (n != self_) send_control(n, wire::kArbitResult, ControlMsg{granted ? 1u : 0u, 0, why, ""});
+    arbitration_result(granted, why);
+  });
+}
+
+void DataNode::arbitration_result(bool won, const std::string& why) {
+  if (won) {
+    logger_.info(why);
+    return;
+  }
+  stop(why + "; error 2305: Node lost connection to other nodes and can not form a unpartitioned cluster",
+       kExitArbitrationLost);
 }
 
 void DataNode::stop(const std::string& why, int exit_status) {

@@ -113,6 +113,8 @@ class DataNode : private engine::Peers, private engine::Clock {
   void on_tick();
   void become_started();
   void node_failures(const std::set<uint32_t>& failed);
+  void check_round();
+  void arbitration_result(bool won, const std::string& why);
   void report(mgmapi::NodeStatus status, uint32_t phase);
   wire::NodeStartState start_state() const;
   mgmapi::Message on_command(const std::string& command, const mgmapi::Message& request);
@@ -146,7 +148,15 @@ class DataNode : private engine::Peers, private engine::Clock {
   Phase phase_ = Phase::kWaiting;
   uint32_t start_phase_ = 0;
   std::set<uint32_t> members_;  // data nodes the engine counts alive (this one too)
+  // Membership rounds completed (starts, joins, failure rounds): every
+  // member counts the same, so both halves of a split derive the same
+  // arbitration ticket from it and the membership they shared.
   uint64_t membership_changes_ = 0;
+  // Failures are checked as one round: the members before the first
+  // failure, and a window of one and a half heartbeat intervals so nodes
+  // lost together (a partition) are judged together.
+  std::optional<std::set<uint32_t>> round_before_;
+  std::unique_ptr<event::Timer> round_timer_;
   uint64_t gci_ = 1;
   // Node restart, on the restarting node.
   uint32_t restart_source_ = 0;

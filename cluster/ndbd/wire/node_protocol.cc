@@ -15,7 +15,7 @@ constexpr TypeName kTypes[] = {
     {kDictInstallConf, "DICT_INSTALL_CONF"}, {kDictDropInstall, "DICT_DROP_INSTALL"},
     {kRestartJoin, "RESTART_JOIN"},      {kRestartDictDone, "RESTART_DICT_DONE"},
     {kRestartStarting, "RESTART_STARTING"}, {kRestartReady, "RESTART_READY"},
-    {kRestartDone, "RESTART_DONE"},      {kApiCreateTable, "API_CREATE_TABLE"},
+    {kRestartDone, "RESTART_DONE"},      {kArbitResult, "ARBIT_RESULT"},      {kApiCreateTable, "API_CREATE_TABLE"},
     {kApiDropTable, "API_DROP_TABLE"},   {kApiGetTable, "API_GET_TABLE"},
     {kApiDictConf, "API_DICT_CONF"},     {kApiNodeState, "API_NODE_STATE"},
 };

@@ -8,6 +8,7 @@
 //   str text      a name, a reason
 //   str data      an encoded table (engine/table_codec.h), when there is one
 // (str = u32 length + bytes), version 1, types 320..334.
+// kRestartDictDone's request carries the sender's membership round count.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,7 @@ enum : uint16_t {
   kRestartStarting = 326,   // restarting node -> every started node: mark me starting, pass the barrier
   kRestartReady = 327,      // the barrier passed: writes from here on reach the restarting node
   kRestartDone = 328,       // the copy is complete: mark the node alive
+  kArbitResult = 329,       // the survivors' president -> the other survivors: request 1 won, 0 lost; text why
   // API node <-> data node
   kApiCreateTable = 330,    // data = table definition
   kApiDropTable = 331,      // text = table name
