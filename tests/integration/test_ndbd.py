@@ -217,6 +217,34 @@ class TwoDataNodes(NdbdCluster):
                  what="node 3 started again after RESTART")
         self.wait_started([3])
 
+    def test_malformed_messages_after_hello_close_only_that_link(self):
+        import random
+        import struct
+        self.start_cluster()
+        port = int(re.search(r"transporter listening on 127\.0\.0\.1:(\d+)", self.log_text(2)).group(1))
+
+        def frame(mtype, payload, sender=22, receiver=2):
+            return struct.pack(">IBBHHHHHII", 0x484C4254, 1, 0, mtype, 1, sender, receiver, 0, len(payload), 0) + payload
+
+        rng = random.Random(5)
+        for mtype in list(range(256, 277)) + list(range(320, 335)):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(frame(1, struct.pack(">HI", 22, 0)))
+            junk = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40)))
+            s.sendall(frame(mtype, junk))
+            s.settimeout(5)
+            try:
+                while s.recv(4096):
+                    pass
+            except OSError:
+                pass
+            s.close()
+        self.assertTrue(self.nodes[2].alive())
+        self.assertIn("sent a malformed", self.log_text(2))
+        self.assertEqual(self.status(2), "started")
+        self.tool_ok("create", "t1")
+        self.assertIn("loaded 300 rows, 0 bad", self.tool_ok("load", "t1", "300"))
+
     def test_half_left_without_arbitrator_stops_with_2305(self):
         self.start_cluster()
         self.mgmd.stop()
