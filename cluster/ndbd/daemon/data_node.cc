@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "cluster/mgmd/arbitration.h"
+#include "cluster/mgmd/node_registry.h"
 #include "cluster/ndbd/engine/error.h"
 #include "cluster/ndbd/engine/table_codec.h"
 #include "cluster/ndbd/wire/engine_codec.h"
@@ -17,6 +18,11 @@ using wire::ControlMsg;
 using wire::NodeStartState;
 
 namespace {
+
+// The CLOSE reason a node sends to a peer it declared dead.
+constexpr std::string_view kDeclaredDead = "declared dead due to missed heartbeats";
+// The reason a node gives its peers when a node group is gone: they stop too.
+constexpr std::string_view kClusterShutdown = "a whole node group is gone, the cluster shuts down";
 
 uint64_t steady_ms() {
   return static_cast<uint64_t>(
@@ -68,6 +74,7 @@ DataNode::DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& bo
                                                      static_cast<const engine::Clock&>(*this));
   engine_->tc().set_sequence_base(opt_.start_count << 32);
   for (uint32_t id : config_.data_node_ids()) members_.insert(id);
+  hosts_ = mgmd::resolve_hosts(config_);
 }
 
 DataNode::~DataNode() = default;
@@ -135,6 +142,7 @@ void DataNode::poll_status() {
 }
 
 void DataNode::on_status(const std::vector<mgmapi::NodeState>& nodes) {
+  drain_closed();
   if (phase_ == Phase::kStopping) return;
   status_seen_ = true;
   mgmd_started_.clear();
@@ -161,9 +169,29 @@ void DataNode::connect_to(uint32_t node, const std::string& host, uint16_t port)
   add_link(fd, node);
 }
 
-void DataNode::accept(int fd, const std::string&) { add_link(fd, 0); }
+void DataNode::accept(int fd, const std::string& from) { add_link(fd, 0, from); }
 
-void DataNode::add_link(int fd, uint32_t peer_hint) {
+bool DataNode::may_connect(uint32_t peer, const std::string& from) const {
+  if (peer == self_) return false;
+  const NodeCommon* node = nullptr;
+  bool is_data = false;
+  for (auto& d : config_.data_nodes)
+    if (d.node_id == peer) node = &d, is_data = true;
+  for (auto& a : config_.api_nodes)
+    if (a.node_id == peer) node = &a;
+  if (!node || (is_data && peer > self_)) return false;
+  // As halb-mgmd hands out ids: a section with a HostName admits that host only.
+  if (node->host_name.empty() || from.empty()) return true;
+  auto it = hosts_.find(node->host_name);
+  bool ok = it != hosts_.end() && it->second.count(from);
+  if (!ok)
+    logger_.limited("host-" + std::to_string(peer), log::Level::warn,
+                    "node " + std::to_string(peer) + " connected from " + from + ", but its HostName is " +
+                        node->host_name + "; refused");
+  return ok;
+}
+
+void DataNode::add_link(int fd, uint32_t peer_hint, const std::string& from) {
   std::string error;
   std::optional<transport::LinkOptions> o;
   if (peer_hint) {
@@ -186,14 +214,7 @@ void DataNode::add_link(int fd, uint32_t peer_hint) {
   o->registry = &registry_;
   auto holder = std::make_shared<transport::Link*>(nullptr);
   transport::LinkHandlers h;
-  h.accept_peer = [this](uint16_t peer) {
-    if (peer == self_) return false;
-    for (auto& d : config_.data_nodes)
-      if (d.node_id == peer) return peer < self_;
-    for (auto& a : config_.api_nodes)
-      if (a.node_id == peer) return true;
-    return false;
-  };
+  h.accept_peer = [this, from](uint16_t peer) { return may_connect(peer, from); };
   h.on_up = [this, holder](uint16_t peer) { on_link_up(peer, *holder); };
   h.on_message = [this, holder](const transport::Frame& f) { on_frame((*holder)->peer(), f); };
   h.on_writable = [this, holder] { flush_backlog((*holder)->peer()); };
@@ -202,6 +223,9 @@ void DataNode::add_link(int fd, uint32_t peer_hint) {
   };
   h.on_dead = [this, holder] {
     logger_.warn("Node " + std::to_string((*holder)->peer()) + " declared dead due to missed heartbeat");
+    // Say so on the way out: a node that was only frozen reads this when
+    // it wakes up and leaves, instead of judging the cluster on its own.
+    (*holder)->close(std::string(kDeclaredDead));
   };
   h.on_closed = [this, holder, peer_hint](const std::string& why) {
     on_link_closed(peer_hint ? peer_hint : (*holder)->peer(), *holder, why);
@@ -212,6 +236,7 @@ void DataNode::add_link(int fd, uint32_t peer_hint) {
 }
 
 void DataNode::on_link_up(uint16_t peer, transport::Link* link) {
+  drain_closed();
   auto it = pending_.find(link);
   if (it == pending_.end()) return;
   std::unique_ptr<transport::Link> owned = std::move(it->second);
@@ -244,6 +269,21 @@ void DataNode::on_link_closed(uint16_t peer, transport::Link* link, const std::s
     if (dialing_.count(peer) && peer) dialing_.erase(peer);
     return;
   }
+  // A link can close inside a send, deep in the engine or in a walk over
+  // peers_: handle it from the top, before the next message or tick.
+  closed_.push_back(Closed{peer, link, why});
+  loop_.defer([this] { drain_closed(); });
+}
+
+void DataNode::drain_closed() {
+  while (!closed_.empty()) {
+    Closed c = closed_.front();
+    closed_.pop_front();
+    handle_closed(c.peer, c.link, c.why);
+  }
+}
+
+void DataNode::handle_closed(uint16_t peer, transport::Link* link, const std::string& why) {
   auto it = peers_.find(peer);
   if (it == peers_.end() || it->second.link.get() != link) return;
   bool is_data = it->second.is_data;
@@ -256,7 +296,17 @@ void DataNode::on_link_closed(uint16_t peer, transport::Link* link, const std::s
     return;
   }
   bool engine_running = phase_ != Phase::kWaiting && phase_ != Phase::kConnecting;
-  if (engine_running && members_.count(peer)) node_failures({peer});
+  if (!engine_running || !members_.count(peer)) return;
+  if (why.rfind("peer closed the link: ", 0) == 0 && why.find(kClusterShutdown) != std::string::npos) {
+    stop("node " + std::to_string(peer) + " reports that " + std::string(kClusterShutdown), kExitShutdown);
+    return;
+  }
+  if (why == "peer closed the link: " + std::string(kDeclaredDead)) {
+    stop("node " + std::to_string(peer) + " declared this node dead (missed heartbeats); it is no longer part of "
+         "the cluster and leaves", kExitArbitrationLost);
+    return;
+  }
+  node_failures({peer});
 }
 
 void DataNode::send_control(uint32_t to, uint16_t type, const ControlMsg& m) { queue_frame(to, type, wire::encode_control(m)); }
@@ -267,7 +317,7 @@ void DataNode::send(uint32_t to, engine::Message m) {
 
 void DataNode::queue_frame(uint32_t to, uint16_t type, std::string payload) {
   auto it = peers_.find(to);
-  if (it == peers_.end() || !it->second.link) return;  // gone: its failure handling covers what was in flight
+  if (it == peers_.end() || !it->second.link || !it->second.link->open()) return;  // gone: its failure handling covers what was in flight
   Peer& p = it->second;
   if (p.backlog.empty()) {
     auto r = p.link->send(type, payload);
@@ -288,6 +338,7 @@ void DataNode::flush_backlog(uint32_t peer) {
 }
 
 void DataNode::on_frame(uint16_t peer, const transport::Frame& f) {
+  drain_closed();
   auto it = peers_.find(peer);
   if (it == peers_.end() || phase_ == Phase::kStopping) return;
   bool is_data = it->second.is_data;
@@ -392,6 +443,7 @@ void DataNode::begin_node_restart() {
 }
 
 void DataNode::on_tick() {
+  drain_closed();
   if (phase_ == Phase::kStopping || !engine_) return;
   if (phase_ != Phase::kWaiting && phase_ != Phase::kConnecting) engine_->tick();
   for (auto it = barriers_.begin(); it != barriers_.end();) {
@@ -631,6 +683,7 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
 }
 
 void DataNode::check_round() {
+  drain_closed();
   if (!round_before_ || phase_ != Phase::kStarted) return;
   std::set<uint32_t> before = *round_before_;
   round_before_.reset();
@@ -651,7 +704,7 @@ void DataNode::check_round() {
            kExitArbitrationLost);
       return;
     case mgmd::ArbitCheck::kLoseMissingGroup:
-      stop(text + "; a whole node group is gone, the cluster shuts down", kExitShutdown);
+      stop(text + "; " + std::string(kClusterShutdown), kExitShutdown);
       return;
     case mgmd::ArbitCheck::kAskArbitrator:
       break;

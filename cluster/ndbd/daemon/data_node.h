@@ -96,10 +96,14 @@ class DataNode : private engine::Peers, private engine::Clock {
   void on_status(const std::vector<mgmapi::NodeState>& nodes);
   void connect_to(uint32_t node, const std::string& host, uint16_t port);
   void accept(int fd, const std::string& from);
-  void add_link(int fd, uint32_t peer_hint);
+  void add_link(int fd, uint32_t peer_hint, const std::string& from = "");
+  // May node `peer`, connecting from address `from`, link to us?
+  bool may_connect(uint32_t peer, const std::string& from) const;
   void on_link_up(uint16_t peer, transport::Link* link);
   void on_frame(uint16_t peer, const transport::Frame& f);
   void on_link_closed(uint16_t peer, transport::Link* link, const std::string& why);
+  void drain_closed();
+  void handle_closed(uint16_t peer, transport::Link* link, const std::string& why);
   void on_control(uint16_t peer, uint16_t type, const wire::ControlMsg& m);
   void on_api_dict(uint16_t peer, uint16_t type, const wire::ControlMsg& m);
   void send_control(uint32_t to, uint16_t type, const wire::ControlMsg& m);
@@ -128,6 +132,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   uint32_t self_;
   const cluster::DataNode* own_;
   std::vector<NodeGroup> groups_;
+  std::map<std::string, std::set<std::string>> hosts_;  // HostName -> its addresses, resolved at start
   transport::MessageRegistry registry_;
   uint64_t started_at_ms_;
   std::unique_ptr<engine::DataNodeEngine> engine_;
@@ -135,6 +140,12 @@ class DataNode : private engine::Peers, private engine::Clock {
   std::unique_ptr<mgmapi::ManagementSessions> mgm_;
   std::map<uint32_t, Peer> peers_;                                      // links that are up, by node id
   std::map<transport::Link*, std::unique_ptr<transport::Link>> pending_;  // connecting, or awaiting HELLO
+  struct Closed {
+    uint16_t peer;
+    transport::Link* link;
+    std::string why;
+  };
+  std::deque<Closed> closed_;  // links closed since the last entry from the loop
   std::set<uint32_t> dialing_;                                          // outgoing connects in progress
   event::Timer status_timer_;
   event::Timer tick_timer_;
