@@ -12,7 +12,10 @@
 // Blocking and single-threaded: every call runs the connection's own event
 // loop until its answer arrives (or request_timeout_s passes), so links,
 // heartbeats and reconnects are served while a call waits. One Connection
-// per thread. Transactions go to a started data node's coordinator (round
+// per thread. Nothing is served between calls: a connection left idle for
+// longer than 4 x HeartbeatIntervalDbApi is dropped by the data nodes (its
+// open transactions abort) and re-made by the next call, which may then see
+// a temporary error. Transactions go to a started data node's coordinator (round
 // robin, or the node asked for); dictionary changes go to the lowest
 // started data node, which ships them to the others before answering.
 #pragma once
