@@ -1,0 +1,379 @@
+// cluster/api/connection.cc: the client API (see connection.h).
+#include "cluster/api/connection.h"
+
+#include <unistd.h>
+
+#include "cluster/config/connectstring.h"
+#include "cluster/ndbd/engine/table_codec.h"
+#include "cluster/ndbd/wire/engine_codec.h"
+#include "cluster/transport/link_config.h"
+
+namespace halb::cluster::api {
+
+using wire::ControlMsg;
+
+Connection::Connection(log::Logger* logger) : logger_(logger), loop_(false) {
+  if (!logger_) {
+    log::Sinks sinks;
+    sinks.ident = "halb-ndbapi";
+    sinks.to_stderr = false;
+    own_logger_ = std::make_unique<log::Logger>(sinks);
+    logger_ = own_logger_.get();
+  }
+  wire::register_engine_messages(registry_);
+  wire::register_node_protocol(registry_);
+}
+
+Connection::~Connection() {
+  status_timer_.reset();
+  // Closing calls on_closed, which edits links_: take them out first.
+  auto links = std::move(links_);
+  links_.clear();
+  for (auto& [id, l] : links)
+    if (l.link) l.link->close("API node closing");
+  mgm_.reset();
+}
+
+bool Connection::connect(const std::string& connectstring, double timeout_s, std::string& error) {
+  ConnectString cs;
+  try {
+    cs = parse_connectstring(connectstring);
+  } catch (const std::exception& e) {
+    error = e.what();
+    return false;
+  }
+  boot_ = mgmapi::bootstrap(cs, NodeType::kApi, cs.node_id, error, 1, 1);
+  if (!boot_) return false;
+  node_id_ = boot_->node_id;
+  config_ = boot_->config;
+  mgm_ = std::make_unique<mgmapi::ManagementSessions>(
+      loop_, *logger_, cs, node_id_, NodeType::kApi,
+      [](const std::string&, const mgmapi::Message&) { return mgmapi::Message().add("result", "Ok"); }, &*boot_);
+  mgmapi::StateReport r;
+  r.status = mgmapi::NodeStatus::kStarted;
+  mgm_->report_state(r);
+  status_timer_ = std::make_unique<event::Timer>(loop_, [this] { poll_status(); });
+  status_timer_->start(0, 0.5);
+  if (!wait([this] { return !started_nodes().empty(); }, timeout_s)) {
+    error = "no data node of the cluster is started (waited " + std::to_string(static_cast<int>(timeout_s)) + " s)";
+    return false;
+  }
+  return true;
+}
+
+std::vector<uint32_t> Connection::started_nodes() const {
+  std::vector<uint32_t> out;
+  for (auto& [id, l] : links_)
+    if (l.up && l.started) out.push_back(id);
+  return out;
+}
+
+bool Connection::wait_for_nodes(size_t count, double timeout_s) {
+  return wait([this, count] { return started_nodes().size() >= count; }, timeout_s);
+}
+
+bool Connection::wait(const std::function<bool()>& done, double timeout_s) {
+  if (done()) return true;
+  bool timed_out = false;
+  event::Timer timer(loop_, [&] {
+    timed_out = true;
+    loop_.stop();
+  });
+  timer.start(timeout_s);
+  auto saved = std::move(waiting_);
+  waiting_ = done;
+  loop_.run();
+  waiting_ = std::move(saved);
+  return !timed_out || done();
+}
+
+void Connection::poll_status() {
+  if (status_in_flight_ || !mgm_) return;
+  status_in_flight_ = true;
+  mgm_->get_status([this](std::optional<std::vector<mgmapi::NodeState>> nodes) {
+    status_in_flight_ = false;
+    if (!nodes) return;
+    for (auto& n : *nodes) {
+      if (n.type != NodeType::kData || !n.transporter_port) continue;
+      auto it = links_.find(n.node_id);
+      if (it != links_.end() && it->second.link) continue;
+      std::string host = !n.config_host.empty() ? n.config_host : n.address;
+      if (host.empty() || host == "localhost") host = "127.0.0.1";
+      dial(n.node_id, host, n.transporter_port);
+    }
+  });
+}
+
+void Connection::dial(uint32_t node, const std::string& host, uint16_t port) {
+  std::string error;
+  auto o = transport::link_options_for(config_, node_id_, node, error);
+  if (!o) return;
+  int fd = transport::connect_nonblocking(host, port, error);
+  if (fd < 0) return;
+  o->registry = &registry_;
+  transport::LinkHandlers h;
+  h.on_up = [this, node](uint16_t) {
+    links_[node].up = true;
+    if (waiting_ && waiting_()) loop_.stop();
+  };
+  h.on_message = [this, node](const transport::Frame& f) { on_frame(node, f); };
+  h.on_writable = [this, node] { flush(node); };
+  DataLink& l = links_[node];
+  l = DataLink{};
+  auto holder = std::make_shared<transport::Link*>(nullptr);
+  h.on_closed = [this, node, holder](const std::string& why) { on_closed(node, *holder, why); };
+  l.link = std::make_unique<transport::Link>(loop_, *logger_, fd, *o, std::move(h));
+  *holder = l.link.get();
+}
+
+void Connection::on_closed(uint32_t node, transport::Link* link, const std::string& why) {
+  auto it = links_.find(node);
+  if (it == links_.end() || it->second.link.get() != link) return;
+  logger_->info("API node " + std::to_string(node_id_) + ": link to data node " + std::to_string(node) +
+                " closed: " + why);
+  loop_.defer([l = std::shared_ptr<transport::Link>(std::move(it->second.link))] {});
+  links_.erase(it);
+  // Whatever waited on that coordinator will not be answered.
+  for (auto& [id, p] : pending_)
+    if (p.node == node && !p.answered) {
+      p.answered = true;
+      p.done = true;
+      p.error = make_error(kErrNodeFailure, "lost the link to data node " + std::to_string(node));
+    }
+  if (waiting_ && waiting_()) loop_.stop();
+}
+
+bool Connection::send_frame(uint32_t node, uint16_t type, std::string payload) {
+  auto it = links_.find(node);
+  if (it == links_.end() || !it->second.link || !it->second.up) return false;
+  DataLink& l = it->second;
+  if (l.backlog.empty() && l.link->send(type, payload) != transport::Link::SendResult::kFull) return true;
+  l.backlog.emplace_back(type, std::move(payload));
+  return true;
+}
+
+void Connection::flush(uint32_t node) {
+  auto it = links_.find(node);
+  if (it == links_.end() || !it->second.link) return;
+  auto& l = it->second;
+  while (!l.backlog.empty()) {
+    if (l.link->send(l.backlog.front().first, l.backlog.front().second) == transport::Link::SendResult::kFull) return;
+    l.backlog.pop_front();
+  }
+}
+
+void Connection::on_frame(uint32_t node, const transport::Frame& f) {
+  std::string error;
+  if (wire::is_engine_message_type(f.header.type)) {
+    auto m = wire::decode_engine_message(f.header.type, f.payload, error);
+    if (!m) {
+      logger_->warn("data node " + std::to_string(node) + " sent a malformed message: " + error);
+      return;
+    }
+    if (auto* conf = std::get_if<engine::ApiExecuteConf>(&*m)) {
+      auto it = pending_.find(conf->request);
+      if (it != pending_.end() && !it->second.answered) {
+        it->second.answered = true;
+        it->second.conf = std::move(*conf);
+      }
+    } else if (auto* batch = std::get_if<engine::ApiScanBatch>(&*m)) {
+      auto it = pending_.find(batch->scan);
+      if (it != pending_.end() && !it->second.done) {
+        Pending& p = it->second;
+        for (auto& r : batch->rows) p.rows.push_back(std::move(r));
+        p.batch_arrived = true;
+        if (batch->error) p.error = make_error(batch->error);
+        if (batch->done || batch->error) p.done = true;
+      }
+    }
+  } else {
+    auto c = wire::decode_control(f.payload, error);
+    if (!c) {
+      logger_->warn("data node " + std::to_string(node) + " sent a malformed control message: " + error);
+      return;
+    }
+    if (f.header.type == wire::kApiNodeState) {
+      links_[node].started = c->request == static_cast<uint32_t>(wire::NodeStartState::kStarted);
+    } else if (f.header.type == wire::kApiDictConf) {
+      auto it = pending_.find(c->request);
+      if (it != pending_.end() && !it->second.answered) {
+        it->second.answered = true;
+        it->second.dict = std::move(*c);
+      }
+    }
+  }
+  if (waiting_ && waiting_()) loop_.stop();
+}
+
+uint32_t Connection::pick_node(uint32_t preferred) const {
+  auto nodes = started_nodes();
+  if (nodes.empty()) return 0;
+  for (uint32_t n : nodes)
+    if (n == preferred) return n;
+  return nodes[round_robin_++ % nodes.size()];
+}
+
+// ---- dictionary -------------------------------------------------------------
+
+NdbError Connection::dict_call(uint16_t type, ControlMsg m, ControlMsg* answer) {
+  auto nodes = started_nodes();
+  if (nodes.empty()) {
+    wait([this] { return !started_nodes().empty(); }, request_timeout_s);
+    nodes = started_nodes();
+    if (nodes.empty()) return make_error(kErrClusterUnavailable, "no started data node");
+  }
+  uint32_t node = nodes.front();
+  uint32_t id = next_request_++;
+  m.request = id;
+  Pending& p = pending_[id];
+  p.node = node;
+  send_frame(node, type, wire::encode_control(m));
+  bool ok = wait([&p] { return p.answered; }, request_timeout_s);
+  Pending done = std::move(pending_[id]);
+  pending_.erase(id);
+  if (!ok) return make_error(kErrTimeout);
+  if (done.error) return done.error;
+  if (answer) *answer = done.dict;
+  return make_error(done.dict.error, done.dict.text);
+}
+
+NdbError Connection::create_table(const engine::Table& t) {
+  return dict_call(wire::kApiCreateTable, ControlMsg{0, 0, t.name, engine::encode_table(t)}, nullptr);
+}
+
+NdbError Connection::drop_table(const std::string& name) {
+  return dict_call(wire::kApiDropTable, ControlMsg{0, 0, name, ""}, nullptr);
+}
+
+std::shared_ptr<const engine::Table> Connection::get_table(const std::string& name, NdbError& error) {
+  ControlMsg answer;
+  error = dict_call(wire::kApiGetTable, ControlMsg{0, 0, name, ""}, &answer);
+  if (error) return nullptr;
+  std::string why;
+  auto t = engine::decode_table(answer.data, why);
+  if (!t) {
+    error = make_error(4275, "the data node sent an unreadable table: " + why);
+    return nullptr;
+  }
+  return std::make_shared<const engine::Table>(std::move(*t));
+}
+
+// ---- transactions and scans ---------------------------------------------------
+
+std::unique_ptr<Transaction> Connection::start_transaction(uint32_t node) {
+  return std::make_unique<Transaction>(*this, node);
+}
+
+NdbError Connection::execute(uint32_t node, engine::ApiExecuteReq& req, engine::ApiExecuteConf& conf) {
+  uint32_t id = next_request_++;
+  req.api_node = node_id_;
+  req.request = id;
+  Pending& p = pending_[id];
+  p.node = node;
+  if (!send_frame(node, wire::engine_message_type(req), wire::encode_engine_message(req))) {
+    pending_.erase(id);
+    return make_error(kErrNodeFailure, "no link to data node " + std::to_string(node));
+  }
+  bool ok = wait([&p] { return p.answered; }, request_timeout_s);
+  Pending done = std::move(pending_[id]);
+  pending_.erase(id);
+  if (!ok) return make_error(kErrTimeout);
+  if (done.error) return done.error;
+  conf = std::move(done.conf);
+  return make_error(conf.error);
+}
+
+Connection::ScanResult Connection::scan(uint32_t table_id, engine::ScanSpec spec, uint32_t node) {
+  ScanResult out;
+  node = pick_node(node);
+  if (!node) {
+    out.error = make_error(kErrClusterUnavailable, "no started data node");
+    return out;
+  }
+  uint32_t id = next_request_++;
+  Pending& p = pending_[id];
+  p.node = node;
+  send_frame(node, wire::engine_message_type(engine::Message(engine::ApiScanReq{})),
+             wire::encode_engine_message(engine::ApiScanReq{node_id_, id, table_id, std::move(spec)}));
+  for (;;) {
+    if (!wait([&p] { return p.batch_arrived || p.done; }, request_timeout_s)) {
+      out.error = make_error(kErrTimeout);
+      send_frame(node, wire::engine_message_type(engine::Message(engine::ApiScanNextReq{})),
+                 wire::encode_engine_message(engine::ApiScanNextReq{node_id_, id, true}));
+      break;
+    }
+    if (p.done) {
+      out.error = p.error;
+      break;
+    }
+    p.batch_arrived = false;
+    send_frame(node, wire::engine_message_type(engine::Message(engine::ApiScanNextReq{})),
+               wire::encode_engine_message(engine::ApiScanNextReq{node_id_, id, false}));
+  }
+  out.rows = std::move(p.rows);
+  pending_.erase(id);
+  return out;
+}
+
+void Transaction::add(uint32_t table, engine::OpType type, engine::LockMode lock, std::vector<engine::Value> key,
+                      engine::ColumnValues set, std::optional<uint32_t> unique_index) {
+  engine::ApiOp op;
+  op.table_id = table;
+  op.type = type;
+  op.lock = lock;
+  op.key = std::move(key);
+  op.set = std::move(set);
+  op.unique_index = unique_index;
+  ops_.push_back(std::move(op));
+}
+
+void Transaction::insert(uint32_t table, std::vector<engine::Value> key, engine::ColumnValues set) {
+  add(table, engine::OpType::kInsert, engine::LockMode::kExclusive, std::move(key), std::move(set));
+}
+void Transaction::update(uint32_t table, std::vector<engine::Value> key, engine::ColumnValues set) {
+  add(table, engine::OpType::kUpdate, engine::LockMode::kExclusive, std::move(key), std::move(set));
+}
+void Transaction::write(uint32_t table, std::vector<engine::Value> key, engine::ColumnValues set) {
+  add(table, engine::OpType::kWrite, engine::LockMode::kExclusive, std::move(key), std::move(set));
+}
+void Transaction::remove(uint32_t table, std::vector<engine::Value> key) {
+  add(table, engine::OpType::kDelete, engine::LockMode::kExclusive, std::move(key), {});
+}
+void Transaction::read(uint32_t table, std::vector<engine::Value> key, engine::LockMode lock) {
+  add(table, engine::OpType::kRead, lock, std::move(key), {});
+}
+void Transaction::read_unique(uint32_t table, uint32_t index_id, std::vector<engine::Value> key,
+                              engine::LockMode lock) {
+  add(table, engine::OpType::kRead, lock, std::move(key), {}, index_id);
+}
+
+NdbError Transaction::execute(engine::ExecType exec) {
+  results_.clear();
+  if (state_ != engine::TransState::kOpen) return make_error(4350);
+  if (trans_ == 0) {
+    node_ = c_.pick_node(node_);
+    if (!node_) {
+      state_ = engine::TransState::kAborted;
+      return make_error(kErrClusterUnavailable, "no started data node");
+    }
+  }
+  engine::ApiExecuteReq req;
+  req.trans = trans_;
+  req.ops = std::move(ops_);
+  ops_.clear();
+  req.exec = exec;
+  engine::ApiExecuteConf conf;
+  NdbError e = c_.execute(node_, req, conf);
+  if (conf.request) {
+    trans_ = conf.trans;
+    state_ = conf.state;
+    results_ = std::move(conf.results);
+  } else {
+    state_ = engine::TransState::kAborted;  // no answer: the coordinator's failure handling aborts it
+  }
+  if (!e && state_ == engine::TransState::kAborted && exec != engine::ExecType::kRollback)
+    e = make_error(4350);
+  return e;
+}
+
+}  // namespace halb::cluster::api

@@ -1,0 +1,162 @@
+// cluster/api/connection.h: the client API -- how a program (an API node)
+// reads and writes the cluster's tables.
+//
+//   api::Connection c;
+//   c.connect("nodeid=0,127.0.0.1:1186", 30, error);  // API node id from halb-mgmd, links to data nodes
+//   c.create_table(table);                             // through the dictionary, on every data node
+//   auto t = c.start_transaction();
+//   t->write(table_id, {key}, {{1, value}});           // batched until execute
+//   NdbError e = t->execute(engine::ExecType::kCommit);
+//   if (e.temporary()) ... retry the whole transaction
+//
+// Blocking and single-threaded: every call runs the connection's own event
+// loop until its answer arrives (or request_timeout_s passes), so links,
+// heartbeats and reconnects are served while a call waits. One Connection
+// per thread. Nothing is served between calls: a connection left idle for
+// longer than 4 x HeartbeatIntervalDbApi is dropped by the data nodes (its
+// open transactions abort) and re-made by the next call, which may then see
+// a temporary error. Transactions go to a started data node's coordinator (round
+// robin, or the node asked for); dictionary changes go to the lowest
+// started data node, which ships them to the others before answering.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/api/error.h"
+#include "cluster/config/model.h"
+#include "cluster/mgmapi/session_keeper.h"
+#include "cluster/ndbd/engine/messages.h"
+#include "cluster/ndbd/engine/table.h"
+#include "cluster/ndbd/wire/node_protocol.h"
+#include "cluster/transport/link.h"
+#include "lib/event/loop.h"
+#include "lib/log/log.h"
+
+namespace halb::cluster::api {
+
+class Transaction;
+
+class Connection {
+ public:
+  explicit Connection(log::Logger* logger = nullptr);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Gets an API node id and the configuration from halb-mgmd, then waits up
+  // to `timeout_s` for a started data node. False with `error` set.
+  bool connect(const std::string& connectstring, double timeout_s, std::string& error);
+  uint32_t node_id() const { return node_id_; }
+  // Data nodes linked and started, ascending.
+  std::vector<uint32_t> started_nodes() const;
+  // Waits until `count` data nodes are started (or the timeout).
+  bool wait_for_nodes(size_t count, double timeout_s);
+
+  NdbError create_table(const engine::Table& t);
+  NdbError drop_table(const std::string& name);
+  // The table as the dictionary holds it (ids, column positions).
+  std::shared_ptr<const engine::Table> get_table(const std::string& name, NdbError& error);
+
+  // `node` 0: any started data node coordinates.
+  std::unique_ptr<Transaction> start_transaction(uint32_t node = 0);
+
+  struct ScanResult {
+    NdbError error;
+    std::vector<engine::Row> rows;
+  };
+  // Every row the scan yields, batch by batch.
+  ScanResult scan(uint32_t table_id, engine::ScanSpec spec, uint32_t node = 0);
+
+  double request_timeout_s = 30;
+
+ private:
+  friend class Transaction;
+  struct DataLink {
+    std::unique_ptr<transport::Link> link;
+    bool up = false;
+    bool started = false;
+    std::deque<std::pair<uint16_t, std::string>> backlog;
+  };
+  struct Pending {
+    uint32_t node = 0;
+    bool answered = false;
+    NdbError error;
+    engine::ApiExecuteConf conf;
+    wire::ControlMsg dict;
+    // scans
+    std::vector<engine::Row> rows;
+    bool batch_arrived = false;
+    bool done = false;
+  };
+
+  uint32_t pick_node(uint32_t preferred) const;
+  bool wait(const std::function<bool()>& done, double timeout_s);
+  void poll_status();
+  void dial(uint32_t node, const std::string& host, uint16_t port);
+  void on_frame(uint32_t node, const transport::Frame& f);
+  void on_closed(uint32_t node, transport::Link* link, const std::string& why);
+  bool send_frame(uint32_t node, uint16_t type, std::string payload);
+  void flush(uint32_t node);
+  NdbError dict_call(uint16_t type, wire::ControlMsg m, wire::ControlMsg* answer);
+  // Sends one execute request to `node` and waits for its answer.
+  NdbError execute(uint32_t node, engine::ApiExecuteReq& req, engine::ApiExecuteConf& conf);
+
+  std::unique_ptr<log::Logger> own_logger_;
+  log::Logger* logger_;
+  event::Loop loop_;
+  uint32_t node_id_ = 0;
+  ClusterConfig config_;
+  std::optional<mgmapi::Bootstrap> boot_;
+  std::unique_ptr<mgmapi::ManagementSessions> mgm_;
+  transport::MessageRegistry registry_;
+  std::map<uint32_t, DataLink> links_;
+  std::map<transport::Link*, uint32_t> link_nodes_;
+  std::unique_ptr<event::Timer> status_timer_;
+  bool status_in_flight_ = false;
+  std::function<bool()> waiting_;
+  uint32_t next_request_ = 1;
+  std::map<uint32_t, Pending> pending_;  // by request (execute, dictionary) or scan id
+  mutable size_t round_robin_ = 0;
+};
+
+class Transaction {
+ public:
+  Transaction(Connection& c, uint32_t node) : c_(c), node_(node) {}
+
+  void insert(uint32_t table, std::vector<engine::Value> key, engine::ColumnValues set);
+  void update(uint32_t table, std::vector<engine::Value> key, engine::ColumnValues set);
+  void write(uint32_t table, std::vector<engine::Value> key, engine::ColumnValues set);
+  void remove(uint32_t table, std::vector<engine::Value> key);
+  void read(uint32_t table, std::vector<engine::Value> key, engine::LockMode lock = engine::LockMode::kCommitted);
+  void read_unique(uint32_t table, uint32_t index_id, std::vector<engine::Value> key,
+                   engine::LockMode lock = engine::LockMode::kCommitted);
+
+  // Sends the operations added since the last execute. Any error aborts
+  // the whole transaction (results() names the failing operation).
+  NdbError execute(engine::ExecType exec);
+  NdbError commit() { return execute(engine::ExecType::kCommit); }
+  NdbError rollback() { return execute(engine::ExecType::kRollback); }
+  // One per operation of the last execute, in order; reads carry their row.
+  const std::vector<engine::OpResult>& results() const { return results_; }
+  engine::TransState state() const { return state_; }
+  uint32_t coordinator() const { return node_; }
+
+ private:
+  void add(uint32_t table, engine::OpType type, engine::LockMode lock, std::vector<engine::Value> key,
+           engine::ColumnValues set, std::optional<uint32_t> unique_index = std::nullopt);
+  Connection& c_;
+  uint32_t node_;
+  engine::TransId trans_ = 0;
+  std::vector<engine::ApiOp> ops_;
+  std::vector<engine::OpResult> results_;
+  engine::TransState state_ = engine::TransState::kOpen;
+};
+
+}  // namespace halb::cluster::api

@@ -1,0 +1,192 @@
+// cluster/ndbd/daemon/data_node.h: one running data node -- the engine on
+// the event loop, its transport links, its management sessions and its
+// start, failure and restart logic.
+//
+// Links: the data node listens on a transporter port (any free one, told to
+// halb-mgmd in every state report). Between two data nodes the LOWER id
+// connects to the higher one; the higher one accepts. API nodes do not
+// listen: they always connect to the data nodes. Peers' ports come from
+// halb-mgmd's `get status`, polled every half second, so links to nodes
+// that come back are re-made.
+//
+// Start: phase 1 while links come up. When every configured data node is
+// linked and none is started, the cluster starts together (phases 2..9,
+// then `started`). When a linked peer is already started, this node runs a
+// node restart instead: dictionary from the lowest started peer, every
+// unreachable data node marked failed, begin_restart, RESTART_STARTING to
+// the started peers (each marks it starting and passes its TC barrier),
+// start_copy, and on completion RESTART_DONE to all and `started`.
+//
+// Failure: a link to a member data node that closes (or misses its
+// heartbeats) is that node's failure: node_failed() runs at once, before
+// any later message is handled, then the arbitration check (reference §5)
+// decides whether to go on, ask halb-mgmd to arbitrate, or stop.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cluster/config/connectstring.h"
+#include "cluster/config/model.h"
+#include "cluster/mgmapi/session_keeper.h"
+#include "cluster/ndbd/engine/node.h"
+#include "cluster/ndbd/wire/node_protocol.h"
+#include "cluster/transport/link.h"
+#include "cluster/transport/listener.h"
+#include "lib/event/loop.h"
+#include "lib/log/log.h"
+
+namespace halb::cluster::ndbd {
+
+// Exit statuses. NDB's ndbd exits with its error number (2305 for lost
+// arbitration), which a process status truncates to 1; halb-ndbd logs the
+// NDB number and exits with a status of its own that stays distinct.
+inline constexpr int kNdbErrorArbitrationLost = 2305;
+inline constexpr int kExitArbitrationLost = 5;
+inline constexpr int kExitShutdown = 0;
+// What an API request to a node that is not started gets: temporary, try another node.
+inline constexpr uint32_t kErrNodeNotStarted = 4035;  // "Cluster temporary unavailable"
+
+struct DataNodeOptions {
+  ConnectString connectstring;
+  bool no_start = false;     // --nostart: connect and wait for START from halb-mgmd
+  bool initial = false;      // --initial
+  std::string bind_host;     // where to listen; empty = the node's HostName, else 127.0.0.1
+  uint64_t start_count = 1;  // how many times this node has started (trans id base)
+};
+
+class DataNode : private engine::Peers, private engine::Clock {
+ public:
+  DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& boot, DataNodeOptions options);
+  ~DataNode() override;
+
+  // Listens and begins the start. False with `error` when it cannot listen.
+  bool start(std::string& error);
+  // Asks the node to stop: reports shutting down and ends the loop.
+  void stop(const std::string& why, int exit_status = 0);
+  int exit_status() const { return exit_status_; }
+  // After the loop ended: did halb-mgmd ask for a restart, and how?
+  bool restart_requested() const { return restart_requested_; }
+  bool restart_initial() const { return restart_initial_; }
+  bool restart_no_start() const { return restart_no_start_; }
+
+ private:
+  struct Peer {
+    std::unique_ptr<transport::Link> link;
+    bool is_data = false;
+    bool hello = false;  // its NODE_HELLO arrived
+    wire::NodeStartState state = wire::NodeStartState::kNotStarted;
+    // Frames the link refused while its send buffer was full, in order.
+    std::deque<std::pair<uint16_t, std::string>> backlog;
+  };
+  enum class Phase { kWaiting, kConnecting, kStarting, kRestartDict, kRestartBarrier, kRestartCopy, kStarted, kStopping };
+
+  // engine::Peers / engine::Clock
+  void send(uint32_t to, engine::Message m) override;
+  uint64_t now_ms() const override;
+
+  void poll_status();
+  void on_status(const std::vector<mgmapi::NodeState>& nodes);
+  void connect_to(uint32_t node, const std::string& host, uint16_t port);
+  void accept(int fd, const std::string& from);
+  void add_link(int fd, uint32_t peer_hint, const std::string& from = "");
+  // May node `peer`, connecting from address `from`, link to us?
+  bool may_connect(uint32_t peer, const std::string& from) const;
+  void on_link_up(uint16_t peer, transport::Link* link);
+  void on_frame(uint16_t peer, const transport::Frame& f);
+  void on_link_closed(uint16_t peer, transport::Link* link, const std::string& why);
+  void drain_closed();
+  void handle_closed(uint16_t peer, transport::Link* link, const std::string& why);
+  void on_control(uint16_t peer, uint16_t type, const wire::ControlMsg& m);
+  void on_api_dict(uint16_t peer, uint16_t type, const wire::ControlMsg& m);
+  void send_control(uint32_t to, uint16_t type, const wire::ControlMsg& m);
+  void queue_frame(uint32_t to, uint16_t type, std::string payload);
+  void flush_backlog(uint32_t peer);
+  void finish_dict(uint32_t id);
+
+  void advance();
+  void step_initial_start();
+  void begin_node_restart();
+  void on_tick();
+  void become_started();
+  void node_failures(const std::set<uint32_t>& failed);
+  void check_round();
+  void arbitration_result(bool won, const std::string& why);
+  void report(mgmapi::NodeStatus status, uint32_t phase);
+  wire::NodeStartState start_state() const;
+  mgmapi::Message on_command(const std::string& command, const mgmapi::Message& request);
+  bool linked(uint32_t node) const;
+
+  event::Loop& loop_;
+  log::Logger& logger_;
+  mgmapi::Bootstrap& boot_;
+  DataNodeOptions opt_;
+  const ClusterConfig& config_;
+  uint32_t self_;
+  const cluster::DataNode* own_;
+  std::vector<NodeGroup> groups_;
+  std::map<std::string, std::set<std::string>> hosts_;  // HostName -> its addresses, resolved at start
+  transport::MessageRegistry registry_;
+  uint64_t started_at_ms_;
+  std::unique_ptr<engine::DataNodeEngine> engine_;
+  std::unique_ptr<transport::Listener> listener_;
+  std::unique_ptr<mgmapi::ManagementSessions> mgm_;
+  std::map<uint32_t, Peer> peers_;                                      // links that are up, by node id
+  std::map<transport::Link*, std::unique_ptr<transport::Link>> pending_;  // connecting, or awaiting HELLO
+  struct Closed {
+    uint16_t peer;
+    transport::Link* link;
+    std::string why;
+  };
+  std::deque<Closed> closed_;  // links closed since the last entry from the loop
+  std::set<uint32_t> dialing_;                                          // outgoing connects in progress
+  event::Timer status_timer_;
+  event::Timer tick_timer_;
+  event::Timer gci_timer_;
+  event::Timer phase_timer_;
+  std::unique_ptr<event::Timer> stop_timer_;
+  bool status_in_flight_ = false;
+  std::set<uint32_t> mgmd_started_;  // data nodes halb-mgmd last called started
+  bool status_seen_ = false;         // mgmd_started_ has been filled once
+
+  Phase phase_ = Phase::kWaiting;
+  uint32_t start_phase_ = 0;
+  std::set<uint32_t> members_;  // data nodes the engine counts alive (this one too)
+  // Membership rounds completed (starts, joins, failure rounds): every
+  // member counts the same, so both halves of a split derive the same
+  // arbitration ticket from it and the membership they shared.
+  uint64_t membership_changes_ = 0;
+  // Failures are checked as one round: the members before the first
+  // failure, and a window of one and a half heartbeat intervals so nodes
+  // lost together (a partition) are judged together.
+  std::optional<std::set<uint32_t>> round_before_;
+  std::unique_ptr<event::Timer> round_timer_;
+  uint64_t gci_ = 1;
+  // Node restart, on the restarting node.
+  uint32_t restart_source_ = 0;
+  std::set<uint32_t> restart_waiting_;
+  // Node restart, on a started node: barrier marks for nodes starting.
+  std::map<uint32_t, uint64_t> barriers_;
+  // Dictionary changes waiting for every member's DICT_INSTALL_CONF.
+  struct PendingDict {
+    uint32_t api = 0;
+    uint32_t api_request = 0;
+    std::set<uint32_t> waiting;
+    wire::ControlMsg answer;
+  };
+  std::map<uint32_t, PendingDict> dict_pending_;
+  uint32_t next_dict_request_ = 1;
+  int exit_status_ = 0;
+  bool restart_requested_ = false;
+  bool restart_initial_ = false;
+  bool restart_no_start_ = false;
+};
+
+}  // namespace halb::cluster::ndbd

@@ -1,0 +1,197 @@
+// tests/tools/halb-ndbapi-tool: drives the client API from the command line
+// for the integration tests -- create a table, load N rows (retrying
+// temporary errors as an application should), read them back and verify,
+// count them with a scan, read through the unique index, drop the table.
+//
+// The table: id BIGINT primary key, val VARCHAR(64), num INT with a unique
+// hash index. Row k holds val "row-k" and num k.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cluster/api/connection.h"
+
+using namespace halb::cluster;
+using namespace halb::cluster::api;
+
+namespace {
+
+int usage() {
+  fprintf(stderr,
+          "usage: halb-ndbapi-tool -c CONNECTSTRING [--node N] [--batch B] [--from K] COMMAND\n"
+          "  create TABLE | drop TABLE | load TABLE N | verify TABLE N | count TABLE | unique TABLE K\n");
+  return 2;
+}
+
+engine::Table definition(const std::string& name) {
+  engine::Table t;
+  t.name = name;
+  t.columns = {{"id", engine::ColumnType::kBigInt, false, false, 0, 0, 0},
+               {"val", engine::ColumnType::kVarchar, false, true, 64, 0, 0},
+               {"num", engine::ColumnType::kInt, false, true, 0, 0, 0}};
+  t.primary_key = {0};
+  t.indexes = {{1, "num_unique", engine::IndexKind::kUniqueHash, {2}}};
+  return t;
+}
+
+std::string describe(const NdbError& e) {
+  return std::to_string(e.code) + " '" + e.message + "' (" + std::string(class_name(e.classification)) + ", " +
+         std::string(status_name(e.status)) + ")";
+}
+
+struct Retrier {
+  int max_attempts = 1200;
+  long retries = 0;
+  std::map<uint32_t, long> by_code;
+  // True when the error is worth another try (and pauses a little).
+  bool again(const NdbError& e, int attempt) {
+    if (!e.temporary() && e.status != ErrorStatus::kUnknownResult) return false;
+    if (attempt >= max_attempts) return false;
+    ++retries;
+    ++by_code[e.code];
+    usleep(50000);
+    return true;
+  }
+  std::string summary() const {
+    std::string s;
+    for (auto& [c, n] : by_code) s += " " + std::to_string(c) + "x" + std::to_string(n);
+    return s.empty() ? " none" : s;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string cs;
+  uint32_t node = 0;
+  long batch = 100, from = 0;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "-c") cs = value();
+    else if (a == "--node") node = static_cast<uint32_t>(atoi(value().c_str()));
+    else if (a == "--batch") batch = atol(value().c_str());
+    else if (a == "--from") from = atol(value().c_str());
+    else args.push_back(a);
+  }
+  if (cs.empty() || args.size() < 2 || batch < 1) return usage();
+  const std::string& cmd = args[0];
+  const std::string& table = args[1];
+
+  Connection c;
+  std::string error;
+  if (!c.connect(cs, 60, error)) {
+    fprintf(stderr, "halb-ndbapi-tool: %s\n", error.c_str());
+    return 1;
+  }
+  Retrier retry;
+
+  if (cmd == "create") {
+    NdbError e = c.create_table(definition(table));
+    if (e) {
+      fprintf(stderr, "create %s: %s\n", table.c_str(), describe(e).c_str());
+      return 1;
+    }
+    printf("created %s\n", table.c_str());
+    return 0;
+  }
+  if (cmd == "drop") {
+    NdbError e = c.drop_table(table);
+    if (e) {
+      fprintf(stderr, "drop %s: %s\n", table.c_str(), describe(e).c_str());
+      return 1;
+    }
+    printf("dropped %s\n", table.c_str());
+    return 0;
+  }
+  NdbError e;
+  auto t = c.get_table(table, e);
+  if (!t) {
+    fprintf(stderr, "%s: %s\n", table.c_str(), describe(e).c_str());
+    return 1;
+  }
+
+  if (cmd == "load" || cmd == "verify") {
+    if (args.size() < 3) return usage();
+    long n = atol(args[2].c_str());
+    long acknowledged = 0, bad = 0;
+    for (long k = from; k < from + n; k += batch) {
+      long end = std::min(from + n, k + batch);
+      for (int attempt = 1;; ++attempt) {
+        auto tx = c.start_transaction(node);
+        for (long i = k; i < end; ++i) {
+          if (cmd == "load")
+            tx->write(t->id, {int64_t{i}}, {{1, std::string("row-" + std::to_string(i))}, {2, int64_t{i}}});
+          else
+            tx->read(t->id, {int64_t{i}});
+        }
+        e = tx->execute(cmd == "load" ? engine::ExecType::kCommit : engine::ExecType::kCommit);
+        if (cmd == "verify" && e.code == 626) e = NdbError{};  // a missing row: reported below
+        if (!e) {
+          if (cmd == "load") {
+            acknowledged += end - k;
+          } else {
+            for (long i = k; i < end; ++i) {
+              const auto& r = tx->results()[i - k];
+              std::string want = "row-" + std::to_string(i);
+              if (r.error || !r.row || std::get_if<std::string>(&(*r.row)[1]) == nullptr ||
+                  std::get<std::string>((*r.row)[1]) != want) {
+                if (bad < 10) printf("bad row %ld: error %u\n", i, r.error);
+                ++bad;
+              } else {
+                ++acknowledged;
+              }
+            }
+          }
+          break;
+        }
+        if (!retry.again(e, attempt)) {
+          fprintf(stderr, "%s rows %ld..%ld: %s\n", cmd.c_str(), k, end - 1, describe(e).c_str());
+          printf("%s %ld rows before the error, retries%s\n", cmd == "load" ? "loaded" : "verified", acknowledged,
+                 retry.summary().c_str());
+          return 1;
+        }
+      }
+    }
+    printf("%s %ld rows, %ld bad, retries%s\n", cmd == "load" ? "loaded" : "verified", acknowledged, bad,
+           retry.summary().c_str());
+    return bad ? 1 : 0;
+  }
+  if (cmd == "count") {
+    for (int attempt = 1;; ++attempt) {
+      engine::ScanSpec spec;
+      spec.batch_rows = 256;
+      auto r = c.scan(t->id, spec, node);
+      if (!r.error) {
+        printf("rows %zu\n", r.rows.size());
+        return 0;
+      }
+      if (!retry.again(r.error, attempt)) {
+        fprintf(stderr, "count: %s\n", describe(r.error).c_str());
+        return 1;
+      }
+    }
+  }
+  if (cmd == "unique") {
+    if (args.size() < 3) return usage();
+    long k = atol(args[2].c_str());
+    auto tx = c.start_transaction(node);
+    tx->read_unique(t->id, 1, {int64_t{k}});
+    e = tx->commit();
+    if (e) {
+      fprintf(stderr, "unique %ld: %s\n", k, describe(e).c_str());
+      return 1;
+    }
+    auto& row = tx->results().at(0).row;
+    if (!row) return 1;
+    printf("id %lld val %s\n", static_cast<long long>(std::get<int64_t>((*row)[0])),
+           std::get<std::string>((*row)[1]).c_str());
+    return 0;
+  }
+  return usage();
+}
