@@ -12,9 +12,10 @@ which real serves a connection, that the real saw the client's own address
 (no NAT), and that a long-lived connection still carries data.
 
 The directors run the seed's haresources line
-    ndb1 IPAddr2::VIP/24/eth0/BRD ldirectord::ldirectord.cf LVSSyncDaemonSwap::master
-so the node holding the group has the VIP, halb-director (ldirectord) and
-the connection-sync master, all on eth0, the LAN. halb-director and
+    ndb1 ldirectord::ldirectord.cf LVSSyncDaemonSwap::master IPAddr2::VIP/24/eth0/BRD
+(vip_first=True puts IPAddr2 first) so the node holding the group has
+halb-director (ldirectord), the connection-sync master and the VIP, the
+sync multicast on eth0, the LAN. halb-director and
 halb-syncswap pick their backend themselves: the kernel's IPVS where its
 netlink family resolves (the VM suites), which is per namespace, so each
 director has a table and sync daemons of its own.
@@ -83,7 +84,7 @@ for m in seen:
 
 
 class DrLab(pairlab.PairLab):
-    def __init__(self, build_dir, tag="dr", noarp=True, **kw):
+    def __init__(self, build_dir, tag="dr", noarp=True, vip_first=False, **kw):
         # TCG runs every namespace on one emulated CPU: slower timers than
         # PairLab's drill values, so load never looks like a dead peer.
         kw.setdefault("keepalive", "500ms")
@@ -92,11 +93,20 @@ class DrLab(pairlab.PairLab):
         kw.setdefault("initdead", "10")
         super().__init__(build_dir, tag=tag, **kw)
         self.noarp = noarp
+        self.vip_first = vip_first
 
     # ---- configuration --------------------------------------------------
     def haresources(self):
-        return (f"ndb1 IPAddr2::{VIP}/24/eth0/{LAN}.255 ldirectord::ldirectord.cf "
-                "LVSSyncDaemonSwap::master\n")
+        # The seed's order (its logs: "Acquiring resource group: ndb1
+        # ldirectord::ldirectord.cf LVSSyncDaemonSwap::master IPAddr2::..."):
+        # the service exists before the VIP arrives. That matters on
+        # kernels that hook IPVS into netfilter only once a service exists
+        # (5.x and later): with the VIP first, packets of synced connections
+        # reaching the new holder before its director adds the service meet
+        # the local TCP stack and are reset.
+        vip = f"IPAddr2::{VIP}/24/eth0/{LAN}.255"
+        rest = "ldirectord::ldirectord.cf LVSSyncDaemonSwap::master"
+        return f"ndb1 {vip} {rest}\n" if self.vip_first else f"ndb1 {rest} {vip}\n"
 
     def ldirectord_cf(self, host):
         d = self.node_dir(host)

@@ -8,13 +8,15 @@ times out ends the scenario with `RESULT {"error": ...}` plus the nodes'
 logs, and the lab is torn down either way.
 
     wrr        weights 3:1 over 40 connections; a real stops -> quiescent
-    failover   long-lived connections survive the active director's death
+    failover   long-lived connections keep talking through the active
+               director's death
     arp        who answers ARP for the VIP, without and with halb-noarp
 """
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import traceback
 
@@ -55,6 +57,7 @@ def scenario_wrr(lab, r):
     r["quiesced_table"] = lab.ipvsadm("ndb1", "-L", "-n")
     r["after_quiesce"] = drlab.ask_many(lab, 12)
     r["director_log"] = lab.director_log("ndb1")
+    r["ndb1_log"] = lab.node_log("ndb1")
 
 
 def scenario_failover(lab, r):
@@ -83,6 +86,20 @@ def scenario_failover(lab, r):
         lab.wait(lambda: lab.ipvsadm("ndb2", "-L", "-n", "-c").count("ESTABLISHED") >= 4, 30,
                  "the 4 connections synced to ndb2")
         r["ndb2_conns_before"] = lab.ipvsadm("ndb2", "-L", "-n", "-c")
+        # From here on the client keeps talking on every connection, through
+        # the fault and the takeover, until two rounds after the takeover.
+        during, stop = [], threading.Event()
+
+        def talk():
+            k = 0
+            while not stop.is_set():
+                during.append(client.command(f"say during{k}"))
+                k += 1
+                time.sleep(0.2)
+
+        talker = threading.Thread(target=talk, daemon=True)
+        talker.start()
+        time.sleep(1)
         t0 = time.monotonic()
         lab.kill_director("ndb1")
         lab.wait(lambda: lab.vip_holders() == ["ndb2"], 60, "the VIP on ndb2")
@@ -91,6 +108,11 @@ def scenario_failover(lab, r):
         lab.wait(lambda: lab.sync_daemons("ndb2") == ["master"], 30, "ndb2 the sync master")
         r["takeover_seconds"] = round(time.monotonic() - t0, 1)
         r["ndb2_daemons_after"] = lab.sync_daemons("ndb2")
+        n = len(during)
+        lab.wait(lambda: len(during) >= n + 2, 60, "two rounds of talk after the takeover")
+        stop.set()
+        talker.join(60)
+        r["during"] = during
         r["after"] = [client.command(f"say after{k}") for k in range(3)]
         r["ndb2_conns_after"] = lab.ipvsadm("ndb2", "-L", "-n", "-c")
         r["new_connection"] = drlab.ask(lab)

@@ -3,8 +3,8 @@
 Runs inside the suite's VM (rig.py). Each test is one scenario played by
 tests/vm/dr_guest.py in the guest on lab/drlab.py's namespaces: two
 directors under halb-heartbeat with the seed's haresources line
-    ndb1 IPAddr2::192.168.131.105/24/eth0/192.168.131.255
-         ldirectord::ldirectord.cf LVSSyncDaemonSwap::master
+    ndb1 ldirectord::ldirectord.cf LVSSyncDaemonSwap::master
+         IPAddr2::192.168.131.105/24/eth0/192.168.131.255
 (halb-director and halb-syncswap on the kernel backend, each director
 namespace with its own IPVS table and sync daemons, sync multicast on
 eth0, the LAN), two real servers on the same LAN holding the VIP on lo,
@@ -49,6 +49,9 @@ class DirectRoutingOnKernelIpvs(unittest.TestCase):
             logs = "\n".join(f"--- {k}\n{v[-3000:] if isinstance(v, str) else v}" for k, v in r.items()
                              if k != "error")
             self.fail(f"scenario {scenario} stopped:\n{r['error']}\n{logs}")
+        # Where the time goes, for whoever watches the suite's duration.
+        times = {k: v for k, v in r.items() if k.endswith("seconds") or k == "t_ready"}
+        sys.stderr.write(f"  {scenario}: {times}\n")
         return r
 
     def test_wrr_by_weight_then_a_stopped_real_is_quiescent(self):
@@ -90,6 +93,13 @@ class DirectRoutingOnKernelIpvs(unittest.TestCase):
         self.assertIn("Running built-in IPAddr2", r["ndb2_log"])
         self.assertIn("ldirectord.cf start", r["ndb2_log"])
         self.assertIn("halb-syncswap master start", r["ndb2_log"])
+        # The client kept talking through the fault: every round answered,
+        # on every connection, by the same real (the ones sent while no
+        # director held the VIP were retransmitted until ndb2 took them).
+        self.assertGreaterEqual(len(r["during"]), 4)
+        for answers in r["during"]:
+            self.assertEqual([a.split()[0] for a in answers], owners, answers)
+            self.assertEqual(len({a.split()[1] for a in answers}), 1, answers)
         # The same connections still carry data, each to the same real.
         for k, answers in enumerate(r["after"]):
             self.assertEqual(answers, [f"{o} after{k} {i}" for i, o in enumerate(owners)])
