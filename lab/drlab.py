@@ -109,8 +109,10 @@ class DrLab(pairlab.PairLab):
         return f"ndb1 {vip} {rest}\n" if self.vip_first else f"ndb1 {rest} {vip}\n"
 
     def ldirectord_cf(self, host):
+        # A generous checktimeout: a loaded emulator must not make a slow
+        # answer look like a dead real (a stopped service refuses at once).
         d = self.node_dir(host)
-        return ("checktimeout=2\ncheckinterval=1\nquiescent=yes\n"
+        return ("checktimeout=5\ncheckinterval=1\nquiescent=yes\n"
                 f'logfile="{d}/director.log"\n'
                 f"virtual={VIP}:{VPORT}\n"
                 + "".join(f"\treal={ip}:{VPORT} gate {WEIGHTS[h]}\n" for h, ip in REALS.items())
