@@ -308,3 +308,52 @@ class LongClient:
         if self.p.poll() is None:
             self.p.kill()
             self.p.wait(5)
+
+
+# One connection to VIP:3306 that, once it has carried a few lines (so the
+# sync master sent it), waits for an ARP frame claiming the VIP from a MAC
+# other than argv[3] (the takeover's gratuitous ARP) and at that instant
+# sends a line: the client's first packet after it learns the new holder.
+# Prints "ready <real's name>", then "answer <line>" or "error <why>".
+GARP_CLIENT = r"""
+import socket, sys
+vip, port, old_mac = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+c = socket.create_connection((vip, port), timeout=30)
+f = c.makefile("rb")
+owner = f.readline().decode().split()[0]
+for _ in range(3):
+    c.sendall(b"before\n")
+    f.readline()
+a = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+a.bind(("eth0", 0x0806))
+print("ready", owner, flush=True)
+while True:
+    fr = a.recv(2048)
+    sha = ":".join(f"{b:02x}" for b in fr[22:28])
+    if len(fr) >= 42 and socket.inet_ntoa(fr[28:32]) == vip and sha != old_mac:
+        break
+try:
+    c.sendall(b"at-garp\n")
+    print("answer", f.readline().decode().strip() or "closed", flush=True)
+except OSError as e:
+    print("error", e, flush=True)
+"""
+
+
+class GarpClient:
+    def __init__(self, lab, old_holder="ndb1"):
+        self.p = lab.net.popen("client", [sys.executable, "-c", GARP_CLIENT, VIP, str(VPORT), lab.mac(old_holder)],
+                               stdout=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline().split()
+        if len(line) != 2 or line[0] != "ready":
+            raise RuntimeError(f"GARP client did not start: {line!r}")
+        self.owner = line[1]  # the real serving its connection
+
+    def result(self, timeout=60):
+        """The client's last line: "answer sql1 at-garp" or "error ..."."""
+        try:
+            out, _ = self.p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            out, _ = self.p.communicate()
+        return out.strip() or f"- exit {self.p.returncode}"

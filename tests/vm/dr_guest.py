@@ -11,6 +11,7 @@ logs, and the lab is torn down either way.
     failover   long-lived connections keep talking through the active
                director's death
     arp        who answers ARP for the VIP, without and with halb-noarp
+    vipfirst   IPAddr2 ahead of ldirectord: a synced connection is reset
 """
 import json
 import os
@@ -60,31 +61,38 @@ def scenario_wrr(lab, r):
     r["ndb1_log"] = lab.node_log("ndb1")
 
 
-def scenario_failover(lab, r):
-    lab.wait(lambda: lab.vip_holders() == ["ndb1"], 60, "the VIP on ndb1")
-    wait_director_ready(lab, "ndb1")
-    r["t_ready"] = round(time.monotonic() - lab.t_up, 1)
-    # The standby's sync backup: started by heartbeat's `stop` of the
-    # resource it does not hold, or by the administrator at boot.
+def start_standby_backup(lab, r):
+    """The standby's sync backup. heartbeat starts nothing for a group it
+    does not hold, so this is the administrator's boot-time step (in the
+    seed, ndb2 shows a running ipvs_syncbackup): `LVSSyncDaemonSwap master
+    stop` starts the backup role."""
     time.sleep(1)
     r["ndb2_daemons_at_start"] = lab.sync_daemons("ndb2")
     if "backup" not in r["ndb2_daemons_at_start"]:
         env = dict(os.environ, HALB_RUN_DIR=os.path.join(lab.node_dir("ndb2"), "run"))
         p = subprocess.run(["ip", "netns", "exec", lab.ns("ndb2"), lab.program("halb-syncswap"), "master", "stop"],
                            env=env, capture_output=True, text=True)
-        r["backup_started_by_hand"] = p.returncode
+        r["backup_started_by_hand"] = [p.returncode, p.stdout + p.stderr]
+
+
+def scenario_failover(lab, r):
+    lab.wait(lambda: lab.vip_holders() == ["ndb1"], 60, "the VIP on ndb1")
+    wait_director_ready(lab, "ndb1")
+    r["t_ready"] = round(time.monotonic() - lab.t_up, 1)
+    start_standby_backup(lab, r)
     r["ndb1_daemons"] = lab.sync_daemons("ndb1")
     r["ndb2_daemons"] = lab.sync_daemons("ndb2")
 
     client = drlab.LongClient(lab, 4)
     try:
         r["greetings"] = client.command("open")
+        garp = drlab.GarpClient(lab)
         # Three client->director packets per connection (SYN, ACK, data)
         # make the master send it; a few more rounds to be sure.
         r["before"] = [client.command(f"say before{k}") for k in range(3)]
         # Every connection reaches the standby's table before the fault.
-        lab.wait(lambda: lab.ipvsadm("ndb2", "-L", "-n", "-c").count("ESTABLISHED") >= 4, 30,
-                 "the 4 connections synced to ndb2")
+        lab.wait(lambda: lab.ipvsadm("ndb2", "-L", "-n", "-c").count("ESTABLISHED") >= 5, 30,
+                 "the 5 connections synced to ndb2")
         r["ndb2_conns_before"] = lab.ipvsadm("ndb2", "-L", "-n", "-c")
         # From here on the client keeps talking on every connection, through
         # the fault and the takeover, until two rounds after the takeover.
@@ -113,6 +121,8 @@ def scenario_failover(lab, r):
         stop.set()
         talker.join(60)
         r["during"] = during
+        r["at_garp"] = garp.result()
+        r["garp_owner"] = garp.owner
         r["after"] = [client.command(f"say after{k}") for k in range(3)]
         r["ndb2_conns_after"] = lab.ipvsadm("ndb2", "-L", "-n", "-c")
         r["new_connection"] = drlab.ask(lab)
@@ -121,6 +131,22 @@ def scenario_failover(lab, r):
         r["ndb2_log"] = lab.node_log("ndb2")
     finally:
         client.close()
+
+
+def scenario_vipfirst(lab, r):
+    """IPAddr2 before ldirectord: the new holder has the VIP before its
+    director adds the service, and the kernel hooks IPVS in only with a
+    service, so a synced connection's packet in that gap meets the local
+    TCP stack."""
+    lab.wait(lambda: lab.vip_holders() == ["ndb1"], 60, "the VIP on ndb1")
+    wait_director_ready(lab, "ndb1")
+    r["haresources"] = lab.haresources()
+    start_standby_backup(lab, r)
+    garp = drlab.GarpClient(lab)
+    lab.wait(lambda: "ESTABLISHED" in lab.ipvsadm("ndb2", "-L", "-n", "-c"), 30, "the connection synced to ndb2")
+    lab.kill_director("ndb1")
+    r["at_garp"] = garp.result()
+    r["ndb2_log"] = lab.node_log("ndb2")
 
 
 def director_conns(lab, host):
@@ -157,16 +183,17 @@ def scenario_arp(lab, r):
     r["director_conns_with"] = director_conns(lab, "ndb1") - before
 
 
-SCENARIOS = {"wrr": (scenario_wrr, True), "failover": (scenario_failover, True), "arp": (scenario_arp, False)}
+SCENARIOS = {"wrr": (scenario_wrr, True, False), "failover": (scenario_failover, True, False),
+             "arp": (scenario_arp, False, False), "vipfirst": (scenario_vipfirst, True, True)}
 
 
 def main(argv):
     if len(argv) != 2 or argv[1] not in SCENARIOS:
         print(f"usage: {argv[0]} {'|'.join(SCENARIOS)}", file=sys.stderr)
         return 2
-    play, noarp = SCENARIOS[argv[1]]
+    play, noarp, vip_first = SCENARIOS[argv[1]]
     load_modules()
-    lab = drlab.DrLab(BUILD_DIR, tag=argv[1], noarp=noarp)
+    lab = drlab.DrLab(BUILD_DIR, tag=argv[1], noarp=noarp, vip_first=vip_first)
     r = {}
     t0 = time.monotonic()
     try:
