@@ -101,7 +101,7 @@ class DrLab(pairlab.PairLab):
         # ldirectord::ldirectord.cf LVSSyncDaemonSwap::master IPAddr2::..."):
         # the service exists before the VIP arrives. That matters on
         # kernels that hook IPVS into netfilter only once a service exists
-        # (5.x and later): with the VIP first, packets of synced connections
+        # (6.1 does): with the VIP first, packets of synced connections
         # reaching the new holder before its director adds the service meet
         # the local TCP stack and are reset.
         vip = f"IPAddr2::{VIP}/24/eth0/{LAN}.255"

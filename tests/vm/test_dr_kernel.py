@@ -134,7 +134,7 @@ class DirectRoutingOnKernelIpvs(unittest.TestCase):
     def test_vip_before_the_director_resets_synced_connections(self):
         # Why the lab keeps the seed's order: with IPAddr2 first, the new
         # holder has the VIP while it has no IPVS service yet, and kernels
-        # since 5.x hook IPVS into netfilter only with a service, so the
+        # such as 6.1 hook IPVS into netfilter only with a service, so the
         # synced connection's next packet reaches the local TCP stack and is
         # reset. If this ever answers, the order no longer matters.
         r = self.play("vipfirst")
