@@ -247,7 +247,7 @@ class Vm:
             QEMU, "-accel", "tcg", "-m", str(self.memory_mb), "-smp", "1",
             "-nographic", "-no-reboot", "-nic", "none",
             "-kernel", vmlinuz, "-initrd", initrd,
-            "-append", f"console=ttyS0 quiet panic=-1 halb_out={self.out} halb_agent={agent}"
+            "-append", f"console=ttyS0 quiet panic=-1 no_timer_check halb_out={self.out} halb_agent={agent}"
             + (f" halb_keep={','.join(keep)}" if keep else ""),
             "-virtfs", "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap",
             "-virtfs", f"local,path={self.out},mount_tag=out,security_model=none,multidevs=remap",
