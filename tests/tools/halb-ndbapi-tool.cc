@@ -1,10 +1,12 @@
 // tests/tools/halb-ndbapi-tool: drives the client API from the command line
 // for the integration tests -- create a table, load N rows (retrying
 // temporary errors as an application should), read them back and verify,
-// count them with a scan, read through the unique index, drop the table.
+// count them with a scan, read through the unique index, delete rows, drop
+// the table; and, for atomicity checks, move money between accounts.
 //
 // The table: id BIGINT primary key, val VARCHAR(64), num INT with a unique
-// hash index. Row k holds val "row-k" and num k.
+// hash index. Row k holds val "row-k" and num k. An accounts table holds
+// id BIGINT primary key and bal BIGINT; every account starts at 1000.
 #include <unistd.h>
 
 #include <cstdio>
@@ -23,7 +25,8 @@ namespace {
 int usage() {
   fprintf(stderr,
           "usage: halb-ndbapi-tool -c CONNECTSTRING [--node N] [--batch B] [--from K] COMMAND\n"
-          "  create TABLE | drop TABLE | load TABLE N | verify TABLE N | count TABLE | unique TABLE K\n");
+          "  create TABLE | drop TABLE | load TABLE N | verify TABLE N | count TABLE | unique TABLE K\n"
+          "  delete TABLE N | accounts TABLE N | transfer TABLE N COUNT | sum TABLE N\n");
   return 2;
 }
 
@@ -37,6 +40,17 @@ engine::Table definition(const std::string& name) {
   t.indexes = {{1, "num_unique", engine::IndexKind::kUniqueHash, {2}}};
   return t;
 }
+
+engine::Table accounts_definition(const std::string& name) {
+  engine::Table t;
+  t.name = name;
+  t.columns = {{"id", engine::ColumnType::kBigInt, false, false, 0, 0, 0},
+               {"bal", engine::ColumnType::kBigInt, false, false, 0, 0, 0}};
+  t.primary_key = {0};
+  return t;
+}
+
+constexpr int64_t kOpeningBalance = 1000;
 
 std::string describe(const NdbError& e) {
   return std::to_string(e.code) + " '" + e.message + "' (" + std::string(class_name(e.classification)) + ", " +
@@ -62,6 +76,10 @@ struct Retrier {
     return s.empty() ? " none" : s;
   }
 };
+
+const char* done_word(const std::string& cmd) {
+  return cmd == "load" ? "loaded" : cmd == "delete" ? "deleted" : "verified";
+}
 
 }  // namespace
 
@@ -91,14 +109,14 @@ int main(int argc, char** argv) {
   }
   Retrier retry;
 
-  if (cmd == "create") {
-    NdbError e = c.create_table(definition(table));
+  if (cmd == "create" || cmd == "accounts") {
+    NdbError e = c.create_table(cmd == "create" ? definition(table) : accounts_definition(table));
     if (e) {
       fprintf(stderr, "create %s: %s\n", table.c_str(), describe(e).c_str());
       return 1;
     }
     printf("created %s\n", table.c_str());
-    return 0;
+    if (cmd == "create") return 0;
   }
   if (cmd == "drop") {
     NdbError e = c.drop_table(table);
@@ -116,7 +134,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  if (cmd == "load" || cmd == "verify") {
+  if (cmd == "load" || cmd == "verify" || cmd == "delete") {
     if (args.size() < 3) return usage();
     long n = atol(args[2].c_str());
     long acknowledged = 0, bad = 0;
@@ -127,13 +145,15 @@ int main(int argc, char** argv) {
         for (long i = k; i < end; ++i) {
           if (cmd == "load")
             tx->write(t->id, {int64_t{i}}, {{1, std::string("row-" + std::to_string(i))}, {2, int64_t{i}}});
+          else if (cmd == "delete")
+            tx->remove(t->id, {int64_t{i}});
           else
             tx->read(t->id, {int64_t{i}});
         }
         e = tx->execute(cmd == "load" ? engine::ExecType::kCommit : engine::ExecType::kCommit);
         if (cmd == "verify" && e.code == 626) e = NdbError{};  // a missing row: reported below
         if (!e) {
-          if (cmd == "load") {
+          if (cmd != "verify") {
             acknowledged += end - k;
           } else {
             for (long i = k; i < end; ++i) {
@@ -152,14 +172,12 @@ int main(int argc, char** argv) {
         }
         if (!retry.again(e, attempt)) {
           fprintf(stderr, "%s rows %ld..%ld: %s\n", cmd.c_str(), k, end - 1, describe(e).c_str());
-          printf("%s %ld rows before the error, retries%s\n", cmd == "load" ? "loaded" : "verified", acknowledged,
-                 retry.summary().c_str());
+          printf("%s %ld rows before the error, retries%s\n", done_word(cmd), acknowledged, retry.summary().c_str());
           return 1;
         }
       }
     }
-    printf("%s %ld rows, %ld bad, retries%s\n", cmd == "load" ? "loaded" : "verified", acknowledged, bad,
-           retry.summary().c_str());
+    printf("%s %ld rows, %ld bad, retries%s\n", done_word(cmd), acknowledged, bad, retry.summary().c_str());
     return bad ? 1 : 0;
   }
   if (cmd == "count") {
@@ -176,6 +194,94 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
+  }
+  if (cmd == "accounts") {  // created above; now open the accounts
+    if (args.size() < 3) return usage();
+    long n = atol(args[2].c_str());
+    for (long k = 0; k < n; k += batch) {
+      for (int attempt = 1;; ++attempt) {
+        auto tx = c.start_transaction(node);
+        for (long i = k; i < std::min(n, k + batch); ++i) tx->write(t->id, {int64_t{i}}, {{1, kOpeningBalance}});
+        if (!(e = tx->commit())) break;
+        if (!retry.again(e, attempt)) {
+          fprintf(stderr, "accounts: %s\n", describe(e).c_str());
+          return 1;
+        }
+      }
+    }
+    printf("opened %ld accounts\n", n);
+    return 0;
+  }
+  if (cmd == "transfer") {
+    // Each transaction locks two accounts (lower id first, so transfers do
+    // not deadlock each other), then moves an amount from one to the other.
+    // A retried transfer whose first try had an unknown result may move
+    // money twice; that keeps the total, which is all this checks.
+    if (args.size() < 4) return usage();
+    long n = atol(args[2].c_str()), count = atol(args[3].c_str());
+    if (n < 2) return usage();
+    srand(static_cast<unsigned>(getpid()));
+    for (long done = 0; done < count; ++done) {
+      int64_t a = rand() % n, b = rand() % (n - 1);
+      if (b >= a) ++b;
+      int64_t amount = 1 + rand() % 50;
+      int64_t lo = std::min(a, b), hi = std::max(a, b);
+      for (int attempt = 1;; ++attempt) {
+        auto tx = c.start_transaction(node);
+        tx->read(t->id, {lo}, engine::LockMode::kExclusive);
+        tx->read(t->id, {hi}, engine::LockMode::kExclusive);
+        e = tx->execute(engine::ExecType::kNoCommit);
+        if (!e) {
+          const auto& r = tx->results();
+          if (r.size() != 2 || !r[0].row || !r[1].row) {
+            fprintf(stderr, "transfer: account %lld or %lld is missing\n", static_cast<long long>(lo),
+                    static_cast<long long>(hi));
+            return 1;
+          }
+          int64_t bal_lo = std::get<int64_t>((*r[0].row)[1]), bal_hi = std::get<int64_t>((*r[1].row)[1]);
+          int64_t move = lo == a ? amount : -amount;  // from a to b
+          tx->update(t->id, {lo}, {{1, bal_lo - move}});
+          tx->update(t->id, {hi}, {{1, bal_hi + move}});
+          e = tx->commit();
+          if (!e) break;
+        }
+        if (!retry.again(e, attempt)) {
+          fprintf(stderr, "transfer %ld: %s\n", done, describe(e).c_str());
+          printf("transferred %ld before the error, retries%s\n", done, retry.summary().c_str());
+          return 1;
+        }
+      }
+    }
+    printf("transferred %ld, retries%s\n", count, retry.summary().c_str());
+    return 0;
+  }
+  if (cmd == "sum") {
+    if (args.size() < 3) return usage();
+    long n = atol(args[2].c_str()), missing = 0;
+    int64_t sum = 0;
+    for (long k = 0; k < n; k += batch) {
+      long end = std::min(n, k + batch);
+      for (int attempt = 1;; ++attempt) {
+        auto tx = c.start_transaction(node);
+        for (long i = k; i < end; ++i) tx->read(t->id, {int64_t{i}});
+        e = tx->commit();
+        if (e.code == 626) e = NdbError{};  // a missing account: counted below
+        if (!e) {
+          for (const auto& r : tx->results()) {
+            if (r.row) sum += std::get<int64_t>((*r.row)[1]);
+            else ++missing;
+          }
+          break;
+        }
+        if (!retry.again(e, attempt)) {
+          fprintf(stderr, "sum: %s\n", describe(e).c_str());
+          return 1;
+        }
+      }
+    }
+    printf("sum %lld expected %lld missing %ld\n", static_cast<long long>(sum),
+           static_cast<long long>(n * kOpeningBalance), missing);
+    return missing || sum != n * kOpeningBalance ? 1 : 0;
   }
   if (cmd == "unique") {
     if (args.size() < 3) return usage();
