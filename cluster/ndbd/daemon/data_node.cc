@@ -718,14 +718,30 @@ void DataNode::check_round() {
     return;
   }
   logger_.info("Network partitioning - arbitration required (ticket " + std::to_string(ticket) + ")");
-  mgm_->arbitrate(ticket, [this](bool granted, const std::string& result) {
-    std::string why = granted ? "Arbitration won - positive reply (" + result + ")"
-                      : mgm_->up_count() ? "Arbitration lost - negative reply (" + result + ")"
-                                         : "Network partitioning - no arbitrator available";
+  auto decide = [this](bool granted, const std::string& why) {
     for (uint32_t n : members_)
       if (n != self_) send_control(n, wire::kArbitResult, ControlMsg{granted ? 1u : 0u, 0, why, ""});
     arbitration_result(granted, why);
+  };
+  // With ArbitrationRank 0 everywhere there is nobody to ask, and QMGR says
+  // so rather than reporting a refusal.
+  if (!arbitrator_configured()) {
+    decide(false, "Network partitioning - no arbitrator configured");
+    return;
+  }
+  mgm_->arbitrate(ticket, [this, decide](bool granted, const std::string& result) {
+    decide(granted, granted ? "Arbitration won - positive reply (" + result + ")"
+                    : mgm_->up_count() ? "Arbitration lost - negative reply (" + result + ")"
+                                       : "Network partitioning - no arbitrator available");
   });
+}
+
+bool DataNode::arbitrator_configured() const {
+  for (auto& m : config_.mgm_nodes)
+    if (m.arbitration_rank != 0) return true;
+  for (auto& a : config_.api_nodes)
+    if (a.arbitration_rank != 0) return true;
+  return false;
 }
 
 void DataNode::arbitration_result(bool won, const std::string& why) {

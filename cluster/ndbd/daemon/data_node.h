@@ -119,6 +119,8 @@ class DataNode : private engine::Peers, private engine::Clock {
   void node_failures(const std::set<uint32_t>& failed);
   void check_round();
   void arbitration_result(bool won, const std::string& why);
+  // True when some management server or API node has ArbitrationRank 1 or 2.
+  bool arbitrator_configured() const;
   void report(mgmapi::NodeStatus status, uint32_t phase);
   wire::NodeStartState start_state() const;
   mgmapi::Message on_command(const std::string& command, const mgmapi::Message& request);
