@@ -44,6 +44,13 @@ class Cluster(NdbdCluster):
         self.tmp = TempDir(prefix="halb-ndbd-more-")
         self.procs = []
         self.nodes = {}
+        try:
+            self.start_management_servers()
+        except BaseException:
+            self.tearDown()  # unittest skips tearDown when setUp fails
+            raise
+
+    def start_management_servers(self):
         self.mgm_ports = {i: free_tcp_port() for i in self.MGM_IDS}
         self.port = self.mgm_ports[self.MGM_IDS[0]]
         self.cs = ",".join(f"127.0.0.1:{p}" for p in self.mgm_ports.values())
