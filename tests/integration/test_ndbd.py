@@ -53,19 +53,31 @@ class NdbdCluster(unittest.TestCase):
         self.tmp = TempDir(prefix="halb-ndbd-")
         self.procs = []
         self.nodes = {}
-        self.port = free_tcp_port()
-        self.cs = f"127.0.0.1:{self.port}"
         for d in ["m1"] + [f"d{i}" for i in self.DATA_NODES]:
             os.makedirs(os.path.join(self.tmp.path, d))
         self.config = os.path.join(self.tmp.path, "config.ini")
-        with open(self.config, "w") as f:
-            f.write(config_ini(self.tmp.path, self.port, self.DATA_NODES))
-        self.mgmd = Proc([program("halb-mgmd"), "-f", self.config, "--ndb-nodeid", "1", "--foreground",
-                          "--run-dir", os.path.join(self.tmp.path, "run")],
-                         log_path=os.path.join(self.tmp.path, "mgmd.log"))
-        self.procs.append(self.mgmd)
-        wait_for(lambda: self.port_open(self.port) or not self.mgmd.alive(), 10, what="halb-mgmd listening")
-        self.assertTrue(self.mgmd.alive(), "halb-mgmd exited at start")
+        # A free port can be taken by another process between our probe and
+        # mgmd's bind (other suites run beside us): then try another one.
+        for attempt in range(3):
+            self.port = free_tcp_port()
+            self.cs = f"127.0.0.1:{self.port}"
+            with open(self.config, "w") as f:
+                f.write(config_ini(self.tmp.path, self.port, self.DATA_NODES))
+            log = os.path.join(self.tmp.path, f"mgmd.{attempt}.log")
+            self.mgmd = Proc([program("halb-mgmd"), "-f", self.config, "--ndb-nodeid", "1", "--foreground",
+                              "--run-dir", os.path.join(self.tmp.path, "run")], log_path=log)
+            self.procs.append(self.mgmd)
+            wait_for(lambda: self.port_open(self.port) or not self.mgmd.alive(), 10, what="halb-mgmd listening")
+            if self.mgmd.alive():
+                return
+            with open(log, errors="replace") as f:
+                text = f.read()
+            if "cannot listen" not in text:
+                break
+        for p in reversed(self.procs):
+            p.stop()
+        self.tmp.cleanup()
+        self.fail("halb-mgmd exited at start:\n" + text)
 
     def tearDown(self):
         for p in reversed(self.procs):
