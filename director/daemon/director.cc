@@ -78,7 +78,7 @@ void Director::start(config::Config config) {
   } catch (const backend::BackendError& e) {
     logger_.error(std::string("cannot read the virtual server table: ") + e.what());
   }
-  reconcile(Phase::start, nullptr);
+  reconcile(Phase::start, nullptr, true);
   for (const auto& [id, state] : states_) checks_.assume(id, state);
   checks_.configure(config_);
   resync_timer_.start(10, 10);
@@ -97,7 +97,7 @@ void Director::reload(config::Config config) {
     }
   states_ = std::move(kept);
   reloading_ = true;
-  reconcile(Phase::start, &previous);
+  reconcile(Phase::start, &previous, true);
   reloading_ = false;
   checks_.configure(config_);
 }
@@ -133,36 +133,49 @@ void Director::on_check(const RealId& id, CheckState state, const std::string& r
   states_[id] = state;
   if (known && before == state) return;
   if (!reason.empty()) logger_.debug("check " + endpoint_str(id.addr, id.port) + ": " + reason);
-  reconcile(Phase::running, nullptr);
+  reconcile(Phase::running, nullptr, false);
 }
 
 void Director::resync() {
-  if (!stopping_) reconcile(Phase::running, nullptr);
+  if (!stopping_) reconcile(Phase::running, nullptr, true);
 }
 
-void Director::reconcile(Phase phase, const config::Config* previous) {
+void Director::reconcile(Phase phase, const config::Config* previous, bool reread) {
   std::set<backend::ServiceKey> keys = owned(config_);
   if (previous) {
     auto old = owned(*previous);
     keys.insert(old.begin(), old.end());
   }
-  backend::Table current;
-  try {
-    current = only(backend_.table(), keys);
-  } catch (const backend::BackendError& e) {
-    logger_.limited("table-read", log::Level::error,
-                    std::string("cannot read the virtual server table: ") + e.what());
-    return;
+  // A check verdict diffs against the table as we last left it: reading and
+  // parsing the whole backend table per verdict made a thousand reals'
+  // first checks quadratic. Start, reload and the resync timer read it.
+  if (reread || !known_) {
+    try {
+      known_ = only(backend_.table(), keys);
+    } catch (const backend::BackendError& e) {
+      known_.reset();
+      logger_.limited("table-read", log::Level::error,
+                      std::string("cannot read the virtual server table: ") + e.what());
+      return;
+    }
   }
+  backend::Table current = only(*known_, keys);
   backend::Table wanted = reconcile::desired_table(config_, states_);
   failed_ops_ = 0;
+  bool skipped = false;
   for (const auto& op : reconcile::diff(current, wanted)) {
     // readdquiescent=no: a down real someone removed stays out.
     if (phase == Phase::running && op.kind == reconcile::OpKind::add_dest && op.dest.weight == 0 &&
-        !config_.global.readdquiescent)
+        !config_.global.readdquiescent) {
+      skipped = true;
       continue;
+    }
     apply(op, phase);
   }
+  if (failed_ops_ == 0 && !skipped)
+    known_ = std::move(wanted);
+  else
+    known_.reset();  // unsure what the backend holds: read it next time
   run_fallback_commands(false);
 }
 

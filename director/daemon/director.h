@@ -26,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -87,7 +88,8 @@ class Director {
   size_t failed_ops() const { return failed_ops_; }
 
  private:
-  void reconcile(Phase phase, const config::Config* previous);
+  // reread: take the backend's table instead of the one last left there.
+  void reconcile(Phase phase, const config::Config* previous, bool reread);
   void apply(const reconcile::Op& op, Phase phase);
   void run_fallback_commands(bool stopping);
   void send_alert(const config::Virtual& v, const std::string& subject);
@@ -101,6 +103,7 @@ class Director {
   MailSender mail_;
   config::Config config_;
   reconcile::CheckStates states_;
+  std::optional<backend::Table> known_;  // our services as we last left them
   std::map<backend::ServiceKey, bool> fallback_started_;  // fallbackcommand start ran, no stop yet
   std::map<RealId, double> last_reminder_;
   size_t failed_ops_ = 0;

@@ -137,6 +137,22 @@ TEST_F(DirectorTest, UpRestoresWeightDownQuiescesAgain) {
   EXPECT_EQ(backend_.calls.size(), calls);
 }
 
+TEST_F(DirectorTest, VerdictsDiffAgainstTheKnownTableWithoutReadingIt) {
+  // A thousand reals' verdicts must not each read and parse the whole table.
+  director_->start(parse(kSeed));
+  int reads = backend_.reads;
+  checks_.report(id(0, 0), CheckState::up, "");
+  checks_.report(id(0, 1), CheckState::up, "");
+  checks_.report(id(0, 0), CheckState::down, "");
+  EXPECT_EQ(backend_.reads, reads);
+  EXPECT_EQ(dests(), (Dests{{"192.168.131.77:3306", 0}, {"192.168.131.101:3306", 2}}));
+  // The resync reads it, and puts right what someone changed behind our back.
+  backend_.t.services[0].dests[1].weight = 7;
+  director_->resync();
+  EXPECT_GT(backend_.reads, reads);
+  EXPECT_EQ(dests(), (Dests{{"192.168.131.77:3306", 0}, {"192.168.131.101:3306", 2}}));
+}
+
 TEST_F(DirectorTest, QuiescentNoRemovesAndAddsBack) {
   std::string cf = kSeed;
   cf.replace(0, std::string("quiescent=yes").size(), "quiescent=no");
@@ -245,6 +261,10 @@ TEST_F(DirectorTest, FailingBackendIsLoggedAndRetriedOnResync) {
   director_->start(parse(kSeed));
   backend_.fail_reads = true;
   checks_.report(id(0, 0), CheckState::up, "");
+  // A verdict needs no table read; the resync that follows does.
+  size_t reads_needed = backend_.calls.size();
+  EXPECT_GT(reads_needed, 0u);
+  director_->resync();
   EXPECT_TRUE(logged("cannot read the virtual server table: backend gone"));
   backend_.fail_reads = false;
   director_->resync();

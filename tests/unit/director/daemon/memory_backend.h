@@ -15,10 +15,12 @@ class MemoryBackend : public backend::Backend {
   std::vector<std::string> calls;
   backend::Table t;
   bool fail_reads = false;
+  int reads = 0;
 
   std::string_view name() const override { return "memory"; }
   backend::Info info() override { return {}; }
   std::vector<backend::ServiceStatus> services() override {
+    ++reads;
     if (fail_reads) throw backend::BackendError(ECONNREFUSED, "backend gone");
     std::vector<backend::ServiceStatus> out;
     for (const auto& s : t.services) {
