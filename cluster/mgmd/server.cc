@@ -627,6 +627,16 @@ void Server::stop(Conn& c, const Message& m, bool all) {
   }
 }
 
+// Why a START/RESTART cannot be sent to all of `nodes`, if it cannot.
+std::optional<std::string> Server::unreachable_data_node(const std::vector<uint32_t>& nodes) {
+  for (uint32_t id : nodes) {
+    auto type = registry_.type_of(id);
+    if (!type || *type != NodeType::kData) return "Node " + std::to_string(id) + " is not a data node";
+    if (!session_of(id)) return "Node " + std::to_string(id) + " is not connected";
+  }
+  return std::nullopt;
+}
+
 void Server::restart(Conn& c, const Message& m, bool all) {
   std::string head = "restart reply";
   std::vector<uint32_t> nodes;
@@ -641,16 +651,9 @@ void Server::restart(Conn& c, const Message& m, bool all) {
     }
     nodes = *parsed;
   }
-  for (uint32_t id : nodes) {
-    auto type = registry_.type_of(id);
-    if (!type || *type != NodeType::kData) {
-      send(c, Message(head).add("result", "Node " + std::to_string(id) + " is not a data node"));
-      return;
-    }
-    if (!session_of(id)) {
-      send(c, Message(head).add("result", "Node " + std::to_string(id) + " is not connected"));
-      return;
-    }
+  if (auto why = unreachable_data_node(nodes)) {
+    send(c, Message(head).add("result", *why));
+    return;
   }
   uint64_t conn_id = c.id;
   auto g = std::make_shared<Gather>();
@@ -698,16 +701,9 @@ void Server::start(Conn& c, const Message& m, bool all) {
       return;
     }
     nodes = *parsed;
-    for (uint32_t id : nodes) {
-      auto type = registry_.type_of(id);
-      if (!type || *type != NodeType::kData) {
-        send(c, Message(head).add("result", "Node " + std::to_string(id) + " is not a data node"));
-        return;
-      }
-      if (!session_of(id)) {
-        send(c, Message(head).add("result", "Node " + std::to_string(id) + " is not connected"));
-        return;
-      }
+    if (auto why = unreachable_data_node(nodes)) {
+      send(c, Message(head).add("result", *why));
+      return;
     }
   }
   uint64_t conn_id = c.id;

@@ -94,6 +94,7 @@ class Server {
   // Node ids from a `node: "2 3"` argument; nullopt with `error` on a bad list.
   std::optional<std::vector<uint32_t>> parse_nodes(const mgmapi::Message& m, std::string& error) const;
   std::vector<uint32_t> connected_data_nodes() const;
+  std::optional<std::string> unreachable_data_node(const std::vector<uint32_t>& nodes);
   // Sends a node command over the node's session; the callback gets the
   // reply, or nullopt when the session closes first.
   bool command_node(uint32_t node_id, mgmapi::Message cmd, ReplyFn done);
