@@ -1,6 +1,8 @@
 // cluster/mgmd/server.cc: the management protocol server (see server.h).
 #include "cluster/mgmd/server.h"
 
+#include "cluster/transport/listener.h"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -75,42 +77,8 @@ Server::~Server() {
 }
 
 bool Server::listen(std::string& error) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* res = nullptr;
-  const char* host = settings_.bind_host.empty() ? nullptr : settings_.bind_host.c_str();
-  int rc = getaddrinfo(host, std::to_string(settings_.port).c_str(), &hints, &res);
-  if (rc != 0) {
-    error = "cannot resolve " + settings_.bind_host + ": " + gai_strerror(rc);
-    return false;
-  }
-  // Prefer IPv6 wildcard (dual stack) when binding everything.
-  addrinfo* pick = res;
-  for (addrinfo* ai = res; ai && !host; ai = ai->ai_next)
-    if (ai->ai_family == AF_INET6) pick = ai;
-  int fd = socket(pick->ai_family, pick->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
-    error = std::string("socket: ") + strerror(errno);
-    freeaddrinfo(res);
-    return false;
-  }
-  int one = 1, zero = 0;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (pick->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-  if (bind(fd, pick->ai_addr, pick->ai_addrlen) != 0 || ::listen(fd, 64) != 0) {
-    error = "cannot listen on port " + std::to_string(settings_.port) + ": " + strerror(errno);
-    ::close(fd);
-    freeaddrinfo(res);
-    return false;
-  }
-  freeaddrinfo(res);
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  port_ = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
-                                         : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  int fd = transport::open_tcp_listener(settings_.bind_host, static_cast<uint16_t>(settings_.port), port_, error);
+  if (fd < 0) return false;
   listen_fd_ = fd;
   accept_io_ = std::make_unique<event::Io>(loop_, fd, EV_READ, [this](int) { on_accept(); });
   accept_io_->start();

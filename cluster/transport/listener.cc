@@ -19,16 +19,17 @@ Listener::~Listener() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool Listener::listen(const std::string& host, uint16_t port, std::string& error) {
+int open_tcp_listener(const std::string& host, uint16_t port, uint16_t& bound_port, std::string& error) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE;
+  // No host: the IPv6 wildcard, dual stack.
   hints.ai_family = host.empty() ? AF_INET6 : AF_UNSPEC;
   addrinfo* res = nullptr;
   int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), std::to_string(port).c_str(), &hints, &res);
   if (rc != 0 || !res) {
     error = "cannot resolve " + host + ": " + gai_strerror(rc);
-    return false;
+    return -1;
   }
   int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   int one = 1, zero = 0;
@@ -41,14 +42,20 @@ bool Listener::listen(const std::string& host, uint16_t port, std::string& error
             strerror(errno);
     if (fd >= 0) ::close(fd);
     freeaddrinfo(res);
-    return false;
+    return -1;
   }
   freeaddrinfo(res);
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  port_ = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
-                                         : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  bound_port = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                              : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  return fd;
+}
+
+bool Listener::listen(const std::string& host, uint16_t port, std::string& error) {
+  int fd = open_tcp_listener(host, port, port_, error);
+  if (fd < 0) return false;
   fd_ = fd;
   io_ = std::make_unique<event::Io>(loop_, fd_, EV_READ, [this](int) { on_ready(); });
   io_->start();

@@ -15,6 +15,11 @@
 
 namespace halb::cluster::transport {
 
+// A non-blocking listening TCP socket on host:port (empty host: every
+// address, IPv4 and IPv6); the port it got in bound_port (port 0 = any).
+// -1 with `error` set on failure. Shared by node links and halb-mgmd.
+int open_tcp_listener(const std::string& host, uint16_t port, uint16_t& bound_port, std::string& error);
+
 class Listener {
  public:
   // `on_accept(fd, peer_address)` owns the fd.
