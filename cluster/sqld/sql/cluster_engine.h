@@ -1,0 +1,39 @@
+// cluster/sqld/sql/cluster_engine.h: the Engine halb-sqld runs -- the SQL
+// side over the cluster's client API (cluster/api).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cluster/sqld/sql/session.h"
+#include "lib/log/log.h"
+
+namespace halb::cluster::sqld {
+
+// What the MySQL protocol greeting and @@version show. Starts with an
+// integer (PyMySQL parses it) and is not "5.5.5-" prefixed (libmariadb would
+// switch to MariaDB extras).
+inline constexpr const char* kServerVersion = "8.0.36-halb";
+
+struct EngineOptions {
+  std::string connectstring;          // ndb-connectstring / [mysql_cluster]
+  double connect_timeout_s = 30;      // first contact with halb-mgmd and a started data node
+  // Password for 'root'@'localhost' and 'root'@'127.0.0.1', set only when the
+  // cluster holds no accounts yet (first start of the first SQL node).
+  std::string initial_root_password;
+  uint16_t port = 3306;               // for @@port
+  std::string socket;                 // for @@socket
+  std::string bind_address;
+  uint32_t max_connections = 151;     // for @@max_connections
+  uint64_t max_allowed_packet = 64ull << 20;
+  uint32_t wait_timeout_s = 28800;
+};
+
+// Connects to the cluster (API node id from halb-mgmd), makes sure the
+// catalog exists, and returns the engine; nullptr with `error` set when the
+// cluster cannot be reached in time.
+std::unique_ptr<Engine> make_cluster_engine(const EngineOptions& options, log::Logger& logger,
+                                            std::string& error);
+
+}  // namespace halb::cluster::sqld
