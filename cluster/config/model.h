@@ -159,6 +159,8 @@ struct ClusterConfig {
   std::vector<DataNode> data_nodes;
   std::vector<ApiNode> api_nodes;
   std::vector<TcpLink> tcp_links;
+  // What a pair of nodes without its own [TCP] section gets: [TCP DEFAULT].
+  TcpLink tcp_default;
   std::vector<ShmLink> shm_links;
   std::vector<SciLink> sci_links;
   std::vector<Computer> computers;

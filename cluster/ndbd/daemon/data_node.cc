@@ -215,6 +215,10 @@ void DataNode::add_link(int fd, uint32_t peer_hint, const std::string& from) {
   auto holder = std::make_shared<transport::Link*>(nullptr);
   transport::LinkHandlers h;
   h.accept_peer = [this, from](uint16_t peer) { return may_connect(peer, from); };
+  h.peer_options = [this](uint16_t peer) {
+    std::string why;
+    return transport::link_options_for(config_, self_, peer, why);
+  };
   h.on_up = [this, holder](uint16_t peer) { on_link_up(peer, *holder); };
   h.on_message = [this, holder](const transport::Frame& f) { on_frame((*holder)->peer(), f); };
   h.on_writable = [this, holder] { flush_backlog((*holder)->peer()); };
