@@ -29,6 +29,14 @@ std::string bare_request(const Spec& spec) {
   return spec.request;
 }
 
+bool is_absolute_url(const std::string& s) {
+  size_t at = s.find("://");
+  if (at == std::string::npos || at == 0) return false;
+  for (size_t i = 0; i < at; i++)
+    if (!isalpha(static_cast<unsigned char>(s[i]))) return false;
+  return true;
+}
+
 bool receive_matches(const std::string& pattern, const std::string& text, std::string& error) {
   if (pattern.empty()) return true;
   try {
@@ -45,6 +53,11 @@ bool receive_matches(const std::string& pattern, const std::string& text, std::s
 Checker::Checker(event::Loop& loop) : loop_(loop) {}
 Checker::~Checker() = default;
 
+CurlMulti& Checker::curl() {
+  if (!curl_) curl_ = std::make_unique<CurlMulti>(loop_);
+  return *curl_;
+}
+
 std::unique_ptr<Check> Checker::start(const Spec& spec, Probe probe, Check::Done done) {
   switch (probe) {
     case Probe::connect: return start_connect(loop_, spec, std::move(done));
@@ -55,6 +68,10 @@ std::unique_ptr<Check> Checker::start(const Spec& spec, Probe probe, Check::Done
   }
   switch (spec.service) {
     case Service::http:
+      if (!is_absolute_url(bare_request(spec)))
+        return start_http(loop_, spec, [this, spec](Check::Done d) { return start_curl(loop_, curl(), spec, std::move(d)); },
+                          std::move(done));
+      [[fallthrough]];
     case Service::https:
     case Service::http_proxy:
     case Service::ftp:
@@ -62,8 +79,7 @@ std::unique_ptr<Check> Checker::start(const Spec& spec, Probe probe, Check::Done
     case Service::pops:
     case Service::ldap:
     case Service::ldaps:
-      if (!curl_) curl_ = std::make_unique<CurlMulti>(loop_);
-      return start_curl(loop_, *curl_, spec, std::move(done));
+      return start_curl(loop_, curl(), spec, std::move(done));
     case Service::mysql: return start_mysql(loop_, spec, std::move(done));
     case Service::pgsql: return start_pgsql(loop_, spec, std::move(done));
     case Service::smtp:
