@@ -90,6 +90,7 @@ struct DataNode : NodeCommon {
   uint64_t backup_memory = 4 * kMiB;
   uint64_t backup_data_buffer_size = 2 * kMiB;
   uint64_t backup_log_buffer_size = 2 * kMiB;
+  uint64_t backup_write_size = 32 * 1024;
 
   // LQH operation records: the explicit value, else 1.1 x TC operations.
   uint32_t local_operations() const {

@@ -73,11 +73,42 @@ DataNode::DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& bo
                                                      static_cast<engine::Peers&>(*this),
                                                      static_cast<const engine::Clock&>(*this));
   engine_->tc().set_sequence_base(opt_.start_count << 32);
+  make_backup_service();
   for (uint32_t id : config_.data_node_ids()) members_.insert(id);
   hosts_ = mgmd::resolve_hosts(config_);
 }
 
 DataNode::~DataNode() = default;
+
+void DataNode::make_backup_service() {
+  backup::BackupSettings bs;
+  bs.root = !own_->backup_data_dir.empty() ? own_->backup_data_dir
+            : !own_->file_system_path.empty() ? own_->file_system_path : own_->data_dir;
+  bs.data_buffer = own_->backup_data_buffer_size;
+  bs.log_buffer = own_->backup_log_buffer_size;
+  bs.memory = own_->backup_memory;
+  bs.write_size = own_->backup_write_size;
+  backup::ServiceHooks h;
+  h.send = [this](uint32_t to, uint16_t type, const ControlMsg& m) { send_control(to, type, m); };
+  h.event = [this](mgmapi::Severity sev, const std::string& text) {
+    logger_.info("Backup event: " + text);
+    if (mgm_) mgm_->report_event(mgmapi::Event{self_, mgmapi::Category::kBackup, 7, sev, text});
+  };
+  h.gci = [this] { return gci_; };
+  h.members = [this] {
+    std::vector<uint32_t> started;
+    for (uint32_t id : members_)
+      if (id == self_ || (peers_.count(id) && peers_.at(id).state == NodeStartState::kStarted)) started.push_back(id);
+    return started;
+  };
+  h.info = [this](const std::string& text) { logger_.info(text); };
+  backup_ = std::make_unique<backup::BackupService>(self_, *engine_, bs, std::move(h), own_->diskless);
+  backup::BackupService::register_messages(registry_);
+  engine_->lqh().set_commit_tap([this](uint64_t gci, uint32_t table, uint32_t fragment, bool deleted,
+                                       const engine::Row& values) {
+    backup_->on_change(gci, table, fragment, deleted, values);
+  });
+}
 
 uint64_t DataNode::now_ms() const { return steady_ms() - started_at_ms_; }
 
@@ -380,6 +411,10 @@ void DataNode::on_frame(uint16_t peer, const transport::Frame& f) {
     it->second.link->close("malformed control message");
     return;
   }
+  if (is_data && backup::BackupService::handles(f.header.type)) {
+    if (phase_ == Phase::kStarted) backup_->on_message(peer, f.header.type, *c);
+    return;
+  }
   if (is_data) on_control(peer, f.header.type, *c);
   else on_api_dict(peer, f.header.type, *c);
 }
@@ -446,6 +481,7 @@ void DataNode::on_tick() {
   drain_closed();
   if (phase_ == Phase::kStopping || !engine_) return;
   if (phase_ != Phase::kWaiting && phase_ != Phase::kConnecting) engine_->tick();
+  if (phase_ == Phase::kStarted) backup_->tick();
   for (auto it = barriers_.begin(); it != barriers_.end();) {
     if (engine_->tc().finished_up_to(it->second)) {
       send_control(it->first, wire::kRestartReady, ControlMsg{});
@@ -666,6 +702,7 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
     engine_->node_failed(n);
     members_.erase(n);
     barriers_.erase(n);
+    backup_->node_failed(n);
   }
   std::vector<uint32_t> done;
   for (auto& [id, pd] : dict_pending_) {
@@ -796,6 +833,33 @@ mgmapi::Message DataNode::on_command(const std::string& command, const mgmapi::M
       report(mgmapi::NodeStatus::kStarting, 1);
       logger_.info("node " + std::to_string(self_) + ": START from the management server");
     }
+    reply.add("result", "Ok");
+  } else if (command == "start backup") {
+    uint32_t code = 0;
+    std::string error;
+    long long want = request.get_int("backupid").value_or(0);
+    long long from = request.get_int("requester").value_or(0);
+    uint32_t id = 0;
+    if (phase_ != Phase::kStarted) {
+      code = backup::err::kNotMaster;
+      error = "data node " + std::to_string(self_) + " is not started";
+    } else if (want < 0 || want > 0xFFFFFFFELL) {
+      code = backup::err::kExists;
+      error = "bad backup id " + std::to_string(want);
+    } else {
+      id = backup_->start(static_cast<uint32_t>(want), static_cast<uint32_t>(std::max(0LL, from)), code, error);
+    }
+    if (id) {
+      reply.add("id", static_cast<long long>(id));
+      reply.add("result", "Ok");
+    } else {
+      reply.add("error", static_cast<long long>(code));
+      reply.add("result", error);
+    }
+  } else if (command == "abort backup") {
+    long long id = request.get_int("id").value_or(-1);
+    bool running = id > 0 && id <= 0xFFFFFFFFLL && backup_->abort(static_cast<uint32_t>(id));
+    reply.add("running", running ? 1 : 0);
     reply.add("result", "Ok");
   } else if (command == "report memoryusage") {
     reply.add("data_used", static_cast<long long>(engine_->data_memory().used_pages()));

@@ -36,6 +36,7 @@
 #include "cluster/config/connectstring.h"
 #include "cluster/config/model.h"
 #include "cluster/mgmapi/session_keeper.h"
+#include "cluster/ndbd/backup/service.h"
 #include "cluster/ndbd/engine/node.h"
 #include "cluster/ndbd/wire/node_protocol.h"
 #include "cluster/transport/link.h"
@@ -124,6 +125,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   void report(mgmapi::NodeStatus status, uint32_t phase);
   wire::NodeStartState start_state() const;
   mgmapi::Message on_command(const std::string& command, const mgmapi::Message& request);
+  void make_backup_service();
   bool linked(uint32_t node) const;
 
   event::Loop& loop_;
@@ -138,6 +140,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   transport::MessageRegistry registry_;
   uint64_t started_at_ms_;
   std::unique_ptr<engine::DataNodeEngine> engine_;
+  std::unique_ptr<backup::BackupService> backup_;  // START/ABORT BACKUP, this node's part of each backup
   std::unique_ptr<transport::Listener> listener_;
   std::unique_ptr<mgmapi::ManagementSessions> mgm_;
   std::map<uint32_t, Peer> peers_;                                      // links that are up, by node id

@@ -263,12 +263,14 @@ void Fragment::commit(TransId t, uint64_t gci) {
       // A copy batch read before this delete may still be on its way: the
       // tombstone keeps it from bringing the row back.
       if (copying_ && e.pending == Pending::kDeleted) tombstones_.insert(key);
+      const bool deleted = e.pending == Pending::kDeleted;
       if (e.pending == Pending::kImage) {
         e.committed = std::move(e.pending_image);
         e.committed->gci = gci;
         index_add(key, layout_.decode(e.committed->bytes));
         ++committed_rows_;
       }
+      if (tap_ && *tap_) (*tap_)(gci, table_->id, id_, deleted, deleted ? e.key : layout_.decode(e.committed->bytes));
       e.pending_image.reset();
       e.pending = Pending::kNone;
     }

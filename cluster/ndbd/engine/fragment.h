@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -77,6 +78,11 @@ struct FragmentStats {
   size_t transactions = 0;   // transactions holding locks or changes here
 };
 
+// Sees every change a commit installs: the GCI stamped on it, the table and
+// fragment, whether it is a delete, and the row after it (a delete: the key
+// values). Backups log changes through it.
+using CommitTap = std::function<void(uint64_t gci, uint32_t table, uint32_t fragment, bool deleted, const Row& values)>;
+
 class Fragment {
  public:
   Fragment(std::shared_ptr<const Table> table, uint32_t fragment_id, PagePool& data, PagePool& index);
@@ -123,6 +129,8 @@ class Fragment {
   bool copying() const { return copying_; }
 
   FragmentStats stats() const;
+  // Called on every committed change while *tap is set (the owner keeps it).
+  void set_commit_tap(const CommitTap* tap) { tap_ = tap; }
 
  private:
   struct Stored {
@@ -179,6 +187,7 @@ class Fragment {
   size_t committed_rows_ = 0;
   bool copying_ = false;
   std::set<std::string> tombstones_;  // keys deleted by forwarded writes during a copy
+  const CommitTap* tap_ = nullptr;
 };
 
 }  // namespace halb::cluster::engine

@@ -11,6 +11,7 @@ Fragment& Lqh::add_fragment(std::shared_ptr<const Table> table, uint32_t fragmen
   auto key = std::make_pair(table->id, fragment);
   auto& slot = fragments_[key];
   if (!slot) slot = std::make_unique<Fragment>(std::move(table), fragment, data_, index_);
+  slot->set_commit_tap(&commit_tap_);
   return *slot;
 }
 

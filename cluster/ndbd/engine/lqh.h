@@ -49,6 +49,9 @@ class Lqh {
   void node_failed(uint32_t node) { failed_.insert(node); }
   void node_restarted(uint32_t node) { failed_.erase(node); }
 
+  // Every committed change of every fragment here goes through `tap`.
+  void set_commit_tap(CommitTap tap) { commit_tap_ = std::move(tap); }
+
   size_t transactions() const { return trans_.size(); }
   size_t operations() const { return operations_; }
 
@@ -73,6 +76,7 @@ class Lqh {
   std::map<TransId, TransRecord> trans_;
   std::map<std::pair<TransId, uint32_t>, LqhKeyReq> queued_;  // (trans, op) waiting for a lock
   std::set<uint32_t> failed_;
+  CommitTap commit_tap_;  // fragments point at it
 };
 
 }  // namespace halb::cluster::engine
