@@ -133,6 +133,9 @@ class Server {
     int completed = 2;
   };
   std::vector<BackupWaiter> backup_waiters_;
+  // The latest backups' progress (reached: 1 started, 2 completed; error), for
+  // replies that arrive after their events.
+  std::map<uint32_t, std::pair<int, std::string>> backup_seen_;
 };
 
 }  // namespace halb::cluster::mgmd

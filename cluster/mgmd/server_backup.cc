@@ -3,6 +3,7 @@
 // started id), which runs the backup and reports it as BACKUP events; the
 // reply to `start backup` waits for the event its `completed` asks for
 // (0 none, 1 started, 2 completed -- the default).
+#include <algorithm>
 #include <regex>
 
 #include "cluster/mgmd/server.h"
@@ -69,6 +70,15 @@ void Server::start_backup(uint64_t conn_id, const Message& m) {
       reply_to(conn_id, Message(head).add("result", "Ok").add("id", *id));
       return;
     }
+    // Its events may have come first (they share the session with this reply).
+    auto seen = backup_seen_.find(static_cast<uint32_t>(*id));
+    if (seen != backup_seen_.end() && (!seen->second.second.empty() || seen->second.first >= completed)) {
+      Message done(head);
+      if (seen->second.second.empty()) done.add("result", "Ok").add("id", *id);
+      else done.add("result", seen->second.second);
+      reply_to(conn_id, done);
+      return;
+    }
     BackupWaiter w;
     w.conn_id = conn_id;
     w.id = static_cast<uint32_t>(*id);
@@ -113,7 +123,7 @@ void Server::abort_backup(uint64_t conn_id, const Message& m) {
 }
 
 void Server::backup_event(const Event& e) {
-  if (e.category != mgmapi::Category::kBackup || backup_waiters_.empty()) return;
+  if (e.category != mgmapi::Category::kBackup) return;
   static const std::regex started(R"(^Backup (\d+) started from node \d+$)");
   static const std::regex completed(R"(^Backup (\d+) started from node \d+ completed\b.*)");
   static const std::regex aborted(R"(^Backup (\d+) started from \d+ has been aborted\. Error: (\d+).*)");
@@ -127,6 +137,10 @@ void Server::backup_event(const Event& e) {
 }
 
 void Server::finish_backup_waiters(uint32_t id, int reached, const std::string& error) {
+  auto& seen = backup_seen_[id];
+  seen.first = std::max(seen.first, reached);
+  if (!error.empty()) seen.second = error;
+  while (backup_seen_.size() > 64) backup_seen_.erase(backup_seen_.begin());
   for (auto it = backup_waiters_.begin(); it != backup_waiters_.end();) {
     if (it->id != id || (error.empty() && reached < it->completed)) {
       ++it;

@@ -2,6 +2,7 @@
 #include "cluster/ndbd/backup/service.h"
 
 #include <dirent.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -96,6 +97,12 @@ uint32_t BackupService::start(uint32_t id, uint32_t requester, uint32_t& error_c
     return 0;
   }
   if (id == 0) id = next_id();
+  if (::access(backup_dir(settings_.root, id).c_str(), F_OK) == 0) {
+    error_code = err::kExists;
+    error = "backup " + std::to_string(id) + " exists already (" + backup_dir(settings_.root, id) +
+            "); choose another id";
+    return 0;
+  }
   Master m;
   m.id = id;
   m.requester = requester;
