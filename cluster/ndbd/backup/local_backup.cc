@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cluster/ndbd/backup/key_codec.h"
 #include "cluster/ndbd/wire/buffer.h"
 #include "cluster/transport/frame.h"
 
@@ -69,7 +70,7 @@ bool LocalBackup::begin(std::vector<std::pair<std::shared_ptr<const engine::Tabl
   for (auto& [t, f] : fragments) {
     scans_.push_back(Scan{t, f});
     refs_.push_back(FragmentRef{t->id, f, node_});
-    logged_.insert({t->id, f});
+    logged_[{t->id, f}] = t;
   }
   if (!data_.append(encode_header(FileKind::kData, id_, node_), error) ||
       !log_.append(encode_header(FileKind::kLog, id_, node_), error))
@@ -124,16 +125,29 @@ LocalBackup::Step LocalBackup::scan_step(engine::Lqh& lqh, std::string& error) {
   return Step::kDone;
 }
 
-void LocalBackup::on_change(uint64_t gci, uint32_t table, uint32_t fragment, bool deleted, const engine::Row& values) {
-  if (!log_open_ || !log_error_.empty() || !logged_.count({table, fragment})) return;
-  LogEntry e{gci, table, fragment, deleted ? LogOp::kDelete : LogOp::kWrite, values};
+void LocalBackup::on_change(const engine::RowChange& c) {
+  if (!log_open_ || !log_error_.empty() || c.op == engine::ChangeOp::kRefresh) return;
+  auto it = logged_.find({c.table_id, c.fragment});
+  if (it == logged_.end() || it->second->version != c.table_version) return;
+  LogEntry e{c.gci, c.table_id, c.fragment, LogOp::kWrite, {}};
+  if (c.op == engine::ChangeOp::kDelete || !c.row) {
+    auto key = decode_primary_key(*it->second, c.key);
+    if (!key) {
+      log_error_ = "table " + it->second->name + ": a deleted row's key could not be read back";
+      return;
+    }
+    e.op = LogOp::kDelete;
+    e.values = std::move(*key);
+  } else {
+    e.values = *c.row;
+  }
   std::string error;
   if (!log_.append(encode_log_entry(e), error)) {
     log_error_ = error;
     return;
   }
   ++log_entries_;
-  ++log_by_gci_[gci];
+  ++log_by_gci_[c.gci];
 }
 
 bool LocalBackup::finish(CtlFile ctl, std::string& error) {

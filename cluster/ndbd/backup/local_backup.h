@@ -22,6 +22,7 @@
 
 #include "cluster/ndbd/backup/chunked_file.h"
 #include "cluster/ndbd/backup/format.h"
+#include "cluster/ndbd/engine/change_sink.h"
 #include "cluster/ndbd/engine/lqh.h"
 #include "cluster/ndbd/engine/table.h"
 
@@ -64,10 +65,10 @@ class LocalBackup {
   // write fails or a fragment vanished (its table was dropped).
   Step scan_step(engine::Lqh& lqh, std::string& error);
 
-  // A committed change of any fragment on this node; kept when it is one of
-  // ours and the log is still open. `values`: the row after the change, or
-  // the key values of a delete.
-  void on_change(uint64_t gci, uint32_t table, uint32_t fragment, bool deleted, const engine::Row& values);
+  // A committed change of any fragment on this node (engine/change_sink.h);
+  // kept when it is one of ours and the log is still open: the row after
+  // an insert or update, the key values of a delete.
+  void on_change(const engine::RowChange& c);
   bool log_failed() const { return !log_error_.empty(); }
   const std::string& log_error() const { return log_error_; }
 
@@ -94,7 +95,7 @@ class LocalBackup {
   };
   std::vector<Scan> scans_;
   std::vector<FragmentRef> refs_;
-  std::set<std::pair<uint32_t, uint32_t>> logged_;
+  std::map<std::pair<uint32_t, uint32_t>, std::shared_ptr<const engine::Table>> logged_;
   size_t scan_index_ = 0;
   bool in_fragment_ = false;
   std::string cursor_;

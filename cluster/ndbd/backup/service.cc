@@ -285,8 +285,8 @@ void BackupService::part_abort() {
   part_.reset();
 }
 
-void BackupService::on_change(uint64_t gci, uint32_t table, uint32_t fragment, bool deleted, const engine::Row& values) {
-  if (part_) part_->files->on_change(gci, table, fragment, deleted, values);
+void BackupService::on_change(const engine::RowChange& c) {
+  if (part_) part_->files->on_change(c);
 }
 
 void BackupService::node_failed(uint32_t node) {

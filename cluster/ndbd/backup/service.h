@@ -73,7 +73,8 @@ class BackupService {
   // The message types above, for the node's transport registry.
   static void register_messages(transport::MessageRegistry& registry);
   void on_message(uint32_t from, uint16_t type, const wire::ControlMsg& m);
-  void on_change(uint64_t gci, uint32_t table, uint32_t fragment, bool deleted, const engine::Row& values);
+  // The change stream: this node's part of a running backup logs it.
+  void on_change(const engine::RowChange& c);
   void node_failed(uint32_t node);
   // From the node's timer: scan steps, GCI waits.
   void tick();

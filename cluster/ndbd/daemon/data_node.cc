@@ -78,7 +78,9 @@ DataNode::DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& bo
   hosts_ = mgmd::resolve_hosts(config_);
 }
 
-DataNode::~DataNode() = default;
+DataNode::~DataNode() {
+  if (engine_) engine_->set_change_sink(nullptr);
+}
 
 void DataNode::make_backup_service() {
   backup::BackupSettings bs;
@@ -104,10 +106,8 @@ void DataNode::make_backup_service() {
   h.info = [this](const std::string& text) { logger_.info(text); };
   backup_ = std::make_unique<backup::BackupService>(self_, *engine_, bs, std::move(h), own_->diskless);
   backup::BackupService::register_messages(registry_);
-  engine_->lqh().set_commit_tap([this](uint64_t gci, uint32_t table, uint32_t fragment, bool deleted,
-                                       const engine::Row& values) {
-    backup_->on_change(gci, table, fragment, deleted, values);
-  });
+  changes_.users.push_back([this](const engine::RowChange& c) { backup_->on_change(c); });
+  engine_->set_change_sink(&changes_);
 }
 
 uint64_t DataNode::now_ms() const { return steady_ms() - started_at_ms_; }

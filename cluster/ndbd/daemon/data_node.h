@@ -141,6 +141,15 @@ class DataNode : private engine::Peers, private engine::Clock {
   uint64_t started_at_ms_;
   std::unique_ptr<engine::DataNodeEngine> engine_;
   std::unique_ptr<backup::BackupService> backup_;  // START/ABORT BACKUP, this node's part of each backup
+  // The engine has one change sink; every user of the change stream (the
+  // backup log, and the redo log) hangs off this one.
+  struct ChangeFanout : engine::ChangeSink {
+    std::vector<std::function<void(const engine::RowChange&)>> users;
+    void on_commit(const engine::RowChange& c) override {
+      for (auto& u : users) u(c);
+    }
+  };
+  ChangeFanout changes_;
   std::unique_ptr<transport::Listener> listener_;
   std::unique_ptr<mgmapi::ManagementSessions> mgm_;
   std::map<uint32_t, Peer> peers_;                                      // links that are up, by node id

@@ -20,15 +20,16 @@
 
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "cluster/ndbd/engine/change_sink.h"
 #include "cluster/ndbd/engine/filter.h"
 #include "cluster/ndbd/engine/memory.h"
 #include "cluster/ndbd/engine/operation.h"
@@ -78,11 +79,6 @@ struct FragmentStats {
   size_t transactions = 0;   // transactions holding locks or changes here
 };
 
-// Sees every change a commit installs: the GCI stamped on it, the table and
-// fragment, whether it is a delete, and the row after it (a delete: the key
-// values). Backups log changes through it.
-using CommitTap = std::function<void(uint64_t gci, uint32_t table, uint32_t fragment, bool deleted, const Row& values)>;
-
 class Fragment {
  public:
   Fragment(std::shared_ptr<const Table> table, uint32_t fragment_id, PagePool& data, PagePool& index);
@@ -128,9 +124,16 @@ class Fragment {
   }
   bool copying() const { return copying_; }
 
+  // Every committed change (and every copied row) is told to `sink`; null: nobody.
+  void set_change_sink(ChangeSink* sink) { sink_ = sink; }
+
+  // Restart from local files (no sink, no locks; the fragment is idle):
+  // put a row back with its stamp, whatever this replica holds for its key,
+  // or take the row with these key bytes away. Returns 0 or 827/625/4275.
+  uint32_t restore_row(const Row& row, uint64_t gci);
+  void restore_delete(std::string_view key_bytes);
+
   FragmentStats stats() const;
-  // Called on every committed change while *tap is set (the owner keeps it).
-  void set_commit_tap(const CommitTap* tap) { tap_ = tap; }
 
  private:
   struct Stored {
@@ -187,7 +190,7 @@ class Fragment {
   size_t committed_rows_ = 0;
   bool copying_ = false;
   std::set<std::string> tombstones_;  // keys deleted by forwarded writes during a copy
-  const CommitTap* tap_ = nullptr;
+  ChangeSink* sink_ = nullptr;
 };
 
 }  // namespace halb::cluster::engine

@@ -10,9 +10,16 @@ namespace halb::cluster::engine {
 Fragment& Lqh::add_fragment(std::shared_ptr<const Table> table, uint32_t fragment) {
   auto key = std::make_pair(table->id, fragment);
   auto& slot = fragments_[key];
-  if (!slot) slot = std::make_unique<Fragment>(std::move(table), fragment, data_, index_);
-  slot->set_commit_tap(&commit_tap_);
+  if (!slot) {
+    slot = std::make_unique<Fragment>(std::move(table), fragment, data_, index_);
+    slot->set_change_sink(sink_);
+  }
   return *slot;
+}
+
+void Lqh::set_change_sink(ChangeSink* sink) {
+  sink_ = sink;
+  for (auto& [key, f] : fragments_) f->set_change_sink(sink);
 }
 
 void Lqh::drop_table(uint32_t table_id) {

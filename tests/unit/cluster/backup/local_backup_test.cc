@@ -110,7 +110,12 @@ TEST(LocalBackup, ScanPlusLogEqualsTheFragmentAtStopGci) {
   Node n;
   for (int i = 0; i < 2000; ++i) n.write(i, "v" + std::to_string(i));
   LocalBackup b(9, 2, small(tmp.path));
-  n.lqh.set_commit_tap([&](uint64_t gci, uint32_t t, uint32_t f, bool del, const Row& v) { b.on_change(gci, t, f, del, v); });
+  struct Sink : engine::ChangeSink {
+    LocalBackup* b;
+    void on_commit(const engine::RowChange& c) override { b->on_change(c); }
+  } sink;
+  sink.b = &b;
+  n.lqh.set_change_sink(&sink);
   std::string error;
   ASSERT_TRUE(b.begin({{n.table, 0}}, error)) << error;
   // Writes between scan steps: updates behind and ahead of the cursor,
@@ -138,6 +143,7 @@ TEST(LocalBackup, ScanPlusLogEqualsTheFragmentAtStopGci) {
   ctl.tables = {engine::encode_table(*n.table)};
   ctl.fragments = b.fragment_refs();
   ASSERT_TRUE(b.finish(ctl, error)) << error;
+  n.lqh.set_change_sink(nullptr);
   std::string dir = backup_dir(tmp.path, 9);
   EXPECT_EQ(replay(dir, 9, 2, 11), at_stop);
   BackupStats st = b.stats();
