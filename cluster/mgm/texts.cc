@@ -86,7 +86,7 @@ std::string help_text(const std::string& topic) {
            "HELP                                   Print help text\n"
            "HELP SHOW                              Help for SHOW command\n"
            "SHOW                                   Print information about cluster\n"
-           "START BACKUP [NOWAIT | WAIT STARTED | WAIT COMPLETED]\n"
+           "START BACKUP [<id>] [NOWAIT | WAIT STARTED | WAIT COMPLETED]\n"
            "                                       Start backup (default WAIT COMPLETED)\n"
            "ABORT BACKUP <backup id>               Abort backup\n"
            "SHUTDOWN                               Shutdown all processes in cluster\n"
