@@ -23,7 +23,7 @@ def free_tcp_port():
     return port
 
 
-def config_ini(root, mgm_port, data_nodes, extra=""):
+def config_ini(root, mgm_port, data_nodes, gcp_ms=200):
     ndbd = "".join(f"[NDBD]\nId={i}\nHostName=127.0.0.1\nDataDir={root}/d{i}\n\n" for i in data_nodes)
     apis = "".join("[API]\n" for _ in range(8))
     return f"""[NDBD DEFAULT]
@@ -32,12 +32,12 @@ DataMemory=40M
 IndexMemory=16M
 HeartbeatIntervalDbDb=500
 HeartbeatIntervalDbApi=500
-TimeBetweenGlobalCheckpoints=200
+TimeBetweenGlobalCheckpoints={gcp_ms}
 BackupDataBufferSize=64K
 BackupLogBufferSize=64K
 BackupMemory=128K
 BackupWriteSize=32K
-{extra}
+
 [NDB_MGMD]
 Id=1
 HostName=127.0.0.1
@@ -50,7 +50,7 @@ DataDir={root}/m1
 class Cluster:
     """One halb-mgmd and its data nodes under `root`."""
 
-    def __init__(self, root, data_nodes, extra=""):
+    def __init__(self, root, data_nodes, gcp_ms=200):
         self.root, self.data_nodes, self.procs = root, data_nodes, []
         for d in ["m1"] + [f"d{i}" for i in data_nodes]:
             os.makedirs(os.path.join(root, d), exist_ok=True)
@@ -59,7 +59,7 @@ class Cluster:
             self.port = free_tcp_port()
             self.cs = f"127.0.0.1:{self.port}"
             with open(self.config, "w") as f:
-                f.write(config_ini(root, self.port, data_nodes, extra))
+                f.write(config_ini(root, self.port, data_nodes, gcp_ms))
             log = os.path.join(root, f"mgmd.{attempt}.log")
             mgmd = Proc([program("halb-mgmd"), "-f", self.config, "--ndb-nodeid", "1", "--foreground",
                          "--run-dir", os.path.join(root, "run")], log_path=log)
@@ -67,10 +67,12 @@ class Cluster:
             wait_for(lambda: self.port_open() or not mgmd.alive(), 10, what="halb-mgmd listening")
             if mgmd.alive():
                 break
+        self.ndbd = {}
         for i in data_nodes:
-            self.procs.append(Proc([program("halb-ndbd"), "-c", self.cs, "--ndb-nodeid", str(i), "--foreground",
+            self.ndbd[i] = Proc([program("halb-ndbd"), "-c", self.cs, "--ndb-nodeid", str(i), "--foreground",
                                     "--run-dir", os.path.join(root, "run")],
-                                   log_path=os.path.join(root, f"ndbd{i}.log")))
+                                   log_path=os.path.join(root, f"ndbd{i}.log"))
+            self.procs.append(self.ndbd[i])
         for i in data_nodes:
             wait_for(lambda: f"Node {i}: started" in self.mgm(f"{i} status"), 60, interval=0.3,
                      what=f"node {i} started")
@@ -159,8 +161,8 @@ class Backup(unittest.TestCase):
         if os.environ.get("HALB_KEEP_LOGS") is None:
             self.tmp.cleanup()
 
-    def cluster(self, name, nodes, extra=""):
-        c = Cluster(os.path.join(self.tmp.path, name), nodes, extra)
+    def cluster(self, name, nodes, gcp_ms=200):
+        c = Cluster(os.path.join(self.tmp.path, name), nodes, gcp_ms)
         self.clusters.append(c)
         return c
 
@@ -245,6 +247,35 @@ class Backup(unittest.TestCase):
         self.assertIn("Abort of backup 2 ordered", out)
         wait_for(lambda: not any(os.path.exists(src.backup_dir(n, 2)) for n in (2, 3)), 30,
                  what="the backup files removed")
+
+    def test_a_data_node_failure_aborts_the_backup_and_drop_waits_for_it(self):
+        # Slow global checkpoints: the backup waits for two of them, so it
+        # is still running when the node dies.
+        src = self.cluster("src", (2, 3), gcp_ms=3000)
+        src.load("create", "t")
+        src.load("load", "t", "2000")
+        out = src.mgm("start backup nowait")
+        self.assertNotIn("failed", out)
+        r = subprocess.run([program("halb-ndbapi-tool"), "-c", src.cs, "drop", "t"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("761", r.stdout + r.stderr)
+        src.ndbd[3].send_signal(9)
+        cluster_log = os.path.join(src.root, "m1", "ndb_1_cluster.log")
+        wait_for(lambda: "Backup 1 started from 1 has been aborted. Error: 1326" in open(cluster_log).read(), 30,
+                 what="the abort event")
+        wait_for(lambda: not os.path.exists(src.backup_dir(2, 1)), 10, what="node 2's files removed")
+        self.assertIn("ALERT    -- Node 2: Backup 1 started from 1 has been aborted. Error: 1326",
+                      open(cluster_log).read())
+        self.assertIn("data node 3 failed during the backup", open(os.path.join(src.root, "ndbd2.log")).read())
+        # The survivor takes the next backup alone, and the table can go now.
+        out = src.mgm("start backup")
+        self.assertIn("Node 2: Backup 2 started from node 1 completed", out)
+        self.assertEqual(sorted(os.listdir(src.backup_dir(2, 2))),
+                         ["BACKUP-2-0.2.Data", "BACKUP-2.2.ctl", "BACKUP-2.2.log"])
+        r = subprocess.run([program("halb-ndbapi-tool"), "-c", src.cs, "drop", "t"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_replies_errors_and_damaged_files(self):
         src = self.cluster("src", (2, 3))

@@ -38,6 +38,7 @@ namespace halb::cluster::backup {
 
 // NDB's backup error codes, as the events and replies carry them.
 namespace err {
+inline constexpr uint32_t kDropDuringBackup = 761;  // DROP TABLE refused while a backup runs
 inline constexpr uint32_t kNotMaster = 1301;        // ask the master data node
 inline constexpr uint32_t kBackupRunning = 1302;    // one backup at a time
 inline constexpr uint32_t kDiskless = 1306;         // Diskless=1: nothing to back up to

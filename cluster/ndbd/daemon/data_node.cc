@@ -653,6 +653,13 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
       break;
     }
     case wire::kApiDropTable: {
+      if (backup_->busy()) {
+        // As NDB: a backup's tables stay until it ends (error 761).
+        answer.error = backup::err::kDropDuringBackup;
+        answer.text = "Unable to drop table as backup is in progress";
+        send_control(peer, wire::kApiDictConf, answer);
+        return;
+      }
       auto r = engine_->drop_table(m.text);
       if (r.error) {
         answer.error = r.error;
