@@ -293,7 +293,37 @@ class Backup(unittest.TestCase):
         out = src.mgm("start backup now")
         self.assertIn("Invalid arguments", out)
 
+        # A table with a unique index (halb-ndbapi-tool's), through another backup.
+        tool = lambda c, *a: subprocess.run([program("halb-ndbapi-tool"), "-c", c.cs] + list(a), capture_output=True,
+                                            text=True, timeout=120)
+        self.assertEqual(tool(src, "create", "u").returncode, 0)
+        self.assertEqual(tool(src, "load", "u", "3000").returncode, 0)
+        cluster_log = os.path.join(src.root, "m1", "ndb_1_cluster.log")
+        wait_for(lambda: "Backup 8 started from node 1 completed" in open(cluster_log).read(), 30,
+                 what="the NOWAIT backup (8) to end")
+        out = src.mgm("start backup 20")
+        self.assertIn("Node 2: Backup 20 started from node 1 completed", out)
+        rc, out = src.restore("-n", "3", "-b", "20", "--print_meta", src.backup_dir(3, 20))
+        self.assertEqual(rc, 0, out)
+        self.assertIn("-- Table u (", out)
+        self.assertNotIn("$unique", out)
+        rc, out = src.restore("-n", "3", "-b", "20", "--print_data", src.backup_dir(3, 20))
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r'\nu\t\d+\t"row-\d+"\t\d+\n')
+
         dst = self.cluster("dst", (2, 3))
+        for node, flags in ((2, ["-m", "-r"]), (3, ["-r"])):
+            rc, out = dst.restore("-n", str(node), "-b", "20", *flags, src.backup_dir(node, 20))
+            self.assertEqual(rc, 0, out)
+        r = tool(dst, "verify", "u", "3000")
+        self.assertIn("verified 3000 rows, 0 bad", r.stdout, r.stderr)
+        r = tool(dst, "unique", "u", "2999")
+        self.assertIn("id 2999 val row-2999", r.stdout, r.stderr)
+        # Metadata twice: the tables exist.
+        rc, out = dst.restore("-n", "2", "-b", "20", "-m", src.backup_dir(2, 20))
+        self.assertNotEqual(rc, 0)
+        self.assertIn("creating table t: error 721", out)
+
         rc, out = dst.restore("-n", "2", "-b", "9", "-m", "-r", src.backup_dir(2, 7))
         self.assertNotEqual(rc, 0)
         self.assertIn("no BACKUP-9.2.ctl", out)
@@ -301,7 +331,7 @@ class Backup(unittest.TestCase):
         raw = bytearray(open(data, "rb").read())
         raw[len(raw) // 2] ^= 0x40
         open(data, "wb").write(bytes(raw))
-        rc, out = dst.restore("-n", "2", "-b", "7", "-m", "-r", src.backup_dir(2, 7))
+        rc, out = dst.restore("-n", "2", "-b", "7", "-r", src.backup_dir(2, 7))
         self.assertEqual(rc, 0, out)
         rc, out = dst.restore("-n", "3", "-b", "7", "-r", src.backup_dir(3, 7))
         self.assertNotEqual(rc, 0)
