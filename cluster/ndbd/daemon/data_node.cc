@@ -807,7 +807,7 @@ void DataNode::stop(const std::string& why, int exit_status) {
   gcp_timer_.stop();
   if (dur_ && dur_->redo()) {
     std::string ignored;
-    dur_->save_gci(0, ignored);  // flush what is buffered; proves nothing new
+    dur_->flush(ignored);  // what is buffered goes to disk; it proves no new GCI
   }
   // Closing calls on_link_closed, which edits peers_: close from a list.
   std::vector<transport::Link*> open;
@@ -826,7 +826,7 @@ mgmapi::Message DataNode::on_command(const std::string& command, const mgmapi::M
   mgmapi::Message reply;
   if (command == "stop") {
     reply.add("result", "Ok");
-    loop_.defer([this] { stop("node " + std::to_string(self_) + " stopped by the management server", 0); });
+    loop_.defer([this] { shutdown("node " + std::to_string(self_) + " stopped by the management server"); });
   } else if (command == "restart") {
     bool initial = request.get_int("initialstart").value_or(0) != 0;
     bool no_start = request.get_int("nostart").value_or(0) != 0;
@@ -835,7 +835,7 @@ mgmapi::Message DataNode::on_command(const std::string& command, const mgmapi::M
       restart_requested_ = true;
       restart_initial_ = initial;
       restart_no_start_ = no_start;
-      stop("node " + std::to_string(self_) + " restarting on request of the management server", 0);
+      shutdown("node " + std::to_string(self_) + " restarting on request of the management server");
     });
   } else if (command == "start") {
     if (phase_ == Phase::kWaiting) {

@@ -74,6 +74,9 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool start(std::string& error);
   // Asks the node to stop: reports shutting down and ends the loop.
   void stop(const std::string& why, int exit_status = 0);
+  // A graceful stop: first the next global checkpoint completes (so every
+  // commit answered so far is on disk), then stop(why, 0). Bounded wait.
+  void shutdown(const std::string& why);
   int exit_status() const { return exit_status_; }
   // After the loop ended: did halb-mgmd ask for a restart, and how?
   bool restart_requested() const { return restart_requested_; }
@@ -223,6 +226,10 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool sr_sent_ = false;
   bool sr_decided_ = false;
   std::string start_kind_ = "initial start";
+  // shutdown(): waiting for this GCI to complete before stopping.
+  std::optional<uint64_t> stop_after_gci_;
+  std::string stop_why_;
+  std::unique_ptr<event::Timer> shutdown_timer_;
   // Node restart, on the restarting node.
   uint32_t restart_source_ = 0;
   std::set<uint32_t> restart_waiting_;

@@ -196,7 +196,7 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
       if (dur_) {
         // A node restart's copy makes GCIs restorable only from the one
         // current when it ended; before that only the data is flushed.
-        bool ok = *gci >= marks_from_gci_ ? dur_->save_gci(*gci, error) : dur_->save_gci(0, error);
+        bool ok = *gci >= marks_from_gci_ ? dur_->save_gci(*gci, error) : dur_->flush(error);
         if (!ok) {
           failed = 1;
           logger_.error("node " + std::to_string(self_) + ": cannot save GCI " + std::to_string(*gci) + ": " + error);
@@ -208,6 +208,10 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
     case wire::kGcpComplete:
       if (dur_) dur_->complete_gci(*gci);
       release_replies();
+      if (stop_after_gci_ && *gci >= *stop_after_gci_) {
+        logger_.info("node " + std::to_string(self_) + ": GCI " + std::to_string(*gci) + " is complete; stopping");
+        loop_.defer([this] { stop(stop_why_, 0); });
+      }
       return;
     default:
       break;
@@ -247,6 +251,21 @@ void DataNode::durability_tick() {
   }
   engine_->lqh().refuse_writes(dur_->write_refusal());
   if (phase_ == Phase::kStarted) dur_->step(*engine_, gci_);
+}
+
+void DataNode::shutdown(const std::string& why) {
+  if (phase_ == Phase::kStopping || stop_after_gci_) return;
+  if (!dur_ || phase_ != Phase::kStarted) {
+    stop(why, 0);
+    return;
+  }
+  stop_after_gci_ = gci_;
+  stop_why_ = why;
+  logger_.info(why + ": waiting for GCI " + std::to_string(gci_) + " to complete first");
+  shutdown_timer_ = std::make_unique<event::Timer>(loop_, [this] {
+    stop(stop_why_ + " (GCI " + std::to_string(*stop_after_gci_) + " did not complete in time)", 0);
+  });
+  shutdown_timer_->start(3.0 + 3.0 * own_->time_between_global_checkpoints / 1000.0);
 }
 
 // ---- CommitDurability=gcp ---------------------------------------------------------

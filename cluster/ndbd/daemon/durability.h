@@ -70,6 +70,8 @@ class Durability : public engine::ChangeSink {
   void on_commit(const engine::RowChange& c) override;
 
   bool save_gci(uint64_t gci, std::string& error);
+  // Writes and syncs what is buffered, without a GCI mark.
+  bool flush(std::string& error) { return !redo_ || redo_->sync(error); }
   void complete_gci(uint64_t gci);
   bool write_schema(const engine::DataNodeEngine& eng, std::string& error);
   // One bounded piece of LCP work; the LCP starts when due. Log lines go to the logger.

@@ -245,8 +245,8 @@ int main(int argc, char** argv) {
     logger.info("halb-ndbd " PACKAGE_VERSION ": data node " + id + " (start " + std::to_string(dopts.start_count) +
                 (initial ? ", initial" : "") + ")");
     ready.ready();
-    event::Signal term(loop, SIGTERM, [&] { node->stop("data node " + id + " stopping on SIGTERM", 0); });
-    event::Signal intr(loop, SIGINT, [&] { node->stop("data node " + id + " stopping on SIGINT", 0); });
+    event::Signal term(loop, SIGTERM, [&] { node->shutdown("data node " + id + " stopping on SIGTERM"); });
+    event::Signal intr(loop, SIGINT, [&] { node->shutdown("data node " + id + " stopping on SIGINT"); });
     loop.run();
     status = node->exit_status();
     restart = node->restart_requested();
