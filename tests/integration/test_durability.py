@@ -121,3 +121,91 @@ class SystemRestart(Durability):
             wait_for(lambda: not self.nodes[n].alive(), 20, what=f"node {n} stopped")
         self.start_all()
         self.assertIn("verified 5000 rows, 0 bad", self.tool_ok("verify", "t1", "5000"))
+
+
+class DurableCommit(Durability):
+    EXTRA = "CommitDurability=gcp"
+
+    def test_every_acknowledged_row_survives_kill_of_all_nodes(self):
+        self.start_all("--initial")
+        self.tool_ok("create", "t1")
+        for k in range(0, 3000, 300):
+            self.tool_ok("--batch", "50", "--from", str(k), "load", "t1", "300")
+        # No pause: the last commits were answered just now.
+        self.kill_all()
+        self.start_all()
+        self.assertIn("verified 3000 rows, 0 bad", self.tool_ok("verify", "t1", "3000"))
+
+
+class LocalCheckpoints(Durability):
+    # 2^12 words = 16 KB of redo between checkpoints; small redo segments.
+    EXTRA = "TimeBetweenLocalCheckpoints=12\nFragmentLogFileSize=256K"
+
+    def load_with_checkpoints(self):
+        self.start_all("--initial")
+        self.tool_ok("create", "t1")
+        self.tool_ok("load", "t1", "20000")
+        for n in self.DATA_NODES:
+            wait_for(lambda: re.search(r"Local checkpoint \d+ completed", self.log_text(n)), 30,
+                     what=f"a local checkpoint on node {n}")
+        self.wait_gcps(5)
+        self.tool_ok("--from", "20000", "load", "t1", "2000")  # after the checkpoint: from the redo only
+        self.wait_gcps()
+
+    def test_restart_from_checkpoint_and_redo_with_trimmed_log(self):
+        self.load_with_checkpoints()
+        # The redo before the usable checkpoint is gone.
+        self.assertNotIn("redo.0000000000000000", os.listdir(os.path.join(self.fs_dir(2), "redo")))
+        self.kill_all()
+        self.start_all()
+        self.assertRegex(self.log_text(2), r"System restart to GCI \d+ .*: local checkpoint \d+ \(\d+ rows\) \+ redo log")
+        self.assertIn("verified 22000 rows, 0 bad", self.tool_ok("verify", "t1", "22000"))
+        for n in self.DATA_NODES:
+            self.assertIn("rows 22000", self.tool_ok("--node", str(n), "count", "t1"))
+
+    def test_damaged_checkpoint_on_one_node_recovers_from_its_peer(self):
+        self.load_with_checkpoints()
+        self.kill_all()
+        for path in glob.glob(os.path.join(self.fs_dir(3), "lcp", "*", "*.data")):
+            size = os.path.getsize(path)
+            with open(path, "r+b") as f:
+                f.seek(size // 2)
+                b = f.read(1)
+                f.seek(size // 2)
+                f.write(bytes([b[0] ^ 0x40]))
+        self.start_all()
+        log3 = self.log_text(3)
+        self.assertIn("not usable", log3)
+        self.assertIn("checksum", log3)
+        self.assertIn("initial node restart", log3)
+        self.assertIn("System restart to GCI", self.log_text(2))
+        self.assertIn("verified 22000 rows, 0 bad", self.tool_ok("--node", "3", "verify", "t1", "22000"))
+        self.assertIn("rows 22000", self.tool_ok("--node", "3", "count", "t1"))
+
+
+class DamagedRedo(Durability):
+    def test_truncated_redo_tail_restarts_to_the_last_good_gcp(self):
+        self.start_all("--initial")
+        self.tool_ok("create", "t1")
+        self.tool_ok("load", "t1", "5000")
+        self.wait_gcps()
+        self.kill_all()
+        redo = os.path.join(self.fs_dir(2), "redo")
+        last = sorted(os.listdir(redo))[-1]
+        path = os.path.join(redo, last)
+        os.truncate(path, os.path.getsize(path) - 7)
+        self.start_all()
+        self.assertRegex(self.log_text(2), r"redo log damaged \(a record is cut short at lsn \d+")
+        self.assertIn("System restart to GCI", self.log_text(2))
+        self.assertIn("verified 5000 rows, 0 bad", self.tool_ok("verify", "t1", "5000"))
+
+    def test_initial_wipes_the_files(self):
+        self.start_all("--initial")
+        self.tool_ok("create", "t1")
+        self.tool_ok("load", "t1", "100")
+        self.wait_gcps()
+        self.kill_all()
+        self.start_all("--initial")
+        rc, out = self.tool("count", "t1")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("709", out)
