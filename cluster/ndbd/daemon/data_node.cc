@@ -61,7 +61,7 @@ DataNode::DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& bo
       started_at_ms_(steady_ms()),
       status_timer_(loop, [this] { poll_status(); }),
       tick_timer_(loop, [this] { on_tick(); }),
-      gci_timer_(loop, [this] { engine_->set_gci(++gci_); }),
+      gcp_timer_(loop, [this] { gcp_timer(); }),
       phase_timer_(loop, [this] { step_initial_start(); }) {
   for (auto& d : config_.data_nodes)
     if (d.node_id == self_) own_ = &d;
@@ -74,6 +74,9 @@ DataNode::DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& bo
                                                      static_cast<const engine::Clock&>(*this));
   engine_->tc().set_sequence_base(opt_.start_count << 32);
   make_backup_service();
+  commit_durable_ = own_->commit_durability == "gcp";
+  if (!opt_.fs_dir.empty() && !own_->diskless)
+    dur_ = std::make_unique<Durability>(durability_options(opt_.fs_dir, *own_), logger_, self_);
   for (uint32_t id : config_.data_node_ids()) members_.insert(id);
   hosts_ = mgmd::resolve_hosts(config_);
 }
@@ -113,6 +116,7 @@ void DataNode::make_backup_service() {
 uint64_t DataNode::now_ms() const { return steady_ms() - started_at_ms_; }
 
 bool DataNode::start(std::string& error) {
+  if (!open_files(error)) return false;
   listener_ = std::make_unique<transport::Listener>(loop_, logger_,
                                                     [this](int fd, const std::string& from) { accept(fd, from); });
   std::string host = !opt_.bind_host.empty() ? opt_.bind_host : own_->host_name;
@@ -124,7 +128,7 @@ bool DataNode::start(std::string& error) {
       loop_, logger_, opt_.connectstring, self_, NodeType::kData,
       [this](const std::string& c, const mgmapi::Message& m) { return on_command(c, m); }, &boot_);
   tick_timer_.start(0.01, 0.01);
-  gci_timer_.start(own_->time_between_global_checkpoints / 1000.0, own_->time_between_global_checkpoints / 1000.0);
+  gcp_timer_.start(own_->time_between_global_checkpoints / 1000.0, own_->time_between_global_checkpoints / 1000.0);
   if (opt_.no_start) {
     logger_.info("node " + std::to_string(self_) + ": --nostart: waiting for START from the management server");
     report(mgmapi::NodeStatus::kNotStarted, 0);
@@ -343,6 +347,7 @@ void DataNode::handle_closed(uint16_t peer, transport::Link* link, const std::st
 void DataNode::send_control(uint32_t to, uint16_t type, const ControlMsg& m) { queue_frame(to, type, wire::encode_control(m)); }
 
 void DataNode::send(uint32_t to, engine::Message m) {
+  if (commit_durable_ && hold_reply(to, m)) return;
   queue_frame(to, wire::engine_message_type(m), wire::encode_engine_message(m));
 }
 
@@ -442,8 +447,9 @@ void DataNode::advance() {
     begin_node_restart();
     return;
   }
-  if (all_linked) {
-    logger_.info("node " + std::to_string(self_) + ": all data nodes connected, initial start");
+  if (all_linked && !sr_decided_) {
+    logger_.info("node " + std::to_string(self_) + ": all data nodes connected, " +
+                 (fs_state_.has_files ? "system restart" : "initial start"));
     phase_ = Phase::kStarting;
     start_phase_ = 1;
     phase_timer_.start(0.1, 0.1);
@@ -460,11 +466,33 @@ void DataNode::step_initial_start() {
     become_started();
     return;
   }
+  if (start_phase_ == 2 && !sr_decided_) {
+    sr_exchange();  // phase 2: the latest restorable GCI, agreed by all
+    return;
+  }
   report(mgmapi::NodeStatus::kStarting, start_phase_ + 1);
   logger_.info("node " + std::to_string(self_) + ": start phase " + std::to_string(start_phase_) + " completed");
+  event(mgmapi::Category::kStartup, 4, mgmapi::Severity::kInfo,
+        "Start phase " + std::to_string(start_phase_) + " completed (" + start_kind_ + ")");
 }
 
 void DataNode::begin_node_restart() {
+  if (dur_) {
+    // The copy brings every row; this node's own files are not needed
+    // (halb copies whole fragments: no redo catch-up yet).
+    std::string why = fs_state_.has_files ? "its own files are replaced by the copy"
+                      : fs_state_.damaged ? "its own files are not usable: " + fs_state_.note
+                                          : "it has no files";
+    start_kind_ = fs_state_.has_files ? "node restart" : "initial node restart";
+    std::string error;
+    if (!dur_->create(error)) {
+      stop("node restart: cannot reset the file system: " + error, 1);
+      return;
+    }
+    marks_from_gci_ = UINT64_MAX;
+    event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
+          "Node restart: full copy of every fragment from the live nodes (" + why + ")");
+  }
   for (auto& [id, p] : peers_)
     if (p.is_data && p.hello && p.state == NodeStartState::kStarted) {
       restart_source_ = id;
@@ -480,6 +508,8 @@ void DataNode::begin_node_restart() {
 void DataNode::on_tick() {
   drain_closed();
   if (phase_ == Phase::kStopping || !engine_) return;
+  durability_tick();
+  if (phase_ == Phase::kStopping) return;
   if (phase_ != Phase::kWaiting && phase_ != Phase::kConnecting) engine_->tick();
   if (phase_ == Phase::kStarted) backup_->tick();
   for (auto it = barriers_.begin(); it != barriers_.end();) {
@@ -496,6 +526,9 @@ void DataNode::on_tick() {
       return;
     }
     logger_.info("Node restart completed copying the fragments to Node " + std::to_string(self_));
+    // GCIs from the one current now on are whole in this node's redo.
+    marks_from_gci_ = engine_->tc().gci();
+    if (dur_) dur_->request_lcp();
     for (uint32_t id : members_)
       if (id != self_) send_control(id, wire::kRestartDone, ControlMsg{});
     engine_->node_state(self_, engine::NodeState::kAlive);
@@ -517,6 +550,10 @@ void DataNode::become_started() {
 // ---- data node control messages ------------------------------------------------
 
 void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
+  if (is_gcp_type(type)) {
+    on_gcp(peer, type, m);
+    return;
+  }
   Peer& p = peers_[peer];
   switch (type) {
     case wire::kNodeHello:
@@ -533,11 +570,14 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
       if (r.error && r.error != engine::err::kTableExists)
         logger_.warn("installing a table from node " + std::to_string(peer) + ": error " + std::to_string(r.error) +
                      " " + r.detail);
+      else if (!r.error)
+        save_schema();
       if (m.request) send_control(peer, wire::kDictInstallConf, ControlMsg{m.request, r.error, r.detail, ""});
       return;
     }
     case wire::kDictDropInstall: {
       auto r = engine_->drop_table(m.text);
+      if (!r.error) save_schema();
       send_control(peer, wire::kDictInstallConf, ControlMsg{m.request, r.error, r.detail, ""});
       return;
     }
@@ -648,6 +688,7 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
       answer.data = engine::encode_table(*r.table);
       install_type = wire::kDictInstall;
       install.data = answer.data;
+      save_schema();
       logger_.info("created table " + r.table->name + " (id " + std::to_string(r.table->id) + ") for API node " +
                    std::to_string(peer));
       break;
@@ -670,6 +711,7 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
       answer.text = m.text;
       install_type = wire::kDictDropInstall;
       install.text = m.text;
+      save_schema();
       logger_.info("dropped table " + m.text + " for API node " + std::to_string(peer));
       break;
     }
@@ -711,6 +753,7 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
     barriers_.erase(n);
     backup_->node_failed(n);
   }
+  gcp_node_failed(failed);
   std::vector<uint32_t> done;
   for (auto& [id, pd] : dict_pending_) {
     for (uint32_t n : failed) pd.waiting.erase(n);
@@ -805,7 +848,11 @@ void DataNode::stop(const std::string& why, int exit_status) {
   report(mgmapi::NodeStatus::kShuttingDown, 0);
   tick_timer_.stop();
   status_timer_.stop();
-  gci_timer_.stop();
+  gcp_timer_.stop();
+  if (dur_ && dur_->redo()) {
+    std::string ignored;
+    dur_->flush(ignored);  // what is buffered goes to disk; it proves no new GCI
+  }
   // Closing calls on_link_closed, which edits peers_: close from a list.
   std::vector<transport::Link*> open;
   for (auto& [id, p] : peers_)
@@ -823,7 +870,7 @@ mgmapi::Message DataNode::on_command(const std::string& command, const mgmapi::M
   mgmapi::Message reply;
   if (command == "stop") {
     reply.add("result", "Ok");
-    loop_.defer([this] { stop("node " + std::to_string(self_) + " stopped by the management server", 0); });
+    loop_.defer([this] { shutdown("node " + std::to_string(self_) + " stopped by the management server"); });
   } else if (command == "restart") {
     bool initial = request.get_int("initialstart").value_or(0) != 0;
     bool no_start = request.get_int("nostart").value_or(0) != 0;
@@ -832,7 +879,7 @@ mgmapi::Message DataNode::on_command(const std::string& command, const mgmapi::M
       restart_requested_ = true;
       restart_initial_ = initial;
       restart_no_start_ = no_start;
-      stop("node " + std::to_string(self_) + " restarting on request of the management server", 0);
+      shutdown("node " + std::to_string(self_) + " restarting on request of the management server");
     });
   } else if (command == "start") {
     if (phase_ == Phase::kWaiting) {

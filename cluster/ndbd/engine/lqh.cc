@@ -41,6 +41,10 @@ void Lqh::on(uint32_t from, const LqhKeyReq& m, uint64_t now_ms) {
     return;
   }
   const bool committed_read = m.op.type == OpType::kRead && m.op.lock == LockMode::kCommitted;
+  if (refuse_writes_ && m.op.type != OpType::kRead) {
+    peers_.send(tc, LqhKeyRef{OpResult{m.op.trans, m.op.op_id, refuse_writes_, std::nullopt, false}});
+    return;
+  }
   if (!committed_read) {
     if (operations_ >= max_operations_) {
       peers_.send(tc, LqhKeyRef{OpResult{m.op.trans, m.op.op_id, err::kLqhOutOfOperations, std::nullopt, false}});

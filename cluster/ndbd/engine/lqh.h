@@ -52,6 +52,9 @@ class Lqh {
   // its successor decides their fate from what the nodes report.
   void node_failed(uint32_t node) { failed_.insert(node); }
   void node_restarted(uint32_t node) { failed_.erase(node); }
+  // Non-zero: every new write is refused with this error (410 while the
+  // redo log is nearly full); commits of what is prepared still go on.
+  void refuse_writes(uint32_t error) { refuse_writes_ = error; }
 
   size_t transactions() const { return trans_.size(); }
   size_t operations() const { return operations_; }
@@ -78,6 +81,7 @@ class Lqh {
   std::map<std::pair<TransId, uint32_t>, LqhKeyReq> queued_;  // (trans, op) waiting for a lock
   std::set<uint32_t> failed_;
   ChangeSink* sink_ = nullptr;
+  uint32_t refuse_writes_ = 0;
 };
 
 }  // namespace halb::cluster::engine

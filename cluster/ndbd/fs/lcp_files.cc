@@ -48,6 +48,15 @@ LcpWriter::~LcpWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void LcpWriter::reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  info_ = LcpInfo{};
+  block_.clear();
+  block_rows_ = 0;
+  bytes_ = 0;
+}
+
 bool LcpWriter::begin(const std::string& root, uint64_t id, uint64_t start_lsn, std::string& error) {
   info_ = LcpInfo{id, start_lsn, 0, {}, lcp_dir(root, id)};
   bytes_ = 0;

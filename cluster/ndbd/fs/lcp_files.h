@@ -49,6 +49,8 @@ class LcpWriter {
   // Writes the control file: from here on the checkpoint exists.
   bool finish(uint64_t max_gci, std::string& error);
   bool active() const { return !info_.dir.empty(); }
+  // Forgets the checkpoint being written (its files stay as they are).
+  void reset();
   const LcpInfo& info() const { return info_; }
   uint64_t bytes_written() const { return bytes_; }
 
