@@ -229,11 +229,13 @@ class Backup(unittest.TestCase):
         self.assertTrue(restored)
 
     def test_abort_backup_leaves_no_files(self):
-        src = self.cluster("src", (2, 3))
+        # Slow global checkpoints keep each backup running for seconds.
+        src = self.cluster("src", (2, 3), gcp_ms=3000)
         src.load("create", "t")
         src.load("load", "t", "20000")
         out = src.mgm("start backup nowait")
         self.assertNotIn("failed", out)
+        wait_for(lambda: all(os.path.exists(src.backup_dir(n, 1)) for n in (2, 3)), 10, what="the backup's files")
         out = src.mgm("abort backup 1")
         self.assertIn("Abort of backup 1 ordered", out)
         wait_for(lambda: "Backup 1 started from 1 has been aborted. Error: 1321"
@@ -244,8 +246,12 @@ class Backup(unittest.TestCase):
         out = src.mgm("start backup wait started")
         self.assertIn("Waiting for started, this may take several minutes", out)
         self.assertIn("Node 2: Backup 2 started from node 1", out)
+        self.assertNotIn("completed", out)
+        self.assertTrue(all(os.path.exists(src.backup_dir(n, 2)) for n in (2, 3)))
         out = src.mgm("abort backup 2")
         self.assertIn("Abort of backup 2 ordered", out)
+        # A backup that is not running: ordered, and nothing else happens.
+        self.assertIn("Abort of backup 99 ordered", src.mgm("abort backup 99"))
         wait_for(lambda: not any(os.path.exists(src.backup_dir(n, 2)) for n in (2, 3)), 30,
                  what="the backup files removed")
 
