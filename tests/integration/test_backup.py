@@ -1,7 +1,9 @@
 """Backups on loopback: START BACKUP while a writer keeps committing, then
 halb-restore into a fresh cluster with another number of data nodes; the
 restored table equals the source at one point of its commit history (row
-by row), a point after every commit that finished before START BACKUP.
+by row), after every commit that finished before START BACKUP, and that
+point is the end of StopGCP (every transaction the backup log stamps with
+a GCI up to StopGCP is in, every later one out).
 ABORT BACKUP leaves no files; halb-mgm's replies are ndb_mgm's; halb-restore
 refuses missing and damaged files with a reason."""
 import glob
@@ -199,6 +201,7 @@ class Backup(unittest.TestCase):
         m = re.fullmatch(r" StartGCP: (\d+) StopGCP: (\d+)", lines[4])
         self.assertTrue(m, out)
         self.assertLessEqual(int(m.group(1)), int(m.group(2)))
+        stop_gcp = int(m.group(2))
         m = re.fullmatch(r" #Records: (\d+) #LogRecords: (\d+)", lines[5])
         self.assertTrue(m, out)
         self.assertGreater(int(m.group(1)), n // 2)
@@ -225,6 +228,22 @@ class Backup(unittest.TestCase):
         self.assertIsNotNone(k, "the restored table is no state the source passed through")
         self.assertGreaterEqual(k, before, "commits acknowledged before START BACKUP are missing")
         self.assertLessEqual(k, len(open(history).read().splitlines()))
+        # And that state is the one at the end of StopGCP: the logs stamp each
+        # transaction (its value is its number) with its GCI; those up to
+        # StopGCP are exactly the ones up to k.
+        gci_of = {}
+        for node in (2, 3):
+            rc, text = src.restore("-n", str(node), "-b", "1", "--print_log", src.backup_dir(node, 1))
+            self.assertEqual(rc, 0, text)
+            for g, v in re.findall(r"^gci (\d+) WRITE t\t-?\d+\t(\d+)\t", text, re.M):
+                gci_of[int(v)] = int(g)
+        self.assertTrue(any(g <= stop_gcp for g in gci_of.values()), "the log holds commits of StopGCP or before")
+        self.assertTrue(any(g > stop_gcp for g in gci_of.values()), "the log ran past StopGCP")
+        for j, g in gci_of.items():
+            if g <= stop_gcp:
+                self.assertLessEqual(j, k, f"transaction {j} (GCI {g} <= StopGCP {stop_gcp}) is not restored")
+            else:
+                self.assertGreater(j, k, f"transaction {j} (GCI {g} > StopGCP {stop_gcp}) is restored")
         # Every row is readable through each new data node, as its distribution placed it.
         self.assertTrue(restored)
 
