@@ -182,7 +182,7 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
       if (*gci <= gci_) {
         gcp_send(from, wire::kGcpPrepareConf, gci_, 1);
       } else {
-        engine_->tc().hold_commits(true);
+        engine_->hold_commits(true);
         gcp_send(from, wire::kGcpPrepareConf, *gci);
       }
       return;
@@ -192,7 +192,7 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
         gci_ = *gci;
         engine_->set_gci(gci_);
       }
-      engine_->tc().hold_commits(false);
+      engine_->hold_commits(false);
       finish_pending_ = *gci - 1;
       finish_to_ = from;
       durability_tick();  // reports at once when nothing is committing
