@@ -137,7 +137,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool open_files(std::string& error);
   void event(mgmapi::Category c, int threshold, mgmapi::Severity s, const std::string& text);
   uint32_t gcp_master() const;
-  void gcp_send(uint32_t to, uint16_t type, uint64_t gci, uint32_t error = 0);
+  void gcp_send(uint32_t to, uint16_t type, uint64_t gci, uint32_t error = 0, uint32_t request = 0);
   void on_gcp(uint32_t from, uint16_t type, const wire::ControlMsg& m);
   void gcp_timer();
   void gcp_start_round(uint64_t gci);
@@ -221,6 +221,7 @@ class DataNode : private engine::Peers, private engine::Clock {
     std::set<uint32_t> waiting;
     uint64_t highest_seen = 0;  // a node already past `gci` (after a master change)
     bool failed = false;
+    bool urgent = false;  // some node holds commit answers: the next round starts at once
   };
   std::optional<GcpRound> round_;
   // GCP, on every node.
@@ -233,6 +234,7 @@ class DataNode : private engine::Peers, private engine::Clock {
     engine::Message m;
   };
   std::deque<HeldReply> held_replies_;
+  bool urgent_sent_ = false;  // GCP_URGENT sent for the replies held now
   // System restart: each node's restorable GCI (0 = no files).
   std::map<uint32_t, std::pair<bool, uint64_t>> sr_gcis_;
   bool sr_sent_ = false;

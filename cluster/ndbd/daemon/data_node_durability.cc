@@ -69,7 +69,7 @@ void DataNode::save_schema() {
   if (!dur_->write_schema(*engine_, error)) logger_.error("node " + std::to_string(self_) + ": " + error);
 }
 
-bool DataNode::is_gcp_type(uint16_t type) const { return type >= wire::kGcpPrepare && type <= wire::kSrGci; }
+bool DataNode::is_gcp_type(uint16_t type) const { return type >= wire::kGcpPrepare && type <= wire::kGcpUrgent; }
 
 uint32_t DataNode::gcp_master() const {
   for (uint32_t id : members_) {
@@ -83,8 +83,8 @@ uint32_t DataNode::gcp_master() const {
   return 0;
 }
 
-void DataNode::gcp_send(uint32_t to, uint16_t type, uint64_t gci, uint32_t error) {
-  ControlMsg m{0, error, std::to_string(gci), ""};
+void DataNode::gcp_send(uint32_t to, uint16_t type, uint64_t gci, uint32_t error, uint32_t request) {
+  ControlMsg m{request, error, std::to_string(gci), ""};
   if (to == self_) loop_.defer([this, type, m] {
       if (phase_ != Phase::kStopping) on_gcp(self_, type, m);
     });
@@ -131,7 +131,11 @@ void DataNode::gcp_advance() {
     case GcpStep::kSave: {
       const uint64_t done = r.gci - 1;
       const bool failed = r.failed;
+      const bool urgent = r.urgent;
       round_.reset();
+      // CommitDurability=gcp: answers wait for the GCI current now, so
+      // rounds run back to back while any wait (a group commit).
+      if (urgent) loop_.defer([this] { gcp_timer(); });
       if (failed) return;  // a node could not save: this GCI is not complete
       for (uint32_t id : members_)
         if (id == self_ || linked(id)) gcp_send(id, wire::kGcpComplete, done);
@@ -170,12 +174,16 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
       sr_gcis_[from] = {m.request == 1, *gci};
       sr_decide();
       return;
+    case wire::kGcpUrgent:
+      if (round_) round_->urgent = true;
+      else gcp_timer();
+      return;
     case wire::kGcpPrepare:
       if (!engine_running) return;
       if (*gci <= gci_) {
         gcp_send(from, wire::kGcpPrepareConf, gci_, 1);
       } else {
-        engine_->tc().hold_commits(true);
+        engine_->hold_commits(true);
         gcp_send(from, wire::kGcpPrepareConf, *gci);
       }
       return;
@@ -185,7 +193,7 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
         gci_ = *gci;
         engine_->set_gci(gci_);
       }
-      engine_->tc().hold_commits(false);
+      engine_->hold_commits(false);
       finish_pending_ = *gci - 1;
       finish_to_ = from;
       durability_tick();  // reports at once when nothing is committing
@@ -226,6 +234,7 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
       break;
     case wire::kGcpNodeFinish:
       if (round_->step != GcpStep::kCommit || *gci != round_->gci - 1) return;
+      if (m.request) round_->urgent = true;
       break;
     case wire::kGcpSaveConf:
       if (round_->step != GcpStep::kSave || *gci != round_->gci - 1) return;
@@ -240,7 +249,7 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
 
 void DataNode::durability_tick() {
   if (finish_pending_ && !engine_->tc().committing_at_or_below(finish_pending_)) {
-    gcp_send(finish_to_, wire::kGcpNodeFinish, finish_pending_);
+    gcp_send(finish_to_, wire::kGcpNodeFinish, finish_pending_, 0, held_replies_.empty() ? 0 : 1);
     finish_pending_ = 0;
   }
   if (!dur_) return;
@@ -277,6 +286,12 @@ bool DataNode::hold_reply(uint32_t to, engine::Message& m) {
   // The transaction took a GCI at or below the current one: answering once
   // the current one is complete is never too early.
   held_replies_.push_back(HeldReply{gci_, to, std::move(m)});
+  if (!urgent_sent_) {
+    // Group commit: ask for the next global checkpoint now rather than at
+    // the next TimeBetweenGlobalCheckpoints.
+    if (uint32_t master = gcp_master()) gcp_send(master, wire::kGcpUrgent, gci_);
+    urgent_sent_ = true;
+  }
   return true;
 }
 
@@ -286,6 +301,11 @@ void DataNode::release_replies() {
     HeldReply h = std::move(held_replies_.front());
     held_replies_.pop_front();
     queue_frame(h.to, wire::engine_message_type(h.m), wire::encode_engine_message(h.m));
+  }
+  urgent_sent_ = false;
+  if (!held_replies_.empty()) {
+    if (uint32_t master = gcp_master()) gcp_send(master, wire::kGcpUrgent, gci_);
+    urgent_sent_ = true;
   }
 }
 

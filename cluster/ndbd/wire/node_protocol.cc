@@ -22,6 +22,7 @@ constexpr TypeName kTypes[] = {
     {kGcpCommit, "GCP_COMMIT"},          {kGcpNodeFinish, "GCP_NODE_FINISH"},
     {kGcpSave, "GCP_SAVE"},              {kGcpSaveConf, "GCP_SAVE_CONF"},
     {kGcpComplete, "GCP_COMPLETE"},      {kSrGci, "SR_GCI"},
+    {kGcpUrgent, "GCP_URGENT"},
 };
 constexpr uint32_t kMaxControlPayload = 256 * 1024;
 }  // namespace

@@ -42,11 +42,12 @@ enum : uint16_t {
   kGcpPrepare = 350,        // hold commits, about to switch to GCI `text`
   kGcpPrepareConf = 351,    // error 1: refused, this node is already at GCI `text`
   kGcpCommit = 352,         // switch to GCI `text`, let commits go on
-  kGcpNodeFinish = 353,     // every transaction of GCI <= `text` this node coordinates has committed
+  kGcpNodeFinish = 353,     // every transaction of GCI <= `text` this node coordinates has committed; request 1: commit answers wait here
   kGcpSave = 354,           // make the redo durable up to GCI `text`
   kGcpSaveConf = 355,       // error != 0: the redo could not be saved
   kGcpComplete = 356,       // every node saved GCI `text`
   kSrGci = 357,             // system restart: request 1 = the sender has files, text = its restorable GCI
+  kGcpUrgent = 358,         // -> master: commit answers wait for GCI `text`; run a round now
 };
 
 enum class NodeStartState : uint32_t { kNotStarted = 0, kStarting = 1, kStarted = 2 };
