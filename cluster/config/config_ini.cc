@@ -233,6 +233,8 @@ class Reader {
     if (s.get("MaxNoOfConcurrentTransactions")->number > s.get("MaxNoOfConcurrentOperations")->number)
       fail(s.line, "MaxNoOfConcurrentOperations must be greater than MaxNoOfConcurrentTransactions - [DB] starting at "
                    "line: " + std::to_string(s.line));
+    if (const Value* d = s.get("CommitDurability"); d && d->text != "memory" && d->text != "gcp")
+      fail(d->line ? d->line : s.line, "CommitDurability must be memory or gcp, not '" + d->text + "'");
   }
 
   // Links name nodes defined above them (hence "put [TCP] sections last");

@@ -76,7 +76,11 @@ struct DataNode : NodeCommon {
   uint32_t heartbeat_interval_db_api = 1500;
   uint32_t time_between_global_checkpoints = 2000;
   uint32_t time_between_local_checkpoints = 20;  // log2 of 4-byte words written
-  uint32_t no_of_fragment_log_files = 8;         // x4 parts x16 MB each
+  uint32_t no_of_fragment_log_files = 8;         // x4 parts x FragmentLogFileSize each
+  uint64_t fragment_log_file_size = 16 * kMiB;   // one redo segment
+  // When a commit is answered: "memory" (NDB: applied on every replica) or
+  // "gcp" (also once its global checkpoint is on disk on every node).
+  std::string commit_durability = "memory";
   uint32_t transaction_deadlock_detection_timeout = 1200;
   uint32_t transaction_inactive_timeout = kNoTimeout;
   uint32_t start_partial_timeout = 30000;
@@ -90,6 +94,7 @@ struct DataNode : NodeCommon {
   uint64_t backup_memory = 4 * kMiB;
   uint64_t backup_data_buffer_size = 2 * kMiB;
   uint64_t backup_log_buffer_size = 2 * kMiB;
+  uint64_t backup_write_size = 32 * 1024;
 
   // LQH operation records: the explicit value, else 1.1 x TC operations.
   uint32_t local_operations() const {

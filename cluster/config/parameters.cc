@@ -114,6 +114,8 @@ const Param kParams[] = {
     row<DataNode, &DataNode::time_between_global_checkpoints>("TimeBetweenGlobalCheckpoints", "2000", 10, 32000),
     row<DataNode, &DataNode::time_between_local_checkpoints>("TimeBetweenLocalCheckpoints", "20", 0, 31),
     row<DataNode, &DataNode::no_of_fragment_log_files>("NoOfFragmentLogFiles", "8", 3, kU32),
+    row<DataNode, &DataNode::fragment_log_file_size>("FragmentLogFileSize", "16M", 64 * 1024, 1 * kGiB),
+    text<DataNode, &DataNode::commit_durability>("CommitDurability", "memory"),
     row<DataNode, &DataNode::transaction_deadlock_detection_timeout>("TransactionDeadlockDetectionTimeout", "1200", 50, kU32),
     row<DataNode, &DataNode::transaction_inactive_timeout>("TransactionInactiveTimeout", "4294967039", 0, kU32),
     row<DataNode, &DataNode::start_partial_timeout>("StartPartialTimeout", "30000", 0, kU32),
@@ -127,6 +129,7 @@ const Param kParams[] = {
     row<DataNode, &DataNode::backup_memory>("BackupMemory", "4M", 0, kU32),
     row<DataNode, &DataNode::backup_data_buffer_size>("BackupDataBufferSize", "2M", 0, kU32),
     row<DataNode, &DataNode::backup_log_buffer_size>("BackupLogBufferSize", "2M", 0, kU32),
+    row<DataNode, &DataNode::backup_write_size>("BackupWriteSize", "32K", 2 * 1024, kU32),
 
     // [MYSQLD] / [API]
     row<ApiNode, &ApiNode::node_id>("NodeId", nullptr, 1, kMaxNodeId, kNodeId),

@@ -61,7 +61,7 @@ DataNode::DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& bo
       started_at_ms_(steady_ms()),
       status_timer_(loop, [this] { poll_status(); }),
       tick_timer_(loop, [this] { on_tick(); }),
-      gci_timer_(loop, [this] { engine_->set_gci(++gci_); }),
+      gcp_timer_(loop, [this] { gcp_timer(); }),
       phase_timer_(loop, [this] { step_initial_start(); }) {
   for (auto& d : config_.data_nodes)
     if (d.node_id == self_) own_ = &d;
@@ -73,15 +73,50 @@ DataNode::DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& bo
                                                      static_cast<engine::Peers&>(*this),
                                                      static_cast<const engine::Clock&>(*this));
   engine_->tc().set_sequence_base(opt_.start_count << 32);
+  make_backup_service();
+  commit_durable_ = own_->commit_durability == "gcp";
+  if (!opt_.fs_dir.empty() && !own_->diskless)
+    dur_ = std::make_unique<Durability>(durability_options(opt_.fs_dir, *own_), logger_, self_);
   for (uint32_t id : config_.data_node_ids()) members_.insert(id);
   hosts_ = mgmd::resolve_hosts(config_);
 }
 
-DataNode::~DataNode() = default;
+DataNode::~DataNode() {
+  if (engine_) engine_->set_change_sink(nullptr);
+}
+
+void DataNode::make_backup_service() {
+  backup::BackupSettings bs;
+  bs.root = !own_->backup_data_dir.empty() ? own_->backup_data_dir
+            : !own_->file_system_path.empty() ? own_->file_system_path : own_->data_dir;
+  bs.data_buffer = own_->backup_data_buffer_size;
+  bs.log_buffer = own_->backup_log_buffer_size;
+  bs.memory = own_->backup_memory;
+  bs.write_size = own_->backup_write_size;
+  backup::ServiceHooks h;
+  h.send = [this](uint32_t to, uint16_t type, const ControlMsg& m) { send_control(to, type, m); };
+  h.event = [this](mgmapi::Severity sev, const std::string& text) {
+    logger_.info("Backup event: " + text);
+    if (mgm_) mgm_->report_event(mgmapi::Event{self_, mgmapi::Category::kBackup, 7, sev, text});
+  };
+  h.gci = [this] { return gci_; };
+  h.members = [this] {
+    std::vector<uint32_t> started;
+    for (uint32_t id : members_)
+      if (id == self_ || (peers_.count(id) && peers_.at(id).state == NodeStartState::kStarted)) started.push_back(id);
+    return started;
+  };
+  h.info = [this](const std::string& text) { logger_.info(text); };
+  backup_ = std::make_unique<backup::BackupService>(self_, *engine_, bs, std::move(h), own_->diskless);
+  backup::BackupService::register_messages(registry_);
+  changes_.users.push_back([this](const engine::RowChange& c) { backup_->on_change(c); });
+  engine_->set_change_sink(&changes_);
+}
 
 uint64_t DataNode::now_ms() const { return steady_ms() - started_at_ms_; }
 
 bool DataNode::start(std::string& error) {
+  if (!open_files(error)) return false;
   listener_ = std::make_unique<transport::Listener>(loop_, logger_,
                                                     [this](int fd, const std::string& from) { accept(fd, from); });
   std::string host = !opt_.bind_host.empty() ? opt_.bind_host : own_->host_name;
@@ -93,7 +128,7 @@ bool DataNode::start(std::string& error) {
       loop_, logger_, opt_.connectstring, self_, NodeType::kData,
       [this](const std::string& c, const mgmapi::Message& m) { return on_command(c, m); }, &boot_);
   tick_timer_.start(0.01, 0.01);
-  gci_timer_.start(own_->time_between_global_checkpoints / 1000.0, own_->time_between_global_checkpoints / 1000.0);
+  gcp_timer_.start(own_->time_between_global_checkpoints / 1000.0, own_->time_between_global_checkpoints / 1000.0);
   if (opt_.no_start) {
     logger_.info("node " + std::to_string(self_) + ": --nostart: waiting for START from the management server");
     report(mgmapi::NodeStatus::kNotStarted, 0);
@@ -316,6 +351,7 @@ void DataNode::handle_closed(uint16_t peer, transport::Link* link, const std::st
 void DataNode::send_control(uint32_t to, uint16_t type, const ControlMsg& m) { queue_frame(to, type, wire::encode_control(m)); }
 
 void DataNode::send(uint32_t to, engine::Message m) {
+  if (commit_durable_ && hold_reply(to, m)) return;
   queue_frame(to, wire::engine_message_type(m), wire::encode_engine_message(m));
 }
 
@@ -384,6 +420,10 @@ void DataNode::on_frame(uint16_t peer, const transport::Frame& f) {
     it->second.link->close("malformed control message");
     return;
   }
+  if (is_data && backup::BackupService::handles(f.header.type)) {
+    if (phase_ == Phase::kStarted) backup_->on_message(peer, f.header.type, *c);
+    return;
+  }
   if (is_data) on_control(peer, f.header.type, *c);
   else on_api_dict(peer, f.header.type, *c);
 }
@@ -411,8 +451,9 @@ void DataNode::advance() {
     begin_node_restart();
     return;
   }
-  if (all_linked) {
-    logger_.info("node " + std::to_string(self_) + ": all data nodes connected, initial start");
+  if (all_linked && !sr_decided_) {
+    logger_.info("node " + std::to_string(self_) + ": all data nodes connected, " +
+                 (fs_state_.has_files ? "system restart" : "initial start"));
     phase_ = Phase::kStarting;
     start_phase_ = 1;
     phase_timer_.start(0.1, 0.1);
@@ -429,11 +470,33 @@ void DataNode::step_initial_start() {
     become_started();
     return;
   }
+  if (start_phase_ == 2 && !sr_decided_) {
+    sr_exchange();  // phase 2: the latest restorable GCI, agreed by all
+    return;
+  }
   report(mgmapi::NodeStatus::kStarting, start_phase_ + 1);
   logger_.info("node " + std::to_string(self_) + ": start phase " + std::to_string(start_phase_) + " completed");
+  event(mgmapi::Category::kStartup, 4, mgmapi::Severity::kInfo,
+        "Start phase " + std::to_string(start_phase_) + " completed (" + start_kind_ + ")");
 }
 
 void DataNode::begin_node_restart() {
+  if (dur_) {
+    // The copy brings every row; this node's own files are not needed
+    // (halb copies whole fragments: no redo catch-up yet).
+    std::string why = fs_state_.has_files ? "its own files are replaced by the copy"
+                      : fs_state_.damaged ? "its own files are not usable: " + fs_state_.note
+                                          : "it has no files";
+    start_kind_ = fs_state_.has_files ? "node restart" : "initial node restart";
+    std::string error;
+    if (!dur_->create(error)) {
+      stop("node restart: cannot reset the file system: " + error, 1);
+      return;
+    }
+    marks_from_gci_ = UINT64_MAX;
+    event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
+          "Node restart: full copy of every fragment from the live nodes (" + why + ")");
+  }
   for (auto& [id, p] : peers_)
     if (p.is_data && p.hello && p.state == NodeStartState::kStarted) {
       restart_source_ = id;
@@ -449,7 +512,10 @@ void DataNode::begin_node_restart() {
 void DataNode::on_tick() {
   drain_closed();
   if (phase_ == Phase::kStopping || !engine_) return;
+  durability_tick();
+  if (phase_ == Phase::kStopping) return;
   if (phase_ != Phase::kWaiting && phase_ != Phase::kConnecting) engine_->tick();
+  if (phase_ == Phase::kStarted) backup_->tick();
   for (auto it = barriers_.begin(); it != barriers_.end();) {
     if (engine_->tc().finished_up_to(it->second)) {
       send_control(it->first, wire::kRestartReady, ControlMsg{});
@@ -464,6 +530,9 @@ void DataNode::on_tick() {
       return;
     }
     logger_.info("Node restart completed copying the fragments to Node " + std::to_string(self_));
+    // GCIs from the one current now on are whole in this node's redo.
+    marks_from_gci_ = engine_->tc().gci();
+    if (dur_) dur_->request_lcp();
     for (uint32_t id : members_)
       if (id != self_) send_control(id, wire::kRestartDone, ControlMsg{});
     engine_->node_state(self_, engine::NodeState::kAlive);
@@ -485,6 +554,10 @@ void DataNode::become_started() {
 // ---- data node control messages ------------------------------------------------
 
 void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
+  if (is_gcp_type(type)) {
+    on_gcp(peer, type, m);
+    return;
+  }
   Peer& p = peers_[peer];
   switch (type) {
     case wire::kNodeHello:
@@ -501,11 +574,14 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
       if (r.error && r.error != engine::err::kTableExists)
         logger_.warn("installing a table from node " + std::to_string(peer) + ": error " + std::to_string(r.error) +
                      " " + r.detail);
+      else if (!r.error)
+        save_schema();
       if (m.request) send_control(peer, wire::kDictInstallConf, ControlMsg{m.request, r.error, r.detail, ""});
       return;
     }
     case wire::kDictDropInstall: {
       auto r = engine_->drop_table(m.text);
+      if (!r.error) save_schema();
       send_control(peer, wire::kDictInstallConf, ControlMsg{m.request, r.error, r.detail, ""});
       return;
     }
@@ -616,11 +692,19 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
       answer.data = engine::encode_table(*r.table);
       install_type = wire::kDictInstall;
       install.data = answer.data;
+      save_schema();
       logger_.info("created table " + r.table->name + " (id " + std::to_string(r.table->id) + ") for API node " +
                    std::to_string(peer));
       break;
     }
     case wire::kApiDropTable: {
+      if (backup_->busy()) {
+        // As NDB: a backup's tables stay until it ends (error 761).
+        answer.error = backup::err::kDropDuringBackup;
+        answer.text = "Unable to drop table as backup is in progress";
+        send_control(peer, wire::kApiDictConf, answer);
+        return;
+      }
       auto r = engine_->drop_table(m.text);
       if (r.error) {
         answer.error = r.error;
@@ -631,6 +715,7 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
       answer.text = m.text;
       install_type = wire::kDictDropInstall;
       install.text = m.text;
+      save_schema();
       logger_.info("dropped table " + m.text + " for API node " + std::to_string(peer));
       break;
     }
@@ -670,7 +755,9 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
     engine_->node_failed(n);
     members_.erase(n);
     barriers_.erase(n);
+    backup_->node_failed(n);
   }
+  gcp_node_failed(failed);
   std::vector<uint32_t> done;
   for (auto& [id, pd] : dict_pending_) {
     for (uint32_t n : failed) pd.waiting.erase(n);
@@ -765,7 +852,11 @@ void DataNode::stop(const std::string& why, int exit_status) {
   report(mgmapi::NodeStatus::kShuttingDown, 0);
   tick_timer_.stop();
   status_timer_.stop();
-  gci_timer_.stop();
+  gcp_timer_.stop();
+  if (dur_ && dur_->redo()) {
+    std::string ignored;
+    dur_->flush(ignored);  // what is buffered goes to disk; it proves no new GCI
+  }
   // Closing calls on_link_closed, which edits peers_: close from a list.
   std::vector<transport::Link*> open;
   for (auto& [id, p] : peers_)
@@ -783,7 +874,7 @@ mgmapi::Message DataNode::on_command(const std::string& command, const mgmapi::M
   mgmapi::Message reply;
   if (command == "stop") {
     reply.add("result", "Ok");
-    loop_.defer([this] { stop("node " + std::to_string(self_) + " stopped by the management server", 0); });
+    loop_.defer([this] { shutdown("node " + std::to_string(self_) + " stopped by the management server"); });
   } else if (command == "restart") {
     bool initial = request.get_int("initialstart").value_or(0) != 0;
     bool no_start = request.get_int("nostart").value_or(0) != 0;
@@ -792,7 +883,7 @@ mgmapi::Message DataNode::on_command(const std::string& command, const mgmapi::M
       restart_requested_ = true;
       restart_initial_ = initial;
       restart_no_start_ = no_start;
-      stop("node " + std::to_string(self_) + " restarting on request of the management server", 0);
+      shutdown("node " + std::to_string(self_) + " restarting on request of the management server");
     });
   } else if (command == "start") {
     if (phase_ == Phase::kWaiting) {
@@ -800,6 +891,33 @@ mgmapi::Message DataNode::on_command(const std::string& command, const mgmapi::M
       report(mgmapi::NodeStatus::kStarting, 1);
       logger_.info("node " + std::to_string(self_) + ": START from the management server");
     }
+    reply.add("result", "Ok");
+  } else if (command == "start backup") {
+    uint32_t code = 0;
+    std::string error;
+    long long want = request.get_int("backupid").value_or(0);
+    long long from = request.get_int("requester").value_or(0);
+    uint32_t id = 0;
+    if (phase_ != Phase::kStarted) {
+      code = backup::err::kNotMaster;
+      error = "data node " + std::to_string(self_) + " is not started";
+    } else if (want < 0 || want > 0xFFFFFFFELL) {
+      code = backup::err::kExists;
+      error = "bad backup id " + std::to_string(want);
+    } else {
+      id = backup_->start(static_cast<uint32_t>(want), static_cast<uint32_t>(std::max(0LL, from)), code, error);
+    }
+    if (id) {
+      reply.add("id", static_cast<long long>(id));
+      reply.add("result", "Ok");
+    } else {
+      reply.add("error", static_cast<long long>(code));
+      reply.add("result", error);
+    }
+  } else if (command == "abort backup") {
+    long long id = request.get_int("id").value_or(-1);
+    bool running = id > 0 && id <= 0xFFFFFFFFLL && backup_->abort(static_cast<uint32_t>(id));
+    reply.add("running", running ? 1 : 0);
     reply.add("result", "Ok");
   } else if (command == "report memoryusage") {
     reply.add("data_used", static_cast<long long>(engine_->data_memory().used_pages()));

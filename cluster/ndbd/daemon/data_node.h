@@ -35,7 +35,10 @@
 
 #include "cluster/config/connectstring.h"
 #include "cluster/config/model.h"
+#include "cluster/mgmapi/events.h"
 #include "cluster/mgmapi/session_keeper.h"
+#include "cluster/ndbd/backup/service.h"
+#include "cluster/ndbd/daemon/durability.h"
 #include "cluster/ndbd/engine/node.h"
 #include "cluster/ndbd/wire/node_protocol.h"
 #include "cluster/transport/link.h"
@@ -60,6 +63,7 @@ struct DataNodeOptions {
   bool initial = false;      // --initial
   std::string bind_host;     // where to listen; empty = the node's HostName, else 127.0.0.1
   uint64_t start_count = 1;  // how many times this node has started (trans id base)
+  std::string fs_dir;        // DataDir/ndb_<id>_fs; empty = no files (as with Diskless)
 };
 
 class DataNode : private engine::Peers, private engine::Clock {
@@ -71,6 +75,9 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool start(std::string& error);
   // Asks the node to stop: reports shutting down and ends the loop.
   void stop(const std::string& why, int exit_status = 0);
+  // A graceful stop: first the next global checkpoint completes (so every
+  // commit answered so far is on disk), then stop(why, 0). Bounded wait.
+  void shutdown(const std::string& why);
   int exit_status() const { return exit_status_; }
   // After the loop ended: did halb-mgmd ask for a restart, and how?
   bool restart_requested() const { return restart_requested_; }
@@ -124,7 +131,25 @@ class DataNode : private engine::Peers, private engine::Clock {
   void report(mgmapi::NodeStatus status, uint32_t phase);
   wire::NodeStartState start_state() const;
   mgmapi::Message on_command(const std::string& command, const mgmapi::Message& request);
+  void make_backup_service();
   bool linked(uint32_t node) const;
+  // Durability (data_node_durability.cc): files, GCP rounds, restarts.
+  bool open_files(std::string& error);
+  void event(mgmapi::Category c, int threshold, mgmapi::Severity s, const std::string& text);
+  uint32_t gcp_master() const;
+  void gcp_send(uint32_t to, uint16_t type, uint64_t gci, uint32_t error = 0, uint32_t request = 0);
+  void on_gcp(uint32_t from, uint16_t type, const wire::ControlMsg& m);
+  void gcp_timer();
+  void gcp_start_round(uint64_t gci);
+  void gcp_advance();
+  void gcp_node_failed(const std::set<uint32_t>& failed);
+  void durability_tick();
+  void release_replies();
+  bool hold_reply(uint32_t to, engine::Message& m);
+  void save_schema();
+  void sr_exchange();
+  void sr_decide();
+  bool is_gcp_type(uint16_t type) const;
 
   event::Loop& loop_;
   log::Logger& logger_;
@@ -138,6 +163,16 @@ class DataNode : private engine::Peers, private engine::Clock {
   transport::MessageRegistry registry_;
   uint64_t started_at_ms_;
   std::unique_ptr<engine::DataNodeEngine> engine_;
+  std::unique_ptr<backup::BackupService> backup_;  // START/ABORT BACKUP, this node's part of each backup
+  // The engine has one change sink; every user of the change stream (the
+  // backup log, and the redo log) hangs off this one.
+  struct ChangeFanout : engine::ChangeSink {
+    std::vector<std::function<void(const engine::RowChange&)>> users;
+    void on_commit(const engine::RowChange& c) override {
+      for (auto& u : users) u(c);
+    }
+  };
+  ChangeFanout changes_;
   std::unique_ptr<transport::Listener> listener_;
   std::unique_ptr<mgmapi::ManagementSessions> mgm_;
   std::map<uint32_t, Peer> peers_;                                      // links that are up, by node id
@@ -151,7 +186,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   std::set<uint32_t> dialing_;                                          // outgoing connects in progress
   event::Timer status_timer_;
   event::Timer tick_timer_;
-  event::Timer gci_timer_;
+  event::Timer gcp_timer_;
   event::Timer phase_timer_;
   std::unique_ptr<event::Timer> stop_timer_;
   bool status_in_flight_ = false;
@@ -171,6 +206,44 @@ class DataNode : private engine::Peers, private engine::Clock {
   std::optional<std::set<uint32_t>> round_before_;
   std::unique_ptr<event::Timer> round_timer_;
   uint64_t gci_ = 1;
+  // Files.
+  std::unique_ptr<Durability> dur_;
+  FsState fs_state_;
+  bool commit_durable_ = false;  // CommitDurability=gcp
+  // GCIs below this one are not restorable from this node's files (a node
+  // restart's copy was still running when they were current).
+  uint64_t marks_from_gci_ = 0;
+  // GCP, on the master.
+  enum class GcpStep { kPrepare, kCommit, kSave };
+  struct GcpRound {
+    uint64_t gci = 0;  // the GCI nodes switch to; gci - 1 is saved
+    GcpStep step = GcpStep::kPrepare;
+    std::set<uint32_t> waiting;
+    uint64_t highest_seen = 0;  // a node already past `gci` (after a master change)
+    bool failed = false;
+    bool urgent = false;  // some node holds commit answers: the next round starts at once
+  };
+  std::optional<GcpRound> round_;
+  // GCP, on every node.
+  uint64_t finish_pending_ = 0;  // the GCI to report finished once the TC has committed it
+  uint32_t finish_to_ = 0;
+  // CommitDurability=gcp: commit answers waiting for their GCI to complete.
+  struct HeldReply {
+    uint64_t gci;
+    uint32_t to;
+    engine::Message m;
+  };
+  std::deque<HeldReply> held_replies_;
+  bool urgent_sent_ = false;  // GCP_URGENT sent for the replies held now
+  // System restart: each node's restorable GCI (0 = no files).
+  std::map<uint32_t, std::pair<bool, uint64_t>> sr_gcis_;
+  bool sr_sent_ = false;
+  bool sr_decided_ = false;
+  std::string start_kind_ = "initial start";
+  // shutdown(): waiting for this GCI to complete before stopping.
+  std::optional<uint64_t> stop_after_gci_;
+  std::string stop_why_;
+  std::unique_ptr<event::Timer> shutdown_timer_;
   // Node restart, on the restarting node.
   uint32_t restart_source_ = 0;
   std::set<uint32_t> restart_waiting_;

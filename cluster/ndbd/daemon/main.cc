@@ -35,7 +35,7 @@ void usage(FILE* out) {
           "                          management servers, e.g. \"nodeid=2,host=127.0.0.1:1186\"\n"
           "  --ndb-nodeid N          ask for this node id\n"
           "  -n, --nostart           connect to the management server and wait for START\n"
-          "  --initial               start with an empty file system (halb-ndbd keeps data in memory only)\n"
+          "  --initial               wipe this node's file system (redo log, checkpoints, schema) and start empty\n"
           "  --nodaemon              same as --foreground\n"
           "  --bind-address HOST     accept transporter links on this address (default: the node's HostName)\n"
           "  --defaults-file FILE    my.cnf to read [ndbd] and [mysql_cluster] from (default /etc/my.cnf)\n"
@@ -224,6 +224,7 @@ int main(int argc, char** argv) {
   dopts.initial = initial;
   dopts.bind_host = bind_address;
   dopts.start_count = next_start_count(fs_dir + "/start_count");
+  dopts.fs_dir = fs_dir;
   int status = 0;
   bool restart = false, restart_initial = false, restart_no_start = false;
   {
@@ -244,8 +245,8 @@ int main(int argc, char** argv) {
     logger.info("halb-ndbd " PACKAGE_VERSION ": data node " + id + " (start " + std::to_string(dopts.start_count) +
                 (initial ? ", initial" : "") + ")");
     ready.ready();
-    event::Signal term(loop, SIGTERM, [&] { node->stop("data node " + id + " stopping on SIGTERM", 0); });
-    event::Signal intr(loop, SIGINT, [&] { node->stop("data node " + id + " stopping on SIGINT", 0); });
+    event::Signal term(loop, SIGTERM, [&] { node->shutdown("data node " + id + " stopping on SIGTERM"); });
+    event::Signal intr(loop, SIGINT, [&] { node->shutdown("data node " + id + " stopping on SIGINT"); });
     loop.run();
     status = node->exit_status();
     restart = node->restart_requested();

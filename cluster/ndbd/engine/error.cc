@@ -28,6 +28,9 @@ constexpr Entry kErrors[] = {
     {err::kTableExists, ErrorClass::kSchema, "Table or index with given name already exists"},
     {err::kLqhOutOfOperations, ErrorClass::kTemporaryResource,
      "Out of operation records in local data manager (increase MaxNoOfLocalOperations)"},
+    {err::kRedoLogFull, ErrorClass::kTemporaryResource,
+     "REDO log files overloaded, consult online manual (decrease TimeBetweenLocalCheckpoints, and|or increase "
+     "NoOfFragmentLogFiles)"},
     {err::kBadRequest, ErrorClass::kApplication, "Invalid request or table definition"},
     {err::kAttributeBad, ErrorClass::kApplication, "Value does not fit the column"},
     {err::kNullNotAllowed, ErrorClass::kApplication, "Illegal null attribute"},

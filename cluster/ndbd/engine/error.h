@@ -35,6 +35,7 @@ inline constexpr uint32_t kUniqueViolation = 893;
 inline constexpr uint32_t kNoSuchTable = 709;
 inline constexpr uint32_t kTableExists = 721;
 inline constexpr uint32_t kLqhOutOfOperations = 1217;
+inline constexpr uint32_t kRedoLogFull = 410;  // 1220 in later versions: same meaning
 inline constexpr uint32_t kBadRequest = 4275;      // "The table definition / request is invalid"
 inline constexpr uint32_t kAttributeBad = 4226;    // value does not fit the column
 inline constexpr uint32_t kNullNotAllowed = 839;   // "Illegal null attribute"

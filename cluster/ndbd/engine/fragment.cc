@@ -254,6 +254,7 @@ void Fragment::commit(TransId t, uint64_t gci) {
       // A row's stamp never goes back, whatever stamp a coordinator sends:
       // node restart copy relies on it to tell newer from older.
       if (e.committed) gci = std::max(gci, e.committed->gci);
+      const bool had_row = e.committed.has_value();
       if (e.committed) {
         index_remove(key, layout_.decode(e.committed->bytes));
         free_stored(*e.committed);
@@ -266,8 +267,14 @@ void Fragment::commit(TransId t, uint64_t gci) {
       if (e.pending == Pending::kImage) {
         e.committed = std::move(e.pending_image);
         e.committed->gci = gci;
-        index_add(key, layout_.decode(e.committed->bytes));
+        Row image = layout_.decode(e.committed->bytes);
+        index_add(key, image);
         ++committed_rows_;
+        if (sink_)
+          sink_->on_commit(RowChange{gci, table_->id, table_->version, id_,
+                                     had_row ? ChangeOp::kUpdate : ChangeOp::kInsert, key, &image});
+      } else if (sink_ && had_row) {
+        sink_->on_commit(RowChange{gci, table_->id, table_->version, id_, ChangeOp::kDelete, key, nullptr});
       }
       e.pending_image.reset();
       e.pending = Pending::kNone;
@@ -525,7 +532,46 @@ uint32_t Fragment::apply_copy(const CopiedRow& r) {
   }
   e.committed = std::move(st);
   index_add(key, r.row);
+  if (sink_) sink_->on_commit(RowChange{r.gci, t.id, t.version, id_, ChangeOp::kRefresh, key, &r.row});
   return 0;
+}
+
+uint32_t Fragment::restore_row(const Row& row, uint64_t gci) {
+  const Table& t = *table_;
+  if (row.size() != t.columns.size()) return err::kBadRequest;
+  for (size_t c = 0; c < t.columns.size(); ++c)
+    if (uint32_t ec = check_value(t.columns[c], row[c])) return ec;
+  const std::string key = encode_key(t, t.primary_key, row);
+  auto [it, created] = rows_.try_emplace(key);
+  Entry& e = it->second;
+  if (created)
+    for (uint32_t k : t.primary_key) e.key.push_back(row[k]);
+  Stored st;
+  if (uint32_t ec = make_stored(row, !e.index_page.has_value(), e, st)) {
+    cleanup(key);
+    return ec;
+  }
+  st.gci = gci;
+  if (e.committed) {
+    index_remove(key, layout_.decode(e.committed->bytes));
+    free_stored(*e.committed);
+  } else {
+    ++committed_rows_;
+  }
+  e.committed = std::move(st);
+  index_add(key, row);
+  return 0;
+}
+
+void Fragment::restore_delete(std::string_view key_bytes) {
+  auto it = rows_.find(std::string(key_bytes));
+  if (it == rows_.end() || !it->second.committed) return;
+  Entry& e = it->second;
+  index_remove(it->first, layout_.decode(e.committed->bytes));
+  free_stored(*e.committed);
+  e.committed.reset();
+  --committed_rows_;
+  cleanup(std::string(key_bytes));
 }
 
 FragmentStats Fragment::stats() const {

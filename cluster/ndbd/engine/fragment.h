@@ -25,9 +25,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "cluster/ndbd/engine/change_sink.h"
 #include "cluster/ndbd/engine/filter.h"
 #include "cluster/ndbd/engine/memory.h"
 #include "cluster/ndbd/engine/operation.h"
@@ -122,6 +124,15 @@ class Fragment {
   }
   bool copying() const { return copying_; }
 
+  // Every committed change (and every copied row) is told to `sink`; null: nobody.
+  void set_change_sink(ChangeSink* sink) { sink_ = sink; }
+
+  // Restart from local files (no sink, no locks; the fragment is idle):
+  // put a row back with its stamp, whatever this replica holds for its key,
+  // or take the row with these key bytes away. Returns 0 or 827/625/4275.
+  uint32_t restore_row(const Row& row, uint64_t gci);
+  void restore_delete(std::string_view key_bytes);
+
   FragmentStats stats() const;
 
  private:
@@ -179,6 +190,7 @@ class Fragment {
   size_t committed_rows_ = 0;
   bool copying_ = false;
   std::set<std::string> tombstones_;  // keys deleted by forwarded writes during a copy
+  ChangeSink* sink_ = nullptr;
 };
 
 }  // namespace halb::cluster::engine

@@ -10,8 +10,16 @@ namespace halb::cluster::engine {
 Fragment& Lqh::add_fragment(std::shared_ptr<const Table> table, uint32_t fragment) {
   auto key = std::make_pair(table->id, fragment);
   auto& slot = fragments_[key];
-  if (!slot) slot = std::make_unique<Fragment>(std::move(table), fragment, data_, index_);
+  if (!slot) {
+    slot = std::make_unique<Fragment>(std::move(table), fragment, data_, index_);
+    slot->set_change_sink(sink_);
+  }
   return *slot;
+}
+
+void Lqh::set_change_sink(ChangeSink* sink) {
+  sink_ = sink;
+  for (auto& [key, f] : fragments_) f->set_change_sink(sink);
 }
 
 void Lqh::drop_table(uint32_t table_id) {
@@ -33,6 +41,10 @@ void Lqh::on(uint32_t from, const LqhKeyReq& m, uint64_t now_ms) {
     return;
   }
   const bool committed_read = m.op.type == OpType::kRead && m.op.lock == LockMode::kCommitted;
+  if (refuse_writes_ && m.op.type != OpType::kRead) {
+    peers_.send(tc, LqhKeyRef{OpResult{m.op.trans, m.op.op_id, refuse_writes_, std::nullopt, false}});
+    return;
+  }
   if (!committed_read) {
     if (operations_ >= max_operations_) {
       peers_.send(tc, LqhKeyRef{OpResult{m.op.trans, m.op.op_id, err::kLqhOutOfOperations, std::nullopt, false}});

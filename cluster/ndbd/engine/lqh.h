@@ -33,6 +33,10 @@ class Lqh {
   Fragment& add_fragment(std::shared_ptr<const Table> table, uint32_t fragment);
   void drop_table(uint32_t table_id);
   Fragment* fragment(uint32_t table_id, uint32_t fragment);
+  // The replicas held here, by (table, fragment).
+  const std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<Fragment>>& fragments() const { return fragments_; }
+  // Given to every fragment replica held now and added later.
+  void set_change_sink(ChangeSink* sink);
 
   void on(uint32_t from, const LqhKeyReq& m, uint64_t now_ms);
   void on(uint32_t from, const CommitReq& m);
@@ -48,6 +52,9 @@ class Lqh {
   // its successor decides their fate from what the nodes report.
   void node_failed(uint32_t node) { failed_.insert(node); }
   void node_restarted(uint32_t node) { failed_.erase(node); }
+  // Non-zero: every new write is refused with this error (410 while the
+  // redo log is nearly full); commits of what is prepared still go on.
+  void refuse_writes(uint32_t error) { refuse_writes_ = error; }
 
   size_t transactions() const { return trans_.size(); }
   size_t operations() const { return operations_; }
@@ -73,6 +80,8 @@ class Lqh {
   std::map<TransId, TransRecord> trans_;
   std::map<std::pair<TransId, uint32_t>, LqhKeyReq> queued_;  // (trans, op) waiting for a lock
   std::set<uint32_t> failed_;
+  ChangeSink* sink_ = nullptr;
+  uint32_t refuse_writes_ = 0;
 };
 
 }  // namespace halb::cluster::engine

@@ -61,6 +61,16 @@ class DataNodeEngine {
   // A restarted node is back; `starting` while its fragments are refilled.
   void node_state(uint32_t node, NodeState s);
   void set_gci(uint64_t gci) { tc_.set_gci(gci); }
+  // Global checkpoint prepare/commit (Tc::hold_commits); releasing starts
+  // the held commits at once.
+  void hold_commits(bool hold) {
+    tc_.hold_commits(hold);
+    run_loopback();
+  }
+  // The change stream (change_sink.h): every committed row change on this
+  // node's replicas, with its GCI. Null: nobody listens. The sink must
+  // outlive the engine or be reset first.
+  void set_change_sink(ChangeSink* sink) { lqh_.set_change_sink(sink); }
 
   // Node restart, on the starting node:
   //  1. begin_restart(): empty this node's fragment replicas and make them

@@ -337,7 +337,30 @@ void Tc::progress(TransId id) {
   }
 }
 
+void Tc::hold_commits(bool hold) {
+  hold_commits_ = hold;
+  if (hold) return;
+  std::vector<TransId> ids = std::move(held_);
+  held_.clear();
+  for (TransId id : ids) {
+    auto it = trans_.find(id);
+    if (it == trans_.end()) continue;
+    if (it->second.phase == Phase::kCommitting || it->second.phase == Phase::kAborting) progress(id);
+    else start_commit(it->second);
+  }
+}
+
+bool Tc::committing_at_or_below(uint64_t gci) const {
+  for (const auto& [id, t] : trans_)
+    if (t.phase == Phase::kCommitting && t.gci <= gci) return true;
+  return false;
+}
+
 void Tc::start_commit(Trans& t) {
+  if (hold_commits_) {
+    if (std::find(held_.begin(), held_.end(), t.id) == held_.end()) held_.push_back(t.id);
+    return;
+  }
   t.phase = Phase::kCommitting;
   t.gci = gci_;
   if (t.chains.empty()) {

@@ -48,6 +48,14 @@ class Tc {
 
   // Stamp given to rows committed from now on (the current global checkpoint).
   void set_gci(uint64_t gci) { gci_ = gci; }
+  uint64_t gci() const { return gci_; }
+  // Global checkpoint prepare: while held, transactions ready to commit
+  // wait (they would otherwise take a GCI other nodes already left behind);
+  // releasing starts them with the GCI set meanwhile.
+  void hold_commits(bool hold);
+  // Whether a transaction that took a GCI <= `gci` is still committing
+  // (some participant has not yet installed its changes).
+  bool committing_at_or_below(uint64_t gci) const;
 
   void on(uint32_t from, const ApiExecuteReq& m);
   void on(uint32_t from, const ApiScanReq& m);
@@ -164,6 +172,8 @@ class Tc {
   Peers& peers_;
   TcLimits limits_;
   uint64_t gci_ = 1;
+  bool hold_commits_ = false;
+  std::vector<TransId> held_;  // ready to commit while commits were held
   uint64_t trans_seq_ = 0;
   uint32_t op_seq_ = 0;
   uint64_t hidden_key_seq_ = 0;

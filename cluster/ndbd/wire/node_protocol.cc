@@ -18,6 +18,11 @@ constexpr TypeName kTypes[] = {
     {kRestartDone, "RESTART_DONE"},      {kArbitResult, "ARBIT_RESULT"},      {kApiCreateTable, "API_CREATE_TABLE"},
     {kApiDropTable, "API_DROP_TABLE"},   {kApiGetTable, "API_GET_TABLE"},
     {kApiDictConf, "API_DICT_CONF"},     {kApiNodeState, "API_NODE_STATE"},
+    {kGcpPrepare, "GCP_PREPARE"},        {kGcpPrepareConf, "GCP_PREPARE_CONF"},
+    {kGcpCommit, "GCP_COMMIT"},          {kGcpNodeFinish, "GCP_NODE_FINISH"},
+    {kGcpSave, "GCP_SAVE"},              {kGcpSaveConf, "GCP_SAVE_CONF"},
+    {kGcpComplete, "GCP_COMPLETE"},      {kSrGci, "SR_GCI"},
+    {kGcpUrgent, "GCP_URGENT"},
 };
 constexpr uint32_t kMaxControlPayload = 256 * 1024;
 }  // namespace

@@ -38,6 +38,16 @@ enum : uint16_t {
   kApiGetTable = 332,       // text = table name
   kApiDictConf = 333,       // error, text, data = the table as the dictionary has it
   kApiNodeState = 334,      // data node -> API: request = NodeStartState
+  // global checkpoints (master data node <-> every member); text = the GCI in decimal
+  kGcpPrepare = 350,        // hold commits, about to switch to GCI `text`
+  kGcpPrepareConf = 351,    // error 1: refused, this node is already at GCI `text`
+  kGcpCommit = 352,         // switch to GCI `text`, let commits go on
+  kGcpNodeFinish = 353,     // every transaction of GCI <= `text` this node coordinates has committed; request 1: commit answers wait here
+  kGcpSave = 354,           // make the redo durable up to GCI `text`
+  kGcpSaveConf = 355,       // error != 0: the redo could not be saved
+  kGcpComplete = 356,       // every node saved GCI `text`
+  kSrGci = 357,             // system restart: request 1 = the sender has files, text = its restorable GCI
+  kGcpUrgent = 358,         // -> master: commit answers wait for GCI `text`; run a round now
 };
 
 enum class NodeStartState : uint32_t { kNotStarted = 0, kStarting = 1, kStarted = 2 };

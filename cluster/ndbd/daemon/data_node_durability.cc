@@ -1,0 +1,384 @@
+// cluster/ndbd/daemon/data_node_durability.cc: the data node's files,
+// global checkpoints and system restart (see data_node.h, durability.h).
+//
+// GCP (the master is the lowest started member, NDB's DIH master): every
+// TimeBetweenGlobalCheckpoints the master asks every member to hold
+// commits (PREPARE), then to switch to GCI n+1 together (COMMIT). Each
+// node reports NODE_FINISH once every transaction it coordinates that took
+// GCI <= n has committed everywhere, so every change of GCI n is in the
+// redo buffers of its replicas. Then SAVE: each node writes the end mark
+// of GCI n and fdatasyncs; when all confirmed, GCI n is complete.
+//
+// Holding commits between PREPARE and COMMIT is what keeps a transaction
+// whole within one GCI: no node commits with n+1 while another can still
+// commit with n, so a row's later change never carries the smaller GCI.
+#include <algorithm>
+#include <cstdlib>
+
+#include "cluster/ndbd/daemon/data_node.h"
+#include "cluster/ndbd/engine/error.h"
+#include "cluster/ndbd/wire/engine_codec.h"
+
+namespace halb::cluster::ndbd {
+
+using wire::ControlMsg;
+
+namespace {
+
+std::optional<uint64_t> parse_gci(const std::string& text) {
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::strtoull(text.c_str(), nullptr, 10);
+}
+
+}  // namespace
+
+bool DataNode::open_files(std::string& error) {
+  if (!dur_) return true;
+  if (opt_.initial) {
+    if (!dur_->create(error)) return false;
+    logger_.info("node " + std::to_string(self_) + ": --initial: file system " + opt_.fs_dir + " wiped and created");
+    fs_state_ = FsState{};
+  } else {
+    fs_state_ = dur_->inspect();
+    if (fs_state_.has_files)
+      logger_.info("node " + std::to_string(self_) + ": files in " + opt_.fs_dir + " restorable to GCI " +
+                   std::to_string(fs_state_.restorable_gci) +
+                   (fs_state_.note.empty() ? std::string() : "; " + fs_state_.note));
+    else if (fs_state_.damaged)
+      // Kept for a look; a node restart from the live nodes replaces them.
+      logger_.warn("node " + std::to_string(self_) + ": files in " + opt_.fs_dir + " not usable: " + fs_state_.note +
+                   "; this node will copy everything from its peers (initial node restart)");
+    else if (!dur_->create(error))
+      return false;
+  }
+  if (fs_state_.has_files) start_kind_ = "system restart";
+  // The redo log is one user of the change stream; the backup log another.
+  changes_.users.push_back([d = dur_.get()](const engine::RowChange& c) { d->on_commit(c); });
+  return true;
+}
+
+void DataNode::event(mgmapi::Category c, int threshold, mgmapi::Severity s, const std::string& text) {
+  (s <= mgmapi::Severity::kWarning ? logger_.warn(text) : logger_.info(text));
+  if (mgm_) mgm_->report_event(mgmapi::Event{self_, c, threshold, s, text});
+}
+
+void DataNode::save_schema() {
+  if (!dur_) return;
+  std::string error;
+  if (!dur_->write_schema(*engine_, error)) logger_.error("node " + std::to_string(self_) + ": " + error);
+}
+
+bool DataNode::is_gcp_type(uint16_t type) const { return type >= wire::kGcpPrepare && type <= wire::kGcpUrgent; }
+
+uint32_t DataNode::gcp_master() const {
+  for (uint32_t id : members_) {
+    if (id == self_) {
+      if (phase_ == Phase::kStarted) return id;
+      continue;
+    }
+    auto it = peers_.find(id);
+    if (it != peers_.end() && it->second.hello && it->second.state == wire::NodeStartState::kStarted) return id;
+  }
+  return 0;
+}
+
+void DataNode::gcp_send(uint32_t to, uint16_t type, uint64_t gci, uint32_t error, uint32_t request) {
+  ControlMsg m{request, error, std::to_string(gci), ""};
+  if (to == self_) loop_.defer([this, type, m] {
+      if (phase_ != Phase::kStopping) on_gcp(self_, type, m);
+    });
+  else send_control(to, type, m);
+}
+
+// ---- master side ----------------------------------------------------------------
+
+void DataNode::gcp_timer() {
+  if (phase_ != Phase::kStarted || gcp_master() != self_ || round_) return;
+  gcp_start_round(gci_ + 1);
+}
+
+void DataNode::gcp_start_round(uint64_t gci) {
+  round_ = GcpRound{};
+  round_->gci = gci;
+  for (uint32_t id : members_)
+    if (id == self_ || linked(id)) round_->waiting.insert(id);
+  for (uint32_t id : round_->waiting) gcp_send(id, wire::kGcpPrepare, gci);
+}
+
+void DataNode::gcp_advance() {
+  if (!round_ || !round_->waiting.empty()) return;
+  GcpRound& r = *round_;
+  auto everyone = [&] {
+    r.waiting.clear();
+    for (uint32_t id : members_)
+      if (id == self_ || linked(id)) r.waiting.insert(id);
+  };
+  switch (r.step) {
+    case GcpStep::kPrepare:
+      // A node already at or past the proposal (the master changed mid
+      // round): every node is holding commits, so jump past it.
+      if (r.highest_seen >= r.gci) r.gci = r.highest_seen + 1;
+      r.step = GcpStep::kCommit;
+      everyone();
+      for (uint32_t id : r.waiting) gcp_send(id, wire::kGcpCommit, r.gci);
+      return;
+    case GcpStep::kCommit:
+      r.step = GcpStep::kSave;
+      everyone();
+      for (uint32_t id : r.waiting) gcp_send(id, wire::kGcpSave, r.gci - 1);
+      return;
+    case GcpStep::kSave: {
+      const uint64_t done = r.gci - 1;
+      const bool failed = r.failed;
+      const bool urgent = r.urgent;
+      round_.reset();
+      // CommitDurability=gcp: answers wait for the GCI current now, so
+      // rounds run back to back while any wait (a group commit).
+      if (urgent) loop_.defer([this] { gcp_timer(); });
+      if (failed) return;  // a node could not save: this GCI is not complete
+      for (uint32_t id : members_)
+        if (id == self_ || linked(id)) gcp_send(id, wire::kGcpComplete, done);
+      logger_.debug("Global checkpoint " + std::to_string(done) + " completed");
+      return;
+    }
+  }
+}
+
+void DataNode::gcp_node_failed(const std::set<uint32_t>& failed) {
+  if (round_) {
+    for (uint32_t n : failed) round_->waiting.erase(n);
+    gcp_advance();
+  }
+  // A new master takes over at once; commits held by a PREPARE of the dead
+  // master are released by its round's COMMIT.
+  if (phase_ == Phase::kStarted && gcp_master() == self_ && !round_) {
+    for (uint32_t n : failed)
+      if (n < self_) logger_.info("GCP Take over started (node " + std::to_string(n) + " failed)");
+    gcp_start_round(gci_ + 1);
+  }
+}
+
+// ---- every node -----------------------------------------------------------------
+
+void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
+  auto gci = parse_gci(m.text);
+  if (!gci) {
+    logger_.limited("gcp-" + std::to_string(from), log::Level::warn,
+                    "node " + std::to_string(from) + " sent a checkpoint message without a GCI; ignored");
+    return;
+  }
+  const bool engine_running = phase_ != Phase::kWaiting && phase_ != Phase::kConnecting && phase_ != Phase::kStopping;
+  switch (type) {
+    case wire::kSrGci:
+      sr_gcis_[from] = {m.request == 1, *gci};
+      sr_decide();
+      return;
+    case wire::kGcpUrgent:
+      if (round_) round_->urgent = true;
+      else gcp_timer();
+      return;
+    case wire::kGcpPrepare:
+      if (!engine_running) return;
+      if (*gci <= gci_) {
+        gcp_send(from, wire::kGcpPrepareConf, gci_, 1);
+      } else {
+        engine_->hold_commits(true);
+        gcp_send(from, wire::kGcpPrepareConf, *gci);
+      }
+      return;
+    case wire::kGcpCommit:
+      if (!engine_running) return;
+      if (*gci > gci_) {
+        gci_ = *gci;
+        engine_->set_gci(gci_);
+      }
+      engine_->hold_commits(false);
+      finish_pending_ = *gci - 1;
+      finish_to_ = from;
+      durability_tick();  // reports at once when nothing is committing
+      return;
+    case wire::kGcpSave: {
+      if (!engine_running) return;
+      std::string error;
+      uint32_t failed = 0;
+      if (dur_) {
+        // A node restart's copy makes GCIs restorable only from the one
+        // current when it ended; before that only the data is flushed.
+        bool ok = *gci >= marks_from_gci_ ? dur_->save_gci(*gci, error) : dur_->flush(error);
+        if (!ok) {
+          failed = 1;
+          logger_.error("node " + std::to_string(self_) + ": cannot save GCI " + std::to_string(*gci) + ": " + error);
+        }
+      }
+      gcp_send(from, wire::kGcpSaveConf, *gci, failed);
+      return;
+    }
+    case wire::kGcpComplete:
+      if (dur_) dur_->complete_gci(*gci);
+      release_replies();
+      if (stop_after_gci_ && *gci >= *stop_after_gci_) {
+        logger_.info("node " + std::to_string(self_) + ": GCI " + std::to_string(*gci) + " is complete; stopping");
+        loop_.defer([this] { stop(stop_why_, 0); });
+      }
+      return;
+    default:
+      break;
+  }
+  // Answers, on the master.
+  if (!round_ || !round_->waiting.count(from)) return;
+  switch (type) {
+    case wire::kGcpPrepareConf:
+      if (round_->step != GcpStep::kPrepare) return;
+      if (m.error) round_->highest_seen = std::max(round_->highest_seen, *gci);
+      break;
+    case wire::kGcpNodeFinish:
+      if (round_->step != GcpStep::kCommit || *gci != round_->gci - 1) return;
+      if (m.request) round_->urgent = true;
+      break;
+    case wire::kGcpSaveConf:
+      if (round_->step != GcpStep::kSave || *gci != round_->gci - 1) return;
+      if (m.error) round_->failed = true;
+      break;
+    default:
+      return;
+  }
+  round_->waiting.erase(from);
+  gcp_advance();
+}
+
+void DataNode::durability_tick() {
+  if (finish_pending_ && !engine_->tc().committing_at_or_below(finish_pending_)) {
+    gcp_send(finish_to_, wire::kGcpNodeFinish, finish_pending_, 0, held_replies_.empty() ? 0 : 1);
+    finish_pending_ = 0;
+  }
+  if (!dur_) return;
+  if (dur_->broken()) {
+    stop("node " + std::to_string(self_) + ": the redo log failed: " + dur_->broken_reason() +
+             "; committed changes can no longer be made durable",
+         1);
+    return;
+  }
+  engine_->lqh().refuse_writes(dur_->write_refusal());
+  if (phase_ == Phase::kStarted) dur_->step(*engine_, gci_);
+}
+
+void DataNode::shutdown(const std::string& why) {
+  if (phase_ == Phase::kStopping || stop_after_gci_) return;
+  if (!dur_ || phase_ != Phase::kStarted) {
+    stop(why, 0);
+    return;
+  }
+  stop_after_gci_ = gci_;
+  stop_why_ = why;
+  logger_.info(why + ": waiting for GCI " + std::to_string(gci_) + " to complete first");
+  shutdown_timer_ = std::make_unique<event::Timer>(loop_, [this] {
+    stop(stop_why_ + " (GCI " + std::to_string(*stop_after_gci_) + " did not complete in time)", 0);
+  });
+  shutdown_timer_->start(3.0 + 3.0 * own_->time_between_global_checkpoints / 1000.0);
+}
+
+// ---- CommitDurability=gcp ---------------------------------------------------------
+
+bool DataNode::hold_reply(uint32_t to, engine::Message& m) {
+  auto* conf = std::get_if<engine::ApiExecuteConf>(&m);
+  if (!conf || conf->state != engine::TransState::kCommitted) return false;
+  // The transaction took a GCI at or below the current one: answering once
+  // the current one is complete is never too early.
+  held_replies_.push_back(HeldReply{gci_, to, std::move(m)});
+  if (!urgent_sent_) {
+    // Group commit: ask for the next global checkpoint now rather than at
+    // the next TimeBetweenGlobalCheckpoints.
+    if (uint32_t master = gcp_master()) gcp_send(master, wire::kGcpUrgent, gci_);
+    urgent_sent_ = true;
+  }
+  return true;
+}
+
+void DataNode::release_replies() {
+  const uint64_t complete = dur_ ? dur_->last_complete_gci() : 0;
+  while (!held_replies_.empty() && held_replies_.front().gci <= complete) {
+    HeldReply h = std::move(held_replies_.front());
+    held_replies_.pop_front();
+    queue_frame(h.to, wire::engine_message_type(h.m), wire::encode_engine_message(h.m));
+  }
+  urgent_sent_ = false;
+  if (!held_replies_.empty()) {
+    if (uint32_t master = gcp_master()) gcp_send(master, wire::kGcpUrgent, gci_);
+    urgent_sent_ = true;
+  }
+}
+
+// ---- system restart ------------------------------------------------------------
+
+void DataNode::sr_exchange() {
+  if (sr_sent_) return;
+  sr_sent_ = true;
+  const bool files = dur_ && fs_state_.has_files;
+  sr_gcis_[self_] = {files, files ? fs_state_.restorable_gci : 0};
+  for (uint32_t id : config_.data_node_ids())
+    if (id != self_) send_control(id, wire::kSrGci, ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second), ""});
+  sr_decide();
+}
+
+void DataNode::sr_decide() {
+  if (sr_decided_ || !sr_sent_ || phase_ != Phase::kStarting) return;
+  for (uint32_t id : config_.data_node_ids())
+    if (!sr_gcis_.count(id)) return;
+  sr_decided_ = true;
+  std::set<uint32_t> with_files;
+  uint64_t restart_gci = UINT64_MAX;
+  for (auto& [id, v] : sr_gcis_)
+    if (v.first) {
+      with_files.insert(id);
+      restart_gci = std::min(restart_gci, v.second);
+    }
+  if (with_files.empty()) {
+    start_kind_ = "initial start";
+    return;  // every node is new: an initial start, phases go on
+  }
+  // Nodes without files cannot hold the cluster's data: they join by node
+  // restart once the others are started, if every node group has a node
+  // with files.
+  for (auto& g : groups_) {
+    bool covered = false;
+    for (uint32_t n : g.members) covered = covered || with_files.count(n);
+    if (!covered) {
+      stop("system restart impossible: no node of node group " + std::to_string(g.id) +
+               " has files from the last run (start them all with --initial to begin empty)",
+           1);
+      return;
+    }
+  }
+  if (!with_files.count(self_)) {
+    logger_.info("node " + std::to_string(self_) + ": no files, while nodes " + [&] {
+      std::string s;
+      for (uint32_t n : with_files) s += (s.empty() ? "" : ",") + std::to_string(n);
+      return s;
+    }() + " have them: waiting for them to start, then joining by initial node restart");
+    phase_ = Phase::kConnecting;
+    phase_timer_.stop();
+    report(mgmapi::NodeStatus::kStarting, 1);
+    return;
+  }
+  for (uint32_t id : config_.data_node_ids())
+    if (!with_files.count(id)) {
+      engine_->node_failed(id);
+      members_.erase(id);
+    }
+  start_kind_ = "system restart";
+  std::string summary, error;
+  if (!dur_->restore(*engine_, restart_gci, summary, error)) {
+    stop("system restart to GCI " + std::to_string(restart_gci) + " impossible on this node: " + error +
+             " (restart this node with --initial once the others are started: it then copies everything from them)",
+         1);
+    return;
+  }
+  gci_ = restart_gci + 1;
+  engine_->set_gci(gci_);
+  event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
+        "System restart to GCI " + std::to_string(restart_gci) + " (the lowest complete GCI all nodes have): " +
+            summary);
+}
+
+}  // namespace halb::cluster::ndbd

@@ -1,0 +1,128 @@
+// cluster/ndbd/daemon/durability.h: one data node's files in
+// DataDir/ndb_<id>_fs/ -- the redo log the change stream feeds, local
+// checkpoints, the schema file -- and putting a node back from them.
+//
+//   schema        the user tables (fs/schema_file.h), rewritten on each change
+//   redo/         the redo log (fs/redo_log.h)
+//   lcp/<id>/     local checkpoints (fs/lcp_files.h); the newest two are kept
+//
+// GCP: save(n) appends "every change of GCI <= n is before this" and
+// fdatasyncs; complete(n) says the whole cluster saved n.
+//
+// LCP: begins when 4 x 2^TimeBetweenLocalCheckpoints bytes of redo were
+// written since the last one began (NDB's meaning: log2 of 4-byte words
+// written) or the redo is half full, and writes a bounded number of rows
+// per step() so writes never stall. A finished LCP is the restore base once
+// the cluster completed a GCI at or above its max_gci; the redo before the
+// base's start is then trimmed and older checkpoints are deleted.
+//
+// Restore to GCI r: the newest checkpoint whose max_gci <= r and whose
+// files all check out, then every redo record from its start_lsn with
+// GCI <= r (and not undone by a later restart mark). A node whose files
+// cannot give GCI r says why (restore() returns false).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/config/model.h"
+#include "cluster/ndbd/engine/node.h"
+#include "cluster/ndbd/fs/lcp_files.h"
+#include "cluster/ndbd/fs/redo_log.h"
+#include "lib/log/log.h"
+
+namespace halb::cluster::ndbd {
+
+struct DurabilityOptions {
+  std::string fs_dir;                   // DataDir/ndb_<id>_fs
+  uint32_t fragment_log_files = 8;      // NoOfFragmentLogFiles (x4 segments)
+  uint64_t fragment_log_file_size = 16ull << 20;
+  uint32_t lcp_log2_words = 20;         // TimeBetweenLocalCheckpoints
+};
+DurabilityOptions durability_options(const std::string& fs_dir, const DataNode& node);
+
+// What a node's files hold, found before the cluster agrees on a GCI.
+struct FsState {
+  bool has_files = false;      // files this node can restart from (a schema, a checkpoint and redo that check out)
+  bool damaged = false;        // files exist but cannot be used (see note)
+  uint64_t restorable_gci = 0; // the last GCI the redo proves complete here
+  std::string note;            // damage found on the way, in words ("" = none)
+};
+
+class Durability : public engine::ChangeSink {
+ public:
+  Durability(DurabilityOptions options, log::Logger& logger, uint32_t node_id);
+  ~Durability() override;
+
+  // --initial: removes every file but start_count and starts empty.
+  bool create(std::string& error);
+  // Looks at the files without changing them.
+  FsState inspect();
+  // Puts tables and rows back into `eng` as of GCI `gci` and continues the
+  // redo log after a restart mark. False with `error` when the files cannot
+  // prove that state. `summary` tells what was used.
+  bool restore(engine::DataNodeEngine& eng, uint64_t gci, std::string& summary, std::string& error);
+
+  // engine::ChangeSink
+  void on_commit(const engine::RowChange& c) override;
+
+  bool save_gci(uint64_t gci, std::string& error);
+  // Writes and syncs what is buffered, without a GCI mark.
+  bool flush(std::string& error) { return !redo_ || redo_->sync(error); }
+  void complete_gci(uint64_t gci);
+  bool write_schema(const engine::DataNodeEngine& eng, std::string& error);
+  // One bounded piece of LCP work; the LCP starts when due. Log lines go to the logger.
+  void step(engine::DataNodeEngine& eng, uint64_t current_gci);
+  // 410 while the redo is nearly full, else 0: what new writes get.
+  uint32_t write_refusal() const;
+  // The log failed to take a change: this node's durability is broken.
+  bool broken() const { return !broken_.empty(); }
+  const std::string& broken_reason() const { return broken_; }
+
+  uint64_t last_saved_gci() const { return saved_gci_; }
+  uint64_t last_complete_gci() const { return complete_gci_; }
+  const fs::RedoLog* redo() const { return redo_.get(); }
+  uint64_t lcps_completed() const { return lcps_done_; }
+  bool lcp_running() const { return lcp_.active(); }
+  // The next LCP begins now, whatever its trigger says (tests, benchmarks).
+  void request_lcp() { lcp_requested_ = true; }
+
+ private:
+  std::string redo_dir() const { return opt_.fs_dir + "/redo"; }
+  std::string lcp_root() const { return opt_.fs_dir + "/lcp"; }
+  std::string schema_path() const { return opt_.fs_dir + "/schema"; }
+  fs::RedoOptions redo_options() const;
+  void begin_lcp(engine::DataNodeEngine& eng);
+  void finish_lcp(uint64_t current_gci);
+  void retire_lcps();
+
+  DurabilityOptions opt_;
+  log::Logger& logger_;
+  uint32_t node_id_;
+  std::unique_ptr<fs::RedoLog> redo_;
+  uint64_t saved_gci_ = 0;
+  uint64_t complete_gci_ = 0;
+  std::string broken_;
+
+  // LCPs.
+  struct Done {
+    uint64_t id, start_lsn, max_gci;
+  };
+  std::vector<Done> done_;  // finished, oldest first
+  fs::LcpWriter lcp_;
+  struct Pending {
+    uint32_t table, version, fragment;
+  };
+  std::vector<Pending> lcp_todo_;
+  bool in_fragment_ = false;
+  std::string lcp_cursor_;
+  uint64_t lcp_started_lsn_ = 0;  // redo head when the last LCP began
+  uint64_t next_lcp_id_ = 1;
+  uint64_t lcps_done_ = 0;
+  bool lcp_requested_ = false;
+};
+
+}  // namespace halb::cluster::ndbd

@@ -1,0 +1,150 @@
+// cluster/ndbd/fs/records.cc: see records.h.
+#include "cluster/ndbd/fs/records.h"
+
+#include "cluster/ndbd/fs/crc32c.h"
+
+namespace halb::cluster::fs {
+
+using engine::Row;
+using engine::Value;
+
+void put_row(wire::Writer& w, const Row& row) {
+  w.u32(static_cast<uint32_t>(row.size()));
+  for (const Value& v : row) {
+    if (std::holds_alternative<std::monostate>(v)) {
+      w.u8(0);
+    } else if (auto* i = std::get_if<int64_t>(&v)) {
+      w.u8(1);
+      w.u64(static_cast<uint64_t>(*i));
+    } else if (auto* u = std::get_if<uint64_t>(&v)) {
+      w.u8(2);
+      w.u64(*u);
+    } else if (auto* d = std::get_if<double>(&v)) {
+      w.u8(3);
+      w.f64(*d);
+    } else {
+      w.u8(4);
+      w.str(std::get<std::string>(v));
+    }
+  }
+}
+
+Row get_row(wire::Reader& r) {
+  Row row;
+  uint32_t n = r.count(1);
+  row.reserve(n);
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    switch (r.u8()) {
+      case 0: row.emplace_back(std::monostate{}); break;
+      case 1: row.emplace_back(static_cast<int64_t>(r.u64())); break;
+      case 2: row.emplace_back(r.u64()); break;
+      case 3: row.emplace_back(r.f64()); break;
+      case 4: row.emplace_back(r.str()); break;
+      default: r.fail("a value has an unknown type tag"); break;
+    }
+  }
+  return row;
+}
+
+std::string frame(std::string_view body) {
+  wire::Writer w;
+  w.u32(static_cast<uint32_t>(body.size()));
+  w.u32(crc32c(body));
+  std::string out = w.take();
+  out.append(body);
+  return out;
+}
+
+FrameResult read_frame(std::string_view bytes, size_t& pos, std::string_view& body, size_t max_body) {
+  if (pos >= bytes.size()) return FrameResult::kEnd;
+  if (bytes.size() - pos < kFrameHeader) {
+    // Zero padding at the end of a preallocated or torn file is an end.
+    return bytes.find_first_not_of('\0', pos) == std::string_view::npos ? FrameResult::kEnd : FrameResult::kTruncated;
+  }
+  wire::Reader r(bytes.substr(pos, kFrameHeader));
+  uint32_t len = r.u32();
+  uint32_t crc = r.u32();
+  if (len == 0 && crc == 0 && bytes.find_first_not_of('\0', pos) == std::string_view::npos) return FrameResult::kEnd;
+  if (len == 0 || len > max_body) return FrameResult::kBadLength;
+  if (bytes.size() - pos - kFrameHeader < len) return FrameResult::kTruncated;
+  std::string_view b = bytes.substr(pos + kFrameHeader, len);
+  if (crc32c(b) != crc) return FrameResult::kBadChecksum;
+  body = b;
+  pos += kFrameHeader + len;
+  return FrameResult::kOk;
+}
+
+const char* frame_result_text(FrameResult r) {
+  switch (r) {
+    case FrameResult::kOk: return "ok";
+    case FrameResult::kEnd: return "end";
+    case FrameResult::kTruncated: return "a record is cut short";
+    case FrameResult::kBadChecksum: return "a record's checksum does not match";
+    case FrameResult::kBadLength: return "a record's length is not believable";
+  }
+  return "?";
+}
+
+namespace {
+
+void put_change_head(wire::Writer& w, uint64_t gci, uint32_t table, uint32_t version, uint32_t fragment,
+                     engine::ChangeOp op, std::string_view key) {
+  w.u8(static_cast<uint8_t>(RedoKind::kChange));
+  w.u64(gci);
+  w.u32(table);
+  w.u32(version);
+  w.u32(fragment);
+  w.u8(static_cast<uint8_t>(op));
+  w.str(key);
+}
+
+}  // namespace
+
+std::string encode_redo(const RedoRecord& r) {
+  wire::Writer w;
+  if (r.kind != RedoKind::kChange) {
+    w.u8(static_cast<uint8_t>(r.kind));
+    w.u64(r.gci);
+    return w.take();
+  }
+  put_change_head(w, r.gci, r.table_id, r.table_version, r.fragment, r.op, r.key);
+  if (r.op != engine::ChangeOp::kDelete) put_row(w, r.row ? *r.row : Row{});
+  return w.take();
+}
+
+std::string encode_change(const engine::RowChange& c) {
+  wire::Writer w;
+  put_change_head(w, c.gci, c.table_id, c.table_version, c.fragment, c.op, c.key);
+  if (c.op != engine::ChangeOp::kDelete) put_row(w, c.row ? *c.row : Row{});
+  return w.take();
+}
+
+std::optional<RedoRecord> decode_redo(std::string_view body, std::string& error) {
+  wire::Reader r(body);
+  RedoRecord out;
+  uint8_t kind = r.u8();
+  if (kind < 1 || kind > 3) {
+    error = "unknown redo record kind " + std::to_string(kind);
+    return std::nullopt;
+  }
+  out.kind = static_cast<RedoKind>(kind);
+  out.gci = r.u64();
+  if (out.kind == RedoKind::kChange) {
+    out.table_id = r.u32();
+    out.table_version = r.u32();
+    out.fragment = r.u32();
+    uint8_t op = r.u8();
+    if (op < 1 || op > 4) r.fail("unknown change operation " + std::to_string(op));
+    out.op = static_cast<engine::ChangeOp>(op);
+    out.key = r.str();
+    if (r.ok() && out.op != engine::ChangeOp::kDelete) out.row = get_row(r);
+  }
+  if (r.ok() && !r.at_end()) r.fail("trailing bytes after the record");
+  if (!r.ok()) {
+    error = r.error();
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace halb::cluster::fs

@@ -1,0 +1,186 @@
+// A data node's files end to end, without the daemon: changes through the
+// change stream into the redo log, a local checkpoint taken while writes go
+// on, restore to a chosen GCI from checkpoint + redo, and the restart mark
+// that keeps changes of GCIs given up by a restart from coming back later.
+#include <gtest/gtest.h>
+
+#include <stdlib.h>
+
+#include "cluster/ndbd/daemon/durability.h"
+#include "cluster/ndbd/fs/files.h"
+#include "tests/unit/cluster/ndbd/sim_cluster.h"
+
+using namespace halb::cluster;
+using namespace halb::cluster::engine;
+using namespace halb::cluster::engine::test;
+
+namespace {
+
+Table items() {
+  Table t;
+  t.name = "items";
+  t.columns = {{"id", ColumnType::kBigInt, false, false, 0, 0, 0}, {"v", ColumnType::kBigInt, false, true, 0, 0, 0}};
+  t.primary_key = {0};
+  return t;
+}
+
+struct Node {
+  SimCluster c{{2}, 1};
+  std::shared_ptr<const Table> t;
+  void write(int64_t id, int64_t v) {
+    ApiExecuteReq r;
+    r.ops = {ApiOp{t->id, OpType::kWrite, LockMode::kExclusive, {Value{id}}, {{1, Value{v}}}, std::nullopt}};
+    r.exec = ExecType::kCommit;
+    ASSERT_EQ(c.execute(2, r).state, TransState::kCommitted);
+  }
+  void remove(int64_t id) {
+    ApiExecuteReq r;
+    r.ops = {ApiOp{t->id, OpType::kDelete, LockMode::kExclusive, {Value{id}}, {}, std::nullopt}};
+    r.exec = ExecType::kCommit;
+    ASSERT_EQ(c.execute(2, r).state, TransState::kCommitted);
+  }
+  std::optional<int64_t> value(int64_t id) {
+    auto tt = c.node(2).dictionary().find("items");
+    if (!tt) return std::nullopt;
+    auto* f = c.node(2).lqh().fragment(tt->id, 0);
+    auto row = f ? f->read_committed({Value{id}}) : std::nullopt;
+    if (!row) return std::nullopt;
+    return std::get<int64_t>((*row)[1]);
+  }
+  size_t rows() {
+    auto tt = c.node(2).dictionary().find("items");
+    return c.node(2).lqh().fragment(tt->id, 0)->stats().committed_rows;
+  }
+};
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/halb-dur-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::string e;
+    fs::remove_tree(path, e);
+  }
+};
+
+ndbd::DurabilityOptions options(const std::string& dir) {
+  ndbd::DurabilityOptions o;
+  o.fs_dir = dir;
+  o.fragment_log_files = 3;
+  o.fragment_log_file_size = 64 * 1024;
+  o.lcp_log2_words = 30;  // only when asked
+  return o;
+}
+
+}  // namespace
+
+TEST(Durability, RestoreFromCheckpointAndRedoToAGci) {
+  TempDir d;
+  halb::log::Logger logger;
+  std::string error, summary;
+  {
+    Node n;
+    ndbd::Durability dur(options(d.path), logger, 2);
+    ASSERT_TRUE(dur.create(error)) << error;
+    n.c.node(2).set_change_sink(&dur);
+    n.t = n.c.create_table(items());
+    ASSERT_TRUE(dur.write_schema(n.c.node(2), error)) << error;
+    n.c.node(2).set_gci(1);
+    for (int64_t k = 0; k < 3000; ++k) n.write(k, 1);
+    ASSERT_TRUE(dur.save_gci(1, error));
+    n.c.node(2).set_gci(2);
+    // A checkpoint taken while writes go on (fuzzy), usable once GCI 2 is complete.
+    dur.request_lcp();
+    int steps = 0;
+    while (dur.lcps_completed() == 0 && steps++ < 10000) {
+      dur.step(n.c.node(2), 2);
+      if (steps % 3 == 0) n.write(steps, 2);
+    }
+    ASSERT_EQ(dur.lcps_completed(), 1u);
+    for (int64_t k = 0; k < 100; ++k) n.remove(k);
+    ASSERT_TRUE(dur.save_gci(2, error));
+    dur.complete_gci(2);
+    n.c.node(2).set_gci(3);
+    for (int64_t k = 100; k < 200; ++k) n.write(k, 3);
+    ASSERT_TRUE(dur.save_gci(3, error));
+    n.c.node(2).set_gci(4);
+    for (int64_t k = 200; k < 300; ++k) n.write(k, 4);  // never saved
+    ASSERT_TRUE(dur.flush(error));
+    n.c.node(2).set_change_sink(nullptr);
+  }
+  {
+    Node n;
+    ndbd::Durability dur(options(d.path), logger, 2);
+    auto st = dur.inspect();
+    EXPECT_TRUE(st.has_files);
+    EXPECT_EQ(st.restorable_gci, 3u);
+    ASSERT_TRUE(dur.restore(n.c.node(2), 3, summary, error)) << error;
+    EXPECT_NE(summary.find("local checkpoint 1"), std::string::npos) << summary;
+    EXPECT_FALSE(n.value(50));
+    EXPECT_EQ(n.value(150), 3);
+    EXPECT_EQ(n.value(250), 1);  // GCI 4 is past the restore point
+    EXPECT_EQ(n.value(2999), 1);
+    EXPECT_EQ(n.rows(), 2900u);
+    // Life goes on after the restart: GCI 4 again, with other changes.
+    n.c.node(2).set_change_sink(&dur);
+    n.t = n.c.node(2).dictionary().find("items");
+    n.c.node(2).set_gci(4);
+    n.write(5000, 44);
+    ASSERT_TRUE(dur.save_gci(4, error));
+    n.c.node(2).set_change_sink(nullptr);
+  }
+  {
+    Node n;
+    ndbd::Durability dur(options(d.path), logger, 2);
+    EXPECT_EQ(dur.inspect().restorable_gci, 4u);
+    ASSERT_TRUE(dur.restore(n.c.node(2), 4, summary, error)) << error;
+    // The first run's GCI 4 was given up by the restart: it stays away.
+    EXPECT_EQ(n.value(250), 1);
+    EXPECT_EQ(n.value(5000), 44);
+    EXPECT_EQ(n.rows(), 2901u);
+  }
+}
+
+TEST(Durability, ADamagedCheckpointIsRefusedWhenTheRedoWasTrimmed) {
+  TempDir d;
+  halb::log::Logger logger;
+  std::string error, summary;
+  {
+    Node n;
+    ndbd::Durability dur(options(d.path), logger, 2);
+    ASSERT_TRUE(dur.create(error));
+    n.c.node(2).set_change_sink(&dur);
+    n.t = n.c.create_table(items());
+    ASSERT_TRUE(dur.write_schema(n.c.node(2), error));
+    n.c.node(2).set_gci(1);
+    for (int64_t k = 0; k < 4000; ++k) n.write(k, 1);  // > one 64 KB segment of redo
+    ASSERT_TRUE(dur.save_gci(1, error));
+    dur.complete_gci(1);
+    n.c.node(2).set_gci(2);
+    dur.request_lcp();
+    for (int i = 0; i < 10000 && dur.lcps_completed() == 0; ++i) dur.step(n.c.node(2), 2);
+    ASSERT_TRUE(dur.save_gci(2, error));
+    dur.complete_gci(2);  // the checkpoint becomes the base; the redo before it goes
+    EXPECT_GT(dur.redo()->tail_lsn(), 0u);
+    n.c.node(2).set_change_sink(nullptr);
+  }
+  // Flip a byte in the middle of the checkpoint's data file.
+  auto lcps = fs::list_lcps(d.path + "/lcp");
+  ASSERT_EQ(lcps.size(), 1u);
+  std::string data_file;
+  for (auto& name : fs::list_dir(fs::lcp_dir(d.path + "/lcp", lcps[0])))
+    if (name.find(".data") != std::string::npos) data_file = fs::lcp_dir(d.path + "/lcp", lcps[0]) + "/" + name;
+  ASSERT_FALSE(data_file.empty());
+  auto bytes = *fs::read_all(data_file, error);
+  bytes[bytes.size() / 2] ^= 0x20;
+  ASSERT_TRUE(fs::write_atomic(data_file, bytes, error));
+  Node n;
+  ndbd::Durability dur(options(d.path), logger, 2);
+  auto st = dur.inspect();
+  EXPECT_FALSE(st.has_files);
+  EXPECT_TRUE(st.damaged);
+  EXPECT_NE(st.note.find("checksum"), std::string::npos) << st.note;
+  EXPECT_FALSE(dur.restore(n.c.node(2), 2, summary, error));
+}
