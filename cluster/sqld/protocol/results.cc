@@ -16,7 +16,9 @@ void encode_ok(std::string& out, uint64_t affected_rows, uint64_t last_insert_id
   put_lenenc(out, last_insert_id);
   put_u16(out, status);
   put_u16(out, warnings);
-  out.append(info);
+  // MySQL and MariaDB both write the info as a length-encoded string (their
+  // net_store_data), and libmariadb rejects a bare one as a malformed packet.
+  if (!info.empty()) put_lenenc_string(out, info);
 }
 
 void encode_err(std::string& out, const SqlError& error) {

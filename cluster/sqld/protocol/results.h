@@ -12,6 +12,7 @@
 
 namespace halb::cluster::sqld::protocol {
 
+// `info` (mysql_info()) goes last, length-encoded, only when not empty.
 void encode_ok(std::string& out, uint64_t affected_rows, uint64_t last_insert_id, uint16_t status,
                uint16_t warnings, std::string_view info = {});
 void encode_err(std::string& out, const SqlError& error);
