@@ -212,7 +212,7 @@ bool Connection::authenticate(protocol::HandshakeResponse& response, const std::
   auto account = engine_.find_account(user_, peer_.address);
   bool ok = account && protocol::check_native_password(scramble_, token, account->password_sha1_sha1);
   if (!ok) {
-    logger_.limited("sqld-denied-" + user_, log::Level::info,
+    logger_.limited("sqld-denied", log::Level::info,
                     "access denied for user '" + user_ + "'@'" + peer_.address + "'");
     send_error(make_sql_error(er::kAccessDenied, {user_, peer_.address, token.empty() ? "NO" : "YES"}));
     channel_.flush();
