@@ -111,13 +111,6 @@ void Connection::close_session() {
 
 bool Connection::handshake() {
   channel_.reset_sequence();
-  if (!engine_.cluster_available()) {
-    send_error(cluster_unavailable_error());
-    channel_.flush();
-    logger_.limited("sqld-unavailable", log::Level::warn,
-                    "refusing MySQL clients: no data node of the cluster is reachable");
-    return false;
-  }
   protocol::Greeting g;
   g.server_version = settings_.server_version;
   g.connection_id = id_;
@@ -163,6 +156,16 @@ bool Connection::handshake() {
       channel_.flush();
       return false;
     }
+  }
+  // Refused after the client's response rather than instead of the
+  // greeting: clients then print the server's error as it is (libmariadb
+  // distrusts an error that arrives before the handshake).
+  if (!engine_.cluster_available()) {
+    send_error(cluster_unavailable_error());
+    channel_.flush();
+    logger_.limited("sqld-unavailable", log::Level::warn,
+                    "refusing MySQL clients: no data node of the cluster is reachable");
+    return false;
   }
   caps_ = response.capabilities & (cap::kServerDefault | (settings_.tls ? cap::kSsl : 0));
   multi_statements_ = caps_ & cap::kMultiStatements;

@@ -32,7 +32,7 @@ ColumnDef col(FieldType t) {
 TEST(Results, OkErrEof) {
   std::string ok;
   encode_ok(ok, 1, 300, 0x0002, 0, "Rows matched: 1  Changed: 1  Warnings: 0");
-  EXPECT_EQ(ok, unhex("00 01 fc2c01 0200 0000") + "Rows matched: 1  Changed: 1  Warnings: 0");
+  EXPECT_EQ(ok, unhex("00 01 fc2c01 0200 0000 28") + "Rows matched: 1  Changed: 1  Warnings: 0");
   std::string err;
   encode_err(err, make_sql_error(1045, {"u", "127.0.0.1", "YES"}));
   EXPECT_EQ(err, unhex("ff 1504") + "#28000Access denied for user 'u'@'127.0.0.1' (using password: YES)");
