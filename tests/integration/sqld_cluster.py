@@ -63,6 +63,11 @@ class SqldCluster(unittest.TestCase):
     """Starts the whole cluster once per test class."""
 
     SQL_NODES = 2
+    SQLD_ARGS = ()  # more command-line options for every halb-sqld
+
+    @classmethod
+    def prepare_files(cls, path):
+        """Hook for subclasses: write files the SQLD_ARGS name (certificates)."""
 
     @classmethod
     def setUpClass(cls):
@@ -92,6 +97,7 @@ class SqldCluster(unittest.TestCase):
                                                  "--foreground", "--run-dir", os.path.join(path, "run")])
         with open(os.path.join(path, "rootpw"), "w") as f:
             f.write(ROOT_PASSWORD + "\n")
+        cls.prepare_files(path)
         cls.sql = []
         for i in range(cls.SQL_NODES):
             cls.sql.append(cls._start_sqld(i))
@@ -109,7 +115,7 @@ class SqldCluster(unittest.TestCase):
                                       "--run-dir", os.path.join(path, "run"), "--pid-file",
                                       os.path.join(path, "run", f"sqld{i}.pid"),
                                       "--initial-root-password-file", os.path.join(path, "rootpw")]
-                         + list(extra))
+                         + [a.replace("@TMP@", path) for a in cls.SQLD_ARGS] + list(extra))
         wait_for(lambda: port_open(port) or not proc.alive(), 90, interval=0.2, what=f"halb-sqld {i} listening")
         if not proc.alive():
             raise AssertionError(f"halb-sqld {i} exited:\n" + cls.log(f"sqld{i}")[-3000:])

@@ -8,7 +8,7 @@ namespace {
 constexpr size_t kReadBlock = 16384;
 }
 
-bool PacketChannel::fill(int timeout_ms, ReadResult& why) {
+bool PacketChannel::fill(int timeout_ms, size_t want, ReadResult& why) {
   if (in_pos_ > 0 && in_pos_ == in_.size()) {
     in_.clear();
     in_pos_ = 0;
@@ -17,9 +17,10 @@ bool PacketChannel::fill(int timeout_ms, ReadResult& why) {
     in_pos_ = 0;
   }
   size_t old = in_.size();
-  in_.resize(old + kReadBlock);
+  size_t block = exact_ ? std::min(want, kReadBlock) : kReadBlock;
+  in_.resize(old + block);
   size_t got = 0;
-  ReadStatus st = stream_->read_some(in_.data() + old, kReadBlock, timeout_ms, got);
+  ReadStatus st = stream_->read_some(in_.data() + old, block, timeout_ms, got);
   in_.resize(old + (st == ReadStatus::kOk ? got : 0));
   switch (st) {
     case ReadStatus::kOk: return true;
@@ -37,7 +38,7 @@ ReadResult PacketChannel::read_packet(std::string& payload, size_t max_payload, 
   for (;;) {
     ReadResult why = ReadResult::kOk;
     while (in_.size() - in_pos_ < 4)
-      if (!fill(timeout_ms, why)) return why;
+      if (!fill(timeout_ms, 4 - (in_.size() - in_pos_), why)) return why;
     const auto* h = reinterpret_cast<const uint8_t*>(in_.data() + in_pos_);
     size_t len = h[0] | (h[1] << 8) | (h[2] << 16);
     uint8_t seq = h[3];
@@ -46,7 +47,7 @@ ReadResult PacketChannel::read_packet(std::string& payload, size_t max_payload, 
     in_pos_ += 4;
     size_t left = len;
     while (left > 0) {
-      if (in_pos_ == in_.size() && !fill(timeout_ms, why)) return why;
+      if (in_pos_ == in_.size() && !fill(timeout_ms, left, why)) return why;
       size_t take = std::min(left, in_.size() - in_pos_);
       if (!too_large && payload.size() + take > max_payload) {
         too_large = true;

@@ -30,6 +30,10 @@ class PacketChannel {
   void set_stream(Stream* stream) { stream_ = stream; }
   // Bytes left in the input buffer (a TLS switch must find none).
   size_t buffered_input() const { return in_.size() - in_pos_; }
+  // Read no byte beyond the current packet: during the handshake, where a
+  // TLS client sends its ClientHello right behind the SSLRequest and those
+  // bytes belong to OpenSSL, not to us.
+  void set_exact_reads(bool exact) { exact_ = exact; }
 
   // One whole payload into `payload`. `max_payload` is max_allowed_packet:
   // a larger one is drained up to the limit and reported as kTooLarge.
@@ -53,7 +57,7 @@ class PacketChannel {
   size_t pending_output() const { return out_.size(); }
 
  private:
-  bool fill(int timeout_ms, ReadResult& why);
+  bool fill(int timeout_ms, size_t want, ReadResult& why);
 
   Stream* stream_;
   std::string in_;
@@ -61,6 +65,7 @@ class PacketChannel {
   std::string out_;
   size_t packet_start_ = 0;
   uint8_t sequence_ = 0;
+  bool exact_ = false;
 };
 
 }  // namespace halb::cluster::sqld::protocol

@@ -121,7 +121,9 @@ bool Connection::handshake() {
   if (!channel_.flush()) return false;
 
   int timeout_ms = settings_.connect_timeout_s * 1000;
+  channel_.set_exact_reads(settings_.tls != nullptr);
   ReadResult rr = channel_.read_packet(payload_, settings_.max_allowed_packet, timeout_ms);
+  channel_.set_exact_reads(false);
   if (rr != ReadResult::kOk) {
     if (rr == ReadResult::kBadSequence || rr == ReadResult::kTooLarge) {
       send_error(make_sql_error(er::kHandshake));

@@ -121,3 +121,17 @@ TEST(Framing, TruncatedInputIsClosedNotACrash) {
   std::string got;
   EXPECT_EQ(ch.read_packet(got, 1 << 20, 0), ReadResult::kClosed);
 }
+
+TEST(Framing, ExactReadsLeaveTheClientHelloUnread) {
+  // A TLS client sends its ClientHello right behind the SSLRequest.
+  MemoryStream s;
+  s.slice = 1 << 16;
+  s.input = std::string("\x20\x00\x00\x01", 4) + std::string(32, 'r') + "\x16\x03\x01 hello";
+  PacketChannel ch(&s);
+  ch.set_exact_reads(true);
+  std::string got;
+  ASSERT_EQ(ch.read_packet(got, 1 << 20, 0, false), ReadResult::kOk);
+  EXPECT_EQ(got.size(), 32u);
+  EXPECT_EQ(ch.buffered_input(), 0u);
+  EXPECT_EQ(s.pos, 36u);
+}
