@@ -49,8 +49,9 @@ class MariadbCli(SqldCluster):
         out = self.ok("show databases;")
         self.assertEqual(out.splitlines()[0], "Database")
         self.ok("create database ejemplo;")
-        self.ok("create table usuarios (id int) ENGINE=NDBCLUSTER;\ninsert into usuarios values (555);", db="ejemplo")
-        self.assertEqual(self.ok("select * from usuarios;", db="ejemplo"), "id\n555\n")
+        out = self.ok("use ejemplo;\ncreate table usuarios (id int) ENGINE=NDBCLUSTER;\n"
+                      "insert into usuarios values (555);\nselect * from usuarios;")
+        self.assertEqual(out, "id\n555\n")
         self.ok("set autocommit=0;\ninsert into usuarios values(455);\ncommit;", db="ejemplo")
         out = self.ok("select * from usuarios order by id;", db="ejemplo", node=1)
         self.assertEqual(out, "id\n455\n555\n")
@@ -59,9 +60,11 @@ class MariadbCli(SqldCluster):
 
     def test_seed_session_002(self):
         # Seed 002: create database, a table, a row; the other SQL node reads it.
-        self.ok("create database testdatabase;")
+        self.ok("create database testdatabase;\n"
+                "grant all on testdatabase.* to web@'127.0.0.%' identified by 'webpw';\nflush privileges;")
         self.ok("create table test(i int(1));\ninsert into test values(1);", db="testdatabase")
-        self.assertEqual(self.ok("select * from test;", db="testdatabase", node=1), "i\n1\n")
+        out = self.ok("use testdatabase;\nselect * from test;", node=1, user="web", password="webpw")
+        self.assertEqual(out, "i\n1\n")
 
     def test_errors_as_the_cli_prints_them(self):
         rc, _, err = self.cli("select 1;", password="wrong")
@@ -115,6 +118,16 @@ class MariadbCli(SqldCluster):
                 wait_for(lambda: "1 row in set" in screen(), 20, what="the query's answer")
             except AssertionError:
                 raise AssertionError("the CLI did not answer; screen:\n" + screen())
+            # Ctrl-C: the CLI opens a second connection and sends KILL QUERY.
+            type_line("select sleep(60) \\g")
+            wait_for(lambda: "sleep(60)" in screen(), 10, what="the statement echoed")
+            time.sleep(0.5)
+            subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
+            try:
+                wait_for(lambda: "ERROR 1317 (70100): Query execution was interrupted" in screen(), 20,
+                         what="the query killed by Ctrl-C")
+            except AssertionError:
+                raise AssertionError("Ctrl-C did not end the query; screen:\n" + screen())
             type_line("status")
             wait_for(lambda: "Queries per second avg" in screen(), 20, what="status output")
             type_line("quit")
