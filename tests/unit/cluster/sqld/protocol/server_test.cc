@@ -531,3 +531,54 @@ TEST_F(ServerTest, QuitClosesSessionAndStopEndsEverything) {
   EXPECT_EQ(engine.open_sessions, 0);
   EXPECT_EQ(registry.size(), 0u);
 }
+
+TEST_F(ServerTest, ConnectTimeoutEndsASilentHandshake) {
+  settings.connect_timeout_s = 1;
+  start();
+  auto c = connect();
+  ASSERT_EQ(c->greeting()[0], 10);
+  c->read(5000);  // we never answer the greeting
+  EXPECT_EQ(c->last, ReadResult::kClosed);
+  EXPECT_EQ(registry.size(), 0u);
+}
+
+TEST_F(ServerTest, ChangeUserAndResetConnection) {
+  start();
+  auto c = logged_in();
+  c->command(0x16, "select ?, ?");
+  c->read();
+  for (int i = 0; i < 5; ++i) c->read();  // 2 params + EOF + 2 columns... then EOF
+  c->read();
+  // COM_CHANGE_USER to root (no password), database test, scrambled with the greeting's scramble.
+  std::string body = "root";
+  body.push_back('\0');
+  body.push_back('\0');  // token length 0
+  body += "test";
+  body.push_back('\0');
+  put_u16(body, 45);
+  body += "mysql_native_password";
+  body.push_back('\0');
+  c->command(0x11, body);
+  EXPECT_EQ(c->read()[0], 0);
+  EXPECT_EQ(engine.last_client.user, "root");
+  EXPECT_EQ(engine.last_client.database, "test");
+  // Statements of the old session are gone.
+  std::string exec;
+  put_u32(exec, 1);
+  put_u8(exec, 0);
+  put_u32(exec, 1);
+  c->command(0x17, exec);
+  EXPECT_EQ(parse_err(c->read()).code, 1243);
+  c->command(0x1F);
+  EXPECT_EQ(c->read()[0], 0);
+  // A wrong password on change user ends the connection.
+  std::string bad = "sb";
+  bad.push_back('\0');
+  bad.push_back('\x14');
+  bad += std::string(20, 'x');
+  bad.push_back('\0');
+  c->command(0x11, bad);
+  EXPECT_EQ(parse_err(c->read()).code, 1045);
+  c->read(3000);
+  EXPECT_EQ(c->last, ReadResult::kClosed);
+}
