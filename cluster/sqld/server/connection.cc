@@ -31,6 +31,8 @@ SqlError cluster_unavailable_error() {
   return SqlError{er::kUnknown, "HY000", "Cluster unavailable: no data node of the cluster is reachable"};
 }
 
+constexpr size_t kMaxProcessInfo = 64 * 1024;
+
 struct Prepared {
   protocol::PreparedParams params;
   std::vector<ColumnDef> columns;
@@ -259,7 +261,8 @@ bool Connection::dispatch(std::string_view payload) {
     case kQuit:
       return false;
     case kQuery: {
-      registry_.set_command(id_, "Query", body, session_->current_database());
+      // PROCESSLIST shows the statement; a 500 KB INSERT is not copied whole.
+      registry_.set_command(id_, "Query", body.substr(0, kMaxProcessInfo), session_->current_database());
       auto results = session_->query(body, multi_statements_);
       send_results(results);
       registry_.set_command(id_, "Sleep", {}, session_->current_database());

@@ -26,19 +26,20 @@ Listener::Listener(Engine& engine, Registry& registry, const ConnectionSettings&
 Listener::~Listener() { stop(); }
 
 bool Listener::open_tcp(const ListenerOptions& o, std::string& error) {
-  std::string host = o.bind_address == "*" ? "" : o.bind_address;
+  bool any = o.bind_address.empty() || o.bind_address == "*";
+  if (!any) return open_tcp_on(o.bind_address, o, error);
+  // Every address: IPv6 with IPv4 mapped in, or IPv4 alone where the kernel has no IPv6.
+  return open_tcp_on("::", o, error) || open_tcp_on("0.0.0.0", o, error);
+}
+
+bool Listener::open_tcp_on(std::string host, const ListenerOptions& o, std::string& error) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* res = nullptr;
   std::string port = std::to_string(o.port);
-  if (host.empty()) host = "::";
   int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0 && o.bind_address.empty()) {
-    host = "0.0.0.0";  // no IPv6 on this machine
-    rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
-  }
   if (rc != 0) {
     error = "bind-address " + host + ": " + gai_strerror(rc);
     return false;

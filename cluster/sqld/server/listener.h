@@ -43,6 +43,7 @@ class Listener {
   void accept_loop();
   void spawn(int fd, Peer peer);
   bool open_tcp(const ListenerOptions& o, std::string& error);
+  bool open_tcp_on(std::string host, const ListenerOptions& o, std::string& error);
   bool open_unix(const std::string& path, std::string& error);
 
   Engine& engine_;

@@ -582,3 +582,14 @@ TEST_F(ServerTest, ChangeUserAndResetConnection) {
   c->read(3000);
   EXPECT_EQ(c->last, ReadResult::kClosed);
 }
+
+TEST_F(ServerTest, DefaultBindServesIPv4ClientsByTheirIPv4Address) {
+  listener = std::make_unique<Listener>(engine, registry, settings, logger);
+  server::ListenerOptions o;
+  o.port = 0;  // every address, a port the kernel picks
+  std::string err;
+  ASSERT_TRUE(listener->start(o, err)) << err;
+  auto c = connect();
+  EXPECT_EQ(c->login("root", "")[0], 0);
+  EXPECT_EQ(engine.last_client.host, "127.0.0.1");  // not ::ffff:127.0.0.1
+}
