@@ -72,5 +72,31 @@ class CommandLineWins(SqldCluster):
         self.assertEqual(subprocess.run(argv + ["-s"], capture_output=True).returncode, 3)
 
 
+    def test_daemonizes_and_reports_ready(self):
+        path = self.tmp.path
+        port = free_tcp_port()
+        run = os.path.join(path, "run3")
+        argv = [program("halb-sqld"), f"--ndb-connectstring={self.cs}", f"--port={port}", "--bind-address=127.0.0.1",
+                f"--socket={path}/bg.sock", "--run-dir", run, "--log-file", os.path.join(path, "bg.log")]
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr + self.log("bg"))
+            self.assertTrue(port_open(port), "the parent returned before the port was open")
+            with open(os.path.join(run, "halb-sqld.pid")) as f:
+                pid = int(f.read().split()[0])
+            self.assertNotEqual(pid, os.getpid())
+            os.kill(pid, 0)
+            self.assertEqual(subprocess.run(argv + ["-k"], capture_output=True).returncode, 0)
+            wait_for(lambda: not port_open(port), 30, what="the daemon stopped")
+        finally:
+            try:  # only a daemon still serving is ours to end
+                if not port_open(port):
+                    raise ValueError("stopped")
+                with open(os.path.join(run, "halb-sqld.pid")) as f:
+                    os.kill(int(f.read().split()[0]), 9)
+            except (OSError, ValueError):
+                pass
+
+
 if __name__ == "__main__":
     unittest.main()
