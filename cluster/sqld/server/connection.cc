@@ -32,6 +32,9 @@ SqlError cluster_unavailable_error() {
 }
 
 constexpr size_t kMaxProcessInfo = 64 * 1024;
+// Login packets are a few hundred bytes; a client that has not logged in
+// does not get to make us buffer max_allowed_packet.
+constexpr size_t kMaxLoginPacket = 64 * 1024;
 
 struct Prepared {
   protocol::PreparedParams params;
@@ -124,7 +127,7 @@ bool Connection::handshake() {
 
   int timeout_ms = settings_.connect_timeout_s * 1000;
   channel_.set_exact_reads(settings_.tls != nullptr);
-  ReadResult rr = channel_.read_packet(payload_, settings_.max_allowed_packet, timeout_ms);
+  ReadResult rr = channel_.read_packet(payload_, kMaxLoginPacket, timeout_ms);
   channel_.set_exact_reads(false);
   if (rr != ReadResult::kOk) {
     if (rr == ReadResult::kBadSequence || rr == ReadResult::kTooLarge) {
@@ -153,7 +156,7 @@ bool Connection::handshake() {
       return false;
     }
     channel_.set_stream(tls_.get());
-    rr = channel_.read_packet(payload_, settings_.max_allowed_packet, timeout_ms);
+    rr = channel_.read_packet(payload_, kMaxLoginPacket, timeout_ms);
     if (rr != ReadResult::kOk) return false;
     if (!protocol::parse_handshake_response(payload_, response, error) || response.ssl_request) {
       send_error(make_sql_error(er::kHandshake));
@@ -208,7 +211,7 @@ bool Connection::authenticate(protocol::HandshakeResponse& response, const std::
     protocol::encode_auth_switch(channel_.begin(), protocol::kNativePlugin, scramble_);
     channel_.end();
     if (!channel_.flush()) return false;
-    if (channel_.read_packet(payload_, settings_.max_allowed_packet, settings_.connect_timeout_s * 1000) !=
+    if (channel_.read_packet(payload_, kMaxLoginPacket, settings_.connect_timeout_s * 1000) !=
         ReadResult::kOk)
       return false;
     token = payload_;

@@ -593,3 +593,14 @@ TEST_F(ServerTest, DefaultBindServesIPv4ClientsByTheirIPv4Address) {
   EXPECT_EQ(c->login("root", "")[0], 0);
   EXPECT_EQ(engine.last_client.host, "127.0.0.1");  // not ::ffff:127.0.0.1
 }
+
+TEST_F(ServerTest, OversizedLoginPacketIsBadHandshake) {
+  start();
+  auto c = connect();
+  c->greeting();
+  c->write(std::string(100 * 1024, 'x'));
+  Err e = parse_err(c->read());
+  EXPECT_EQ(e.code, 1043);
+  c->read(3000);
+  EXPECT_EQ(c->last, ReadResult::kClosed);
+}
