@@ -16,7 +16,10 @@
 #include <chrono>
 #include <cstring>
 
+#include "cluster/sqld/protocol/results.h"
+#include "cluster/sqld/protocol/wire.h"
 #include "cluster/sqld/server/socket_stream.h"
+#include "cluster/sqld/sql/errors.h"
 
 namespace halb::cluster::sqld::server {
 
@@ -168,6 +171,20 @@ void Listener::accept_loop() {
 void Listener::spawn(int fd, Peer peer) {
   {
     std::lock_guard lock(mu_);
+    // Connections over the limit are normally told so by their own thread
+    // (1040 after the registry refuses them); a flood of them gets the same
+    // answer from here without a thread each.
+    if (threads_ >= static_cast<int>(settings_.max_connections) + 16) {
+      std::string err;
+      protocol::encode_err(err, make_sql_error(er::kConCount));
+      std::string packet;
+      protocol::put_fixed(packet, err.size(), 3);
+      protocol::put_u8(packet, 0);
+      packet += err;
+      (void)!::send(fd, packet.data(), packet.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      ::close(fd);
+      return;
+    }
     ++threads_;
   }
   try {
