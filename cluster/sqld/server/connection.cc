@@ -259,7 +259,11 @@ bool Connection::command_loop() {
 bool Connection::dispatch(std::string_view payload) {
   auto command = static_cast<uint8_t>(payload[0]);
   std::string_view body = payload.substr(1);
-  if (command != kQuit && command != kStmtClose && command != kStmtSendLongData) registry_.count_question();
+  // Questions counts what clients ask, as MySQL: not pings, statistics
+  // requests or the replies-less statement commands.
+  if (command != kQuit && command != kPing && command != kStatistics && command != kStmtClose &&
+      command != kStmtSendLongData)
+    registry_.count_question();
   switch (command) {
     case kQuit:
       return false;

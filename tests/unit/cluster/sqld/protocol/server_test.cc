@@ -604,3 +604,19 @@ TEST_F(ServerTest, OversizedLoginPacketIsBadHandshake) {
   c->read(3000);
   EXPECT_EQ(c->last, ReadResult::kClosed);
 }
+
+TEST_F(ServerTest, QuestionsCountStatementsNotPings) {
+  start();
+  auto c = logged_in();
+  for (int i = 0; i < 3; ++i) {
+    c->command(0x0E);
+    c->read();
+  }
+  c->command(0x09);
+  EXPECT_NE(c->read().find("  Questions: 0  "), std::string::npos);
+  c->command(0x03, "insert");
+  c->read();
+  c->command(0x09);
+  EXPECT_NE(c->read().find("  Questions: 1  "), std::string::npos);
+  EXPECT_EQ(registry.questions(), 1u);
+}
