@@ -273,6 +273,23 @@ class PerlDbiCheckSql(SqldCluster):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"rows=[1-9]")
 
+    def test_server_side_placeholders(self):
+        # DBD::mysql with mysql_server_prepare=1: COM_STMT_PREPARE/EXECUTE with
+        # bound parameters (and their types sent once), binary result rows.
+        script = ("use DBI; use DBI qw(:sql_types); my $d = DBI->connect("
+                  "'dbi:mysql:host=127.0.0.1;port=%d;mysql_server_prepare=1', 'root', '%s', {RaiseError=>1});"
+                  "$d->do('create database if not exists ph'); $d->do('create table if not exists ph.t "
+                  "(id int primary key, v varchar(20), n int)');"
+                  "my $i = $d->prepare('insert into ph.t values (?, ?, ?)');"
+                  "$i->bind_param(1, 1, SQL_INTEGER); $i->bind_param(2, 'one'); $i->bind_param(3, undef); $i->execute;"
+                  "$i->execute(2, 'two', 22);"
+                  "my $s = $d->prepare('select id, v, n from ph.t where id >= ? order by id'); $s->execute(1);"
+                  "while (my @r = $s->fetchrow_array) { print join(',', map { defined $_ ? $_ : 'NULL' } @r), \"\\n\"; }"
+                  % (self.sql[0]["port"], ROOT_PASSWORD))
+        r = subprocess.run(["perl", "-e", script], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "1,one,NULL\n2,two,22\n")
+
 
 if __name__ == "__main__":
     unittest.main()
