@@ -35,10 +35,19 @@ ReadResult PacketChannel::read_packet(std::string& payload, size_t max_payload, 
                                       bool expect_sequence) {
   payload.clear();
   bool too_large = false;
+  // `timeout_ms` is for the client to start a packet (wait_timeout); once
+  // it has, the rest must follow within net_read_timeout, as in mysqld.
+  int wait = timeout_ms;
+  auto started = [&] {
+    if (wait < 0 || wait > net_read_timeout_ms_) wait = net_read_timeout_ms_;
+  };
+  if (in_.size() > in_pos_) started();
   for (;;) {
     ReadResult why = ReadResult::kOk;
-    while (in_.size() - in_pos_ < 4)
-      if (!fill(timeout_ms, 4 - (in_.size() - in_pos_), why)) return why;
+    while (in_.size() - in_pos_ < 4) {
+      if (!fill(wait, 4 - (in_.size() - in_pos_), why)) return why;
+      started();
+    }
     const auto* h = reinterpret_cast<const uint8_t*>(in_.data() + in_pos_);
     size_t len = h[0] | (h[1] << 8) | (h[2] << 16);
     uint8_t seq = h[3];
@@ -47,7 +56,7 @@ ReadResult PacketChannel::read_packet(std::string& payload, size_t max_payload, 
     in_pos_ += 4;
     size_t left = len;
     while (left > 0) {
-      if (in_pos_ == in_.size() && !fill(timeout_ms, left, why)) return why;
+      if (in_pos_ == in_.size() && !fill(wait, left, why)) return why;
       size_t take = std::min(left, in_.size() - in_pos_);
       if (!too_large && payload.size() + take > max_payload) {
         too_large = true;

@@ -34,6 +34,8 @@ class PacketChannel {
   // TLS client sends its ClientHello right behind the SSLRequest and those
   // bytes belong to OpenSSL, not to us.
   void set_exact_reads(bool exact) { exact_ = exact; }
+  // How long the rest of a packet may take once its first byte arrived.
+  void set_net_read_timeout(int ms) { net_read_timeout_ms_ = ms; }
 
   // One whole payload into `payload`. `max_payload` is max_allowed_packet:
   // a larger one is drained up to the limit and reported as kTooLarge.
@@ -66,6 +68,7 @@ class PacketChannel {
   size_t packet_start_ = 0;
   uint8_t sequence_ = 0;
   bool exact_ = false;
+  int net_read_timeout_ms_ = 30000;
 };
 
 }  // namespace halb::cluster::sqld::protocol

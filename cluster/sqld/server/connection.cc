@@ -48,7 +48,9 @@ class Connection {
   Connection(Engine& engine, Registry& registry, const ConnectionSettings& settings, log::Logger& logger,
              const Peer& peer, protocol::Stream& stream)
       : engine_(engine), registry_(registry), settings_(settings), logger_(logger), peer_(peer),
-        channel_(&stream) {}
+        channel_(&stream) {
+    channel_.set_net_read_timeout(settings.net_read_timeout_s * 1000);
+  }
 
   void run();
 

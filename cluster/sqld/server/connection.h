@@ -26,6 +26,7 @@ struct ConnectionSettings {
   int connect_timeout_s = 10;
   int wait_timeout_s = 28800;
   int interactive_timeout_s = 28800;
+  int net_read_timeout_s = 30;  // the rest of a started packet
   TlsContext* tls = nullptr;  // offer CLIENT_SSL only with one
 };
 

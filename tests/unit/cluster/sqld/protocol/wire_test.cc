@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "cluster/sqld/protocol/packet_channel.h"
 #include "cluster/sqld/protocol/wire.h"
@@ -134,4 +135,34 @@ TEST(Framing, ExactReadsLeaveTheClientHelloUnread) {
   EXPECT_EQ(got.size(), 32u);
   EXPECT_EQ(ch.buffered_input(), 0u);
   EXPECT_EQ(s.pos, 36u);
+}
+
+namespace {
+// Hands out its bytes, then reports a timeout, recording each wait asked for.
+class TricklingStream : public halb::cluster::sqld::protocol::Stream {
+ public:
+  std::string input;
+  size_t pos = 0;
+  std::vector<int> waits;
+  ReadStatus read_some(char* buf, size_t len, int timeout_ms, size_t& got) override {
+    waits.push_back(timeout_ms);
+    if (pos >= input.size()) return ReadStatus::kTimeout;
+    got = std::min<size_t>(len, 1);
+    buf[0] = input[pos++];
+    return ReadStatus::kOk;
+  }
+  bool write_all(const char*, size_t) override { return true; }
+};
+}  // namespace
+
+TEST(Framing, HalfAPacketWaitsOnlyNetReadTimeout) {
+  TricklingStream s;
+  s.input = std::string("\x10\x00\x00\x00" "abc", 7);  // promises 16 bytes, sends 3
+  PacketChannel ch(&s);
+  ch.set_net_read_timeout(250);
+  std::string got;
+  EXPECT_EQ(ch.read_packet(got, 1 << 20, -1, false), ReadResult::kTimeout);
+  ASSERT_GE(s.waits.size(), 2u);
+  EXPECT_EQ(s.waits.front(), -1);   // idle: wait_timeout (here: forever)
+  EXPECT_EQ(s.waits.back(), 250);   // mid-packet: net_read_timeout
 }
