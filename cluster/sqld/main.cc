@@ -48,7 +48,8 @@ void usage(FILE* out) {
           "                              password for root@localhost on the cluster's first start\n"
           "  --max-connections N         (default 151)\n"
           "  --max-allowed-packet SIZE   (default 64M)\n"
-          "  --connect-timeout S, --wait-timeout S, --interactive-timeout S, --net-read-timeout S\n"
+          "  --connect-timeout S, --wait-timeout S, --interactive-timeout S,\n"
+          "  --net-read-timeout S, --net-write-timeout S\n"
           "  --ssl-cert FILE, --ssl-key FILE   offer TLS to clients that ask for it\n"
           "%s",
           daemon::common_options_usage().c_str());
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
   static const char* kValueOptions[] = {"ndb-connectstring", "port", "socket", "bind-address", "pid-file",
                                         "initial-root-password-file", "max-connections", "max-allowed-packet",
                                         "connect-timeout", "wait-timeout", "interactive-timeout", "ssl-cert",
-                                        "ssl-key", "ndb-wait-connected", "net-read-timeout", "defaults-file"};
+                                        "ssl-key", "ndb-wait-connected", "net-read-timeout", "net-write-timeout",
+                                        "defaults-file"};
   constexpr int kValueCount = sizeof kValueOptions / sizeof kValueOptions[0];
   enum { kSkipNetworking = kBase + 100 };
   std::vector<option> table = {{"stop", no_argument, nullptr, 'k'},
@@ -188,7 +190,7 @@ int main(int argc, char** argv) {
   sqld::EngineOptions engine_options;
   sqld::server::ConnectionSettings conn;
   sqld::server::ListenerOptions listen;
-  uint64_t wait_connected = 30, net_read_timeout = 30;
+  uint64_t wait_connected = 30, net_read_timeout = 30, net_write_timeout = 60;
   uint64_t port = 3306, max_conn = 151, packet = 64ull << 20, connect_timeout = 10, wait = 28800,
            interactive = 28800;
   if (!number(s, "port", 0, 65535, port) || !number(s, "max-connections", 1, 100000, max_conn) ||
@@ -196,7 +198,8 @@ int main(int argc, char** argv) {
       !number(s, "connect-timeout", 2, 31536000, connect_timeout) ||
       !number(s, "wait-timeout", 1, 31536000, wait) || !number(s, "interactive-timeout", 1, 31536000, interactive) ||
       !number(s, "ndb-wait-connected", 1, 31536000, wait_connected) ||
-      !number(s, "net-read-timeout", 1, 31536000, net_read_timeout))
+      !number(s, "net-read-timeout", 1, 31536000, net_read_timeout) ||
+      !number(s, "net-write-timeout", 1, 31536000, net_write_timeout))
     return config::kExitNotConfigured;
   listen.tcp = !s.given.count("skip-networking");
   listen.port = static_cast<uint16_t>(port);
@@ -242,6 +245,7 @@ int main(int argc, char** argv) {
   conn.wait_timeout_s = static_cast<int>(wait);
   conn.interactive_timeout_s = static_cast<int>(interactive);
   conn.net_read_timeout_s = static_cast<int>(net_read_timeout);
+  conn.net_write_timeout_s = static_cast<int>(net_write_timeout);
 
   std::unique_ptr<sqld::server::TlsContext> tls;
   auto cert = s.get("ssl-cert"), key = s.get("ssl-key");

@@ -105,8 +105,13 @@ void PacketChannel::end() {
 }
 
 bool PacketChannel::flush() {
+  if (broken_) {
+    out_.clear();
+    return false;  // a reply cut short leaves the client out of step for good
+  }
   if (out_.empty()) return true;
   bool ok = stream_->write_all(out_.data(), out_.size());
+  if (!ok) broken_ = true;
   if (out_.capacity() > (4u << 20)) {
     std::string().swap(out_);  // a huge result set does not pin its memory
   } else {

@@ -55,6 +55,7 @@ class PacketChannel {
     begin().append(payload);
     end();
   }
+  // False once any write failed: the connection is unusable from then on.
   bool flush();
   size_t pending_output() const { return out_.size(); }
 
@@ -68,6 +69,7 @@ class PacketChannel {
   size_t packet_start_ = 0;
   uint8_t sequence_ = 0;
   bool exact_ = false;
+  bool broken_ = false;
   int net_read_timeout_ms_ = 30000;
 };
 

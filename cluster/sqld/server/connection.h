@@ -27,6 +27,7 @@ struct ConnectionSettings {
   int wait_timeout_s = 28800;
   int interactive_timeout_s = 28800;
   int net_read_timeout_s = 30;  // the rest of a started packet
+  int net_write_timeout_s = 60; // a client that reads nothing of a reply
   TlsContext* tls = nullptr;  // offer CLIENT_SSL only with one
 };
 

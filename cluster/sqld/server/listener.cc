@@ -191,6 +191,7 @@ void Listener::spawn(int fd, Peer peer) {
     std::thread([this, fd, peer = std::move(peer)] {
       {
         SocketStream stream(fd);
+        stream.set_write_timeout(settings_.net_write_timeout_s * 1000);
         serve_connection(engine_, registry_, settings_, logger_, peer, stream);
       }
       ::close(fd);

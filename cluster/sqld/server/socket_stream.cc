@@ -53,11 +53,11 @@ ReadStatus SocketStream::read_some(char* buf, size_t len, int timeout_ms, size_t
 
 bool SocketStream::write_all(const char* data, size_t len) {
   while (len > 0) {
-    ssize_t n = ::send(fd_, data, len, MSG_NOSIGNAL);
+    ssize_t n = ::send(fd_, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (wait_fd(fd_, POLLOUT, -1) != ReadStatus::kOk) return false;
+        if (wait_fd(fd_, POLLOUT, write_timeout_ms_) != ReadStatus::kOk) return false;
         continue;
       }
       return false;

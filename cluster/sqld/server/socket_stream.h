@@ -16,11 +16,14 @@ class SocketStream : public protocol::Stream {
  public:
   explicit SocketStream(int fd) : fd_(fd) {}
   protocol::ReadStatus read_some(char* buf, size_t len, int timeout_ms, size_t& got) override;
+  // Gives up when the client reads nothing for net_write_timeout.
   bool write_all(const char* data, size_t len) override;
   int fd() const { return fd_; }
+  void set_write_timeout(int ms) { write_timeout_ms_ = ms; }
 
  private:
   int fd_;
+  int write_timeout_ms_ = 60000;
 };
 
 // The server's certificate and key (ssl-cert / ssl-key).

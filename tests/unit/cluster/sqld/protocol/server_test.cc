@@ -50,8 +50,9 @@ class Client {
   explicit Client(int fd) : fd_(fd), stream_(fd), ch_(&stream_) {}
   ~Client() { ::close(fd_); }
 
-  static std::unique_ptr<Client> tcp(uint16_t port) {
+  static std::unique_ptr<Client> tcp(uint16_t port, int rcvbuf = 0) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (rcvbuf) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);  // before connect: sets the window
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port);
@@ -619,4 +620,20 @@ TEST_F(ServerTest, QuestionsCountStatementsNotPings) {
   c->command(0x09);
   EXPECT_NE(c->read().find("  Questions: 1  "), std::string::npos);
   EXPECT_EQ(registry.questions(), 1u);
+}
+
+TEST_F(ServerTest, ClientThatReadsNothingIsDroppedAfterNetWriteTimeout) {
+  settings.max_allowed_packet = 64u << 20;
+  settings.net_write_timeout_s = 1;
+  start();
+  auto c = Client::tcp(listener->port(), 4096);
+  ASSERT_EQ(c->login("root", "")[0], 0);
+  c->command(0x03, "big");  // 17 MB that we never read
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    gone = registry.size() == 0;
+  }
+  EXPECT_TRUE(gone);
+  EXPECT_EQ(engine.open_sessions, 0);
 }
