@@ -153,6 +153,7 @@ bool Connection::handshake() {
       return false;
     }
     tls_ = std::make_unique<TlsStream>(*settings_.tls, peer_.fd);
+    tls_->set_write_timeout(settings_.net_write_timeout_s * 1000);
     if (!tls_->accept(timeout_ms, error)) {
       logger_.limited("sqld-tls", log::Level::warn, "TLS handshake with " + peer_.shown + " failed: " + error);
       return false;

@@ -3,6 +3,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -96,6 +97,8 @@ TlsContext::~TlsContext() {
 }
 
 TlsStream::TlsStream(TlsContext& ctx, int fd) : fd_(fd) {
+  // Non-blocking, so every wait goes through poll() with its timeout.
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   ssl_ = SSL_new(ctx.get());
   if (ssl_) SSL_set_fd(ssl_, fd);
 }
@@ -157,8 +160,8 @@ bool TlsStream::write_all(const char* data, size_t len) {
     }
     int e = SSL_get_error(ssl_, r);
     ReadStatus why;
-    if (e == SSL_ERROR_WANT_WRITE && wait(true, -1, why)) continue;
-    if (e == SSL_ERROR_WANT_READ && wait(false, -1, why)) continue;
+    if (e == SSL_ERROR_WANT_WRITE && wait(true, write_timeout_ms_, why)) continue;
+    if (e == SSL_ERROR_WANT_READ && wait(false, write_timeout_ms_, why)) continue;
     ERR_clear_error();
     return false;
   }

@@ -46,11 +46,13 @@ class TlsStream : public protocol::Stream {
   bool accept(int timeout_ms, std::string& error);
   protocol::ReadStatus read_some(char* buf, size_t len, int timeout_ms, size_t& got) override;
   bool write_all(const char* data, size_t len) override;
+  void set_write_timeout(int ms) { write_timeout_ms_ = ms; }
 
  private:
   bool wait(bool for_write, int timeout_ms, protocol::ReadStatus& why);
   SSL* ssl_ = nullptr;
   int fd_;
+  int write_timeout_ms_ = 60000;
 };
 
 }  // namespace halb::cluster::sqld::server
