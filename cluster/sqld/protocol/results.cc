@@ -71,13 +71,24 @@ void append_number(std::string& out, T v) {
 void append_double(std::string& out, double v, bool single) {
   if (std::isnan(v)) {
     out.append("nan");
-  } else if (std::isinf(v)) {
-    out.append(v < 0 ? "-inf" : "inf");
-  } else if (single) {
-    append_number(out, static_cast<float>(v));
-  } else {
-    append_number(out, v);
+    return;
   }
+  if (std::isinf(v)) {
+    out.append(v < 0 ? "-inf" : "inf");
+    return;
+  }
+  size_t start = out.size();
+  if (single)
+    append_number(out, static_cast<float>(v));
+  else
+    append_number(out, v);
+  // Shortest round-trip digits, with MySQL's exponent: 1e20, 1.5e-7 (not 1e+20).
+  size_t e = out.find('e', start);
+  if (e == std::string::npos) return;
+  size_t digits = e + 1;
+  if (digits < out.size() && out[digits] == '+') out.erase(digits, 1);
+  if (digits < out.size() && out[digits] == '-') ++digits;
+  while (digits + 1 < out.size() && out[digits] == '0') out.erase(digits, 1);
 }
 
 bool is_integer_type(FieldType t) {

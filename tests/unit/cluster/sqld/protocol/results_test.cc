@@ -73,6 +73,20 @@ TEST(Results, TextRowNullsAndNumbers) {
   EXPECT_EQ(row, std::string("\xfb\x02-7\x14" "18446744073709551615\x03" "2.5", 29));
 }
 
+TEST(Results, DoublesAsMySqlPrintsThem) {
+  auto text = [](double d, FieldType t = FieldType::kDouble) {
+    std::string out;
+    append_text_value(out, Value{d}, t);
+    return out;
+  };
+  EXPECT_EQ(text(2.5), "2.5");
+  EXPECT_EQ(text(1e20), "1e20");
+  EXPECT_EQ(text(1.5e-7), "1.5e-7");
+  EXPECT_EQ(text(-0.1), "-0.1");
+  EXPECT_EQ(text(0.1, FieldType::kFloat), "0.1");
+  EXPECT_EQ(text(3.0, FieldType::kLongLong), "3");
+}
+
 TEST(Results, MeasuredBinaryRow) {
   std::vector<ColumnDef> cols = {col(FieldType::kLong),     col(FieldType::kDouble),     col(FieldType::kVarString),
                                  col(FieldType::kDatetime), col(FieldType::kNewDecimal), col(FieldType::kNull),
