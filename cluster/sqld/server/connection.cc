@@ -35,6 +35,7 @@ constexpr size_t kMaxProcessInfo = 64 * 1024;
 // Login packets are a few hundred bytes; a client that has not logged in
 // does not get to make us buffer max_allowed_packet.
 constexpr size_t kMaxLoginPacket = 64 * 1024;
+constexpr size_t kMaxPreparedStatements = 16382;
 
 struct Prepared {
   protocol::PreparedParams params;
@@ -444,6 +445,14 @@ void Connection::send_results(const std::vector<StatementResult>& results) {
 }
 
 void Connection::do_prepare(std::string_view sql) {
+  if (statements_.size() >= kMaxPreparedStatements) {
+    // MySQL's max_prepared_stmt_count, here per connection: a client that
+    // never closes its statements cannot grow us without bound.
+    send_error(SqlError{1461, "42000",
+                        "Can't create more than max_prepared_stmt_count statements (current value: " +
+                            std::to_string(kMaxPreparedStatements) + ")"});
+    return;
+  }
   PrepareResult p = session_->prepare(sql);
   if (p.error) {
     send_error(*p.error);

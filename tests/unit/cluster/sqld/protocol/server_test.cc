@@ -637,3 +637,25 @@ TEST_F(ServerTest, ClientThatReadsNothingIsDroppedAfterNetWriteTimeout) {
   EXPECT_TRUE(gone);
   EXPECT_EQ(engine.open_sessions, 0);
 }
+
+TEST_F(ServerTest, PreparedStatementsPerConnectionAreBounded) {
+  start();
+  auto c = logged_in();
+  for (int done = 0; done < 16382;) {  // pipelined in batches: a write, then its replies
+    int batch = std::min(1000, 16382 - done);
+    std::string out;
+    for (int i = 0; i < batch; ++i) {
+      std::string p = "\x16" "begin";
+      put_fixed(out, p.size(), 3);
+      put_u8(out, 0);
+      out += p;
+    }
+    ASSERT_TRUE(c->stream_.write_all(out.data(), out.size()));
+    for (int i = 0; i < batch; ++i) ASSERT_EQ(c->read()[0], 0) << done + i;
+    done += batch;
+  }
+  c->command(0x16, "begin");
+  Err e = parse_err(c->read());
+  EXPECT_EQ(e.code, 1461);
+  EXPECT_EQ(e.state, "42000");
+}
