@@ -569,6 +569,7 @@ StatementResult ClusterSession::run_prepared(sqlite3_stmt* stmt, const Rewritten
   StatementResult r;
   ctx_.begin_statement();
   ctx_.stmt_lock = rw.lock;
+  ctx_.insert_columns = rw.insert_columns.empty() ? nullptr : &rw.insert_columns;
   if (!ctx_.autocommit) ctx_.in_transaction = true;
   const size_t mark = ctx_.tx ? ctx_.tx->buffered().size() : 0;
   const int ncols = sqlite3_column_count(stmt);

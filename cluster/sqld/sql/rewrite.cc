@@ -244,6 +244,10 @@ class Rewriter {
         emit("INTO");
         if (at(i_).is_word("INTO")) ++i_;
         table_ref();
+        if (at(i_).is_op("(")) {
+          for (size_t k = i_ + 1; at(k).is_name() || at(k).is_op(","); ++k)
+            if (at(k).is_name()) r_.insert_columns.push_back(at(k).text);
+        }
         return;
       }
       if (here == 0 && u == "UPDATE") {
