@@ -202,6 +202,8 @@ class Rewriter {
     switch (tk.kind) {
       case K::kString:
         emit(sqlite_literal(tk.text));
+        // MySQL compares strings case-insensitively, trailing spaces ignored
+        if (valid_utf8_text(tk.text)) emit("COLLATE mysql_ci");
         if (i_ >= 1 && at(i_ - 1).is_word("LIKE") && tk.text.find('\\') != std::string::npos) emit("ESCAPE '\\'");
         break;
       case K::kHex:
