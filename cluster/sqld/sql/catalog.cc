@@ -25,6 +25,8 @@ std::string user_key(const std::string& u, const std::string& h) { return "user:
 std::string kill_key(uint32_t id) { return "kill:" + std::to_string(id); }
 
 SqlError cluster_error(const api::NdbError& e) {
+  if (e.code == 266 || e.code == 274 || e.code == 296 || e.code == 297 || e.code == 237)
+    return make_sql_error(er::kLockWaitTimeout);
   return make_sql_error(e.temporary() ? er::kGetTemporaryErrmsg : er::kGetErrmsg,
                         {std::to_string(e.code), e.message, "NDBCLUSTER"});
 }
@@ -607,7 +609,7 @@ void Catalog::note_explicit_auto_increment(const CatalogTable& t, uint64_t value
   std::string key = seq_key(t.def.db, t.def.name);
   std::lock_guard<std::mutex> lk(seq_mu_);
   Range& r = ranges_[key];
-  if (value < r.next) return;
+  if (value < r.next || value < r.known_floor) return;
   if (value < r.end) {
     r.next = value + 1;
     return;
@@ -628,7 +630,11 @@ void Catalog::note_explicit_auto_increment(const CatalogTable& t, uint64_t value
       if (e.temporary()) continue;
       return;
     }
-    if (next > value) return;
+    if (next > value) {
+      tx->rollback();  // release the row lock
+      r.known_floor = std::max(r.known_floor, next);
+      return;
+    }
     tx->write(catalog_id_, {key}, {{1, std::to_string(value + 1)}});
     e = tx->execute(engine::ExecType::kCommit);
     if (!e) {

@@ -126,6 +126,7 @@ class Catalog {
   struct Range {
     uint64_t next = 0, end = 0;  // [next, end)
     uint64_t chunk = 16;
+    uint64_t known_floor = 0;  // the shared sequence was seen at least here
   };
   std::map<std::string, Range> ranges_;
 

@@ -266,7 +266,18 @@ std::vector<StatementResult> ClusterSession::query(std::string_view sql, bool mu
       statement_ = std::string(text);
     }
     ctx_.interrupted = false;
-    StatementResult r = run_statement(st.tokens, text);
+    // Tokens again for the statement alone: offsets relative to `text`.
+    StatementResult r;
+    try {
+      r = run_statement(tokenize(text).tokens, text);
+    } catch (const std::exception& e) {
+      // Never let one statement take the daemon down.
+      if (shared_.logger) shared_.logger->error("statement failed internally: " + std::string(e.what()));
+      ctx_.rollback();
+      ctx_.in_transaction = false;
+      r = StatementResult{};
+      r.error = SqlError{er::kUnknown, "HY000", std::string("internal error: ") + e.what()};
+    }
     bool failed = r.error.has_value();
     out.push_back(std::move(r));
     if (failed) break;
@@ -278,7 +289,11 @@ std::vector<StatementResult> ClusterSession::query(std::string_view sql, bool mu
   return out;
 }
 
-StatementResult ClusterSession::run_statement(const std::vector<Token>& t, std::string_view sql) {
+StatementResult ClusterSession::run_statement(const std::vector<Token>& tokens, std::string_view sql) {
+  // The statement parsers look a few tokens ahead: pad with end tokens so
+  // a short (malformed) statement never indexes past the vector.
+  std::vector<Token> t = tokens;
+  t.resize(t.size() + 8, t.empty() ? Token{} : t.back());
   std::string w = first_word(t);
   StatementResult r;
   auto ok = [] { return StatementResult{}; };
@@ -324,7 +339,7 @@ StatementResult ClusterSession::run_statement(const std::vector<Token>& t, std::
   if (w == "DO") {
     SqlError e;
     bool is_null = false;
-    if (!eval_scalar(t, 1, t.size() - 1, sql, e, is_null)) r.error = e;
+    if (!eval_scalar(t, 1, tokens.size() - 1, sql, e, is_null)) r.error = e;
     return r;
   }
   if (w == "ANALYZE" || w == "OPTIMIZE" || w == "CHECK" || w == "REPAIR") {
@@ -569,6 +584,7 @@ StatementResult ClusterSession::run_prepared(sqlite3_stmt* stmt, const Rewritten
   StatementResult r;
   ctx_.begin_statement();
   ctx_.stmt_lock = rw.lock;
+  ctx_.insert_columns = rw.insert_columns.empty() ? nullptr : &rw.insert_columns;
   if (!ctx_.autocommit) ctx_.in_transaction = true;
   const size_t mark = ctx_.tx ? ctx_.tx->buffered().size() : 0;
   const int ncols = sqlite3_column_count(stmt);
@@ -673,6 +689,28 @@ StatementResult ClusterSession::field_list(std::string_view table, std::string_v
 // ---- prepared statements ------------------------------------------------------------
 
 PrepareResult ClusterSession::prepare(std::string_view sql) {
+  try {
+    return prepare_statement(sql);
+  } catch (const std::exception& e) {
+    PrepareResult out;
+    out.error = SqlError{er::kUnknown, "HY000", std::string("internal error: ") + e.what()};
+    return out;
+  }
+}
+
+StatementResult ClusterSession::execute(uint32_t statement_id, const std::vector<Value>& params) {
+  try {
+    return execute_statement(statement_id, params);
+  } catch (const std::exception& e) {
+    ctx_.rollback();
+    ctx_.in_transaction = false;
+    StatementResult r;
+    r.error = SqlError{er::kUnknown, "HY000", std::string("internal error: ") + e.what()};
+    return r;
+  }
+}
+
+PrepareResult ClusterSession::prepare_statement(std::string_view sql) {
   PrepareResult out;
   if (!db_) {
     out.error = SqlError{er::kUnknown, "HY000", "the session has no SQL engine"};
@@ -742,7 +780,7 @@ PrepareResult ClusterSession::prepare(std::string_view sql) {
   return out;
 }
 
-StatementResult ClusterSession::execute(uint32_t statement_id, const std::vector<Value>& params) {
+StatementResult ClusterSession::execute_statement(uint32_t statement_id, const std::vector<Value>& params) {
   StatementResult r;
   auto it = prepared_.find(statement_id);
   if (it == prepared_.end()) {

@@ -77,6 +77,8 @@ class ClusterSession final : public Session, public SessionInfo {
     bool text_replay = false;  // BEGIN/COMMIT/SET...: run as a query
   };
 
+  PrepareResult prepare_statement(std::string_view sql);
+  StatementResult execute_statement(uint32_t statement_id, const std::vector<Value>& params);
   StatementResult run_statement(const std::vector<Token>& tokens, std::string_view sql);
   StatementResult run_sql(const std::vector<Token>& tokens, std::string_view sql);
   // Steps `stmt` (bound) and builds the result; `columns` when known (PS).

@@ -27,6 +27,8 @@ api::Transaction& ExecContext::transaction() {
 void ExecContext::drop_transaction() {
   tx.reset();
   tx_executed = false;
+  own_deleted.clear();
+  own_inserted.clear();
 }
 
 void ExecContext::note_failed_insert() {

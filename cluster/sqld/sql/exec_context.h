@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,7 @@ struct ExecContext {
 
   // ---- the statement
   engine::LockMode stmt_lock = engine::LockMode::kCommitted;
+  const std::vector<std::string>* insert_columns = nullptr;  // see Rewritten
   std::optional<SqlError> error;  // raised inside a SQLite callback
   bool tx_rolled_back = false;    // the error ended the whole transaction
   uint64_t affected = 0, matched = 0, changed = 0;
@@ -66,6 +68,9 @@ struct ExecContext {
   uint64_t rows_seen = 0;         // rows handed to xUpdate (for "at row N")
   std::vector<Warning> warnings;
   std::atomic<bool> interrupted{false};
+  // Keys this transaction deleted or inserted (table id, encoded key): a
+  // committed read cannot see them, and an INSERT's duplicate check must.
+  std::set<std::pair<uint32_t, std::string>> own_deleted, own_inserted;
   // Buffered insert operations by position -> their key as text, so a
   // duplicate the cluster reports at commit names its entry (1062).
   std::map<size_t, std::string> insert_keys;

@@ -202,6 +202,8 @@ class Rewriter {
     switch (tk.kind) {
       case K::kString:
         emit(sqlite_literal(tk.text));
+        // MySQL compares strings case-insensitively, trailing spaces ignored
+        if (valid_utf8_text(tk.text)) emit("COLLATE mysql_ci");
         if (i_ >= 1 && at(i_ - 1).is_word("LIKE") && tk.text.find('\\') != std::string::npos) emit("ESCAPE '\\'");
         break;
       case K::kHex:
@@ -244,6 +246,10 @@ class Rewriter {
         emit("INTO");
         if (at(i_).is_word("INTO")) ++i_;
         table_ref();
+        if (at(i_).is_op("(")) {
+          for (size_t k = i_ + 1; at(k).is_name() || at(k).is_op(","); ++k)
+            if (at(k).is_name()) r_.insert_columns.push_back(at(k).text);
+        }
         return;
       }
       if (here == 0 && u == "UPDATE") {

@@ -34,6 +34,9 @@ struct Rewritten {
   std::vector<TableRef> tables;
   std::vector<SelectItem> select_items;  // top-level SELECT only
   uint16_t placeholders = 0;
+  // INSERT/REPLACE with a column list: the columns named (others take
+  // their defaults, which SQLite does not apply to virtual tables).
+  std::vector<std::string> insert_columns;
   std::optional<SqlError> error;
 };
 

@@ -309,6 +309,7 @@ StatementResult ClusterSession::do_kill(const std::vector<Token>& t, std::string
   if (t[i].kind != K::kNumber) return error_result(syntax_error(sql, t[i].offset));
   uint32_t id = static_cast<uint32_t>(std::strtoul(t[i].text.c_str(), nullptr, 10));
   StatementResult r;
+  if ((id >> 24) == 0) return error_result(make_sql_error(er::kNoSuchThread, {std::to_string(id)}));
   if ((id >> 24) == shared_.node_id) {
     ConnectionRegistry* reg = shared_.registry.load();
     if (!reg || !reg->kill(id, query_only)) r.error = make_sql_error(er::kNoSuchThread, {std::to_string(id)});

@@ -546,6 +546,9 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
       return SQLITE_ERROR;
     }
     ctx.transaction().remove(ndb.id, key);
+    std::pair<uint32_t, std::string> id{ndb.id, engine::encode_key_values(ndb, ndb.primary_key, key)};
+    ctx.own_inserted.erase(id);
+    ctx.own_deleted.insert(std::move(id));
     ++ctx.affected;
     return SQLITE_OK;
   }
@@ -558,6 +561,30 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
     const ColumnMeta& col = def.columns[i];
     sqlite3_value* sv = argv[2 + i];
     SqlInput in = input_of(sv);
+    bool listed = true;
+    if (ctx.insert_columns && sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+      listed = false;
+      for (auto& n : *ctx.insert_columns) listed = listed || iequals(n, col.name);
+    }
+    if (!listed) {
+      // An INSERT left the column out: MySQL's default for it.
+      in = SqlInput{};
+      if (col.default_now) {
+        in.kind = SqlInput::Kind::kText;
+        time_t now = time(nullptr);
+        std::tm tm{};
+        localtime_r(&now, &tm);
+        char b[32];
+        std::strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S", &tm);
+        in.s = b;
+      } else if (col.default_value) {
+        in.kind = SqlInput::Kind::kText;
+        in.s = *col.default_value;
+      } else if (!col.nullable && !(auto_col && *auto_col == i)) {
+        in.kind = SqlInput::Kind::kBlob;
+        in.s = "\x01halb-no-default\x01";
+      }
+    }
     // the "no default" marker the declaration gives NOT NULL columns without one
     if (in.kind == SqlInput::Kind::kBlob && in.s == "\x01halb-no-default\x01") {
       if (auto_col && *auto_col == i) {
@@ -620,14 +647,21 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
     }
     int conflict = sqlite3_vtab_on_conflict(vt->db);
     bool check = !ndb.hidden_key && (conflict == SQLITE_IGNORE || conflict == SQLITE_REPLACE || ctx.in_transaction);
+    std::pair<uint32_t, std::string> id;
+    if (!ndb.hidden_key) id = {ndb.id, engine::encode_key_values(ndb, ndb.primary_key, key)};
     if (check) {
       // Inside a transaction a duplicate found by the cluster would abort
       // the whole transaction: find it first, so only the statement fails.
+      // Rows this transaction deleted or inserted decide without a read.
       bool found = false;
-      api::NdbError e = ctx.exists(t, key, found);
-      if (e) {
-        set_error(vt, ctx.map_error(e, &t));
-        return SQLITE_ERROR;
+      if (ctx.own_inserted.count(id)) {
+        found = true;
+      } else if (!ctx.own_deleted.count(id)) {
+        api::NdbError e = ctx.exists(t, key, found);
+        if (e) {
+          set_error(vt, ctx.map_error(e, &t));
+          return SQLITE_ERROR;
+        }
       }
       if (found) {
         std::string text = key_text(t, ndb.primary_key, row);
@@ -646,6 +680,10 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
     }
     ctx.insert_keys[ctx.transaction().buffered().size()] = ndb.hidden_key ? std::string() : key_text(t, ndb.primary_key, row);
     ctx.transaction().insert(ndb.id, key, set);
+    if (!ndb.hidden_key) {
+      ctx.own_deleted.erase(id);
+      ctx.own_inserted.insert(std::move(id));
+    }
     ++ctx.affected;
     return SQLITE_OK;
   }

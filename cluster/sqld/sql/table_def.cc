@@ -331,8 +331,9 @@ class CreateParser {
       }
       if (word("AUTO_INCREMENT")) {
         op("=");
-        if (peek().kind != Token::Kind::kNumber) return fail(r);
-        r.def.auto_increment_start = std::stoull(t_[i_++].text);
+        unsigned long long n = 0;
+        if (!number(n)) return fail(r);
+        r.def.auto_increment_start = n;
         continue;
       }
       if (word("COMMENT")) {
@@ -371,6 +372,18 @@ class CreateParser {
       return true;
     }
     return false;
+  }
+  // A whole number token (no sign, point or exponent) that fits 64 bits.
+  bool number(unsigned long long& out) {
+    const Token& t = peek();
+    if (t.kind != Token::Kind::kNumber || t.text.empty() || t.text.size() > 19) return false;
+    out = 0;
+    for (char c : t.text) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + static_cast<unsigned long long>(c - '0');
+    }
+    ++i_;
+    return true;
   }
   bool name(std::string& out) {
     if (!peek().is_name()) return false;
@@ -519,22 +532,23 @@ class CreateParser {
           break;
         }
       } else {
-        if (peek().kind != Token::Kind::kNumber) return false;
-        unsigned long n = std::stoul(t_[i_++].text);
+        unsigned long long n = 0;
+        if (!number(n)) return false;
         if (type == "decimal") {
-          c.precision = static_cast<uint8_t>(std::min<unsigned long>(n, 65));
+          c.precision = static_cast<uint8_t>(std::min<unsigned long long>(n, 65));
           c.scale = 0;
         } else if (type == "text" || type == "blob") {
           // TEXT(n) picks the smallest type that holds n
           if (n < 256) c.base = type == "text" ? "tinytext" : "tinyblob";
         } else if (type != "datetime" && type != "timestamp" && type != "time" && type != "float" &&
                    type != "double") {
+          if (n > 0xFFFFFFull) return false;
           c.length = static_cast<uint32_t>(n);
         }
         if (op(",")) {
-          if (peek().kind != Token::Kind::kNumber) return false;
-          unsigned long s = std::stoul(t_[i_++].text);
-          if (type == "decimal") c.scale = static_cast<uint8_t>(std::min<unsigned long>(s, 30));
+          unsigned long long s = 0;
+          if (!number(s)) return false;
+          if (type == "decimal") c.scale = static_cast<uint8_t>(std::min<unsigned long long>(s, 30));
         }
       }
       if (!op(")")) return false;

@@ -1,0 +1,125 @@
+"""halb-sqld's SQL side on a real cluster (one halb-mgmd, two data nodes),
+driven through tests/tools/halb-sql-tool, which runs Engine sessions without
+the MySQL protocol: catalog shared between SQL nodes, DDL, DML semantics,
+transactions, prepared statements, concurrent sessions on one connection."""
+import os
+import subprocess
+import unittest
+
+from halb import program, wait_for
+from test_ndbd import NdbdCluster
+
+
+class SqlOnCluster(NdbdCluster):
+    DATA_NODES = (2, 3)
+
+    def setUp(self):
+        super().setUp()
+        for n in self.DATA_NODES:
+            self.start_ndbd(n)
+        self.wait_started(self.DATA_NODES)
+
+    def sql(self, script, *args, timeout=120):
+        r = subprocess.run([program("halb-sql-tool"), "-c", self.cs] + list(args), input=script,
+                           capture_output=True, text=True, timeout=timeout)
+        if r.returncode != 0:
+            self.dump_logs()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r.stdout
+
+    def test_ddl_and_dml(self):
+        out = self.sql("CREATE DATABASE sb\nUSE sb\n"
+                       "CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0, "
+                       "c CHAR(10) NOT NULL DEFAULT '', PRIMARY KEY (id)) ENGINE=innodb\n"
+                       "SHOW WARNINGS\n"
+                       "INSERT INTO t (k, c) VALUES (5, 'x\\'y'), (6, 'b')\n"
+                       "SELECT id, k, c FROM t ORDER BY id\n"
+                       "INSERT INTO t (id, k) VALUES (0, 7)\n"
+                       "SELECT LAST_INSERT_ID()\n"
+                       "UPDATE t SET k = k + 1 WHERE id = 1\n"
+                       "UPDATE t SET k = k WHERE id = 1\n"
+                       "SELECT SUM(k) FROM t WHERE id BETWEEN 1 AND 3\n"
+                       "INSERT INTO t (id, k) VALUES (1, 1)\n"
+                       "INSERT INTO t (id, c) VALUES (9, 'far too long for ten')\n"
+                       "SELECT id FROM t WHERE c = 'B '\n"
+                       "SELECT 5/2, 'a' = 'A'\n"
+                       "SELECT * FROM nope\n"
+                       "DROP TABLE t\nDROP TABLE t\n")
+        self.assertIn("Warning\t1266\tUsing storage engine NDBCLUSTER", out)
+        self.assertIn("ok affected=2 insert_id=1 warnings=0 info=Records: 2  Duplicates: 0  Warnings: 0", out)
+        self.assertIn("1\t5\tx'y\n2\t6\tb\n", out)
+        self.assertIn("ok affected=1 insert_id=3", out)
+        self.assertIn("cols: LAST_INSERT_ID()\n3\n", out)
+        self.assertIn("info=Rows matched: 1  Changed: 1  Warnings: 0", out)
+        self.assertIn("ok affected=0 insert_id=0 warnings=0 info=Rows matched: 1  Changed: 0  Warnings: 0", out)
+        self.assertIn("cols: SUM(k)\n19\n", out)
+        self.assertIn("error 1062 (23000): Duplicate entry '1' for key 'PRIMARY'", out)
+        self.assertIn("error 1406 (22001): Data too long for column 'c' at row 1", out)
+        self.assertIn("cols: id\n2\n", out)
+        self.assertIn("2.5\t1\n", out)
+        self.assertIn("error 1146 (42S02): Table 'sb.nope' doesn't exist", out)
+        self.assertIn("error 1051 (42S02): Unknown table 'sb.t'", out)
+
+    def test_catalog_is_shared_between_sql_nodes(self):
+        self.sql("CREATE DATABASE shared\nCREATE TABLE shared.a (id INT PRIMARY KEY, v VARCHAR(8))\n"
+                 "INSERT INTO shared.a VALUES (1, 'one')\n")
+        # A second engine (another API node id) sees database, table and row.
+        out = self.sql("SHOW DATABASES\nUSE shared\nSHOW TABLES\nSELECT v FROM a\nSHOW CREATE TABLE a\n")
+        self.assertIn("shared\n", out)
+        self.assertIn("cols: Tables_in_shared\na\n", out)
+        self.assertIn("cols: v\none\n", out)
+        self.assertIn("`v` varchar(8) DEFAULT NULL", out)
+
+    def test_transactions_and_statement_undo(self):
+        out = self.sql("CREATE DATABASE tx\nUSE tx\nCREATE TABLE t (id INT PRIMARY KEY, v INT)\n"
+                       "INSERT INTO t VALUES (1, 1), (2, 2)\n"
+                       "@0 USE tx\n@1 USE tx\n"
+                       "@0 BEGIN\n@0 !status\n"
+                       "@0 UPDATE t SET v = 10 WHERE id = 1\n"
+                       "@0 INSERT INTO t VALUES (2, 0)\n"
+                       "@0 DELETE FROM t WHERE id = 2\n"
+                       "@0 INSERT INTO t VALUES (2, 20)\n"
+                       "@1 SELECT v FROM t WHERE id = 1\n"
+                       "@0 COMMIT\n@0 !status\n"
+                       "@1 SELECT id, v FROM t ORDER BY id\n"
+                       "@0 SET autocommit = 0\n@0 UPDATE t SET v = 99 WHERE id = 1\n@0 !status\n@0 ROLLBACK\n"
+                       "@0 SET autocommit = 1\n@1 SELECT v FROM t WHERE id = 1\n"
+                       "@0 BEGIN\n@0 UPDATE t SET v = 5 WHERE id = 1\n@0 BEGIN\n@1 SELECT v FROM t WHERE id = 1\n")
+        self.assertIn("status 3\n", out)
+        self.assertIn("error 1062 (23000): Duplicate entry '2' for key 'PRIMARY'", out)
+        self.assertIn("cols: id\tv\n1\t10\n2\t20\n", out)   # the failed INSERT left the rest intact
+        self.assertIn("status 1\n", out)                    # autocommit off, in a transaction
+        self.assertTrue(out.rstrip().endswith("cols: v\n5\nrows: 1"), out)  # BEGIN committed the open one
+        self.assertEqual(out.count("cols: v\n10\n"), 1)     # rolled back 99 is never seen
+
+    def test_prepared_statements_keep_their_metadata(self):
+        out = self.sql("CREATE DATABASE ps\nUSE ps\n"
+                       "CREATE TABLE s (id INTEGER NOT NULL AUTO_INCREMENT, k INTEGER DEFAULT '0' NOT NULL, "
+                       "c CHAR(120) DEFAULT '' NOT NULL, PRIMARY KEY (id))\n"
+                       "INSERT INTO s (k, c) VALUES (1, 'a'), (2, 'b'), (3, 'c')\n"
+                       "!prepare SELECT c FROM s WHERE id=?\n!execute 1 2\n"
+                       "!prepare SELECT SUM(k) FROM s WHERE id BETWEEN ? AND ?\n!execute 2 1 3\n"
+                       "!prepare BEGIN\n!prepare COMMIT\n!execute 3\n!execute 4\n"
+                       "!prepare SHOW TABLES\n!execute 99\n")
+        self.assertIn("stmt 1 params=1 cols=1\ncol c type=254 flags=1 length=480 table=s\ncols: c\nb\n", out)
+        self.assertIn("stmt 2 params=2 cols=1\ncol SUM(k) type=246", out)
+        self.assertIn("cols: SUM(k)\n6\n", out)
+        self.assertIn("stmt 3 params=0 cols=0", out)
+        self.assertIn("error 1295 (HY000)", out)
+        self.assertIn("error 1243 (HY000)", out)
+
+    def test_many_sessions_share_one_connection(self):
+        self.sql("CREATE DATABASE cc\nCREATE TABLE cc.acct (id INT PRIMARY KEY, bal BIGINT NOT NULL)\n"
+                 "INSERT INTO cc.acct VALUES (1, 1000), (2, 1000)\n"
+                 "CREATE TABLE cc.log (id BIGINT AUTO_INCREMENT PRIMARY KEY, t INT, i INT)\n")
+        script = ("USE cc\nBEGIN\nUPDATE acct SET bal = bal - 1 WHERE id = 1\n"
+                  "UPDATE acct SET bal = bal + 1 WHERE id = 2\nINSERT INTO log (t, i) VALUES ($T, $I)\nCOMMIT\n")
+        out = self.sql(script, "--threads", "8", "--repeat", "20", timeout=300)
+        self.assertIn("done errors=0", out)
+        out = self.sql("SELECT SUM(bal), MIN(bal) FROM cc.acct\nSELECT COUNT(*), COUNT(DISTINCT id) FROM cc.log\n")
+        self.assertIn("2000\t840\n", out)
+        self.assertIn("160\t160\n", out)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,83 @@
+// Unit tests: MySQL statements rewritten for SQLite.
+#include "cluster/sqld/sql/rewrite.h"
+
+#include <gtest/gtest.h>
+
+namespace halb::cluster::sqld {
+namespace {
+
+Rewritten rw(const std::string& sql, const std::string& db = "d") {
+  RewriteEnv env;
+  env.current_db = db;
+  env.sysvar = [](const std::string& n) -> std::optional<std::string> {
+    if (n == "version_comment") return std::string("'halb'");
+    if (n == "session.autocommit" || n == "autocommit") return std::string("1");
+    return std::nullopt;
+  };
+  env.uservar = [](const std::string& n) { return n == "x" ? std::string("42") : std::string("NULL"); };
+  return rewrite_for_sqlite(tokenize(sql).tokens, sql, env);
+}
+
+TEST(Rewrite, TablesBecomeVirtualTablesWithTheirNamesAsAliases) {
+  auto r = rw("SELECT c FROM sbtest1 WHERE id=1");
+  EXPECT_EQ(r.sql, "SELECT c FROM \"d/sbtest1\" AS \"sbtest1\" WHERE id = 1");
+  ASSERT_EQ(r.tables.size(), 1u);
+  EXPECT_EQ(r.tables[0].vtab(), "d/sbtest1");
+  auto q = rw("SELECT a.x FROM other.t a JOIN t2 b ON a.x = b.y");
+  EXPECT_EQ(q.sql, "SELECT a . x FROM \"other/t\" AS \"a\" JOIN \"d/t2\" AS \"b\" ON a . x = b . y");
+}
+
+TEST(Rewrite, NoDatabaseSelected) {
+  auto r = rw("SELECT * FROM t", "");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, 1046);
+  EXPECT_FALSE(rw("SELECT 1", "").error);
+}
+
+TEST(Rewrite, ExpressionsAreNamedByTheirText) {
+  auto r = rw("SELECT COUNT(*), c, t.c, 1+1 AS two, @@version_comment, 'x' y FROM t");
+  EXPECT_NE(r.sql.find("COUNT ( * ) AS \"COUNT(*)\""), std::string::npos) << r.sql;
+  EXPECT_NE(r.sql.find("'halb' AS \"@@version_comment\""), std::string::npos) << r.sql;
+  EXPECT_EQ(r.sql.find("AS \"c\""), std::string::npos) << r.sql;
+  EXPECT_EQ(r.select_items.size(), 6u);
+}
+
+TEST(Rewrite, MySqlOnlySyntax) {
+  EXPECT_EQ(rw("INSERT IGNORE INTO t VALUES (1)").sql, "INSERT OR IGNORE INTO \"d/t\" AS \"t\" VALUES ( 1 )");
+  EXPECT_EQ(rw("SELECT 1 FROM DUAL").sql, "SELECT 1 AS \"1\"");
+  auto fu = rw("SELECT c FROM t WHERE id = 1 FOR UPDATE");
+  EXPECT_EQ(fu.lock, engine::LockMode::kExclusive);
+  EXPECT_EQ(fu.sql.find("FOR"), std::string::npos);
+  EXPECT_EQ(rw("SELECT c FROM t LOCK IN SHARE MODE").lock, engine::LockMode::kShared);
+  EXPECT_EQ(rw("UPDATE t SET a = 1").lock, engine::LockMode::kExclusive);
+  EXPECT_EQ(rw("SELECT SQL_NO_CACHE a FROM t USE INDEX (k) WHERE a || b").sql,
+            "SELECT a FROM \"d/t\" AS \"t\" WHERE a OR b");
+  EXPECT_NE(rw("SELECT 5/2").sql.find("5 * 1.0 / 2"), std::string::npos);
+  EXPECT_NE(rw("SELECT IF(a, 1, 2) FROM t").sql.find("iif ("), std::string::npos);
+  EXPECT_NE(rw("SELECT @x").sql.find("42"), std::string::npos);
+}
+
+TEST(Rewrite, StringsAreRequotedForSqlite) {
+  auto r = rw("SELECT 'x\\'y', \"dq\"");
+  EXPECT_NE(r.sql.find("'x''y' COLLATE mysql_ci"), std::string::npos) << r.sql;
+  EXPECT_NE(r.sql.find("'dq'"), std::string::npos) << r.sql;
+  EXPECT_NE(rw("SELECT 'a\\_b' LIKE 'a\\_%'").sql.find("ESCAPE '\\'"), std::string::npos);
+  EXPECT_EQ(sqlite_literal(std::string("a\0b", 3)), "X'610062'");
+}
+
+TEST(Rewrite, UnknownSystemVariable) {
+  auto r = rw("SELECT @@nonsense");
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, 1193);
+}
+
+TEST(Rewrite, PlaceholdersAreCounted) { EXPECT_EQ(rw("SELECT c FROM t WHERE id BETWEEN ? AND ?").placeholders, 2); }
+
+TEST(Rewrite, SyntaxErrorNamesTheTextAndLine) {
+  SqlError e = syntax_error("SELECT 1\nFROMM x", 9);
+  EXPECT_EQ(e.code, 1064);
+  EXPECT_NE(e.message.find("near 'FROMM x' at line 2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace halb::cluster::sqld
