@@ -87,6 +87,11 @@ class SystemRestart(Durability):
         self.start_all()
         for n in self.DATA_NODES:
             self.assertIn("System restart to GCI", self.log_text(n))
+        # The cluster log tells which restart path was taken.
+        cluster_log = os.path.join(self.tmp.path, "m1", "ndb_1_cluster.log")
+        wait_for(lambda: "System restart to GCI" in open(cluster_log, errors="replace").read(), 10,
+                 what="the system restart in the cluster log")
+        self.assertRegex(open(cluster_log, errors="replace").read(), r"Node 2: Start phase \d completed \(system restart\)")
         self.assertIn("verified 19500 rows, 0 bad", self.tool_ok("--from", "500", "verify", "t1", "19500"))
         for n in self.DATA_NODES:
             self.assertIn("rows 19500", self.tool_ok("--node", str(n), "count", "t1"))
@@ -178,6 +183,8 @@ class LocalCheckpoints(Durability):
         self.assertIn("not usable", log3)
         self.assertIn("checksum", log3)
         self.assertIn("initial node restart", log3)
+        cluster_log = open(os.path.join(self.tmp.path, "m1", "ndb_1_cluster.log"), errors="replace").read()
+        self.assertIn("Node 3: Node restart: full copy of every fragment", cluster_log)
         self.assertIn("System restart to GCI", self.log_text(2))
         self.assertIn("verified 22000 rows, 0 bad", self.tool_ok("--node", "3", "verify", "t1", "22000"))
         self.assertIn("rows 22000", self.tool_ok("--node", "3", "count", "t1"))

@@ -225,6 +225,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool urgent_sent_ = false;  // GCP_URGENT sent for the replies held now
   // System restart: each node's restorable GCI (0 = no files).
   std::map<uint32_t, std::pair<bool, uint64_t>> sr_gcis_;
+  uint64_t sr_highest_gci_ = 0;  // the highest GCI the other nodes' files name
   bool sr_sent_ = false;
   bool sr_decided_ = false;
   std::string start_kind_ = "initial start";

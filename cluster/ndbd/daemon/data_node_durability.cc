@@ -171,6 +171,7 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
   switch (type) {
     case wire::kSrGci:
       sr_gcis_[from] = {m.request == 1, *gci};
+      if (auto h = parse_gci(m.data)) sr_highest_gci_ = std::max(sr_highest_gci_, *h);
       sr_decide();
       return;
     case wire::kGcpUrgent:
@@ -316,7 +317,9 @@ void DataNode::sr_exchange() {
   const bool files = dur_ && fs_state_.has_files;
   sr_gcis_[self_] = {files, files ? fs_state_.restorable_gci : 0};
   for (uint32_t id : config_.data_node_ids())
-    if (id != self_) send_control(id, wire::kSrGci, ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second), ""});
+    if (id != self_)
+      send_control(id, wire::kSrGci, ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second),
+                                                std::to_string(fs_state_.highest_gci)});
   sr_decide();
 }
 
@@ -373,7 +376,9 @@ void DataNode::sr_decide() {
          1);
     return;
   }
-  gci_ = restart_gci + 1;
+  // GCIs go on above every one any node's files name, so a GCI number is
+  // never used twice (the restart mark voids the ones given up).
+  gci_ = std::max({restart_gci, sr_highest_gci_, fs_state_.highest_gci}) + 1;
   engine_->set_gci(gci_);
   event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
         "System restart to GCI " + std::to_string(restart_gci) + " (the lowest complete GCI all nodes have): " +
