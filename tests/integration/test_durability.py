@@ -216,3 +216,23 @@ class DamagedRedo(Durability):
         rc, out = self.tool("count", "t1")
         self.assertNotEqual(rc, 0)
         self.assertIn("709", out)
+
+
+class PartialStart(Durability):
+    EXTRA = "StartPartialTimeout=2000"
+
+    def test_partial_system_restart_then_the_missing_node_joins(self):
+        self.start_all("--initial")
+        self.tool_ok("create", "t1")
+        self.tool_ok("load", "t1", "3000")
+        self.wait_gcps()
+        self.kill_all()
+        self.start_ndbd(2)
+        self.wait_started([2], timeout=30)
+        self.assertIn("Partial system restart after StartPartialTimeout (2000 ms) without node(s) 3", self.log_text(2))
+        self.assertIn("verified 3000 rows, 0 bad", self.tool_ok("verify", "t1", "3000"))
+        self.tool_ok("--from", "3000", "load", "t1", "500")
+        self.start_ndbd(3)
+        self.wait_started([3], timeout=60)
+        self.assertIn("Node restart: full copy", self.log_text(3))
+        self.assertIn("rows 3500", self.tool_ok("--node", "3", "count", "t1"))

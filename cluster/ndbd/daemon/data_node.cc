@@ -103,6 +103,7 @@ bool DataNode::start(std::string& error) {
     report(mgmapi::NodeStatus::kNotStarted, 0);
   } else {
     phase_ = Phase::kConnecting;
+    connecting_since_ms_ = now_ms();
     report(mgmapi::NodeStatus::kStarting, 1);
   }
   status_timer_.start(0.05, 0.5);
@@ -415,6 +416,14 @@ void DataNode::advance() {
   if (all_linked && !sr_decided_) {
     logger_.info("node " + std::to_string(self_) + ": all data nodes connected, " +
                  (fs_state_.has_files ? "system restart" : "initial start"));
+    sr_participants_.clear();
+    for (uint32_t id : config_.data_node_ids()) sr_participants_.insert(id);
+    phase_ = Phase::kStarting;
+    start_phase_ = 1;
+    phase_timer_.start(0.1, 0.1);
+    return;
+  }
+  if (!all_linked && !sr_decided_ && partial_start_due()) {
     phase_ = Phase::kStarting;
     start_phase_ = 1;
     phase_timer_.start(0.1, 0.1);
@@ -840,6 +849,7 @@ mgmapi::Message DataNode::on_command(const std::string& command, const mgmapi::M
   } else if (command == "start") {
     if (phase_ == Phase::kWaiting) {
       phase_ = Phase::kConnecting;
+      connecting_since_ms_ = now_ms();
       report(mgmapi::NodeStatus::kStarting, 1);
       logger_.info("node " + std::to_string(self_) + ": START from the management server");
     }

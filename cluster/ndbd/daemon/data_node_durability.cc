@@ -53,7 +53,8 @@ bool DataNode::open_files(std::string& error) {
       return false;
   }
   if (fs_state_.has_files) start_kind_ = "system restart";
-  engine_->set_change_sink(dur_.get());
+  changes_.add(dur_.get());
+  engine_->set_change_sink(&changes_);
   return true;
 }
 
@@ -311,12 +312,38 @@ void DataNode::release_replies() {
 
 // ---- system restart ------------------------------------------------------------
 
+bool DataNode::partial_start_due() {
+  const uint32_t timeout = own_->start_partial_timeout;
+  if (!dur_ || !fs_state_.has_files || timeout == 0 || now_ms() - connecting_since_ms_ < timeout) return false;
+  std::set<uint32_t> present{self_};
+  for (auto& [id, p] : peers_)
+    if (p.is_data && p.hello && p.state == wire::NodeStartState::kNotStarted) present.insert(id);
+  for (auto& g : groups_) {
+    bool covered = false;
+    for (uint32_t n : g.members) covered = covered || present.count(n);
+    if (!covered) {
+      logger_.limited("partial-" + std::to_string(g.id), log::Level::info,
+                      "node " + std::to_string(self_) + ": StartPartialTimeout passed, but no node of node group " +
+                          std::to_string(g.id) + " is here; waiting");
+      return false;
+    }
+  }
+  sr_participants_ = present;
+  std::string missing;
+  for (uint32_t id : config_.data_node_ids())
+    if (!present.count(id)) missing += (missing.empty() ? "" : ",") + std::to_string(id);
+  event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
+        "Partial system restart after StartPartialTimeout (" + std::to_string(timeout) + " ms) without node(s) " +
+            missing + "; they join later by node restart");
+  return true;
+}
+
 void DataNode::sr_exchange() {
   if (sr_sent_) return;
   sr_sent_ = true;
   const bool files = dur_ && fs_state_.has_files;
   sr_gcis_[self_] = {files, files ? fs_state_.restorable_gci : 0};
-  for (uint32_t id : config_.data_node_ids())
+  for (uint32_t id : sr_participants_)
     if (id != self_)
       send_control(id, wire::kSrGci, ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second),
                                                 std::to_string(fs_state_.highest_gci)});
@@ -325,13 +352,13 @@ void DataNode::sr_exchange() {
 
 void DataNode::sr_decide() {
   if (sr_decided_ || !sr_sent_ || phase_ != Phase::kStarting) return;
-  for (uint32_t id : config_.data_node_ids())
+  for (uint32_t id : sr_participants_)
     if (!sr_gcis_.count(id)) return;
   sr_decided_ = true;
   std::set<uint32_t> with_files;
   uint64_t restart_gci = UINT64_MAX;
   for (auto& [id, v] : sr_gcis_)
-    if (v.first) {
+    if (v.first && sr_participants_.count(id)) {
       with_files.insert(id);
       restart_gci = std::min(restart_gci, v.second);
     }
