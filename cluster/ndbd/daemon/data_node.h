@@ -235,6 +235,8 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool sr_sent_ = false;
   bool sr_decided_ = false;
   std::string start_kind_ = "initial start";
+  uint64_t catchup_gci_ = 0;              // node restart from own files: restored to this GCI
+  std::set<std::string> restart_tables_;  // tables the live node sent during a node restart
   // shutdown(): waiting for this GCI to complete before stopping.
   std::optional<uint64_t> stop_after_gci_;
   std::string stop_why_;
