@@ -73,9 +73,10 @@ DataNode::DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& bo
                                                      static_cast<engine::Peers&>(*this),
                                                      static_cast<const engine::Clock&>(*this));
   engine_->tc().set_sequence_base(opt_.start_count << 32);
-  commit_durable_ = own_->commit_durability == "gcp";
   if (!opt_.fs_dir.empty() && !own_->diskless)
     dur_ = std::make_unique<Durability>(durability_options(opt_.fs_dir, *own_), logger_, self_);
+  // Without files (Diskless) there is no disk to wait for.
+  commit_durable_ = own_->commit_durability == "gcp" && dur_;
   for (uint32_t id : config_.data_node_ids()) members_.insert(id);
   hosts_ = mgmd::resolve_hosts(config_);
 }
