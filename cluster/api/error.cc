@@ -34,6 +34,7 @@ constexpr Known kKnown[] = {
     {893, ErrorClass::kConstraintViolation, P, "Constraint violation e.g. duplicate value in unique index"},
     {709, ErrorClass::kSchemaError, P, "No such table existed"},
     {721, ErrorClass::kSchemaError, P, "Table or index with given name already exists"},
+    {761, ErrorClass::kSchemaError, P, "Unable to drop table as backup is in progress"},
     {827, ErrorClass::kInsufficientSpace, P, "Out of memory in Ndb Kernel, table data (increase DataMemory)"},
     {625, ErrorClass::kInsufficientSpace, P, "Out of memory in Ndb Kernel, hash index part (increase IndexMemory)"},
     {826, ErrorClass::kInsufficientSpace, P, "Too many tables and attributes (increase MaxNoOfAttributes or MaxNoOfTables)"},

@@ -354,7 +354,19 @@ class Reader {
         case SectionKind::kSystem: c.system = fill<SystemSection>(s); break;
       }
     }
+    c.tcp_default = tcp_default();
     return c;
+  }
+
+  // NDB adds a link for every pair of nodes that needs one after the file
+  // is read; those links take the [TCP DEFAULT] values in force at its end.
+  TcpLink tcp_default() const {
+    RawSection s;
+    if (auto it = defaults_.find(SectionKind::kTcp); it != defaults_.end()) s.values = it->second;
+    for (const auto& p : all_params())
+      if (p.kind == SectionKind::kTcp && !p.mandatory && p.default_text && !s.has(&p))
+        if (auto v = convert(p, p.default_text)) s.put(&p, *v);
+    return fill<TcpLink>(s);
   }
 
   std::string file_;

@@ -94,6 +94,7 @@ struct DataNode : NodeCommon {
   uint64_t backup_memory = 4 * kMiB;
   uint64_t backup_data_buffer_size = 2 * kMiB;
   uint64_t backup_log_buffer_size = 2 * kMiB;
+  uint64_t backup_write_size = 32 * 1024;
 
   // LQH operation records: the explicit value, else 1.1 x TC operations.
   uint32_t local_operations() const {
@@ -163,6 +164,8 @@ struct ClusterConfig {
   std::vector<DataNode> data_nodes;
   std::vector<ApiNode> api_nodes;
   std::vector<TcpLink> tcp_links;
+  // What a pair of nodes without its own [TCP] section gets: [TCP DEFAULT].
+  TcpLink tcp_default;
   std::vector<ShmLink> shm_links;
   std::vector<SciLink> sci_links;
   std::vector<Computer> computers;

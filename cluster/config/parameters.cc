@@ -129,6 +129,7 @@ const Param kParams[] = {
     row<DataNode, &DataNode::backup_memory>("BackupMemory", "4M", 0, kU32),
     row<DataNode, &DataNode::backup_data_buffer_size>("BackupDataBufferSize", "2M", 0, kU32),
     row<DataNode, &DataNode::backup_log_buffer_size>("BackupLogBufferSize", "2M", 0, kU32),
+    row<DataNode, &DataNode::backup_write_size>("BackupWriteSize", "32K", 2 * 1024, kU32),
 
     // [MYSQLD] / [API]
     row<ApiNode, &ApiNode::node_id>("NodeId", nullptr, 1, kMaxNodeId, kNodeId),

@@ -166,7 +166,19 @@ ParseResult parse_command(std::string_view line) {
   }
   if (first == "start" && w.size() >= 2 && iequals(w[1], "backup")) {
     c.verb = Verb::kStartBackup;
-    for (size_t i = 2; i < w.size(); ++i) c.argument += (c.argument.empty() ? "" : " ") + config::lower(w[i]);
+    size_t i = 2;
+    if (i < w.size()) {
+      if (auto id = config::parse_int(w[i])) {
+        if (*id < 1 || *id > 0xFFFFFFFELL) return fail({"Invalid arguments: backup id " + w[i] + " is out of range"});
+        c.backup_id = static_cast<uint32_t>(*id);
+        ++i;
+      }
+    }
+    for (; i < w.size(); ++i) c.argument += (c.argument.empty() ? "" : " ") + config::lower(w[i]);
+    if (c.argument.empty() || c.argument == "wait completed") c.backup_wait = 2;
+    else if (c.argument == "wait started") c.backup_wait = 1;
+    else if (c.argument == "nowait") c.backup_wait = 0;
+    else return fail({"Invalid arguments: expected [<BackupId>] [NOWAIT | WAIT STARTED | WAIT COMPLETED]"});
     return ok(c);
   }
   if (first == "abort" && w.size() >= 2 && iequals(w[1], "backup")) {

@@ -55,6 +55,8 @@ struct Command {
   std::vector<std::pair<std::string, int>> levels;     // <id> CLUSTERLOG cat=level
   std::vector<uint32_t> dump_args;
   std::string argument;   // HELP topic, CONNECT string, START BACKUP wait mode, ABORT BACKUP id text
+  uint32_t backup_id = 0;  // START BACKUP <id>; 0 = the next one
+  int backup_wait = 2;     // START BACKUP: 0 NOWAIT, 1 WAIT STARTED, 2 WAIT COMPLETED (the default)
 };
 
 struct ParseResult {

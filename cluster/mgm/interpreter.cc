@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <memory>
 
 #include "cluster/mgm/texts.h"
 #include "lib/config/reader.h"
@@ -107,29 +108,69 @@ void Interpreter::run(const Command& c) {
       out_ << "DUMP " << c.dump_args[0] << " is not served by halb-ndbd; DUMP 1000 (memory usage) is" << std::endl;
       failed();
       return;
-    case Verb::kStartBackup:
-    case Verb::kAbortBackup: {
-      bool start = c.verb == Verb::kStartBackup;
-      Message m(start ? "start backup" : "abort backup");
-      if (start) m.add("completed", c.argument == "nowait" ? 0 : c.argument == "wait started" ? 1 : 2);
-      else m.add("id", c.argument);
-      auto r = call(m);
-      if (!r) return;
-      std::string res = r->get_or("result", "");
-      if (res == "Ok") {
-        if (start) out_ << "Backup " << r->get_or("id", "?") << " started" << std::endl;
-        else out_ << "Abort of backup " << c.argument << " ordered" << std::endl;
-        return;
-      }
-      if (start) out_ << "Start of backup failed" << std::endl << error_block(kBackupFailed, "Could not start backup", res);
-      else out_ << "Abort of backup " << c.argument << " failed" << std::endl
-                << error_block(kAbortBackupFailed, "Could not abort backup", res);
-      failed();
-      return;
-    }
+    case Verb::kStartBackup: return start_backup(c);
+    case Verb::kAbortBackup: return abort_backup(c);
     case Verb::kPurgeStaleSessions: return purge();
     case Verb::kConnect: return connect_cmd(c);
   }
+}
+
+void Interpreter::start_backup(const Command& c) {
+  if (!ensure_connected()) return;
+  // As ndb_mgm: listen for BACKUP events first, so none is missed, then
+  // ask; the reply comes when the backup reached what WAIT asked for.
+  std::unique_ptr<mgmapi::Client> events;
+  if (c.backup_wait > 0 && !options_.events_printed_elsewhere) {
+    events = std::make_unique<mgmapi::Client>();
+    mgmapi::Message listen("listen event");
+    listen.add("filter", "BACKUP=15").add("parsable", 0);
+    std::optional<mgmapi::Message> lr;
+    if (events->connect(options_.connect, 5)) lr = events->call(listen, 5);
+    if (!lr || lr->get_int("result").value_or(-1) != 0) events.reset();  // the reply still says how it went
+  }
+  Message m("start backup");
+  m.add("completed", c.backup_wait);
+  if (c.backup_id) m.add("backupid", static_cast<long long>(c.backup_id));
+  if (c.backup_wait > 0)
+    out_ << "Waiting for " << (c.backup_wait == 2 ? "completed" : "started") << ", this may take several minutes"
+         << std::endl;
+  auto r = call(m, options_.backup_timeout_s);
+  if (!r) return;
+  std::string res = r->get_or("result", "");
+  auto id = r->get_int("id");
+  // The events of this backup, up to the one that ends the wait.
+  if (events) {
+    std::string want = res == "Ok" && id ? std::to_string(*id) : "";
+    std::string prefix = ": Backup " + want + " ";
+    for (;;) {
+      auto line = events->receive_line(want.empty() ? 0.2 : 5);
+      if (!line) break;
+      if (line->empty() || *line == "<PING>") continue;
+      if (!want.empty() && line->find(prefix) == std::string::npos) continue;
+      for (auto& l : event_lines(*line)) out_ << l << std::endl;
+      bool ended = line->find(" completed. StartGCP: ") != std::string::npos ||
+                   line->find("has been aborted") != std::string::npos || line->find("failed to start") != std::string::npos;
+      if (ended || (c.backup_wait == 1 && line->find(" started from node ") != std::string::npos)) break;
+    }
+  }
+  if (res == "Ok") return;
+  out_ << "Start of backup failed" << std::endl << error_block(kBackupFailed, "Could not start backup", res);
+  failed();
+}
+
+void Interpreter::abort_backup(const Command& c) {
+  Message m("abort backup");
+  m.add("id", c.argument);
+  auto r = call(m);
+  if (!r) return;
+  std::string res = r->get_or("result", "");
+  if (res == "Ok") {
+    out_ << "Abort of backup " << c.argument << " ordered" << std::endl;
+    return;
+  }
+  out_ << "Abort of backup " << c.argument << " failed" << std::endl
+       << error_block(kAbortBackupFailed, "Could not abort backup", res);
+  failed();
 }
 
 void Interpreter::show() {

@@ -23,6 +23,10 @@ struct InterpreterOptions {
   int try_reconnect = 3;   // attempts per connection; 0 = until one succeeds
   double retry_delay_s = 5;
   double command_timeout_s = 180;  // STOP/SHUTDOWN wait for the nodes
+  double backup_timeout_s = 24 * 3600;  // START BACKUP WAIT COMPLETED
+  // Interactive: an EventPrinter already prints every BACKUP event, so
+  // START BACKUP does not print them a second time.
+  bool events_printed_elsewhere = false;
 };
 
 class Interpreter {
@@ -49,6 +53,8 @@ class Interpreter {
   void single_user(const Command& c, bool enter);
   void report_memory(const Command& c);
   void purge();
+  void start_backup(const Command& c);
+  void abort_backup(const Command& c);
   void connect_cmd(const Command& c);
   std::vector<uint32_t> data_nodes();
   void failed() { status_ = 1; }

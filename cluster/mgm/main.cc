@@ -14,6 +14,7 @@
 #include "cluster/config/my_cnf.h"
 #include "cluster/mgm/event_printer.h"
 #include "cluster/mgm/interpreter.h"
+#include "cluster/mgm/texts.h"
 #include "lib/config/reader.h"
 
 using namespace halb;
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  options.events_printed_elsewhere = !execute;
   mgm::Interpreter interp(options, std::cout);
   if (execute) {
     interp.execute(*execute);
@@ -125,7 +127,9 @@ int main(int argc, char** argv) {
   }
   std::cout << "-- NDB Cluster -- Management Client --" << std::endl;
   // Events arrive between prompts, as with ndb_mgm.
-  mgm::EventPrinter events(options.connect, [](const std::string& line) { std::cout << line << std::endl; });
+  mgm::EventPrinter events(options.connect, [](const std::string& line) {
+    for (auto& l : mgm::event_lines(line)) std::cout << l << std::endl;
+  });
   std::string line;
   for (;;) {
     std::cout << "ndb_mgm> " << std::flush;

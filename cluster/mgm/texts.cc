@@ -67,6 +67,17 @@ std::string error_block(int code, const std::string& what, const std::string& wh
   return std::string(head) + what + "\n*        " + why + "\n";
 }
 
+std::vector<std::string> event_lines(const std::string& line) {
+  size_t done = line.find(" completed. StartGCP: ");
+  size_t records = line.find(" #Records: "), data = line.find(" Data: ");
+  if (line.find(": Backup ") == std::string::npos || done == std::string::npos || records == std::string::npos ||
+      data == std::string::npos || !(done < records && records < data))
+    return {line};
+  size_t gcp = done + std::string(" completed.").size();
+  return {line.substr(0, gcp - 1), line.substr(gcp, records - gcp), line.substr(records, data - records),
+          line.substr(data)};
+}
+
 std::string help_text(const std::string& topic) {
   if (topic.empty())
     return "---------------------------------------------------------------------------\n"
@@ -75,9 +86,9 @@ std::string help_text(const std::string& topic) {
            "HELP                                   Print help text\n"
            "HELP SHOW                              Help for SHOW command\n"
            "SHOW                                   Print information about cluster\n"
-           "START BACKUP [NOWAIT | WAIT STARTED | WAIT COMPLETED]\n"
-           "                                       Start backup (not available yet)\n"
-           "ABORT BACKUP <backup id>               Abort backup (not available yet)\n"
+           "START BACKUP [<id>] [NOWAIT | WAIT STARTED | WAIT COMPLETED]\n"
+           "                                       Start backup (default WAIT COMPLETED)\n"
+           "ABORT BACKUP <backup id>               Abort backup\n"
            "SHUTDOWN                               Shutdown all processes in cluster\n"
            "CLUSTERLOG ON [<severity>] ...         Enable Cluster logging\n"
            "CLUSTERLOG OFF [<severity>] ...        Disable Cluster logging\n"

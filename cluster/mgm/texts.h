@@ -17,6 +17,10 @@ std::string format_show(const std::vector<mgmapi::NodeState>& nodes);
 std::string format_status(const mgmapi::NodeState& node);
 // `* %5d: <what>` / `*        <why>`
 std::string error_block(int code, const std::string& what, const std::string& why);
+// An event line as halb-mgm prints it: a completed backup's one-line event
+// ("Node 2: Backup 1 started from node 1 completed. StartGCP: ... bytes")
+// becomes ndb_mgm's four lines; every other line stays as it is.
+std::vector<std::string> event_lines(const std::string& line);
 // HELP, or HELP <topic>; empty when the topic is unknown.
 std::string help_text(const std::string& topic);
 

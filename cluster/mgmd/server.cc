@@ -247,6 +247,8 @@ void Server::publish(const Event& e) {
       send_line(*c, line);
     }
   }
+  // After the listeners: a waiting START BACKUP is answered after its event went out.
+  backup_event(e);
 }
 
 // ---- dispatch ------------------------------------------------------------
@@ -286,12 +288,8 @@ void Server::dispatch(Conn& c, const Message& m) {
   if (h == "get info clusterlog") return clusterlog_info(c);
   if (h == "listen event") return listen_event(c, m);
   if (h == "report memoryusage") return report_memory(c);
-  if (h == "start backup" || h == "abort backup") {
-    Message r(h + " reply");
-    r.add("result", "Backups are not available yet: they arrive with halb-ndbd's checkpoints and durability");
-    send(c, r);
-    return;
-  }
+  if (h == "start backup") return start_backup(c.id, m);
+  if (h == "abort backup") return abort_backup(c.id, m);
   if (h == "purge stale sessions") {
     // A reservation lives exactly as long as its TCP connection, so there is
     // never a stale one to purge.

@@ -90,6 +90,14 @@ class Server {
   void clusterlog_info(Conn& c);
   void listen_event(Conn& c, const mgmapi::Message& m);
   void report_memory(Conn& c);
+  // server_backup.cc
+  void start_backup(uint64_t conn_id, const mgmapi::Message& m);
+  void abort_backup(uint64_t conn_id, const mgmapi::Message& m);
+  uint32_t backup_master() const;
+  // A BACKUP event went by: answer the `start backup` requests it ends.
+  void backup_event(const mgmapi::Event& e);
+  // reached: 1 started, 2 completed; `error` set: the backup failed.
+  void finish_backup_waiters(uint32_t id, int reached, const std::string& error);
 
   // Node ids from a `node: "2 3"` argument; nullopt with `error` on a bad list.
   std::optional<std::vector<uint32_t>> parse_nodes(const mgmapi::Message& m, std::string& error) const;
@@ -118,6 +126,16 @@ class Server {
   std::map<uint32_t, std::vector<std::function<void()>>> gone_watchers_;
   unsigned long rejected_ = 0;
   uint32_t next_dynamic_id_ = 1;
+  struct BackupWaiter {
+    uint64_t conn_id = 0;
+    uint32_t id = 0;
+    uint32_t master = 0;
+    int completed = 2;
+  };
+  std::vector<BackupWaiter> backup_waiters_;
+  // The latest backups' progress (reached: 1 started, 2 completed; error), for
+  // replies that arrive after their events.
+  std::map<uint32_t, std::pair<int, std::string>> backup_seen_;
 };
 
 }  // namespace halb::cluster::mgmd

@@ -68,6 +68,8 @@ class FrameDecoder {
   Status next(Frame& out);
   const std::string& error() const { return error_; }
   size_t buffered() const { return buf_.size() - pos_; }
+  // An accepting link learns its Checksum setting from the peer's HELLO.
+  void set_require_checksum(bool on) { require_checksum_ = on; }
 
  private:
   Status fail(std::string why);

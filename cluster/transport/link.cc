@@ -144,7 +144,12 @@ void Link::on_io(int events) {
       }
     }
   }
-  // Until the peer's HELLO arrived, only our own HELLO is on the wire.
+  // Until the peer's HELLO arrived, only our own HELLO is on the wire, and
+  // on an accepting link not even that (see LinkHandlers::peer_options).
+  if (!up_ && opt_.peer_id == 0) {
+    if (fd_ >= 0) io_->set_events(EV_READ);
+    return;
+  }
   if (!up_) {
     size_t hello = kHeaderSize + 6;
     if (out_pos_ < hello) {
@@ -190,9 +195,22 @@ void Link::handle(const Frame& f) {
       shut("node " + std::to_string(id) + " is not accepted on this link", true);
       return;
     }
+    bool accepting = opt_.peer_id == 0;
+    if (accepting && h_.peer_options) {
+      if (auto o = h_.peer_options(id)) {
+        opt_.checksum = o->checksum;
+        opt_.send_buffer_memory = o->send_buffer_memory;
+      }
+      decoder_.set_require_checksum(opt_.checksum);
+    }
+    if (opt_.checksum && !(f.header.flags & kFlagChecksum)) {
+      shut("malformed frame: frame without checksum on a checksummed link", true);
+      return;
+    }
     peer_ = id;
-    // Frames queued before we knew the peer carry receiver 0; rewrite them.
-    for (size_t at = kHeaderSize + 6; at + kHeaderSize <= out_.size();) {
+    // Frames queued before we knew the peer carry receiver 0 (and, on an
+    // accepting link, our unsent HELLO no checksum yet); rewrite them.
+    for (size_t at = accepting ? 0 : kHeaderSize + 6; at + kHeaderSize <= out_.size();) {
       uint32_t len = (uint32_t(uint8_t(out_[at + 16])) << 24) | (uint32_t(uint8_t(out_[at + 17])) << 16) |
                      (uint32_t(uint8_t(out_[at + 18])) << 8) | uint8_t(out_[at + 19]);
       uint16_t type = static_cast<uint16_t>((uint8_t(out_[at + 6]) << 8) | uint8_t(out_[at + 7]));

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,10 @@ struct LinkOptions {
 struct LinkHandlers {
   // Accepting side: may this node id talk to us? (Unset: anyone.)
   std::function<bool(uint16_t peer)> accept_peer;
+  // Accepting side: the settings of the link with `peer` ([TCP] Checksum,
+  // SendBufferMemory), applied when its HELLO names it. Our HELLO waits for
+  // the peer's, so it already carries a checksum when the pair wants one.
+  std::function<std::optional<LinkOptions>(uint16_t peer)> peer_options;
   std::function<void(uint16_t peer)> on_up;
   std::function<void(const Frame& frame)> on_message;
   // The send queue drained after a kFull.

@@ -19,9 +19,8 @@ std::optional<LinkOptions> link_options_for(const ClusterConfig& config, uint32_
   o.own_id = static_cast<uint16_t>(own);
   o.peer_id = static_cast<uint16_t>(peer);
   o.generation = config.system ? config.system->config_generation_number : 0;
-  TcpLink defaults;
-  o.checksum = defaults.checksum;
-  o.send_buffer_memory = defaults.send_buffer_memory;
+  o.checksum = config.tcp_default.checksum;
+  o.send_buffer_memory = config.tcp_default.send_buffer_memory;
   for (auto& t : config.tcp_links)
     if ((t.node_id1 == own && t.node_id2 == peer) || (t.node_id1 == peer && t.node_id2 == own)) {
       o.checksum = t.checksum;

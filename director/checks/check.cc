@@ -2,6 +2,7 @@
 #include "director/checks/check.h"
 
 #include <regex>
+#include <unordered_map>
 
 #include "director/checks/curl_multi.h"
 #include "director/checks/probes.h"
@@ -29,13 +30,35 @@ std::string bare_request(const Spec& spec) {
   return spec.request;
 }
 
+bool is_absolute_url(const std::string& s) {
+  size_t at = s.find("://");
+  if (at == std::string::npos || at == 0) return false;
+  for (size_t i = 0; i < at; i++)
+    if (!isalpha(static_cast<unsigned char>(s[i]))) return false;
+  return true;
+}
+
+namespace {
+
+// Compiling a std::regex costs more than the check that uses it, and every
+// real of a virtual shares one receive pattern: keep the compiled ones
+// (checks run on the daemon's one loop thread).
+const std::regex& compiled(const std::string& pattern) {
+  static std::unordered_map<std::string, std::regex> cache;
+  if (auto it = cache.find(pattern); it != cache.end()) return it->second;
+  if (cache.size() >= 256) cache.clear();  // patterns come from the config: a reload may replace them all
+  return cache.emplace(pattern, std::regex(pattern)).first->second;
+}
+
+}  // namespace
+
 bool receive_matches(const std::string& pattern, const std::string& text, std::string& error) {
   if (pattern.empty()) return true;
   try {
     // Bounded input: std::regex recurses per character.
     std::string_view tail(text);
     if (tail.size() > 65536) tail = tail.substr(0, 65536);
-    return std::regex_search(tail.begin(), tail.end(), std::regex(pattern));
+    return std::regex_search(tail.begin(), tail.end(), compiled(pattern));
   } catch (const std::exception& e) {
     error = "bad receive pattern \"" + pattern + "\": " + e.what();
     return false;
@@ -44,6 +67,11 @@ bool receive_matches(const std::string& pattern, const std::string& text, std::s
 
 Checker::Checker(event::Loop& loop) : loop_(loop) {}
 Checker::~Checker() = default;
+
+CurlMulti& Checker::curl() {
+  if (!curl_) curl_ = std::make_unique<CurlMulti>(loop_);
+  return *curl_;
+}
 
 std::unique_ptr<Check> Checker::start(const Spec& spec, Probe probe, Check::Done done) {
   switch (probe) {
@@ -55,6 +83,10 @@ std::unique_ptr<Check> Checker::start(const Spec& spec, Probe probe, Check::Done
   }
   switch (spec.service) {
     case Service::http:
+      if (!is_absolute_url(bare_request(spec)))
+        return start_http(loop_, spec, [this, spec](Check::Done d) { return start_curl(loop_, curl(), spec, std::move(d)); },
+                          std::move(done));
+      [[fallthrough]];
     case Service::https:
     case Service::http_proxy:
     case Service::ftp:
@@ -62,8 +94,7 @@ std::unique_ptr<Check> Checker::start(const Spec& spec, Probe probe, Check::Done
     case Service::pops:
     case Service::ldap:
     case Service::ldaps:
-      if (!curl_) curl_ = std::make_unique<CurlMulti>(loop_);
-      return start_curl(loop_, *curl_, spec, std::move(done));
+      return start_curl(loop_, curl(), spec, std::move(done));
     case Service::mysql: return start_mysql(loop_, spec, std::move(done));
     case Service::pgsql: return start_pgsql(loop_, spec, std::move(done));
     case Service::smtp:

@@ -48,7 +48,7 @@ Probe probe_for(const Spec& spec);
 class CurlMulti;
 
 // Starts attempts on one loop; holds what attempts share (libcurl's multi
-// handle, made on the first http check). Outlives every attempt it started.
+// handle, made on the first check that needs it). Outlives every attempt it started.
 class Checker {
  public:
   explicit Checker(event::Loop& loop);
@@ -60,6 +60,8 @@ class Checker {
   event::Loop& loop() { return loop_; }
 
  private:
+  CurlMulti& curl();  // made on the first check that needs libcurl
+
   event::Loop& loop_;
   std::unique_ptr<CurlMulti> curl_;
 };

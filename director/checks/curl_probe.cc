@@ -26,14 +26,6 @@ namespace {
 
 constexpr size_t kMaxBody = 1 << 20;  // enough for any receive pattern
 
-bool is_absolute_url(const std::string& s) {
-  size_t at = s.find("://");
-  if (at == std::string::npos || at == 0) return false;
-  for (size_t i = 0; i < at; i++)
-    if (!isalpha(static_cast<unsigned char>(s[i]))) return false;
-  return true;
-}
-
 std::string host_part(const IpAddress& addr) { return addr.is_v4() ? addr.str() : "[" + addr.str() + "]"; }
 
 class CurlCheck : public Attempt {

@@ -2,6 +2,7 @@
 // One file each; they share Attempt (attempt.h) and Stream (stream.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,10 @@ std::unique_ptr<Check> start_external(event::Loop& loop, const Spec& spec, Done 
 std::unique_ptr<Check> start_always_up(event::Loop& loop, std::string reason, Done done);
 // http, https, http_proxy, ftp, imaps, pops, ldap, ldaps
 std::unique_ptr<Check> start_curl(event::Loop& loop, CurlMulti& multi, const Spec& spec, Done done);
+// Plain http by hand; `redirected` starts the libcurl check of the same spec
+// for a reply it leaves to libcurl (a redirect to follow).
+using RedirectedCheck = std::function<std::unique_ptr<Check>(Done done)>;
+std::unique_ptr<Check> start_http(event::Loop& loop, const Spec& spec, RedirectedCheck redirected, Done done);
 std::unique_ptr<Check> start_mysql(event::Loop& loop, const Spec& spec, Done done);
 std::unique_ptr<Check> start_pgsql(event::Loop& loop, const Spec& spec, Done done);
 // smtp, submission, pop, imap, nntp, simpletcp
@@ -30,6 +35,8 @@ std::unique_ptr<Check> start_radius(event::Loop& loop, const Spec& spec, Done do
 std::string target_name(const Spec& spec);
 // The request without ldirectord's leading '/' (SQL, simpletcp, dns names).
 std::string bare_request(const Spec& spec);
+// "scheme://..." (a request naming its own URL).
+bool is_absolute_url(const std::string& s);
 // Whether `text` matches the receive pattern (Perl-like, searched, not
 // anchored); an empty pattern matches everything. A bad pattern does not
 // match and says why in `error`.

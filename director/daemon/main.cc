@@ -164,6 +164,10 @@ int run_daemon(const dd::Invocation& inv, int argc, char** argv) {
   for (const auto& w : cfg.warnings) logger.warn(cfg.path + ":" + std::to_string(w.line) + ": " + w.message);
 
   event::Loop loop(true);
+  // Checks run every second or more, with timeouts of seconds: handling the
+  // timers and replies of 10 ms together costs them nothing and saves a
+  // wakeup per check (bench/checks: 1000 reals = 2000 wakeups a second).
+  loop.coalesce_wakeups(0.01, 0.05);
   auto be = dd::make_backend(inv, error);
   if (!be) {
     logger.error("Exiting with exit_status 1: " + error);

@@ -34,6 +34,11 @@ void Loop::defer(std::function<void()> fn) {
   ev_idle_start(loop_, &idle_);
 }
 
+void Loop::coalesce_wakeups(double io_seconds, double timer_seconds) {
+  ev_set_io_collect_interval(loop_, io_seconds);
+  ev_set_timeout_collect_interval(loop_, timer_seconds);
+}
+
 void Loop::before_sleep(std::function<void()> fn) { before_sleep_.push_back(std::move(fn)); }
 
 void Loop::run_deferred() {

@@ -33,6 +33,11 @@ class Loop {
   void defer(std::function<void()> fn);
   // Run fn just before the loop sleeps (batched writes).
   void before_sleep(std::function<void()> fn);
+  // Let the loop sleep at least this long between wakeups, so timers and
+  // socket events that fall close together are handled in one iteration
+  // (libev's timeout/io collect intervals). Only for loops whose events
+  // tolerate that much extra latency.
+  void coalesce_wakeups(double io_seconds, double timer_seconds);
 
  private:
   static void on_prepare(struct ev_loop*, ev_prepare*, int);

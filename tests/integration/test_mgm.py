@@ -371,7 +371,7 @@ class MgmCluster(unittest.TestCase):
         self.start_mgmd(1)
         rc, out = self.mgm("start backup")
         self.assertNotEqual(rc, 0)
-        self.assertIn("Start of backup failed\n*  3001: Could not start backup\n*        Backups are not available yet", out)
+        self.assertIn("Start of backup failed\n*  3001: Could not start backup\n*        Backup failed: error 1301: no data node is started", out)
 
     def test_clusterlog_filters(self):
         self.start_mgmd(1)

@@ -3,7 +3,8 @@
 Runs inside the suite's VM (rig.py), one network namespace per test. The
 table is built by ipvsadm, then every listing, every error text and exit
 status of halb-adm --backend kernel must equal ipvsadm's byte for byte;
-and a table halb-adm restores must be the one ipvsadm saved.
+and a table halb-adm restores must be the one ipvsadm saved. Tables
+halb-director builds read the same through both.
 """
 import os
 import re
@@ -158,6 +159,66 @@ echo "== halb-save"; $A -S -n | diff /tmp/saved - && echo same
         s = sections(out)
         self.assertEqual(s["diff"], "same\n")
         self.assertEqual(s["halb-save"], "same\n")
+
+
+    def test_table_built_by_halb_director(self):
+        # checktype=on keeps every real in, so the table does not depend on
+        # servers answering inside the namespace.
+        cf = """checkinterval=1
+quiescent=yes
+virtual=192.168.7.10:3306
+    real=192.168.7.77:3306 gate 2
+    real=192.168.7.101:3306 gate 1
+    service=mysql
+    scheduler=wrr
+    checktype=on
+virtual=192.168.7.10:80
+    real=10.0.7.2:8080 masq
+    real=10.0.7.3:8080 masq 0
+    scheduler=wlc
+    persistent=600
+    netmask=255.255.255.0
+    checktype=on
+virtual=192.168.7.10:53
+    real=10.0.7.2:53 ipip 3
+    protocol=udp
+    scheduler=rr
+    checktype=on
+virtual=17
+    real=10.0.7.4 gate
+    scheduler=sh
+    protocol=fwm
+    checktype=on
+"""
+        cmds = ["-L -n", "-S -n", "-L -n --stats", "-L -n --rate", "-L -n --thresholds", "-L -n --persistent-conn",
+                "-L -n -t 192.168.7.10:80", "-L -n -f 17"]
+        listings = "".join(f'echo "== ipvsadm{i}"; ipvsadm {c} 2>&1; echo "rc=$?"\n'
+                           f'echo "== halb{i}"; $A {c} 2>&1; echo "rc=$?"\n' for i, c in enumerate(cmds))
+        rc, out = in_netns(f"""
+mkdir -p /tmp/hd && cat > /tmp/hd/l.cf <<'HALB_CF'
+{cf}HALB_CF
+$HALB_BUILD_DIR/halb-director --foreground --backend kernel --run-dir /tmp/hd --log-file /tmp/hd/log /tmp/hd/l.cf start &
+pid=$!
+n=0
+while [ $n -lt 100 ] && [ "$(ipvsadm -L -n | grep -c -- '->')" -lt 7 ]; do sleep 0.1; n=$((n+1)); done
+{listings}kill $pid; wait $pid
+echo "== log"; cat /tmp/hd/log
+""")
+        self.assertEqual(rc, 0, out)
+        s = sections(out)
+        for i, cmd in enumerate(cmds):
+            with self.subTest(cmd=cmd):
+                self.assertIn(f"ipvsadm{i}", s, out)
+                self.assertEqual(s[f"halb{i}"], s[f"ipvsadm{i}"])
+        # What halb-director put there, in ipvsadm's words.
+        table = s["ipvsadm1"]
+        self.assertIn("-A -t 192.168.7.10:3306 -s wrr\n", table)
+        self.assertIn("-a -t 192.168.7.10:3306 -r 192.168.7.77:3306 -g -w 2\n", table)
+        self.assertIn("-A -t 192.168.7.10:80 -s wlc -p 600 -M 255.255.255.0\n", table)
+        self.assertIn("-a -t 192.168.7.10:80 -r 10.0.7.3:8080 -m -w 0\n", table)
+        self.assertIn("-a -u 192.168.7.10:53 -r 10.0.7.2:53 -i -w 3 --tun-type ipip\n", table)
+        self.assertIn("-A -f 17 -s sh\n", table)
+        self.assertIn("Added real server", s["log"])
 
 
 if __name__ == "__main__":

@@ -73,6 +73,7 @@ DataNode::DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& bo
                                                      static_cast<engine::Peers&>(*this),
                                                      static_cast<const engine::Clock&>(*this));
   engine_->tc().set_sequence_base(opt_.start_count << 32);
+  make_backup_service();
   if (!opt_.fs_dir.empty() && !own_->diskless)
     dur_ = std::make_unique<Durability>(durability_options(opt_.fs_dir, *own_), logger_, self_);
   // Without files (Diskless) there is no disk to wait for.
@@ -81,7 +82,37 @@ DataNode::DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& bo
   hosts_ = mgmd::resolve_hosts(config_);
 }
 
-DataNode::~DataNode() = default;
+DataNode::~DataNode() {
+  if (engine_) engine_->set_change_sink(nullptr);
+}
+
+void DataNode::make_backup_service() {
+  backup::BackupSettings bs;
+  bs.root = !own_->backup_data_dir.empty() ? own_->backup_data_dir
+            : !own_->file_system_path.empty() ? own_->file_system_path : own_->data_dir;
+  bs.data_buffer = own_->backup_data_buffer_size;
+  bs.log_buffer = own_->backup_log_buffer_size;
+  bs.memory = own_->backup_memory;
+  bs.write_size = own_->backup_write_size;
+  backup::ServiceHooks h;
+  h.send = [this](uint32_t to, uint16_t type, const ControlMsg& m) { send_control(to, type, m); };
+  h.event = [this](mgmapi::Severity sev, const std::string& text) {
+    logger_.info("Backup event: " + text);
+    if (mgm_) mgm_->report_event(mgmapi::Event{self_, mgmapi::Category::kBackup, 7, sev, text});
+  };
+  h.gci = [this] { return gci_; };
+  h.members = [this] {
+    std::vector<uint32_t> started;
+    for (uint32_t id : members_)
+      if (id == self_ || (peers_.count(id) && peers_.at(id).state == NodeStartState::kStarted)) started.push_back(id);
+    return started;
+  };
+  h.info = [this](const std::string& text) { logger_.info(text); };
+  backup_ = std::make_unique<backup::BackupService>(self_, *engine_, bs, std::move(h), own_->diskless);
+  backup::BackupService::register_messages(registry_);
+  changes_.users.push_back([this](const engine::RowChange& c) { backup_->on_change(c); });
+  engine_->set_change_sink(&changes_);
+}
 
 uint64_t DataNode::now_ms() const { return steady_ms() - started_at_ms_; }
 
@@ -221,6 +252,10 @@ void DataNode::add_link(int fd, uint32_t peer_hint, const std::string& from) {
   auto holder = std::make_shared<transport::Link*>(nullptr);
   transport::LinkHandlers h;
   h.accept_peer = [this, from](uint16_t peer) { return may_connect(peer, from); };
+  h.peer_options = [this](uint16_t peer) {
+    std::string why;
+    return transport::link_options_for(config_, self_, peer, why);
+  };
   h.on_up = [this, holder](uint16_t peer) { on_link_up(peer, *holder); };
   h.on_message = [this, holder](const transport::Frame& f) { on_frame((*holder)->peer(), f); };
   h.on_writable = [this, holder] { flush_backlog((*holder)->peer()); };
@@ -387,6 +422,10 @@ void DataNode::on_frame(uint16_t peer, const transport::Frame& f) {
     it->second.link->close("malformed control message");
     return;
   }
+  if (is_data && backup::BackupService::handles(f.header.type)) {
+    if (phase_ == Phase::kStarted) backup_->on_message(peer, f.header.type, *c);
+    return;
+  }
   if (is_data) on_control(peer, f.header.type, *c);
   else on_api_dict(peer, f.header.type, *c);
 }
@@ -499,6 +538,7 @@ void DataNode::on_tick() {
   durability_tick();
   if (phase_ == Phase::kStopping) return;
   if (phase_ != Phase::kWaiting && phase_ != Phase::kConnecting) engine_->tick();
+  if (phase_ == Phase::kStarted) backup_->tick();
   for (auto it = barriers_.begin(); it != barriers_.end();) {
     if (engine_->tc().finished_up_to(it->second)) {
       send_control(it->first, wire::kRestartReady, ControlMsg{});
@@ -709,6 +749,13 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
       break;
     }
     case wire::kApiDropTable: {
+      if (backup_->busy()) {
+        // As NDB: a backup's tables stay until it ends (error 761).
+        answer.error = backup::err::kDropDuringBackup;
+        answer.text = "Unable to drop table as backup is in progress";
+        send_control(peer, wire::kApiDictConf, answer);
+        return;
+      }
       auto r = engine_->drop_table(m.text);
       if (r.error) {
         answer.error = r.error;
@@ -759,6 +806,7 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
     engine_->node_failed(n);
     members_.erase(n);
     barriers_.erase(n);
+    backup_->node_failed(n);
   }
   gcp_node_failed(failed);
   std::vector<uint32_t> done;
@@ -895,6 +943,33 @@ mgmapi::Message DataNode::on_command(const std::string& command, const mgmapi::M
       report(mgmapi::NodeStatus::kStarting, 1);
       logger_.info("node " + std::to_string(self_) + ": START from the management server");
     }
+    reply.add("result", "Ok");
+  } else if (command == "start backup") {
+    uint32_t code = 0;
+    std::string error;
+    long long want = request.get_int("backupid").value_or(0);
+    long long from = request.get_int("requester").value_or(0);
+    uint32_t id = 0;
+    if (phase_ != Phase::kStarted) {
+      code = backup::err::kNotMaster;
+      error = "data node " + std::to_string(self_) + " is not started";
+    } else if (want < 0 || want > 0xFFFFFFFELL) {
+      code = backup::err::kExists;
+      error = "bad backup id " + std::to_string(want);
+    } else {
+      id = backup_->start(static_cast<uint32_t>(want), static_cast<uint32_t>(std::max(0LL, from)), code, error);
+    }
+    if (id) {
+      reply.add("id", static_cast<long long>(id));
+      reply.add("result", "Ok");
+    } else {
+      reply.add("error", static_cast<long long>(code));
+      reply.add("result", error);
+    }
+  } else if (command == "abort backup") {
+    long long id = request.get_int("id").value_or(-1);
+    bool running = id > 0 && id <= 0xFFFFFFFFLL && backup_->abort(static_cast<uint32_t>(id));
+    reply.add("running", running ? 1 : 0);
     reply.add("result", "Ok");
   } else if (command == "report memoryusage") {
     reply.add("data_used", static_cast<long long>(engine_->data_memory().used_pages()));

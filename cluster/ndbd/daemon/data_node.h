@@ -37,6 +37,7 @@
 #include "cluster/config/model.h"
 #include "cluster/mgmapi/events.h"
 #include "cluster/mgmapi/session_keeper.h"
+#include "cluster/ndbd/backup/service.h"
 #include "cluster/ndbd/daemon/durability.h"
 #include "cluster/ndbd/engine/node.h"
 #include "cluster/ndbd/wire/node_protocol.h"
@@ -130,6 +131,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   void report(mgmapi::NodeStatus status, uint32_t phase);
   wire::NodeStartState start_state() const;
   mgmapi::Message on_command(const std::string& command, const mgmapi::Message& request);
+  void make_backup_service();
   bool linked(uint32_t node) const;
   // Durability (data_node_durability.cc): files, GCP rounds, restarts.
   bool open_files(std::string& error);
@@ -164,6 +166,16 @@ class DataNode : private engine::Peers, private engine::Clock {
   transport::MessageRegistry registry_;
   uint64_t started_at_ms_;
   std::unique_ptr<engine::DataNodeEngine> engine_;
+  std::unique_ptr<backup::BackupService> backup_;  // START/ABORT BACKUP, this node's part of each backup
+  // The engine has one change sink; every user of the change stream (the
+  // backup log, and the redo log) hangs off this one.
+  struct ChangeFanout : engine::ChangeSink {
+    std::vector<std::function<void(const engine::RowChange&)>> users;
+    void on_commit(const engine::RowChange& c) override {
+      for (auto& u : users) u(c);
+    }
+  };
+  ChangeFanout changes_;
   std::unique_ptr<transport::Listener> listener_;
   std::unique_ptr<mgmapi::ManagementSessions> mgm_;
   std::map<uint32_t, Peer> peers_;                                      // links that are up, by node id
@@ -197,8 +209,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   std::optional<std::set<uint32_t>> round_before_;
   std::unique_ptr<event::Timer> round_timer_;
   uint64_t gci_ = 1;
-  // Files. Every committed change goes to changes_; the redo log is one of its sinks.
-  engine::ChangeFanout changes_;
+  // Files (the redo log is one user of changes_).
   std::unique_ptr<Durability> dur_;
   FsState fs_state_;
   bool commit_durable_ = false;  // CommitDurability=gcp

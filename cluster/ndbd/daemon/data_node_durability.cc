@@ -53,8 +53,8 @@ bool DataNode::open_files(std::string& error) {
       return false;
   }
   if (fs_state_.has_files) start_kind_ = "system restart";
-  changes_.add(dur_.get());
-  engine_->set_change_sink(&changes_);
+  // The redo log is one user of the change stream; the backup log another.
+  changes_.users.push_back([d = dur_.get()](const engine::RowChange& c) { d->on_commit(c); });
   return true;
 }
 

@@ -12,7 +12,6 @@
 
 #include <cstdint>
 #include <string_view>
-#include <vector>
 
 #include "cluster/ndbd/engine/value.h"
 
@@ -35,20 +34,6 @@ class ChangeSink {
   virtual ~ChangeSink() = default;
   // Called inside the engine's commit path: must not call back into the engine.
   virtual void on_commit(const RowChange& change) = 0;
-};
-
-// Several listeners on the one stream (the redo log, a running backup):
-// set this on the engine and add or remove sinks as they come and go.
-class ChangeFanout : public ChangeSink {
- public:
-  void add(ChangeSink* s) { sinks_.push_back(s); }
-  void remove(ChangeSink* s) { std::erase(sinks_, s); }
-  void on_commit(const RowChange& change) override {
-    for (ChangeSink* s : sinks_) s->on_commit(change);
-  }
-
- private:
-  std::vector<ChangeSink*> sinks_;
 };
 
 }  // namespace halb::cluster::engine

@@ -119,19 +119,3 @@ TEST(ChangeSink, CopiedRowsAreRefreshesRestoredRowsAreSilent) {
   // A bad row is refused, not installed.
   EXPECT_NE(s.frag.restore_row(Row{Value{int64_t{3}}}, 1), 0u);
 }
-
-TEST(ChangeSink, FanoutTellsEverySinkUntilRemoved) {
-  Replica s;
-  Recorder second;
-  ChangeFanout fan;
-  fan.add(&s.sink);
-  fan.add(&second);
-  s.frag.set_change_sink(&fan);
-  s.write(1, OpType::kInsert, 1, "a");
-  s.frag.commit(1, 2);
-  fan.remove(&second);
-  s.write(2, OpType::kInsert, 2, "b");
-  s.frag.commit(2, 3);
-  EXPECT_EQ(s.sink.seen.size(), 2u);
-  EXPECT_EQ(second.seen.size(), 1u);
-}

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 
 #include "cluster/transport/link.h"
 
@@ -77,6 +78,45 @@ TEST(Link, ChecksummedLinkDeliversToo) {
   Link b(p.loop, p.logger, p.fds[1], ob, hb);
   a.send(300, "summed");
   ASSERT_TRUE(p.run_until([&] { return got == "summed"; }));
+}
+
+TEST(Link, AcceptingSideTakesChecksumFromThePeersSettingsBeforeItsHello) {
+  Pair p;
+  std::string got_a, got_b;
+  LinkHandlers ha, hb;
+  ha.on_message = [&](const Frame& f) { got_a = f.payload; };
+  hb.on_message = [&](const Frame& f) { got_b = f.payload; };
+  hb.peer_options = [&](uint16_t peer) {
+    auto o = p.options(3, peer);
+    o.checksum = true;
+    return std::optional<LinkOptions>(o);
+  };
+  auto oa = p.options(2, 3);
+  oa.checksum = true;  // the dialer refuses any frame without a checksum, HELLO included
+  Link a(p.loop, p.logger, p.fds[0], oa, ha);
+  Link b(p.loop, p.logger, p.fds[1], p.options(3, 0), hb);
+  EXPECT_EQ(b.send(300, "queued on the accepting side"), Link::SendResult::kOk);
+  a.send(300, "summed");
+  ASSERT_TRUE(p.run_until([&] { return got_a.size() && got_b.size(); }));
+  EXPECT_EQ(got_a, "queued on the accepting side");
+  EXPECT_EQ(got_b, "summed");
+}
+
+TEST(Link, AcceptingSideRefusesAnUnsummedHelloWhenThePairWantsChecksums) {
+  Pair p;
+  std::string why;
+  LinkHandlers ha, hb;
+  hb.peer_options = [&](uint16_t peer) {
+    auto o = p.options(3, peer);
+    o.checksum = true;
+    return std::optional<LinkOptions>(o);
+  };
+  hb.on_closed = [&](const std::string& w) { why = w; };
+  Link a(p.loop, p.logger, p.fds[0], p.options(2, 3), ha);
+  Link b(p.loop, p.logger, p.fds[1], p.options(3, 0), hb);
+  ASSERT_TRUE(p.run_until([&] { return !why.empty(); }));
+  EXPECT_EQ(why, "malformed frame: frame without checksum on a checksummed link");
+  EXPECT_FALSE(b.up());
 }
 
 TEST(Link, RefusedPeerCloses) {
@@ -203,6 +243,24 @@ TEST(LinkConfig, IntervalsChecksumAndBuffersFromConfigIni) {
   EXPECT_EQ(err, "no link between nodes 4 and 5: one end must be a data node");
   EXPECT_FALSE(link_options_for(cfg, 2, 40, err));
   EXPECT_EQ(err, "node 40 is not in the configuration");
+}
+
+TEST(LinkConfig, TcpDefaultAppliesToPairsWithoutTheirOwnSection) {
+  // NDB adds the implicit links after reading the file: [TCP DEFAULT] reaches
+  // them even though a DEFAULT section otherwise only shapes later sections.
+  auto cfg = halb::cluster::parse_config_ini(
+                 "[TCP DEFAULT]\nChecksum=1\nSendBufferMemory=1M\n[NDBD DEFAULT]\nNoOfReplicas=2\n"
+                 "[NDB_MGMD]\n[NDBD]\n[NDBD]\n[MYSQLD]\n[TCP]\nNodeId1=2\nNodeId2=3\nChecksum=0\n",
+                 "config.ini")
+                 .config;
+  std::string err;
+  auto api = link_options_for(cfg, 4, 2, err);
+  ASSERT_TRUE(api) << err;
+  EXPECT_TRUE(api->checksum);
+  EXPECT_EQ(api->send_buffer_memory, 1024u * 1024);
+  auto dd = link_options_for(cfg, 2, 3, err);
+  ASSERT_TRUE(dd) << err;
+  EXPECT_FALSE(dd->checksum);
 }
 
 TEST(Listener, AcceptedSocketBecomesALinkOverTcp) {

@@ -1,5 +1,6 @@
-// tests/unit/director/checks/http_test.cc: the http/https/http_proxy check
-// (libcurl multi on the loop) against a tiny HTTP responder.
+// tests/unit/director/checks/http_test.cc: the http check (by hand, handing
+// redirects to libcurl) and the https/http_proxy ones (libcurl multi on the
+// loop) against a tiny HTTP responder.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -19,6 +20,7 @@ class HttpServer {
       : server_(loop, [this](TcpServer::Conn& c) { on_data(c); }) {}
   uint16_t port() const { return server_.port(); }
   std::vector<std::string> heads;
+  std::string raw_reply;
 
  private:
   void on_data(TcpServer::Conn& c) {
@@ -42,6 +44,10 @@ class HttpServer {
       body = "broken";
     } else if (path == "/missing") {
       status = "404 Not Found";
+    } else if (path == "/raw") {  // the reply is the rest of the query string, as it is
+      c.send(raw_reply);
+      c.close_now();
+      return;
     }
     std::string reply = "HTTP/1.1 " + status + "\r\n" + extra + "Content-Length: " + std::to_string(body.size()) +
                         "\r\nConnection: close\r\n\r\n";
@@ -70,7 +76,7 @@ TEST_F(HttpTest, StatusTwoHundredAndReceiveMatchIsUp) {
   EXPECT_TRUE(out.result.up) << out.result.reason;
   EXPECT_EQ(out.calls, 1);
   ASSERT_EQ(server.heads.size(), 1u);
-  EXPECT_EQ(server.heads[0].rfind("GET /ok HTTP/1.1", 0), 0u) << server.heads[0];
+  EXPECT_EQ(server.heads[0].rfind("GET /ok HTTP/1.0", 0), 0u) << server.heads[0];
   EXPECT_NE(server.heads[0].find("Host: 127.0.0.1\r\n"), std::string::npos) << server.heads[0];
 }
 
@@ -89,6 +95,39 @@ TEST_F(HttpTest, ServerErrorIsDown) {
 
 TEST_F(HttpTest, RedirectsAreFollowed) {
   auto out = run_check(loop, checker, spec("/redirect", "hello"), Probe::negotiate);
+  EXPECT_TRUE(out.result.up) << out.result.reason;
+  // Ours, then libcurl's from the start, then the one it was sent to.
+  ASSERT_EQ(server.heads.size(), 3u);
+  EXPECT_EQ(server.heads[1].rfind("GET /redirect HTTP/1.1", 0), 0u) << server.heads[1];
+  EXPECT_EQ(server.heads[2].rfind("GET /ok ", 0), 0u) << server.heads[2];
+}
+
+TEST_F(HttpTest, BodyWithoutLengthIsReadToTheEnd) {
+  server.raw_reply = "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nfirst part\nsecond part, the one we want\n";
+  auto out = run_check(loop, checker, spec("/raw", "second part"), Probe::negotiate);
+  EXPECT_TRUE(out.result.up) << out.result.reason;
+}
+
+TEST_F(HttpTest, BodyCutShortOfContentLengthIsDown) {
+  server.raw_reply = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this";
+  auto out = run_check(loop, checker, spec("/raw"), Probe::negotiate);
+  EXPECT_FALSE(out.result.up);
+  EXPECT_NE(out.result.reason.find("after 9 of 100 body bytes"), std::string::npos) << out.result.reason;
+}
+
+TEST_F(HttpTest, GarbageOrNothingIsDown) {
+  for (std::string reply : {std::string("SSH-2.0-OpenSSH_9.2\r\n\r\n"), std::string("HTTP/1.1 2x0 OK\r\n\r\n"),
+                            std::string(""), std::string("HTTP/1.1 200 OK\r\nContent-")}) {
+    server.raw_reply = reply;
+    auto out = run_check(loop, checker, spec("/raw"), Probe::negotiate);
+    EXPECT_FALSE(out.result.up) << reply;
+    EXPECT_EQ(out.calls, 1);
+  }
+}
+
+TEST_F(HttpTest, ChunkedReplyIsLeftToLibcurl) {
+  server.raw_reply = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+  auto out = run_check(loop, checker, spec("/raw", "^hello$"), Probe::negotiate);
   EXPECT_TRUE(out.result.up) << out.result.reason;
   EXPECT_EQ(server.heads.size(), 2u);
 }

@@ -1,0 +1,172 @@
+// director/checks/http_probe.cc: service=http spoken by hand on the loop.
+//
+// Plain http is the check nearly every director runs, for every real, every
+// checkinterval; through libcurl each attempt paid for an easy handle, URL
+// parsing and the multi socket dance, several times what one request costs
+// (bench/checks). Here: connect, one HTTP/1.0 request (GET or HEAD, Host =
+// virtualhost or the real's address, Connection: close), read the status
+// line, the headers and the body up to the end or Content-Length. Up =
+// status 2xx and the body matches receive, as with libcurl. A redirect
+// (which libcurl follows) is handed to the libcurl check from the start, so
+// the rare real that redirects is judged exactly as before; https,
+// http_proxy and absolute request URLs never come here.
+#include <cstdlib>
+
+#include "director/checks/attempt.h"
+#include "director/checks/probes.h"
+#include "director/checks/stream.h"
+
+namespace halb::director::checks {
+namespace {
+
+constexpr size_t kMaxBody = 1 << 20;     // as the libcurl check keeps
+constexpr size_t kMaxHeaders = 64 << 10;
+
+bool iequal_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+
+class HttpCheck : public Attempt {
+ public:
+  HttpCheck(event::Loop& loop, const Spec& spec, RedirectedCheck redirected, Done done)
+      : Attempt(loop, std::move(done)),
+        spec_(spec),
+        redirected_start_(std::move(redirected)),
+        stream_(loop, {[this] { on_connected(); }, [this] { on_readable(); },
+                       [this](std::string why) { finish(false, what_ + ": " + why); }}) {
+    std::string host = spec.rip.is_v4() ? spec.rip.str() : "[" + spec.rip.str() + "]";
+    std::string server = host + ":" + std::to_string(spec.port);
+    std::string path = "/" + bare_request(spec);
+    what_ = "http check of http://" + server + path;
+    head_ = spec.httpmethod == config::HttpMethod::head;
+    request_ = std::string(head_ ? "HEAD " : "GET ") + path + " HTTP/1.0\r\nHost: " +
+               (spec.virtualhost.empty() ? host : spec.virtualhost) +
+               "\r\nUser-Agent: halb-director (ldirectord check)\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+    std::string error;
+    if (!stream_.open(spec.rip, spec.port, false, error, spec.checktimeout)) {
+      finish_soon(false, what_ + ": " + error);
+      return;
+    }
+    arm_deadline(spec.negotiatetimeout, what_ + ": timed out");
+  }
+
+  void halt() override {
+    stream_.close();
+    redirected_.reset();
+  }
+
+ private:
+  void on_connected() { stream_.write(request_); }
+
+  void on_readable() {
+    std::string& in = stream_.input();
+    if (status_ == 0) {
+      size_t end = in.find("\r\n\r\n");
+      size_t skip = 4;
+      if (end == std::string::npos) {
+        end = in.find("\n\n");
+        skip = 2;
+      }
+      if (end == std::string::npos) {
+        if (in.size() > kMaxHeaders) return finish(false, what_ + ": response headers too long");
+        if (stream_.eof()) return finish(false, what_ + ": " + (in.empty() ? "empty reply from server"
+                                                                           : "connection closed in the headers"));
+        return;
+      }
+      if (!parse_head(std::string_view(in).substr(0, end))) return;
+      in.erase(0, end + skip);
+      if (status_ >= 300 && status_ < 400 && has_location_) return hand_to_libcurl();
+      if (status_ < 200 || status_ > 299) return finish(false, what_ + ": status " + std::to_string(status_));
+      if (head_ || content_length_ == 0) return judge("");
+    }
+    bool complete = stream_.eof() || (content_length_ >= 0 && in.size() >= size_t(content_length_)) ||
+                    in.size() >= kMaxBody;
+    if (!complete) return;
+    if (!stream_.eof() && content_length_ < 0 && in.size() < kMaxBody) return;
+    if (content_length_ >= 0 && in.size() < size_t(content_length_) && stream_.eof())
+      return finish(false, what_ + ": connection closed after " + std::to_string(in.size()) + " of " +
+                               std::to_string(content_length_) + " body bytes");
+    std::string body = in.substr(0, content_length_ >= 0 ? size_t(content_length_) : in.size());
+    judge(body);
+  }
+
+  // The status line and the headers that matter; false after finishing.
+  bool parse_head(std::string_view head) {
+    size_t eol = head.find('\n');
+    std::string_view line = head.substr(0, eol);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    // "HTTP/1.1 200 OK"
+    if (!iequal_prefix(line, "HTTP/") || line.size() < 12 || line[8] != ' ') {
+      finish(false, what_ + ": not an HTTP response");
+      return false;
+    }
+    int code = 0;
+    for (size_t i = 9; i < 12; ++i) {
+      if (line[i] < '0' || line[i] > '9') {
+        finish(false, what_ + ": not an HTTP response");
+        return false;
+      }
+      code = code * 10 + (line[i] - '0');
+    }
+    status_ = code;
+    while (eol != std::string_view::npos) {
+      head.remove_prefix(eol + 1);
+      eol = head.find('\n');
+      std::string_view h = head.substr(0, eol);
+      if (iequal_prefix(h, "content-length:")) {
+        std::string value(h.substr(15));
+        char* end = nullptr;
+        long long n = std::strtoll(value.c_str(), &end, 10);
+        if (end != value.c_str() && n >= 0) content_length_ = n;
+      } else if (iequal_prefix(h, "location:")) {
+        has_location_ = true;
+      } else if (iequal_prefix(h, "transfer-encoding:")) {
+        chunked_ = h.find("chunked") != std::string_view::npos;
+      }
+    }
+    if (chunked_ && !head_) {
+      // An HTTP/1.0 request gets no chunked reply from a conforming server;
+      // libcurl decodes what a broken one sends.
+      hand_to_libcurl();
+      return false;
+    }
+    return true;
+  }
+
+  void judge(const std::string& body) {
+    std::string error;
+    if (!receive_matches(spec_.receive, body, error))
+      return finish(false,
+                    what_ + ": " + (error.empty() ? "content did not match \"" + spec_.receive + "\"" : error));
+    finish(true, what_ + ": status " + std::to_string(status_));
+  }
+
+  void hand_to_libcurl() {
+    stream_.close();
+    redirected_ = redirected_start_([this](Result r) { finish(r.up, std::move(r.reason)); });
+  }
+
+  Spec spec_;
+  RedirectedCheck redirected_start_;
+  std::unique_ptr<Check> redirected_;
+  std::string what_;
+  std::string request_;
+  bool head_ = false;
+  int status_ = 0;
+  long long content_length_ = -1;
+  bool has_location_ = false;
+  bool chunked_ = false;
+  Stream stream_;
+};
+
+}  // namespace
+
+std::unique_ptr<Check> start_http(event::Loop& loop, const Spec& spec, RedirectedCheck redirected, Done done) {
+  return std::make_unique<HttpCheck>(loop, spec, std::move(redirected), std::move(done));
+}
+
+}  // namespace halb::director::checks
