@@ -87,6 +87,11 @@ class SystemRestart(Durability):
         self.start_all()
         for n in self.DATA_NODES:
             self.assertIn("System restart to GCI", self.log_text(n))
+        # The cluster log tells which restart path was taken.
+        cluster_log = os.path.join(self.tmp.path, "m1", "ndb_1_cluster.log")
+        wait_for(lambda: "System restart to GCI" in open(cluster_log, errors="replace").read(), 10,
+                 what="the system restart in the cluster log")
+        self.assertRegex(open(cluster_log, errors="replace").read(), r"Node 2: Start phase \d completed \(system restart\)")
         self.assertIn("verified 19500 rows, 0 bad", self.tool_ok("--from", "500", "verify", "t1", "19500"))
         for n in self.DATA_NODES:
             self.assertIn("rows 19500", self.tool_ok("--node", str(n), "count", "t1"))
@@ -178,6 +183,8 @@ class LocalCheckpoints(Durability):
         self.assertIn("not usable", log3)
         self.assertIn("checksum", log3)
         self.assertIn("initial node restart", log3)
+        cluster_log = open(os.path.join(self.tmp.path, "m1", "ndb_1_cluster.log"), errors="replace").read()
+        self.assertIn("Node 3: Node restart: full copy of every fragment", cluster_log)
         self.assertIn("System restart to GCI", self.log_text(2))
         self.assertIn("verified 22000 rows, 0 bad", self.tool_ok("--node", "3", "verify", "t1", "22000"))
         self.assertIn("rows 22000", self.tool_ok("--node", "3", "count", "t1"))
@@ -209,3 +216,57 @@ class DamagedRedo(Durability):
         rc, out = self.tool("count", "t1")
         self.assertNotEqual(rc, 0)
         self.assertIn("709", out)
+
+
+class PartialStart(Durability):
+    EXTRA = "StartPartialTimeout=2000"
+
+    def test_partial_system_restart_then_the_missing_node_joins(self):
+        self.start_all("--initial")
+        self.tool_ok("create", "t1")
+        self.tool_ok("load", "t1", "3000")
+        self.wait_gcps()
+        self.kill_all()
+        self.start_ndbd(2)
+        self.wait_started([2], timeout=30)
+        self.assertIn("Partial system restart after StartPartialTimeout (2000 ms) without node(s) 3", self.log_text(2))
+        self.assertIn("verified 3000 rows, 0 bad", self.tool_ok("verify", "t1", "3000"))
+        self.tool_ok("--from", "3000", "load", "t1", "500")
+        self.start_ndbd(3)
+        self.wait_started([3], timeout=60)
+        # Its own files are good: it catches up on what it missed.
+        self.assertRegex(self.log_text(3), r"Node restart catch-up from GCI \d+: \d+ rows copied")
+        self.assertIn("rows 3500", self.tool_ok("--node", "3", "count", "t1"))
+
+
+class NodeRestartCatchUp(Durability):
+    def test_node_down_for_a_while_catches_up_without_a_full_copy(self):
+        self.start_all("--initial")
+        self.tool_ok("create", "t1")
+        self.tool_ok("load", "t1", "20000")
+        self.wait_gcps()
+        self.nodes[3].send_signal(signal.SIGKILL)
+        self.nodes[3].stop()
+        # While node 3 is down (a few seconds here; the length does not
+        # matter while the redo covers it): changes, deletes, new rows.
+        self.tool_ok("--from", "0", "delete", "t1", "300")
+        self.tool_ok("--from", "20000", "load", "t1", "700")
+        time.sleep(3)
+        self.start_ndbd(3)
+        self.wait_started([3], timeout=60)
+        log3 = self.log_text(3)
+        self.assertIn("own files restored to GCI", log3)
+        m = re.search(r"Node restart catch-up from GCI \d+: (\d+) rows copied, (\d+) unchanged rows checked by key, "
+                      r"(\d+) rows removed, 0 fragments copied in full", log3)
+        self.assertTrue(m, log3[-3000:])
+        copied, unchanged, removed = map(int, m.groups())
+        # Counts include the unique index's hidden table: a row and its index entry.
+        self.assertLess(copied, 2 * 1000)     # the 700 new rows, not the 20000
+        self.assertGreater(unchanged, 2 * 15000)
+        self.assertEqual(removed, 2 * 300)
+        self.assertIn("rows 20400", self.tool_ok("--node", "3", "count", "t1"))
+        self.assertIn("verified 20400 rows, 0 bad", self.tool_ok("--node", "3", "--from", "300", "verify", "t1", "20400"))
+        # Node 3 now serves alone: node 2 goes, node 3's rows are all there.
+        self.nodes[2].send_signal(signal.SIGKILL)
+        self.nodes[2].stop()
+        wait_for(lambda: "Node 2 failed" in self.log_text(3), 10, what="node 3 sees node 2 fail")

@@ -74,9 +74,10 @@ DataNode::DataNode(event::Loop& loop, log::Logger& logger, mgmapi::Bootstrap& bo
                                                      static_cast<const engine::Clock&>(*this));
   engine_->tc().set_sequence_base(opt_.start_count << 32);
   make_backup_service();
-  commit_durable_ = own_->commit_durability == "gcp";
   if (!opt_.fs_dir.empty() && !own_->diskless)
     dur_ = std::make_unique<Durability>(durability_options(opt_.fs_dir, *own_), logger_, self_);
+  // Without files (Diskless) there is no disk to wait for.
+  commit_durable_ = own_->commit_durability == "gcp" && dur_;
   for (uint32_t id : config_.data_node_ids()) members_.insert(id);
   hosts_ = mgmd::resolve_hosts(config_);
 }
@@ -134,6 +135,7 @@ bool DataNode::start(std::string& error) {
     report(mgmapi::NodeStatus::kNotStarted, 0);
   } else {
     phase_ = Phase::kConnecting;
+    connecting_since_ms_ = now_ms();
     report(mgmapi::NodeStatus::kStarting, 1);
   }
   status_timer_.start(0.05, 0.5);
@@ -454,6 +456,14 @@ void DataNode::advance() {
   if (all_linked && !sr_decided_) {
     logger_.info("node " + std::to_string(self_) + ": all data nodes connected, " +
                  (fs_state_.has_files ? "system restart" : "initial start"));
+    sr_participants_.clear();
+    for (uint32_t id : config_.data_node_ids()) sr_participants_.insert(id);
+    phase_ = Phase::kStarting;
+    start_phase_ = 1;
+    phase_timer_.start(0.1, 0.1);
+    return;
+  }
+  if (!all_linked && !sr_decided_ && partial_start_due()) {
     phase_ = Phase::kStarting;
     start_phase_ = 1;
     phase_timer_.start(0.1, 0.1);
@@ -482,20 +492,33 @@ void DataNode::step_initial_start() {
 
 void DataNode::begin_node_restart() {
   if (dur_) {
-    // The copy brings every row; this node's own files are not needed
-    // (halb copies whole fragments: no redo catch-up yet).
-    std::string why = fs_state_.has_files ? "its own files are replaced by the copy"
-                      : fs_state_.damaged ? "its own files are not usable: " + fs_state_.note
-                                          : "it has no files";
-    start_kind_ = fs_state_.has_files ? "node restart" : "initial node restart";
-    std::string error;
-    if (!dur_->create(error)) {
-      stop("node restart: cannot reset the file system: " + error, 1);
-      return;
+    // With usable files the node first comes back to its own last GCI and
+    // then fetches only the rows stamped later; else it copies everything.
+    std::string why = fs_state_.damaged ? "its own files are not usable: " + fs_state_.note : "it has no files";
+    catchup_gci_ = 0;
+    if (fs_state_.has_files && fs_state_.restorable_gci > 0) {
+      std::string summary, error;
+      if (dur_->restore(*engine_, fs_state_.restorable_gci, summary, error)) {
+        catchup_gci_ = fs_state_.restorable_gci;
+        start_kind_ = "node restart";
+        event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
+              "Node restart: own files restored to GCI " + std::to_string(catchup_gci_) + " (" + summary +
+                  "); copying only the rows changed since from the live nodes");
+      } else {
+        why = "its own files cannot be restored: " + error;
+      }
+    }
+    if (!catchup_gci_) {
+      start_kind_ = fs_state_.has_files ? "node restart" : "initial node restart";
+      std::string error;
+      if (!dur_->create(error)) {
+        stop("node restart: cannot reset the file system: " + error, 1);
+        return;
+      }
+      event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
+            "Node restart: full copy of every fragment from the live nodes (" + why + ")");
     }
     marks_from_gci_ = UINT64_MAX;
-    event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
-          "Node restart: full copy of every fragment from the live nodes (" + why + ")");
   }
   for (auto& [id, p] : peers_)
     if (p.is_data && p.hello && p.state == NodeStartState::kStarted) {
@@ -530,6 +553,12 @@ void DataNode::on_tick() {
       return;
     }
     logger_.info("Node restart completed copying the fragments to Node " + std::to_string(self_));
+    const auto& cs = engine_->copy_stats();
+    event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
+          std::string(catchup_gci_ ? "Node restart catch-up from GCI " + std::to_string(catchup_gci_) : "Node restart copy") +
+              ": " + std::to_string(cs.full_rows) + " rows copied, " + std::to_string(cs.unchanged_rows) +
+              " unchanged rows checked by key, " + std::to_string(cs.removed_rows) + " rows removed, " +
+              std::to_string(cs.fallbacks) + " fragments copied in full after a mismatch");
     // GCIs from the one current now on are whole in this node's redo.
     marks_from_gci_ = engine_->tc().gci();
     if (dur_) dur_->request_lcp();
@@ -571,6 +600,21 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
       return;
     case wire::kDictInstall: {
       auto r = engine_->install_table(m.data);
+      if (r.error == engine::err::kTableExists && phase_ == Phase::kRestartDict) {
+        // Restored from own files: keep it only if it is the same table.
+        std::string derr;
+        auto incoming = engine::decode_table(m.data, derr);
+        auto have = incoming ? engine_->dictionary().find(incoming->name) : nullptr;
+        if (incoming && have && engine::encode_table(*have) != m.data) {
+          logger_.info("node restart: table " + incoming->name + " changed while this node was down; taken anew");
+          engine_->drop_table(incoming->name);
+          r = engine_->install_table(m.data);
+        }
+      }
+      if (phase_ == Phase::kRestartDict && m.request == 0) {
+        std::string derr;
+        if (auto t = engine::decode_table(m.data, derr)) restart_tables_.insert(t->name);
+      }
       if (r.error && r.error != engine::err::kTableExists)
         logger_.warn("installing a table from node " + std::to_string(peer) + ": error " + std::to_string(r.error) +
                      " " + r.detail);
@@ -613,7 +657,14 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
       for (uint32_t id : config_.data_node_ids())
         if (!live.count(id)) engine_->node_failed(id);
       members_ = live;
-      engine_->begin_restart();
+      // Tables the live nodes no longer have go; the others came from them.
+      for (auto& t : engine_->dictionary().tables())
+        if (t->name.find("$unique") == std::string::npos && !restart_tables_.count(t->name)) {
+          logger_.info("node restart: table " + t->name + " was dropped while this node was down");
+          engine_->drop_table(t->name);
+        }
+      save_schema();
+      engine_->begin_restart(catchup_gci_);
       restart_waiting_.clear();
       for (uint32_t id : live)
         if (id != self_) {
@@ -888,6 +939,7 @@ mgmapi::Message DataNode::on_command(const std::string& command, const mgmapi::M
   } else if (command == "start") {
     if (phase_ == Phase::kWaiting) {
       phase_ = Phase::kConnecting;
+      connecting_since_ms_ = now_ms();
       report(mgmapi::NodeStatus::kStarting, 1);
       logger_.info("node " + std::to_string(self_) + ": START from the management server");
     }

@@ -148,6 +148,9 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool hold_reply(uint32_t to, engine::Message& m);
   void save_schema();
   void sr_exchange();
+  // A partial system restart: StartPartialTimeout passed, this node has
+  // files and the linked nodes cover every node group. Sets sr_participants_.
+  bool partial_start_due();
   void sr_decide();
   bool is_gcp_type(uint16_t type) const;
 
@@ -206,7 +209,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   std::optional<std::set<uint32_t>> round_before_;
   std::unique_ptr<event::Timer> round_timer_;
   uint64_t gci_ = 1;
-  // Files.
+  // Files (the redo log is one user of changes_).
   std::unique_ptr<Durability> dur_;
   FsState fs_state_;
   bool commit_durable_ = false;  // CommitDurability=gcp
@@ -237,9 +240,14 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool urgent_sent_ = false;  // GCP_URGENT sent for the replies held now
   // System restart: each node's restorable GCI (0 = no files).
   std::map<uint32_t, std::pair<bool, uint64_t>> sr_gcis_;
+  uint64_t sr_highest_gci_ = 0;
+  std::set<uint32_t> sr_participants_;  // the nodes this (possibly partial) start waits for
+  uint64_t connecting_since_ms_ = 0;  // the highest GCI the other nodes' files name
   bool sr_sent_ = false;
   bool sr_decided_ = false;
   std::string start_kind_ = "initial start";
+  uint64_t catchup_gci_ = 0;              // node restart from own files: restored to this GCI
+  std::set<std::string> restart_tables_;  // tables the live node sent during a node restart
   // shutdown(): waiting for this GCI to complete before stopping.
   std::optional<uint64_t> stop_after_gci_;
   std::string stop_why_;

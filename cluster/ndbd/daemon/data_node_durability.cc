@@ -172,6 +172,7 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
   switch (type) {
     case wire::kSrGci:
       sr_gcis_[from] = {m.request == 1, *gci};
+      if (auto h = parse_gci(m.data)) sr_highest_gci_ = std::max(sr_highest_gci_, *h);
       sr_decide();
       return;
     case wire::kGcpUrgent:
@@ -311,25 +312,53 @@ void DataNode::release_replies() {
 
 // ---- system restart ------------------------------------------------------------
 
+bool DataNode::partial_start_due() {
+  const uint32_t timeout = own_->start_partial_timeout;
+  if (!dur_ || !fs_state_.has_files || timeout == 0 || now_ms() - connecting_since_ms_ < timeout) return false;
+  std::set<uint32_t> present{self_};
+  for (auto& [id, p] : peers_)
+    if (p.is_data && p.hello && p.state == wire::NodeStartState::kNotStarted) present.insert(id);
+  for (auto& g : groups_) {
+    bool covered = false;
+    for (uint32_t n : g.members) covered = covered || present.count(n);
+    if (!covered) {
+      logger_.limited("partial-" + std::to_string(g.id), log::Level::info,
+                      "node " + std::to_string(self_) + ": StartPartialTimeout passed, but no node of node group " +
+                          std::to_string(g.id) + " is here; waiting");
+      return false;
+    }
+  }
+  sr_participants_ = present;
+  std::string missing;
+  for (uint32_t id : config_.data_node_ids())
+    if (!present.count(id)) missing += (missing.empty() ? "" : ",") + std::to_string(id);
+  event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
+        "Partial system restart after StartPartialTimeout (" + std::to_string(timeout) + " ms) without node(s) " +
+            missing + "; they join later by node restart");
+  return true;
+}
+
 void DataNode::sr_exchange() {
   if (sr_sent_) return;
   sr_sent_ = true;
   const bool files = dur_ && fs_state_.has_files;
   sr_gcis_[self_] = {files, files ? fs_state_.restorable_gci : 0};
-  for (uint32_t id : config_.data_node_ids())
-    if (id != self_) send_control(id, wire::kSrGci, ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second), ""});
+  for (uint32_t id : sr_participants_)
+    if (id != self_)
+      send_control(id, wire::kSrGci, ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second),
+                                                std::to_string(fs_state_.highest_gci)});
   sr_decide();
 }
 
 void DataNode::sr_decide() {
   if (sr_decided_ || !sr_sent_ || phase_ != Phase::kStarting) return;
-  for (uint32_t id : config_.data_node_ids())
+  for (uint32_t id : sr_participants_)
     if (!sr_gcis_.count(id)) return;
   sr_decided_ = true;
   std::set<uint32_t> with_files;
   uint64_t restart_gci = UINT64_MAX;
   for (auto& [id, v] : sr_gcis_)
-    if (v.first) {
+    if (v.first && sr_participants_.count(id)) {
       with_files.insert(id);
       restart_gci = std::min(restart_gci, v.second);
     }
@@ -374,7 +403,9 @@ void DataNode::sr_decide() {
          1);
     return;
   }
-  gci_ = restart_gci + 1;
+  // GCIs go on above every one any node's files name, so a GCI number is
+  // never used twice (the restart mark voids the ones given up).
+  gci_ = std::max({restart_gci, sr_highest_gci_, fs_state_.highest_gci}) + 1;
   engine_->set_gci(gci_);
   event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
         "System restart to GCI " + std::to_string(restart_gci) + " (the lowest complete GCI all nodes have): " +

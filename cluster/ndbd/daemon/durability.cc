@@ -65,6 +65,7 @@ FsState Durability::inspect() {
     s.note = "redo log damaged (" + scan.damage + "): ignored from there on, back to the last good GCI " +
              std::to_string(scan.last_gci_end.value_or(0));
   s.restorable_gci = scan.last_gci_end.value_or(0);
+  s.highest_gci = scan.max_gci;
   if (scan.tail_lsn == 0) return s;  // the redo alone holds everything
   // Otherwise some checkpoint must check out completely and fit.
   std::string why;

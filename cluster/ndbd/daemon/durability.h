@@ -49,6 +49,7 @@ struct FsState {
   bool has_files = false;      // files this node can restart from (a schema, a checkpoint and redo that check out)
   bool damaged = false;        // files exist but cannot be used (see note)
   uint64_t restorable_gci = 0; // the last GCI the redo proves complete here
+  uint64_t highest_gci = 0;    // the highest GCI the files name: after a restart GCIs go on above it
   std::string note;            // damage found on the way, in words ("" = none)
 };
 

@@ -474,13 +474,15 @@ ScanBatch Fragment::scan(const ScanSpec& spec, const std::string& cursor) const 
   return out;
 }
 
-CopyBatch Fragment::copy_rows(const std::string& cursor, uint32_t max_rows) const {
+CopyBatch Fragment::copy_rows(const std::string& cursor, uint32_t max_rows, uint64_t since_gci) const {
   CopyBatch out;
   auto it = cursor.empty() ? rows_.begin() : rows_.upper_bound(cursor);
   for (; it != rows_.end() && out.rows.size() < std::max<uint32_t>(1, max_rows); ++it) {
     out.cursor = it->first;
-    if (it->second.committed)
-      out.rows.push_back(CopiedRow{layout_.decode(it->second.committed->bytes), it->second.committed->gci});
+    if (!it->second.committed) continue;
+    const uint64_t gci = it->second.committed->gci;
+    if (since_gci && gci <= since_gci) out.rows.push_back(CopiedRow{it->second.key, gci, true});
+    else out.rows.push_back(CopiedRow{layout_.decode(it->second.committed->bytes), gci, false});
   }
   out.done = it == rows_.end();
   return out;
@@ -499,11 +501,48 @@ void Fragment::begin_copy() {
   completions_.clear();
   committed_rows_ = 0;
   tombstones_.clear();
+  unverified_.clear();
+  catchup_since_ = 0;
   copying_ = true;
+}
+
+void Fragment::begin_catchup(uint64_t since) {
+  unverified_.clear();
+  for (auto& [key, e] : rows_)
+    if (e.committed) unverified_.insert(key);
+  catchup_since_ = since;
+  tombstones_.clear();
+  copying_ = true;
+}
+
+size_t Fragment::end_catchup() {
+  size_t removed = 0;
+  for (const auto& key : unverified_) {
+    auto it = rows_.find(key);
+    // Rows a forwarded write changed during the catch-up are newer than
+    // the restore point and stay.
+    if (it == rows_.end() || !it->second.committed || it->second.committed->gci > catchup_since_) continue;
+    restore_delete(key);
+    ++removed;
+  }
+  unverified_.clear();
+  catchup_since_ = 0;
+  return removed;
 }
 
 uint32_t Fragment::apply_copy(const CopiedRow& r) {
   const Table& t = *table_;
+  if (r.unchanged) {
+    if (r.row.size() != t.primary_key.size()) return err::kBadRequest;
+    const std::string key = encode_key_values(t, t.primary_key, r.row);
+    unverified_.erase(key);
+    if (tombstones_.count(key)) return 0;
+    auto it = rows_.find(key);
+    if (it == rows_.end() || !it->second.committed) return kCatchupMismatch;
+    const uint64_t have = it->second.committed->gci;
+    return have == r.gci || have > catchup_since_ ? 0 : kCatchupMismatch;
+  }
+  if (!unverified_.empty() && r.row.size() == t.columns.size()) unverified_.erase(encode_key(t, t.primary_key, r.row));
   if (r.row.size() != t.columns.size()) return err::kBadRequest;
   for (size_t c = 0; c < t.columns.size(); ++c)
     if (uint32_t ec = check_value(t.columns[c], r.row[c])) return ec;

@@ -61,9 +61,14 @@ struct ScanBatch {
 };
 
 struct CopiedRow {
-  Row row;
+  Row row;  // unchanged: the primary key values only
   uint64_t gci = 0;
+  bool unchanged = false;  // stamped at or below the catch-up GCI: key and stamp only
 };
+
+// apply_copy() during a catch-up: this replica's row for an unchanged key is
+// missing or has another stamp, so its own state cannot be trusted.
+inline constexpr uint32_t kCatchupMismatch = 1;
 
 struct CopyBatch {
   std::vector<CopiedRow> rows;
@@ -115,8 +120,15 @@ class Fragment {
   // a missing row still records the delete); apply_copy() installs a copied
   // row unless this replica already has a newer one or saw it deleted
   // during the copy; end_copy() returns to normal. Returns 0 or 827/625.
-  CopyBatch copy_rows(const std::string& cursor, uint32_t max_rows) const;
+  CopyBatch copy_rows(const std::string& cursor, uint32_t max_rows, uint64_t since_gci = 0) const;
   void begin_copy();
+  // Catch-up (node restart from own files restored to GCI `since`): keeps
+  // the rows, takes forwarded writes as begin_copy does; apply_copy checks
+  // unchanged keys (kCatchupMismatch when they do not match) and installs
+  // changed rows; end_catchup() removes the rows the source no longer has.
+  void begin_catchup(uint64_t since);
+  // Returns how many rows it removed.
+  size_t end_catchup();
   uint32_t apply_copy(const CopiedRow& r);
   void end_copy() {
     copying_ = false;
@@ -190,6 +202,8 @@ class Fragment {
   size_t committed_rows_ = 0;
   bool copying_ = false;
   std::set<std::string> tombstones_;  // keys deleted by forwarded writes during a copy
+  std::set<std::string> unverified_;  // catch-up: own keys the source has not named yet
+  uint64_t catchup_since_ = 0;
   ChangeSink* sink_ = nullptr;
 };
 

@@ -182,7 +182,7 @@ void Lqh::on(uint32_t from, const CopyFragReq& m) {
   conf.table_id = m.table_id;
   conf.fragment = m.fragment;
   if (Fragment* f = fragment(m.table_id, m.fragment)) {
-    conf.batch = f->copy_rows(m.cursor, m.max_rows);
+    conf.batch = f->copy_rows(m.cursor, m.max_rows, m.since_gci);
   } else {
     conf.error = err::kNoSuchTable;
     conf.batch.done = true;

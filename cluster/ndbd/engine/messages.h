@@ -162,6 +162,9 @@ struct CopyFragReq {
   uint32_t fragment = 0;
   std::string cursor;
   uint32_t max_rows = 64;
+  // Catch-up: rows stamped at or below this GCI come as key and stamp only
+  // (CopiedRow::unchanged); 0 = every row in full.
+  uint64_t since_gci = 0;
 };
 struct CopyFragConf {
   uint32_t table_id = 0;

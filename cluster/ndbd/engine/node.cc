@@ -126,10 +126,15 @@ void DataNodeEngine::node_failed(uint32_t node) {
   run_loopback();
 }
 
-void DataNodeEngine::begin_restart() {
+void DataNodeEngine::begin_restart(uint64_t since_gci) {
+  copy_since_ = since_gci;
+  copy_stats_ = CopyStats{};
   for (const auto& t : dict_.tables())
     for (uint32_t f = 0; f < std::max<uint32_t>(1, t->fragments); ++f)
-      if (Fragment* frag = lqh_.fragment(t->id, f)) frag->begin_copy();
+      if (Fragment* frag = lqh_.fragment(t->id, f)) {
+        if (since_gci) frag->begin_catchup(since_gci);
+        else frag->begin_copy();
+      }
   dist_.set_state(cfg_.node_id, NodeState::kStarting);
 }
 
@@ -140,7 +145,7 @@ void DataNodeEngine::start_copy(uint32_t batch_rows) {
     for (uint32_t f = 0; f < std::max<uint32_t>(1, t->fragments); ++f)
       if (Fragment* frag = lqh_.fragment(t->id, f)) {
         if (!frag->copying()) frag->begin_copy();
-        copying_[{t->id, f}] = Copying{};
+        copying_[{t->id, f}] = Copying{"", 0, copy_since_};
       }
   std::vector<std::pair<uint32_t, uint32_t>> all;
   for (auto& [frag, c] : copying_) all.push_back(frag);
@@ -158,7 +163,7 @@ void DataNodeEngine::request_copy(std::pair<uint32_t, uint32_t> frag) {
     if (Fragment* f = lqh_.fragment(frag.first, frag.second)) f->end_copy();
     return;
   }
-  peers_.send(c.source, CopyFragReq{frag.first, frag.second, c.cursor, copy_batch_});
+  peers_.send(c.source, CopyFragReq{frag.first, frag.second, c.cursor, copy_batch_, c.since});
 }
 
 void DataNodeEngine::on_copy(uint32_t from, const CopyFragConf& m) {
@@ -170,9 +175,21 @@ void DataNodeEngine::on_copy(uint32_t from, const CopyFragConf& m) {
   for (const auto& row : m.batch.rows) {
     if (error || !f) break;
     error = f->apply_copy(row);
+    if (!error) ++(row.unchanged ? copy_stats_.unchanged_rows : copy_stats_.full_rows);
+  }
+  if (error == kCatchupMismatch && f && it->second.since) {
+    // This replica's own rows do not match: copy the fragment whole.
+    ++copy_stats_.fallbacks;
+    f->end_catchup();
+    f->begin_copy();
+    it->second.cursor.clear();
+    it->second.since = 0;
+    request_copy(key);
+    return;
   }
   if (error || !f || m.batch.done) {
     if (error) copy_error_ = error;
+    if (f && !error && it->second.since) copy_stats_.removed_rows += f->end_catchup();
     if (f) f->end_copy();
     copying_.erase(it);
     return;

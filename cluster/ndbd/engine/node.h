@@ -83,8 +83,19 @@ class DataNodeEngine {
   //     batch, while the writes keep arriving;
   //  4. when copy_complete() (and copy_error() is 0), every node marks this
   //     one kAlive.
-  void begin_restart();
+  // since_gci > 0: this node's replicas were restored from its own files to
+  // that GCI; the copy then only brings rows stamped later (and checks the
+  // rest by key and stamp, falling back to a full copy of a fragment whose
+  // rows do not match).
+  void begin_restart(uint64_t since_gci = 0);
   void start_copy(uint32_t batch_rows = 64);
+  struct CopyStats {
+    uint64_t full_rows = 0;       // rows shipped whole
+    uint64_t unchanged_rows = 0;  // rows checked by key and stamp only
+    uint64_t removed_rows = 0;    // own rows the source no longer had
+    uint32_t fallbacks = 0;       // fragments copied in full after a mismatch
+  };
+  const CopyStats& copy_stats() const { return copy_stats_; }
   bool copy_complete() const { return copying_.empty(); }
   uint32_t copy_error() const { return copy_error_; }
 
@@ -129,10 +140,13 @@ class DataNodeEngine {
   struct Copying {
     std::string cursor;
     uint32_t source = 0;
+    uint64_t since = 0;
   };
   std::map<std::pair<uint32_t, uint32_t>, Copying> copying_;  // (table, fragment) still being filled
   uint32_t copy_batch_ = 64;
   uint32_t copy_error_ = 0;
+  uint64_t copy_since_ = 0;
+  CopyStats copy_stats_;
 };
 
 }  // namespace halb::cluster::engine

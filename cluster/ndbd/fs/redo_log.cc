@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -76,6 +77,7 @@ RedoScan RedoLog::scan(const RedoOptions& opt, const std::function<void(const Re
         return out;
       }
       if (rec->kind == RedoKind::kGciEnd) out.last_gci_end = rec->gci;
+      out.max_gci = std::max(out.max_gci, rec->gci);
       ++out.records;
       if (each) each(*rec, start + at);
       out.end_lsn = start + pos;

@@ -372,12 +372,14 @@ void put(Writer& w, const CopyFragReq& m) {
   w.u32(m.fragment);
   w.str(m.cursor);
   w.u32(m.max_rows);
+  w.u64(m.since_gci);
 }
 void get(Reader& r, CopyFragReq& m) {
   m.table_id = r.u32();
   m.fragment = r.u32();
   m.cursor = r.str();
   m.max_rows = r.u32();
+  m.since_gci = r.u64();
 }
 
 void put(Writer& w, const CopyFragConf& m) {
@@ -387,6 +389,7 @@ void put(Writer& w, const CopyFragConf& m) {
   for (auto& row : m.batch.rows) {
     put(w, row.row);
     w.u64(row.gci);
+    w.boolean(row.unchanged);
   }
   w.str(m.batch.cursor);
   w.boolean(m.batch.done);
@@ -395,11 +398,12 @@ void put(Writer& w, const CopyFragConf& m) {
 void get(Reader& r, CopyFragConf& m) {
   m.table_id = r.u32();
   m.fragment = r.u32();
-  uint32_t n = r.count(12);
+  uint32_t n = r.count(13);
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
     CopiedRow row;
     row.row = get_values(r);
     row.gci = r.u64();
+    row.unchanged = r.boolean();
     m.batch.rows.push_back(std::move(row));
   }
   m.batch.cursor = r.str();
