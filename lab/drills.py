@@ -7,6 +7,7 @@ in one workload session and writes runs/<id>/{history,events,result}.json*.
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import time
@@ -263,15 +264,27 @@ def chaos_list(lab, n, seed_value):
     return [rng.choice(pool) for _ in range(n)]
 
 
-def takeover_excerpt(lab, host, since, limit=12):
-    """The lines of `host`'s ha-log written after `since` that tell the takeover."""
+_LOG_TIME = re.compile(r"(\d{4}/\d\d/\d\d_\d\d:\d\d:\d\d\.\d+)")
+
+
+def log_time(line):
+    """The wall-clock time of a halb-heartbeat log line, or None."""
+    m = _LOG_TIME.search(line)
+    if not m:
+        return None
+    day, frac = m.group(1).split(".")
+    return time.mktime(time.strptime(day, "%Y/%m/%d_%H:%M:%S")) + float("0." + frac)
+
+
+def takeover_excerpt(text, since, until, limit=10):
+    """The lines of an ha-log between the fault and the end of the
+    takeover that tell its story."""
     out = []
-    for line in lab.ha_log(host).splitlines():
-        if any(w in line for w in TAKEOVER_WORDS):
+    for line in text.splitlines():
+        t = log_time(line)
+        if t is not None and since - 0.5 <= t <= until and any(w in line for w in TAKEOVER_WORDS):
             out.append(line)
-    # ha-log lines carry wall-clock times to the second; keep the last ones
-    # of the run rather than parsing them.
-    return out[-limit:]
+    return out[:limit]
 
 
 class Workload:
@@ -357,7 +370,8 @@ def run(lab, names, progress=print, rate=0, settle=3.0, rng_seed=None, label=Non
                        victim=ctx.get("victim"))
             rec["vip_moved"] = rec["holder_after"] != rec["holder_before"]
             if d.moves_vip:
-                rec["takeover_log"] = takeover_excerpt(lab, rec["holder_after"] or "ndb2", ctx["t_fault"])
+                until = ctx["t_fault"] + (ctx.get("takeover_s") or 0) + 1.0
+                rec["takeover_log"] = takeover_excerpt(lab.ha_log(rec["holder_after"] or "ndb2"), ctx["t_fault"], until)
             line = f"    healed after {rec['healed'] - rec['start']:.1f} s; VIP {rec['holder_before']} -> {rec['holder_after']}"
             if rec.get("takeover_s") is not None:
                 line += f", takeover {rec['takeover_s']:.2f} s"

@@ -57,7 +57,7 @@ def text(runs):
                 out.append(f"  {'':<16} {n}")
             if d.get("takeover_log"):
                 out.append(f"  {'':<16} takeover log ({d.get('holder_after')}):")
-                out.extend(f"  {'':<18}{line}" for line in d["takeover_log"][-6:])
+                out.extend(f"  {'':<18}{line}" for line in d["takeover_log"][:8])
         v = r.get("verdict")
         if v:
             out.append(f"  writes: {v['attempted']} attempted, {v['acknowledged']} acknowledged, "
