@@ -103,16 +103,17 @@ def _panel(r, y0, history):
                 parts.append(f'<rect x="{x(t):.1f}" y="{base - h:.1f}" width="{bw:.1f}" height="{h:.1f}" fill="#d22"/>')
         parts.append(f'<text x="{LEFT - 5}" y="{y0 + 40}" font-size="10" text-anchor="end">{peak}/s</text>')
     else:
-        parts.append(f'<text x="{LEFT + 10}" y="{y0 + 50}" font-size="11" fill="#666">no workload: '
+        parts.append(f'<text x="{LEFT + 10}" y="{y0 + 90}" font-size="11" fill="#666">no workload: '
                      f'{html.escape(str(r.get("workload") or ""))[:110]}</text>')
-    for d in r["drills"]:
-        if "start" not in d:
-            continue
+    ran = [d for d in r["drills"] if "start" in d]
+    for i, d in enumerate(ran):
         xs, xh = x(d["start"]), x(d["healed"])
         parts.append(f'<line x1="{xs:.1f}" y1="{y0 + 30}" x2="{xs:.1f}" y2="{base}" stroke="#e80" stroke-width="1.5"/>')
         parts.append(f'<line x1="{xh:.1f}" y1="{y0 + 30}" x2="{xh:.1f}" y2="{base}" stroke="#36c" '
                      f'stroke-dasharray="3,3"/>')
-        parts.append(f'<text x="{xs + 2:.1f}" y="{y0 + 42}" font-size="10" fill="#b60">{html.escape(d["name"])}</text>')
+        # Three rows of labels, so faults close together stay readable.
+        parts.append(f'<text x="{xs + 2:.1f}" y="{y0 + 42 + 12 * (i % 3)}" font-size="10" '
+                     f'fill="#b60">{html.escape(d["name"])}</text>')
     for i in range(0, int(span) + 1, max(1, int(span / 10) or 1)):
         parts.append(f'<text x="{x(t0 + i):.1f}" y="{base + 14}" font-size="10" text-anchor="middle">{i}s</text>')
     parts.append(f'<text x="{LEFT}" y="{base + 30}" font-size="10" fill="#444">green: acknowledged writes/s, '
