@@ -98,10 +98,11 @@ class Topology:
 
 # ---- heartbeat -------------------------------------------------------------
 
-def ha_cf(t, host=None, extra=""):
+def ha_cf(t, host=None, extra="", ping=True):
     """The seed's ha.cf (bcast + mcast on the eth1 crossover), the lab's
-    timers, ucast on the LAN as a second medium and the gateway as ipfail's
-    ping node. On loopback: ucast only, bound to the node's own address."""
+    timers, ucast on the LAN as a second medium and (ping) the gateway as
+    ipfail's ping node. On loopback: ucast only, bound to the node's own
+    address."""
     head = f"""# The seed's ha.cf with the lab's timers.
 logfacility local0
 keepalive {t.keepalive}
@@ -115,7 +116,7 @@ initdead {t.initdead}
     else:
         media = (f"udpport {t.udpport}\nbcast      eth1\nmcast eth1 225.0.0.1 694 1 0\n"
                  + "".join(f"ucast eth0 {t.hosts[d]}\n" for d in DIRECTORS)
-                 + f"ping {t.gateway}\n")
+                 + (f"ping {t.gateway}\n" if ping else ""))
     return head + media + f"""auto_failback off
 node       ndb1
 node       ndb2
