@@ -158,7 +158,10 @@ class ClusterLab:
             ok, why = netns.can_run()
             if not ok:
                 raise LabError(f"netns mode: {why} (try --mode loopback)")
-        overrides = seed.Topology.load(topology_file).to_json() if topology_file else None
+        try:
+            overrides = seed.Topology.load(topology_file).to_json() if topology_file else None
+        except ValueError as e:
+            raise LabError(str(e))
         if overrides:
             overrides.pop("mode", None)
         os.makedirs(self.state_dir, exist_ok=True)
@@ -185,6 +188,7 @@ class ClusterLab:
     def build_namespaces(self):
         tag = f"{NS_PREFIX}{os.getpid() % 100000}"
         self.net = netns.Lab(prefix=tag, keep=True)
+        self.save()  # the prefix first: down finds namespaces of a build cut short
         t = self.t
         lan = self.net.add_bridge("lan")
         # br0 carries the seed's gateway address: ipfail's ping node.
@@ -370,10 +374,15 @@ class ClusterLab:
         self.event("up", "lab up")
 
     def wait(self, pred, timeout, what):
-        deadline = time.monotonic() + timeout
+        t0 = time.monotonic()
+        said = t0
         while not pred():
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now - t0 > timeout:
                 raise LabError(f"timed out after {timeout} s waiting for {what}\n{self.recent_logs()}")
+            if now - said >= 5:
+                said = now
+                self.log(f"  ... {what}: {now - t0:.0f} s")
             time.sleep(0.1)
 
     def recent_logs(self, lines=15):
@@ -555,6 +564,10 @@ class ClusterLab:
                 time.sleep(0.02)
         if self.net:
             self.net.destroy()
+            # Namespaces made before a crash of `up` could record them.
+            for name in netns.list_namespaces():
+                if name.startswith(self.net.prefix + "-"):
+                    netns._kill_namespace(name)
         shutil.rmtree(self.state_dir, ignore_errors=True)
         if not quiet:
             self.log(f"* lab down: processes ended, namespaces and {self.state_dir} removed")

@@ -50,11 +50,20 @@ class Drill:
         raise NotImplementedError
 
 
+# Where wait() says it is still waiting (a long node restart); run() sets it.
+progress_hook = None
+
+
 def wait(pred, timeout, what):
-    deadline = time.monotonic() + timeout
+    t0 = time.monotonic()
+    said = t0
     while not pred():
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now - t0 > timeout:
             raise LabError(f"timed out after {timeout} s waiting for {what}")
+        if progress_hook and now - said >= 5:
+            said = now
+            progress_hook(f"    ... waiting for {what}: {now - t0:.0f} s")
         time.sleep(0.05)
 
 
@@ -282,7 +291,7 @@ def takeover_excerpt(text, since, until, limit=10):
     out = []
     for line in text.splitlines():
         t = log_time(line)
-        if t is not None and since - 0.5 <= t <= until and any(w in line for w in TAKEOVER_WORDS):
+        if t is not None and since <= t <= until and any(w in line for w in TAKEOVER_WORDS):
             out.append(line)
     return out[:limit]
 
@@ -324,6 +333,8 @@ def run(lab, names, progress=print, rate=0, settle=3.0, rng_seed=None, label=Non
     run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
     run_dir = os.path.join(lab.state_dir, "runs", run_id)
     os.makedirs(run_dir)
+    global progress_hook
+    progress_hook = progress
     rng = random.Random(rng_seed)
     events = []
     result = {"id": run_id, "label": label or " ".join(names), "mode": lab.mode, "started": time.time(),

@@ -56,7 +56,10 @@ class Topology:
             raise ValueError(f"topology {path}: {e}")
         if not isinstance(overrides, dict):
             raise ValueError(f"topology {path}: a JSON object expected")
-        return cls(mode, overrides)
+        try:
+            return cls(mode, overrides)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}")
 
     @classmethod
     def loopback(cls, block, ports, overrides=None):
