@@ -197,7 +197,7 @@ HeartbeatIntervalDbApi=500
 {api}"""
 
 
-def my_cnf(t, host, socket_path, data_dir):
+def my_cnf(t, host, socket_path):
     cs = t.mgm_connectstring()
     return f"""# The seed's my.cnf for {host}, plus where this SQL node listens.
 [mysqld]
@@ -206,7 +206,6 @@ ndb-connectstring = "{cs}"
 bind-address = {t.hosts[host]}
 port = {t.port}
 socket = {socket_path}
-datadir = {data_dir}
 
 [ndb_mgm]
 connect-string = "{cs}"

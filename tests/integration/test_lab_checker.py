@@ -287,6 +287,13 @@ class SeedFiles(unittest.TestCase):
                      'request="SELECT * FROM connectioncheck"', "real=192.168.131.77:3306 gate", "scheduler=wrr"):
             self.assertIn(line, text)
 
+    def test_my_cnf_is_the_seeds_with_where_the_sql_node_listens(self):
+        text = seed.my_cnf(seed.Topology(), "sql1", "/run/x.sock")
+        for line in ("[mysqld]\nndbcluster\n", 'ndb-connectstring = "host=192.168.131.164:1186, host=192.168.131.26:1186"',
+                     "bind-address = 192.168.131.77", "port = 3306", "socket = /run/x.sock", "[ndb_mgm]",
+                     "[ndbd]\nconnect-string ="):
+            self.assertIn(line, text)
+
     def test_generated_files_pass_the_daemons_own_config_checks(self):
         for mode, t in (("netns", seed.Topology()), ("loopback", seed.Topology.loopback((9, 9), (3306, 1186, 694)))):
             dirs = {h: os.path.join(self.tmp, mode, h) for h in ("ndb1", "ndb2", "sql1", "sql2")}

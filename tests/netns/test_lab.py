@@ -146,6 +146,9 @@ class LoopbackUpDown(UpDown, unittest.TestCase):
         kill, ndbd = run["drills"]
         self.assertEqual((kill["holder_before"], kill["holder_after"]), ("ndb1", "ndb2"))
         self.assertTrue(ndbd["ok"])
+        if SQLD:
+            self.assertTrue(run["verdict"]["valid"], run["verdict"]["why"])
+            self.assertEqual([(d["lost"], d["duplicated"]) for d in run["drills"]], [(0, 0), (0, 0)])
         self.assertEqual(lab.down(), [])
 
 
