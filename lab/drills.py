@@ -77,6 +77,10 @@ class _DirectorDrill(Drill):
         ctx["takeover_s"] = time.time() - ctx["t_fault"]
         # halb-director on the new holder, then the VIP's service through it
         wait(lambda: lab.director_pid(other) is not None, 20, f"halb-director on {other}")
+        # The virtual service on the new holder's forwarding engine.
+        wait(lambda: f"{lab.t.vip}:{lab.t.port}" in lab.ipvs_table(other), 20, f"the virtual service on {other}")
+        ctx["notes"].append(f"{other}'s table: " + " | ".join(
+            " ".join(l.split()) for l in lab.ipvs_table(other).splitlines()[3:] if l.strip()))
 
     def wait_pair(self, lab, host):
         other = "ndb2" if host == "ndb1" else "ndb1"

@@ -128,14 +128,15 @@ apiauth ipfail gid=haclient uid=hacluster
 {extra}"""
 
 
-def haresources(t):
+def haresources(t, sync=False):
     """The seed's resource group: ldirectord, then the VIP (stopped in the
-    reverse order). LVSSyncDaemonSwap is left out: halb-lvsd is a proxy and
-    has no connection table to sync. On loopback there is no VIP to move:
+    reverse order). LVSSyncDaemonSwap (sync) only with the kernel's IPVS:
+    halb-lvsd is a proxy and has no connection table to sync. On loopback there is no VIP to move:
     halb-lvsd binds the VIP address when halb-director adds the service."""
     if t.mode == "loopback":
         return "ndb1      \\\nldirectord::ldirectord.cf\n"
-    return f"ndb1      \\\nldirectord::ldirectord.cf \\\nIPAddr2::{t.vip}/24/eth0/{t.lan}.255\n"
+    sync_line = "LVSSyncDaemonSwap::master \\\n" if sync else ""
+    return f"ndb1      \\\nldirectord::ldirectord.cf \\\n{sync_line}IPAddr2::{t.vip}/24/eth0/{t.lan}.255\n"
 
 
 def ldirectord_cf(t, logfile):
