@@ -68,12 +68,19 @@ def pid_alive(pid):
     return True
 
 
-def free_port(kind=socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+def free_ports(kinds):
+    """One free port per socket kind in `kinds`, all different (held
+    open together while they are picked)."""
+    socks = []
+    try:
+        for kind in kinds:
+            s = socket.socket(socket.AF_INET, kind)
+            socks.append(s)
+            s.bind(("127.0.0.1", 0))
+        return tuple(s.getsockname()[1] for s in socks)
+    finally:
+        for s in socks:
+            s.close()
 
 
 class ClusterLab:
@@ -178,8 +185,8 @@ class ClusterLab:
         os.makedirs(self.state_dir, exist_ok=True)
         if mode == "loopback":
             block = (random.randint(100, 250), random.randint(1, 250))
-            self.t = seed.Topology.loopback(block, (free_port(), free_port(), free_port(socket.SOCK_DGRAM)),
-                                            overrides)
+            tcp, udp = socket.SOCK_STREAM, socket.SOCK_DGRAM
+            self.t = seed.Topology.loopback(block, free_ports((tcp, tcp, tcp, udp)), overrides)
         else:
             if backend == "kernel":
                 # TCG runs every namespace on one emulated CPU: drlab's slower
@@ -194,9 +201,21 @@ class ClusterLab:
         try:
             if mode == "netns":
                 self.build_namespaces()
-            self.write_configs()
-            self.save()
-            self.start_all()
+            for attempt in range(3):
+                self.write_configs()
+                self.save()
+                try:
+                    self.start_all()
+                    break
+                except LabError as e:
+                    # On loopback another program can take a probed port
+                    # before our daemon binds it: new ports, again.
+                    if mode != "loopback" or "already in use" not in str(e) or attempt == 2:
+                        raise
+                    self.log("* a port was taken meanwhile; again with new ports")
+                    self.stop_daemons()
+                    self.t = seed.Topology.loopback(block, free_ports((tcp, tcp, tcp, udp)), overrides)
+                    self.st["topology"] = self.t.to_json()
         except BaseException:
             self.log("* up failed: tearing down what was built")
             self.down(quiet=True)
@@ -283,6 +302,17 @@ class ClusterLab:
             time.sleep(0.02)
         return True
 
+    def stop_daemons(self):
+        """SIGKILL every daemon started so far (a failed start's leftovers)."""
+        for name in list(self.st["procs"]):
+            self.kill(name, signal.SIGKILL)
+        for host in seed.DIRECTORS:
+            d = self.director_pid(host)
+            if d:
+                os.kill(d, signal.SIGKILL)
+        self.st["procs"] = {}
+        self.save()
+
     def restart(self, name):
         p = self.st["procs"][name]
         self.kill(name)
@@ -368,11 +398,13 @@ class ClusterLab:
     def start_all(self):
         for host in seed.DIRECTORS:
             self.start(f"mgmd-{host}", host, self.mgmd_argv(host))
-        self.wait(lambda: all(self.mgm_reachable(h) for h in seed.DIRECTORS), 20, "both halb-mgmd answering")
+        self.wait(lambda: all(self.mgm_reachable(h) for h in seed.DIRECTORS), 20, "both halb-mgmd answering",
+                  procs=[f"mgmd-{h}" for h in seed.DIRECTORS])
         self.log(f"* halb-mgmd on ndb1 and ndb2 ({self.t.mgm_connectstring()})")
         for host in seed.REALS:
             self.start(f"ndbd-{host}", host, self.ndbd_argv(host))
-        self.wait(lambda: all(self.ndbd_status(h) == "started" for h in seed.REALS), 60, "both data nodes started")
+        self.wait(lambda: all(self.ndbd_status(h) == "started" for h in seed.REALS), 60, "both data nodes started",
+                  procs=[f"ndbd-{h}" for h in seed.REALS])
         self.log("* halb-ndbd on sql1 and sql2 started (NoOfReplicas=2, one node group)")
         if self.mode == "netns":
             for host in seed.REALS:
@@ -404,11 +436,16 @@ class ClusterLab:
                  f" ({'the kernel IPVS, direct routing' if self.backend == 'kernel' else 'halb-lvsd'})")
         self.event("up", "lab up")
 
-    def wait(self, pred, timeout, what):
+    def wait(self, pred, timeout, what, procs=()):
+        """Poll pred until true; fails at once when one of `procs` (our
+        daemons' names) has exited meanwhile."""
         t0 = time.monotonic()
         said = t0
         while not pred():
             now = time.monotonic()
+            gone = [n for n in procs if not self.pid(n)]
+            if gone:
+                raise LabError(f"{', '.join(gone)} exited while waiting for {what}\n{self.recent_logs()}")
             if now - t0 > timeout:
                 raise LabError(f"timed out after {timeout} s waiting for {what}\n{self.recent_logs()}")
             if now - said >= 5:

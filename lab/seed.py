@@ -64,8 +64,9 @@ class Topology:
     @classmethod
     def loopback(cls, block, ports, overrides=None):
         """Every host on 127.<block>.x: the seed's last octets on a /24
-        of loopback that no other lab uses; `ports` (port, mgm_port, udpport) are
-        free ports, as the machine's port space is shared."""
+        of loopback that no other lab uses; `ports` (port, mgm_port of ndb1,
+        mgm_port of ndb2, udpport) are free ports, as the machine's port
+        space is shared."""
         t = cls("loopback", overrides)
         net = f"127.{block[0]}.{block[1]}"
         last = lambda a: a.rsplit(".", 1)[1]  # noqa: E731
@@ -74,7 +75,7 @@ class Topology:
         t.gateway = f"{net}.1"
         t.vip = f"{net}.{last(t.vip)}"
         t.crossover = dict(t.hosts)  # no second medium on loopback
-        t.port, t.mgm_port, t.udpport = ports
+        t.port, t.mgm_port, t.mgm_port2, t.udpport = ports
         return t
 
     def to_json(self):
@@ -96,7 +97,7 @@ class Topology:
     def mgm_port_of(self, director):
         # On loopback both management servers share 127.0.0.1 (nodes connect
         # from it whatever address they dial), so they need two ports.
-        return self.mgm_port + (DIRECTORS.index(director) if self.mode == "loopback" else 0)
+        return self.mgm_port2 if self.mode == "loopback" and director == "ndb2" else self.mgm_port
 
 
 # ---- heartbeat -------------------------------------------------------------

@@ -272,14 +272,14 @@ class SeedFiles(unittest.TestCase):
                       seed.haresources(seed.Topology()))
 
     def test_loopback_topology_moves_every_address_into_one_block(self):
-        t = seed.Topology.loopback((123, 45), (3307, 1187, 6940))
+        t = seed.Topology.loopback((123, 45), (3307, 1187, 1190, 6940))
         self.assertEqual((t.vip, t.hosts["sql1"], t.port), ("127.123.45.105", "127.123.45.77", 3307))
         cf = seed.ha_cf(t, "ndb2")
         self.assertIn("bind_address 127.123.45.26", cf)
         self.assertIn("udpport 6940", cf)
         self.assertNotIn("bcast", cf)
         self.assertNotIn("IPAddr2", seed.haresources(t))
-        self.assertIn("host=127.0.0.1:1187, host=127.0.0.1:1188", t.mgm_connectstring())
+        self.assertIn("host=127.0.0.1:1187, host=127.0.0.1:1190", t.mgm_connectstring())
 
     def test_ldirectord_cf_has_the_seeds_mysql_check(self):
         text = seed.ldirectord_cf(seed.Topology(), "/tmp/x.log")
@@ -295,7 +295,7 @@ class SeedFiles(unittest.TestCase):
             self.assertIn(line, text)
 
     def test_generated_files_pass_the_daemons_own_config_checks(self):
-        for mode, t in (("netns", seed.Topology()), ("loopback", seed.Topology.loopback((9, 9), (3306, 1186, 694)))):
+        for mode, t in (("netns", seed.Topology()), ("loopback", seed.Topology.loopback((9, 9), (3306, 1186, 1187, 694)))):
             dirs = {h: os.path.join(self.tmp, mode, h) for h in ("ndb1", "ndb2", "sql1", "sql2")}
             conf = os.path.join(self.tmp, mode, "ha.d")
             os.makedirs(conf)
