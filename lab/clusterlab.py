@@ -68,6 +68,20 @@ def pid_alive(pid):
     return True
 
 
+def ancestors():
+    """This process and every process above it."""
+    out = set()
+    pid = os.getpid()
+    while pid > 1 and pid not in out:
+        out.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return out
+
+
 def free_ports(kinds):
     """One free port per socket kind in `kinds`, all different (held
     open together while they are picked)."""
@@ -336,9 +350,12 @@ class ClusterLab:
             d = self.director_pid(host)
             if d:
                 pids.add(d)
-        marker = (self.host_dir("") ).encode()
+        # Every lab process names the state dir (configs, run dirs, the
+        # workload's history); this process and its callers do too.
+        marker = (self.state_dir + os.sep).encode()
+        mine = ancestors()
         for entry in os.listdir("/proc"):
-            if not entry.isdigit() or int(entry) == os.getpid():
+            if not entry.isdigit() or int(entry) in mine:
                 continue
             try:
                 with open(f"/proc/{entry}/cmdline", "rb") as f:
