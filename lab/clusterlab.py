@@ -514,10 +514,13 @@ class ClusterLab:
 
     def setup_schema(self):
         """The seed's database, its `preference` table and the director's
-        check user, created once through sql1 (the catalog is cluster-wide)."""
+        check user, created once on sql1 as root over its Unix socket (the
+        catalog is cluster-wide)."""
         import workload
-        r = self.run_in("client", [self.python, os.path.join(HERE, "workload.py"), "setup",
-                                   *workload.connect_args(self.t, self.t.hosts["sql1"], root=True)], timeout=60)
+        sock = self.host_dir("sql1", "run", "mysqld.sock")
+        r = self.run_in("sql1", [self.python, os.path.join(HERE, "workload.py"), "setup",
+                                 *workload.connect_args(self.t, self.t.hosts["sql1"], root=True, socket=sock)],
+                        timeout=60)
         if r.returncode != 0:
             raise LabError(f"schema setup through sql1 failed:\n{r.stdout}{r.stderr}")
 

@@ -45,15 +45,16 @@ INSERT = ("INSERT INTO preference (preferenceSerialNumber, username, preferenceT
           "'2008-12-23 7:25:00', '2008-12-23 7:35:00')")
 
 
-def connect_args(t, host, root=False):
+def connect_args(t, host, root=False, socket=None):
     user, password = ("root", t.root_password) if root else (t.user, t.password)
     return ["--host", host, "--port", str(t.port), "--user", user, "--password", password,
-            "--database", t.database, "--check-password", t.password, "--check-user", t.user]
+            "--database", t.database, "--check-password", t.password, "--check-user", t.user] + (
+            ["--socket", socket] if socket else [])
 
 
 def _connect(a, database=True, timeout=2.0):
     import pymysql
-    return pymysql.connect(host=a.host, port=a.port, user=a.user, password=a.password,
+    return pymysql.connect(host=a.host, port=a.port, unix_socket=a.socket or None, user=a.user, password=a.password,
                            database=a.database if database else None, autocommit=True,
                            connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout)
 
@@ -197,6 +198,7 @@ def main(argv=None):
     ap.add_argument("command", choices=("setup", "run", "final", "fill", "unfill"))
     ap.add_argument("--host", required=True)
     ap.add_argument("--port", type=int, default=3306)
+    ap.add_argument("--socket", default="", help="a Unix socket instead of host:port (root@localhost)")
     ap.add_argument("--user", required=True)
     ap.add_argument("--password", default="")
     ap.add_argument("--database", default="kingsoft")

@@ -60,7 +60,7 @@ class WorkloadAgainstMariaDB(unittest.TestCase):
             wait_for(lambda: os.path.exists(cls.sock) or cls.proc.poll() is not None, 60, what="mariadbd")
             assert cls.proc.poll() is None, open(os.path.join(cls.tmp, "log")).read()[-2000:]
             cls.sql("DELETE FROM mysql.global_priv WHERE User=''; FLUSH PRIVILEGES;")  # no anonymous users
-            out = cls.workload("setup", user="root", password="")
+            out = cls.workload("setup", "--socket", cls.sock, user="root", password="")  # root@localhost, as the lab does
             assert "schema ready" in out, out
         except BaseException:
             cls.tearDownClass()
