@@ -316,6 +316,44 @@ class SeedFiles(unittest.TestCase):
             self.assertEqual(r.returncode, 0, f"{mode} ha.d:\n{r.stdout}{r.stderr}")
 
 
+class CommandLine(unittest.TestCase):
+    """What halb-lab says to wrong use, before anything is built."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="halb-lab-cli-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.state = os.path.join(self.tmp, "state")
+
+    def cli(self, *args):
+        r = subprocess.run([sys.executable, os.path.join(SRC_DIR, "lab", "halb-lab"), "--state-dir", self.state]
+                           + list(args), capture_output=True, text=True, timeout=60)
+        return r.returncode, r.stdout + r.stderr
+
+    def test_commands_on_no_lab_say_so(self):
+        for args in (["status"], ["drill", "director-kill"], ["report"]):
+            rc, out = self.cli(*args)
+            self.assertEqual(rc, 1, args)
+            self.assertIn("no lab is up", out)
+        self.assertEqual(self.cli("down"), (0, f"halb-lab: no lab is up in {self.state}\n"))
+
+    def test_vm_mode_points_at_demo_and_bad_topology_names_file_and_field(self):
+        rc, out = self.cli("up", "--mode", "vm")
+        self.assertEqual(rc, 1)
+        self.assertIn("halb-lab demo --mode vm", out)
+        p = os.path.join(self.tmp, "t.json")
+        with open(p, "w") as f:
+            f.write('{"deadtme": "3"}')
+        rc, out = self.cli("up", "--mode", "loopback", "--topology", p)
+        self.assertEqual(rc, 1)
+        self.assertIn(f"{p}: topology: unknown field 'deadtme'", out)
+        self.assertEqual(os.listdir(self.tmp), ["t.json"], "nothing built, no lock left")
+
+    def test_drill_needs_names_or_chaos(self):
+        rc, out = self.cli("drill")
+        self.assertEqual(rc, 2)
+        self.assertIn("name one or more drills, or --chaos N", out)
+
+
 @unittest.skipUnless(os.path.exists("/usr/lib/python3/dist-packages/pymysql"), "python3-pymysql not installed")
 class WorkloadErrors(unittest.TestCase):
     def test_refusals_are_definite_lost_answers_are_not(self):
