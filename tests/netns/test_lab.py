@@ -223,7 +223,7 @@ class NetnsDrills(unittest.TestCase):
 
     def chaos_run(self):
         if NetnsDrills.chaos is None:
-            NetnsDrills.chaos = self.lab.drill("--chaos", "20", "--seed", "1")
+            NetnsDrills.chaos = self.lab.drill("--chaos", "20", "--seed", "1", "--settle", "1")
         return NetnsDrills.chaos
 
     def test_chaos_20_heals_every_fault(self):
