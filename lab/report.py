@@ -106,18 +106,33 @@ def _panel(r, y0, history):
         parts.append(f'<text x="{LEFT + 10}" y="{y0 + 90}" font-size="11" fill="#666">no workload: '
                      f'{html.escape(str(r.get("workload") or ""))[:110]}</text>')
     ran = [d for d in r["drills"] if "start" in d]
-    for i, d in enumerate(ran):
+    free_from = [0.0, 0.0, 0.0]  # three rows of labels; a label goes where it fits
+    for d in ran:
         xs, xh = x(d["start"]), x(d["healed"])
         parts.append(f'<line x1="{xs:.1f}" y1="{y0 + 30}" x2="{xs:.1f}" y2="{base}" stroke="#e80" stroke-width="1.5"/>')
         parts.append(f'<line x1="{xh:.1f}" y1="{y0 + 30}" x2="{xh:.1f}" y2="{base}" stroke="#36c" '
                      f'stroke-dasharray="3,3"/>')
-        # Three rows of labels, so faults close together stay readable.
-        parts.append(f'<text x="{xs + 2:.1f}" y="{y0 + 42 + 12 * (i % 3)}" font-size="10" '
-                     f'fill="#b60">{html.escape(d["name"])}</text>')
+        for row, free in enumerate(free_from):
+            if xs >= free:
+                parts.append(f'<text x="{xs + 2:.1f}" y="{y0 + 42 + 12 * row}" font-size="10" '
+                             f'fill="#b60">{html.escape(d["name"])}</text>')
+                free_from[row] = xs + 6 * len(d["name"]) + 6
+                break
+    # Who held the VIP: a band under the plot, one colour per director.
+    colours = {"ndb1": "#7a5", "ndb2": "#a7c"}
+    holder, since = (ran[0].get("holder_before") if ran else None), t0
+    for d in ran + [None]:
+        until = d["start"] if d else t1
+        if holder in colours and until > since:
+            parts.append(f'<rect x="{x(since):.1f}" y="{base + 2}" width="{x(until) - x(since):.1f}" height="4" '
+                         f'fill="{colours[holder]}"/>')
+        if d:
+            holder, since = d.get("holder_after"), d["start"] + (d.get("takeover_s") or 0)
     for i in range(0, int(span) + 1, max(1, int(span / 10) or 1)):
-        parts.append(f'<text x="{x(t0 + i):.1f}" y="{base + 14}" font-size="10" text-anchor="middle">{i}s</text>')
+        parts.append(f'<text x="{x(t0 + i):.1f}" y="{base + 17}" font-size="10" text-anchor="middle">{i}s</text>')
     parts.append(f'<text x="{LEFT}" y="{base + 30}" font-size="10" fill="#444">green: acknowledged writes/s, '
-                 f'red: failed requests/s, orange: fault, blue dashed: healed</text>')
+                 f'red: failed requests/s, orange: fault, blue dashed: healed; band: VIP on '
+                 f'ndb1 (green) / ndb2 (violet)</text>')
     return parts
 
 
