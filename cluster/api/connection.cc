@@ -25,6 +25,16 @@ Connection::Connection(log::Logger* logger) : logger_(logger), loop_(false) {
 }
 
 Connection::~Connection() {
+  if (io_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      io_stop_ = true;
+    }
+    io_wake_->notify();
+    io_thread_.join();
+    ev_set_loop_release_cb(loop_.raw(), nullptr, nullptr);
+  }
+  io_wake_.reset();
   status_timer_.reset();
   // Closing calls on_closed, which edits links_: take them out first.
   auto links = std::move(links_);
@@ -54,14 +64,45 @@ bool Connection::connect(const std::string& connectstring, double timeout_s, std
   mgm_->report_state(r);
   status_timer_ = std::make_unique<event::Timer>(loop_, [this] { poll_status(); });
   status_timer_->start(0, 0.5);
-  if (!wait([this] { return !started_nodes().empty(); }, timeout_s)) {
+  if (!wait([this] { return !started_nodes_locked().empty(); }, timeout_s)) {
     error = "no data node of the cluster is started (waited " + std::to_string(static_cast<int>(timeout_s)) + " s)";
     return false;
   }
   return true;
 }
 
+void Connection::start_io_thread() {
+  if (io_thread_.joinable()) return;
+  io_wake_ = std::make_unique<event::Async>(loop_, [this] {
+    if (io_stop_) loop_.stop();
+  });
+  ev_set_userdata(loop_.raw(), this);
+  ev_set_loop_release_cb(loop_.raw(), &Connection::release_lock, &Connection::acquire_lock);
+  io_thread_ = std::thread([this] {
+    std::lock_guard<std::mutex> lk(mu_);
+    while (!io_stop_) loop_.run();
+  });
+}
+
+// libev calls these around its sleep in poll: callers may use the
+// connection only while the loop thread sleeps.
+void Connection::release_lock(struct ev_loop* l) noexcept { static_cast<Connection*>(ev_userdata(l))->mu_.unlock(); }
+void Connection::acquire_lock(struct ev_loop* l) noexcept { static_cast<Connection*>(ev_userdata(l))->mu_.lock(); }
+
+void Connection::wake_waiters() {
+  if (io_thread_.joinable()) {
+    waiters_.notify_all();
+  } else if (waiting_ && waiting_()) {
+    loop_.stop();
+  }
+}
+
 std::vector<uint32_t> Connection::started_nodes() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return started_nodes_locked();
+}
+
+std::vector<uint32_t> Connection::started_nodes_locked() const {
   std::vector<uint32_t> out;
   for (auto& [id, l] : links_)
     if (l.up && l.started) out.push_back(id);
@@ -69,11 +110,20 @@ std::vector<uint32_t> Connection::started_nodes() const {
 }
 
 bool Connection::wait_for_nodes(size_t count, double timeout_s) {
-  return wait([this, count] { return started_nodes().size() >= count; }, timeout_s);
+  std::lock_guard<std::mutex> lk(mu_);
+  return wait([this, count] { return started_nodes_locked().size() >= count; }, timeout_s);
 }
 
+// Called with mu_ held.
 bool Connection::wait(const std::function<bool()>& done, double timeout_s) {
   if (done()) return true;
+  if (io_thread_.joinable()) {
+    std::unique_lock<std::mutex> lk(mu_, std::adopt_lock);
+    io_wake_->notify();  // the loop picks up watchers this thread changed
+    bool ok = waiters_.wait_for(lk, std::chrono::duration<double>(timeout_s), done);
+    lk.release();
+    return ok;
+  }
   bool timed_out = false;
   event::Timer timer(loop_, [&] {
     timed_out = true;
@@ -114,7 +164,7 @@ void Connection::dial(uint32_t node, const std::string& host, uint16_t port) {
   transport::LinkHandlers h;
   h.on_up = [this, node](uint16_t) {
     links_[node].up = true;
-    if (waiting_ && waiting_()) loop_.stop();
+    wake_waiters();
   };
   h.on_message = [this, node](const transport::Frame& f) { on_frame(node, f); };
   h.on_writable = [this, node] { flush(node); };
@@ -140,7 +190,7 @@ void Connection::on_closed(uint32_t node, transport::Link* link, const std::stri
       p.done = true;
       p.error = make_error(kErrNodeFailure, "lost the link to data node " + std::to_string(node));
     }
-  if (waiting_ && waiting_()) loop_.stop();
+  wake_waiters();
 }
 
 bool Connection::send_frame(uint32_t node, uint16_t type, std::string payload) {
@@ -202,11 +252,11 @@ void Connection::on_frame(uint32_t node, const transport::Frame& f) {
       }
     }
   }
-  if (waiting_ && waiting_()) loop_.stop();
+  wake_waiters();
 }
 
 uint32_t Connection::pick_node(uint32_t preferred) const {
-  auto nodes = started_nodes();
+  auto nodes = started_nodes_locked();
   if (nodes.empty()) return 0;
   for (uint32_t n : nodes)
     if (n == preferred) return n;
@@ -216,10 +266,11 @@ uint32_t Connection::pick_node(uint32_t preferred) const {
 // ---- dictionary -------------------------------------------------------------
 
 NdbError Connection::dict_call(uint16_t type, ControlMsg m, ControlMsg* answer) {
-  auto nodes = started_nodes();
+  std::lock_guard<std::mutex> lk(mu_);
+  auto nodes = started_nodes_locked();
   if (nodes.empty()) {
-    wait([this] { return !started_nodes().empty(); }, request_timeout_s);
-    nodes = started_nodes();
+    wait([this] { return !started_nodes_locked().empty(); }, request_timeout_s);
+    nodes = started_nodes_locked();
     if (nodes.empty()) return make_error(kErrClusterUnavailable, "no started data node");
   }
   uint32_t node = nodes.front();
@@ -284,6 +335,7 @@ NdbError Connection::execute(uint32_t node, engine::ApiExecuteReq& req, engine::
 }
 
 Connection::ScanResult Connection::scan(uint32_t table_id, engine::ScanSpec spec, uint32_t node) {
+  std::lock_guard<std::mutex> lk(mu_);
   ScanResult out;
   node = pick_node(node);
   if (!node) {
@@ -348,6 +400,7 @@ void Transaction::read_unique(uint32_t table, uint32_t index_id, std::vector<eng
 }
 
 NdbError Transaction::execute(engine::ExecType exec) {
+  std::lock_guard<std::mutex> lk(c_.mu_);
   results_.clear();
   if (state_ != engine::TransState::kOpen) return make_error(4350);
   if (trans_ == 0) {

@@ -9,24 +9,30 @@
 //   NdbError e = t->execute(engine::ExecType::kCommit);
 //   if (e.temporary()) ... retry the whole transaction
 //
-// Blocking and single-threaded: every call runs the connection's own event
-// loop until its answer arrives (or request_timeout_s passes), so links,
-// heartbeats and reconnects are served while a call waits. One Connection
-// per thread. Nothing is served between calls: a connection left idle for
-// longer than 4 x HeartbeatIntervalDbApi is dropped by the data nodes (its
-// open transactions abort) and re-made by the next call, which may then see
-// a temporary error. Transactions go to a started data node's coordinator (round
+// Blocking. By default single-threaded: every call runs the connection's own
+// event loop until its answer arrives (or request_timeout_s passes), so links,
+// heartbeats and reconnects are served while a call waits, and nothing is
+// served between calls: a connection left idle for longer than
+// 4 x HeartbeatIntervalDbApi is dropped by the data nodes (its open
+// transactions abort) and re-made by the next call, which may then see a
+// temporary error. After start_io_thread() the loop runs on a thread of its
+// own instead: any number of threads may then call at once (each Transaction
+// used by one thread at a time), each waiting on a condition variable for its
+// own answer, and the links are served between calls too. Transactions go to a started data node's coordinator (round
 // robin, or the node asked for); dictionary changes go to the lowest
 // started data node, which ships them to the others before answering.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cluster/api/error.h"
@@ -53,6 +59,11 @@ class Connection {
   // Gets an API node id and the configuration from halb-mgmd, then waits up
   // to `timeout_s` for a started data node. False with `error` set.
   bool connect(const std::string& connectstring, double timeout_s, std::string& error);
+  // Moves the event loop to a dedicated thread (after connect); from then on
+  // the connection is usable from many threads at once. Stopped and joined
+  // by the destructor.
+  void start_io_thread();
+  bool io_thread_running() const { return io_thread_.joinable(); }
   uint32_t node_id() const { return node_id_; }
   // Data nodes linked and started, ascending.
   std::vector<uint32_t> started_nodes() const;
@@ -97,6 +108,11 @@ class Connection {
   };
 
   uint32_t pick_node(uint32_t preferred) const;
+  std::vector<uint32_t> started_nodes_locked() const;
+  // Called when something a waiter may wait for happened.
+  void wake_waiters();
+  static void release_lock(struct ev_loop* l) noexcept;
+  static void acquire_lock(struct ev_loop* l) noexcept;
   bool wait(const std::function<bool()>& done, double timeout_s);
   void poll_status();
   void dial(uint32_t node, const std::string& host, uint16_t port);
@@ -124,6 +140,14 @@ class Connection {
   uint32_t next_request_ = 1;
   std::map<uint32_t, Pending> pending_;  // by request (execute, dictionary) or scan id
   mutable size_t round_robin_ = 0;
+  // Guards everything above once the I/O thread runs: the loop thread holds
+  // it except while it sleeps in poll (libev's release/acquire hooks), and a
+  // caller holds it except while it waits on waiters_.
+  mutable std::mutex mu_;
+  std::condition_variable waiters_;
+  std::thread io_thread_;
+  bool io_stop_ = false;
+  std::unique_ptr<event::Async> io_wake_;
 };
 
 class Transaction {
@@ -147,6 +171,15 @@ class Transaction {
   const std::vector<engine::OpResult>& results() const { return results_; }
   engine::TransState state() const { return state_; }
   uint32_t coordinator() const { return node_; }
+  // True once an execute has opened the transaction at its coordinator.
+  bool started() const { return trans_ != 0; }
+  // Operations added since the last execute, and a way to take back the
+  // tail of them (a failed SQL statement drops only its own).
+  const std::vector<engine::ApiOp>& buffered() const { return ops_; }
+  void discard_buffered_from(size_t n) {
+    if (n < ops_.size()) ops_.erase(ops_.begin() + static_cast<long>(n), ops_.end());
+  }
+  void add(engine::ApiOp op) { ops_.push_back(std::move(op)); }
 
  private:
   void add(uint32_t table, engine::OpType type, engine::LockMode lock, std::vector<engine::Value> key,

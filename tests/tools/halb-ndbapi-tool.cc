@@ -9,6 +9,8 @@
 // id BIGINT primary key and bal BIGINT; every account starts at 1000.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -24,7 +26,7 @@ namespace {
 
 int usage() {
   fprintf(stderr,
-          "usage: halb-ndbapi-tool -c CONNECTSTRING [--node N] [--batch B] [--from K] COMMAND\n"
+          "usage: halb-ndbapi-tool -c CONNECTSTRING [--node N] [--batch B] [--from K] [--latency] COMMAND\n"
           "  create TABLE | drop TABLE | load TABLE N | verify TABLE N | count TABLE | unique TABLE K\n"
           "  delete TABLE N | accounts TABLE N | transfer TABLE N COUNT | sum TABLE N\n");
   return 2;
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
   std::string cs;
   uint32_t node = 0;
   long batch = 100, from = 0;
+  bool latency = false;  // load/verify/delete: per-transaction p50/p99 for bench/cluster-api
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -95,6 +98,7 @@ int main(int argc, char** argv) {
     else if (a == "--node") node = static_cast<uint32_t>(atoi(value().c_str()));
     else if (a == "--batch") batch = atol(value().c_str());
     else if (a == "--from") from = atol(value().c_str());
+    else if (a == "--latency") latency = true;
     else args.push_back(a);
   }
   if (cs.empty() || args.size() < 2 || batch < 1) return usage();
@@ -138,8 +142,10 @@ int main(int argc, char** argv) {
     if (args.size() < 3) return usage();
     long n = atol(args[2].c_str());
     long acknowledged = 0, bad = 0;
+    std::vector<double> latencies_us;  // first attempt to success, retries included
     for (long k = from; k < from + n; k += batch) {
       long end = std::min(from + n, k + batch);
+      auto began = std::chrono::steady_clock::now();
       for (int attempt = 1;; ++attempt) {
         auto tx = c.start_transaction(node);
         for (long i = k; i < end; ++i) {
@@ -150,9 +156,12 @@ int main(int argc, char** argv) {
           else
             tx->read(t->id, {int64_t{i}});
         }
-        e = tx->execute(cmd == "load" ? engine::ExecType::kCommit : engine::ExecType::kCommit);
+        e = tx->execute(engine::ExecType::kCommit);
         if (cmd == "verify" && e.code == 626) e = NdbError{};  // a missing row: reported below
         if (!e) {
+          if (latency)
+            latencies_us.push_back(
+                std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - began).count());
           if (cmd != "verify") {
             acknowledged += end - k;
           } else {
@@ -178,6 +187,11 @@ int main(int argc, char** argv) {
       }
     }
     printf("%s %ld rows, %ld bad, retries%s\n", done_word(cmd), acknowledged, bad, retry.summary().c_str());
+    if (latency && !latencies_us.empty()) {
+      std::sort(latencies_us.begin(), latencies_us.end());
+      auto at = [&](double q) { return latencies_us[std::min(latencies_us.size() - 1, size_t(q * latencies_us.size()))]; };
+      printf("latency_us p50=%.0f p99=%.0f transactions=%zu\n", at(0.50), at(0.99), latencies_us.size());
+    }
     return bad ? 1 : 0;
   }
   if (cmd == "count") {

@@ -1,0 +1,735 @@
+// cluster/sqld/sql/catalog.cc: the catalog in the cluster (see catalog.h).
+#include "cluster/sqld/sql/catalog.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "cluster/sqld/sql/errors.h"
+
+namespace halb::cluster::sqld {
+
+namespace {
+
+constexpr uint32_t kErrTupleExists = 630;   // insert of an existing key
+constexpr uint32_t kErrNoSuchTuple = 626;
+constexpr uint32_t kErrTableExists = 721;
+constexpr uint32_t kErrNoSuchTable = 709;
+
+const std::string kVersionKey = "version";
+std::string db_key(const std::string& db) { return "db:" + db; }
+std::string table_key(const std::string& db, const std::string& t) { return "table:" + db + "/" + t; }
+std::string seq_key(const std::string& db, const std::string& t) { return "seq:" + db + "/" + t; }
+std::string user_key(const std::string& u, const std::string& h) { return "user:" + u + "@" + h; }
+std::string kill_key(uint32_t id) { return "kill:" + std::to_string(id); }
+
+SqlError cluster_error(const api::NdbError& e) {
+  return make_sql_error(e.temporary() ? er::kGetTemporaryErrmsg : er::kGetErrmsg,
+                        {std::to_string(e.code), e.message, "NDBCLUSTER"});
+}
+
+std::string str(const engine::Value& v) {
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  return "";
+}
+
+// How specific a host pattern is, for MySQL's account ordering: literal
+// hosts first, then patterns by their literal prefix, '%' last.
+int host_rank(std::string_view pattern) {
+  size_t wild = pattern.find_first_of("%_");
+  if (wild == std::string_view::npos) return 100000;
+  return static_cast<int>(wild);
+}
+
+}  // namespace
+
+std::string hex_encode(std::string_view bytes) {
+  static const char* d = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(d[c >> 4]);
+    out.push_back(d[c & 15]);
+  }
+  return out;
+}
+
+std::string hex_decode(std::string_view hex) {
+  auto v = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return 0;
+  };
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(v(hex[i]) * 16 + v(hex[i + 1])));
+  return out;
+}
+
+std::string password_sha1_sha1(std::string_view password) {
+  if (password.empty()) return "";
+  unsigned char one[SHA_DIGEST_LENGTH], two[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(password.data()), password.size(), one);
+  SHA1(one, sizeof one, two);
+  return std::string(reinterpret_cast<const char*>(two), sizeof two);
+}
+
+bool host_matches(std::string_view p, std::string_view h) {
+  if (p.empty()) return h.empty();
+  if (p[0] == '%') {
+    for (size_t i = 0; i <= h.size(); ++i)
+      if (host_matches(p.substr(1), h.substr(i))) return true;
+    return false;
+  }
+  if (h.empty()) return false;
+  if (p[0] == '_' || std::tolower(static_cast<unsigned char>(p[0])) == std::tolower(static_cast<unsigned char>(h[0])))
+    return host_matches(p.substr(1), h.substr(1));
+  return false;
+}
+
+Catalog::Catalog(std::vector<api::Connection*> connections, log::Logger& logger)
+    : connections_(std::move(connections)), logger_(logger) {}
+
+Catalog::~Catalog() {
+  {
+    std::lock_guard<std::mutex> lk(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+bool Catalog::open(const std::string& initial_root_password, std::string& error) {
+  api::NdbError e;
+  catalog_table_ = conn().get_table(kTableName, e);
+  if (!catalog_table_) {
+    engine::Table t;
+    t.name = kTableName;
+    engine::Column k;
+    k.name = "k";
+    k.type = engine::ColumnType::kVarchar;
+    k.length = 1024;
+    engine::Column v;
+    v.name = "v";
+    v.type = engine::ColumnType::kBlob;
+    v.length = engine::kInlineBlobLimit;
+    v.nullable = true;
+    t.columns = {k, v};
+    t.primary_key = {0};
+    e = conn().create_table(t);
+    if (e && e.code != kErrTableExists) {
+      error = "cannot create the catalog table: " + e.message;
+      return false;
+    }
+    catalog_table_ = conn().get_table(kTableName, e);
+    if (!catalog_table_) {
+      error = "cannot read the catalog table: " + e.message;
+      return false;
+    }
+  }
+  catalog_id_ = catalog_table_->id;
+  Snapshot s;
+  uint64_t v = 0;
+  if (!load(s, v, error)) return false;
+  if (s.accounts.empty()) {
+    // First start of the cluster's first SQL node: root may log in.
+    std::string hash = hex_encode(password_sha1_sha1(initial_root_password));
+    std::string grant = "GRANT ALL PRIVILEGES ON *.* TO `root`@`%s` WITH GRANT OPTION";
+    std::vector<std::pair<std::string, std::optional<std::string>>> rows;
+    for (const char* host : {"localhost", "127.0.0.1", "::1"}) {
+      std::string g = grant;
+      g.replace(g.find("%s"), 2, host);
+      rows.emplace_back(user_key("root", host), hash + "\n" + g);
+    }
+    rows.emplace_back(db_key("test"), std::string());
+    e = write_rows(rows, {user_key("root", "localhost")});
+    if (e && e.code != kErrTupleExists) {
+      error = "cannot create the initial accounts: " + e.message;
+      return false;
+    }
+    if (!load(s, v, error)) return false;
+  }
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    snap_ = std::move(s);
+    version_ = v;
+  }
+  refresher_ = std::thread([this] { refresher(); });
+  return true;
+}
+
+void Catalog::set_kill_handler(std::function<void(uint32_t, bool)> h) {
+  std::lock_guard<std::mutex> lk(mu_);
+  kill_handler_ = std::move(h);
+}
+
+bool Catalog::read_version(uint64_t& v) {
+  api::NdbError e;
+  auto row = read_row(kVersionKey, e);
+  if (e) return false;
+  v = row ? std::strtoull(row->c_str(), nullptr, 10) : 0;
+  return true;
+}
+
+std::optional<std::string> Catalog::read_row(const std::string& key, api::NdbError& error) {
+  auto t = conn().start_transaction();
+  t->read(catalog_id_, {key});
+  error = t->execute(engine::ExecType::kCommit);
+  if (error.code == kErrNoSuchTuple || (!error && (t->results().empty() || !t->results()[0].row))) {
+    error = api::NdbError{};
+    return std::nullopt;
+  }
+  if (error) return std::nullopt;
+  return str((*t->results()[0].row)[1]);
+}
+
+bool Catalog::load(Snapshot& out, uint64_t& version, std::string& error) {
+  if (!read_version(version)) {
+    error = "cannot read the catalog version";
+    return false;
+  }
+  engine::ScanSpec spec;
+  spec.batch_rows = 256;
+  auto r = conn().scan(catalog_id_, spec);
+  if (r.error) {
+    error = "cannot read the catalog: " + r.error.message;
+    return false;
+  }
+  out = Snapshot{};
+  std::map<std::pair<std::string, std::string>, std::string> table_texts;
+  for (auto& row : r.rows) {
+    std::string k = str(row[0]), v = str(row[1]);
+    if (k.rfind("db:", 0) == 0) {
+      out.databases.insert(k.substr(3));
+    } else if (k.rfind("table:", 0) == 0) {
+      std::string rest = k.substr(6);
+      size_t slash = rest.find('/');
+      if (slash == std::string::npos) continue;
+      table_texts[{rest.substr(0, slash), rest.substr(slash + 1)}] = v;
+    } else if (k.rfind("user:", 0) == 0) {
+      std::string rest = k.substr(5);
+      size_t at = rest.rfind('@');
+      if (at == std::string::npos) continue;
+      AccountRecord a;
+      a.account.user = rest.substr(0, at);
+      a.account.host_pattern = rest.substr(at + 1);
+      size_t nl = v.find('\n');
+      a.account.password_sha1_sha1 = hex_decode(v.substr(0, nl));
+      while (nl != std::string::npos) {
+        size_t next = v.find('\n', nl + 1);
+        std::string g = v.substr(nl + 1, next == std::string::npos ? std::string::npos : next - nl - 1);
+        if (!g.empty()) a.grants.push_back(g);
+        nl = next;
+      }
+      out.accounts.push_back(std::move(a));
+    }
+  }
+  // Keep what is unchanged (same definition text): its cluster table need
+  // not be fetched again.
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const CatalogTable>> old;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    old = snap_.tables;
+  }
+  for (auto& [key, text] : table_texts) {
+    size_t nl = text.find('\n');
+    if (nl == std::string::npos) continue;
+    std::string cluster_name = text.substr(0, nl);
+    std::string create = text.substr(nl + 1);
+    auto it = old.find(key);
+    if (it != old.end() && it->second->cluster_name == cluster_name &&
+        it->second->def.create_statement() == create) {
+      out.tables[key] = it->second;
+      continue;
+    }
+    auto toks = tokenize(create);
+    ParsedCreateTable p = parse_create_table(toks.tokens);
+    if (!p.error.empty()) {
+      logger_.warn("catalog: cannot read the definition of " + key.first + "." + key.second + ": " + p.error);
+      continue;
+    }
+    auto ct = std::make_shared<CatalogTable>();
+    ct->def = std::move(p.def);
+    ct->def.db = key.first;
+    ct->cluster_name = cluster_name;
+    api::NdbError e;
+    ct->ndb = conn().get_table(cluster_name, e);
+    if (!ct->ndb) {
+      logger_.warn("catalog: cluster table " + cluster_name + " is missing: " + e.message);
+      continue;
+    }
+    out.tables[key] = ct;
+  }
+  return true;
+}
+
+void Catalog::reload() {
+  std::lock_guard<std::mutex> one(reload_mu_);
+  Snapshot s;
+  uint64_t v = 0;
+  std::string error;
+  if (!load(s, v, error)) {
+    logger_.warn("catalog reload failed: " + error);
+    return;
+  }
+  std::lock_guard<std::mutex> lk(mu_);
+  snap_ = std::move(s);
+  version_ = v;
+}
+
+void Catalog::refresher() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lk(stop_mu_);
+      if (stop_cv_.wait_for(lk, std::chrono::duration<double>(kRefreshInterval), [this] { return stop_; })) return;
+    }
+    uint64_t v = 0;
+    if (read_version(v) && v != version_.load()) reload();
+    check_kills();
+  }
+}
+
+void Catalog::check_kills() {
+  std::function<void(uint32_t, bool)> handler;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    handler = kill_handler_;
+  }
+  if (!handler) return;
+  engine::ScanSpec spec;
+  spec.filter = engine::Filter::compare(engine::Filter::Op::kLikePrefix, 0, std::string("kill:"));
+  auto r = conn().scan(catalog_id_, spec);
+  if (r.error) return;
+  uint32_t me = conn().node_id();
+  for (auto& row : r.rows) {
+    std::string k = str(row[0]);
+    uint32_t id = static_cast<uint32_t>(std::strtoul(k.c_str() + 5, nullptr, 10));
+    if ((id >> 24) != me) continue;
+    auto t = conn().start_transaction();
+    t->remove(catalog_id_, {k});
+    if (!t->execute(engine::ExecType::kCommit)) handler(id, str(row[1]) == "query");
+  }
+}
+
+SqlError Catalog::post_kill(uint32_t id, bool query_only) {
+  auto t = conn().start_transaction();
+  t->write(catalog_id_, {kill_key(id)}, {{1, std::string(query_only ? "query" : "connection")}});
+  api::NdbError e = t->execute(engine::ExecType::kCommit);
+  if (e) return cluster_error(e);
+  return SqlError{0, "", ""};
+}
+
+api::NdbError Catalog::write_rows(const std::vector<std::pair<std::string, std::optional<std::string>>>& rows,
+                                  const std::vector<std::string>& must_not_exist) {
+  for (int attempt = 0;; ++attempt) {
+    auto t = conn().start_transaction();
+    t->read(catalog_id_, {kVersionKey}, engine::LockMode::kExclusive);
+    api::NdbError e = t->execute(engine::ExecType::kNoCommit);
+    uint64_t v = 0;
+    if (e.code == kErrNoSuchTuple) {
+      t = conn().start_transaction();
+      e = {};
+    } else if (!e && !t->results().empty() && t->results()[0].row) {
+      v = std::strtoull(str((*t->results()[0].row)[1]).c_str(), nullptr, 10);
+    }
+    if (!e) {
+      for (auto& k : must_not_exist) t->insert(catalog_id_, {k}, {{1, std::string()}});
+      for (auto& [k, val] : rows) {
+        bool fresh = std::find(must_not_exist.begin(), must_not_exist.end(), k) != must_not_exist.end();
+        if (!val) t->remove(catalog_id_, {k});
+        else if (fresh) t->update(catalog_id_, {k}, {{1, *val}});
+        else t->write(catalog_id_, {k}, {{1, *val}});
+      }
+      t->write(catalog_id_, {kVersionKey}, {{1, std::to_string(v + 1)}});
+      e = t->execute(engine::ExecType::kCommit);
+    }
+    if (e && e.temporary() && attempt < 5) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 * (attempt + 1)));
+      continue;
+    }
+    if (!e) reload();
+    return e;
+  }
+}
+
+bool Catalog::database_exists(const std::string& db) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (snap_.databases.count(db)) return true;
+  }
+  reload();
+  std::lock_guard<std::mutex> lk(mu_);
+  return snap_.databases.count(db) > 0;
+}
+
+std::vector<std::string> Catalog::databases() {
+  std::lock_guard<std::mutex> lk(mu_);
+  return {snap_.databases.begin(), snap_.databases.end()};
+}
+
+std::vector<std::string> Catalog::tables(const std::string& db) {
+  std::vector<std::string> out;
+  std::lock_guard<std::mutex> lk(mu_);
+  for (auto& [k, t] : snap_.tables)
+    if (k.first == db) out.push_back(k.second);
+  return out;
+}
+
+std::shared_ptr<const CatalogTable> Catalog::find_cached(const std::string& db, const std::string& name) {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto it = snap_.tables.find({db, name});
+  if (it != snap_.tables.end()) return it->second;
+  // MySQL on Linux: names are case-sensitive; nothing more to try.
+  return nullptr;
+}
+
+std::shared_ptr<const CatalogTable> Catalog::table(const std::string& db, const std::string& name) {
+  if (auto t = find_cached(db, name)) return t;
+  reload();
+  return find_cached(db, name);
+}
+
+std::optional<SqlError> Catalog::create_database(const std::string& db, bool if_not_exists, bool& existed) {
+  existed = false;
+  api::NdbError e = write_rows({{db_key(db), std::string()}}, {db_key(db)});
+  if (e.code == kErrTupleExists) {
+    existed = true;
+    if (if_not_exists) return std::nullopt;
+    return make_sql_error(er::kDbCreateExists, {db});
+  }
+  if (e) return cluster_error(e);
+  return std::nullopt;
+}
+
+std::optional<SqlError> Catalog::drop_database(const std::string& db, bool if_exists, bool& missing) {
+  missing = !database_exists(db);
+  if (missing) {
+    if (if_exists) return std::nullopt;
+    return make_sql_error(er::kDbDropExists, {db});
+  }
+  for (auto& t : tables(db)) {
+    bool gone = false;
+    if (auto err = drop_table(db, t, true, gone)) return err;
+  }
+  api::NdbError e = write_rows({{db_key(db), std::nullopt}});
+  if (e) return cluster_error(e);
+  return std::nullopt;
+}
+
+std::optional<SqlError> Catalog::create_table(const TableDef& def, bool if_not_exists, bool& existed) {
+  existed = false;
+  if (table(def.db, def.name)) {
+    existed = true;
+    if (if_not_exists) return std::nullopt;
+    return make_sql_error(er::kTableExists, {def.name});
+  }
+  engine::Table t = def.to_cluster_table();
+  std::string why = engine::normalise(t);
+  if (!why.empty()) return SqlError{er::kUnknown, "HY000", "Bad table definition: " + why};
+  api::NdbError e = conn().create_table(t);
+  if (e.code == kErrTableExists) {
+    // A leftover cluster table without a catalog row (a crash between the
+    // two steps): replace it.
+    if (!table(def.db, def.name)) {
+      conn().drop_table(t.name);
+      e = conn().create_table(t);
+    } else {
+      existed = true;
+      if (if_not_exists) return std::nullopt;
+      return make_sql_error(er::kTableExists, {def.name});
+    }
+  }
+  if (e) {
+    if (e.code == 826) return make_sql_error(er::kRecordFileFull, {def.name});
+    return cluster_error(e);
+  }
+  e = write_rows({{table_key(def.db, def.name), t.name + "\n" + def.create_statement()},
+                  {seq_key(def.db, def.name), std::to_string(def.auto_increment_start)}},
+                 {table_key(def.db, def.name)});
+  if (e) {
+    conn().drop_table(t.name);
+    if (e.code == kErrTupleExists) {
+      existed = true;
+      if (if_not_exists) return std::nullopt;
+      return make_sql_error(er::kTableExists, {def.name});
+    }
+    return cluster_error(e);
+  }
+  return std::nullopt;
+}
+
+std::optional<SqlError> Catalog::drop_table(const std::string& db, const std::string& name, bool if_exists,
+                                            bool& missing) {
+  auto t = table(db, name);
+  missing = !t;
+  if (!t) {
+    if (if_exists) return std::nullopt;
+    return make_sql_error(er::kBadTable, {db + "." + name});
+  }
+  api::NdbError e = write_rows({{table_key(db, name), std::nullopt}, {seq_key(db, name), std::nullopt}});
+  if (e) return cluster_error(e);
+  e = conn().drop_table(t->cluster_name);
+  if (e && e.code != kErrNoSuchTable) logger_.warn("drop of cluster table " + t->cluster_name + ": " + e.message);
+  std::lock_guard<std::mutex> lk(seq_mu_);
+  ranges_.erase(seq_key(db, name));
+  return std::nullopt;
+}
+
+namespace {
+// A fresh cluster table name for a rebuilt table: "db/def/t#N".
+std::string rebuilt_name(const std::string& base, const std::string& current) {
+  uint32_t n = 1;
+  size_t hash = current.rfind('#');
+  if (hash != std::string::npos) n = static_cast<uint32_t>(std::strtoul(current.c_str() + hash + 1, nullptr, 10));
+  return base + "#" + std::to_string(n + 1);
+}
+}  // namespace
+
+std::optional<SqlError> Catalog::truncate_table(const std::string& db, const std::string& name) {
+  auto t = table(db, name);
+  if (!t) return make_sql_error(er::kNoSuchTable, {db + "." + name});
+  engine::Table fresh = t->def.to_cluster_table();
+  fresh.name = rebuilt_name(t->def.cluster_name(), t->cluster_name);
+  engine::normalise(fresh);
+  api::NdbError e = conn().create_table(fresh);
+  if (e) return cluster_error(e);
+  e = write_rows({{table_key(db, name), fresh.name + "\n" + t->def.create_statement()},
+                  {seq_key(db, name), std::to_string(t->def.auto_increment_start)}});
+  if (e) {
+    conn().drop_table(fresh.name);
+    return cluster_error(e);
+  }
+  conn().drop_table(t->cluster_name);
+  std::lock_guard<std::mutex> lk(seq_mu_);
+  ranges_.erase(seq_key(db, name));
+  return std::nullopt;
+}
+
+std::optional<SqlError> Catalog::copy_rows(const CatalogTable& from, const engine::Table& to) {
+  engine::ScanSpec spec;
+  spec.batch_rows = 512;
+  auto r = conn().scan(from.ndb->id, spec);
+  if (r.error) return cluster_error(r.error);
+  const size_t user_columns = from.def.columns.size();
+  for (size_t i = 0; i < r.rows.size();) {
+    auto t = conn().start_transaction();
+    size_t end = std::min(r.rows.size(), i + 256);
+    for (; i < end; ++i) {
+      auto& row = r.rows[i];
+      std::vector<engine::Value> key;
+      engine::ColumnValues set;
+      for (uint32_t c = 0; c < user_columns; ++c) {
+        bool is_key = std::find(to.primary_key.begin(), to.primary_key.end(), c) != to.primary_key.end();
+        if (!is_key) set.emplace_back(c, row[c]);
+      }
+      if (!to.hidden_key)
+        for (uint32_t k : to.primary_key) key.push_back(row[k]);
+      t->insert(to.id, key, set);
+    }
+    api::NdbError e = t->execute(engine::ExecType::kCommit);
+    if (e) {
+      if (e.code == kErrTupleExists || e.code == 893) return make_sql_error(er::kDupEntry, {"?", "new index"});
+      return cluster_error(e);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<SqlError> Catalog::add_index(const std::string& db, const std::string& name, const IndexMeta& index) {
+  auto t = table(db, name);
+  if (!t) return make_sql_error(er::kNoSuchTable, {db + "." + name});
+  TableDef def = t->def;
+  for (auto& ix : def.indexes)
+    if (iequals(ix.name, index.name)) return SqlError{1061, "42000", "Duplicate key name '" + index.name + "'"};
+  IndexMeta ix = index;
+  for (auto& c : ix.columns) {
+    auto pos = def.column_index(c);
+    if (!pos) return SqlError{1072, "42000", "Key column '" + c + "' doesn't exist in table"};
+    c = def.columns[*pos].name;
+  }
+  if (ix.primary) def.indexes.insert(def.indexes.begin(), ix);
+  else def.indexes.push_back(ix);
+  engine::Table fresh = def.to_cluster_table();
+  fresh.name = rebuilt_name(def.cluster_name(), t->cluster_name);
+  std::string why = engine::normalise(fresh);
+  if (!why.empty()) return SqlError{er::kUnknown, "HY000", "Bad table definition: " + why};
+  api::NdbError e = conn().create_table(fresh);
+  if (e) return cluster_error(e);
+  auto created = conn().get_table(fresh.name, e);
+  if (!created) return cluster_error(e);
+  if (auto err = copy_rows(*t, *created)) {
+    conn().drop_table(fresh.name);
+    return err;
+  }
+  e = write_rows({{table_key(db, name), fresh.name + "\n" + def.create_statement()}});
+  if (e) {
+    conn().drop_table(fresh.name);
+    return cluster_error(e);
+  }
+  conn().drop_table(t->cluster_name);
+  return std::nullopt;
+}
+
+uint64_t Catalog::next_auto_increment(const CatalogTable& t, api::NdbError& error) {
+  std::string key = seq_key(t.def.db, t.def.name);
+  std::lock_guard<std::mutex> lk(seq_mu_);
+  Range& r = ranges_[key];
+  if (r.next < r.end) return r.next++;
+  // Take a range; a busy table gets bigger ones (up to 1024 values).
+  for (int attempt = 0;; ++attempt) {
+    auto tx = conn().start_transaction();
+    tx->read(catalog_id_, {key}, engine::LockMode::kExclusive);
+    error = tx->execute(engine::ExecType::kNoCommit);
+    uint64_t next = t.def.auto_increment_start;
+    if (error.code == kErrNoSuchTuple) {
+      tx = conn().start_transaction();
+      error = {};
+    } else if (!error && !tx->results().empty() && tx->results()[0].row) {
+      next = std::max<uint64_t>(1, std::strtoull(str((*tx->results()[0].row)[1]).c_str(), nullptr, 10));
+    }
+    if (!error) {
+      tx->write(catalog_id_, {key}, {{1, std::to_string(next + r.chunk)}});
+      error = tx->execute(engine::ExecType::kCommit);
+    }
+    if (error && error.temporary() && attempt < 5) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10 * (attempt + 1)));
+      continue;
+    }
+    if (error) return 0;
+    r.next = next;
+    r.end = next + r.chunk;
+    r.chunk = std::min<uint64_t>(r.chunk * 2, 1024);
+    return r.next++;
+  }
+}
+
+void Catalog::note_explicit_auto_increment(const CatalogTable& t, uint64_t value) {
+  std::string key = seq_key(t.def.db, t.def.name);
+  std::lock_guard<std::mutex> lk(seq_mu_);
+  Range& r = ranges_[key];
+  if (value < r.next) return;
+  if (value < r.end) {
+    r.next = value + 1;
+    return;
+  }
+  // Beyond what this node holds: move the shared sequence past it.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto tx = conn().start_transaction();
+    tx->read(catalog_id_, {key}, engine::LockMode::kExclusive);
+    api::NdbError e = tx->execute(engine::ExecType::kNoCommit);
+    uint64_t next = 0;
+    if (e.code == kErrNoSuchTuple) {
+      tx = conn().start_transaction();
+      e = {};
+    } else if (!e && !tx->results().empty() && tx->results()[0].row) {
+      next = std::strtoull(str((*tx->results()[0].row)[1]).c_str(), nullptr, 10);
+    }
+    if (e) {
+      if (e.temporary()) continue;
+      return;
+    }
+    if (next > value) return;
+    tx->write(catalog_id_, {key}, {{1, std::to_string(value + 1)}});
+    e = tx->execute(engine::ExecType::kCommit);
+    if (!e) {
+      r.next = r.end = 0;
+      return;
+    }
+    if (!e.temporary()) return;
+  }
+}
+
+std::vector<AccountRecord> Catalog::accounts() {
+  std::lock_guard<std::mutex> lk(mu_);
+  return snap_.accounts;
+}
+
+std::optional<Account> Catalog::find_account(std::string_view user, std::string_view host) {
+  auto pick = [&]() -> std::optional<Account> {
+    std::lock_guard<std::mutex> lk(mu_);
+    const AccountRecord* best = nullptr;
+    for (auto& a : snap_.accounts) {
+      if (!a.account.user.empty() && a.account.user != user) continue;
+      bool match = host_matches(a.account.host_pattern, host) ||
+                   (a.account.host_pattern == "localhost" && (host == "127.0.0.1" || host == "::1"));
+      if (!match) continue;
+      if (!best) {
+        best = &a;
+        continue;
+      }
+      int r1 = host_rank(a.account.host_pattern), r2 = host_rank(best->account.host_pattern);
+      if (r1 > r2 || (r1 == r2 && !a.account.user.empty() && best->account.user.empty())) best = &a;
+    }
+    if (!best) return std::nullopt;
+    return best->account;
+  };
+  if (auto a = pick()) return a;
+  reload();
+  return pick();
+}
+
+std::optional<SqlError> Catalog::create_user(const Account& a, bool if_not_exists, bool& existed) {
+  existed = false;
+  std::string key = user_key(a.user, a.host_pattern);
+  api::NdbError e = write_rows({{key, hex_encode(a.password_sha1_sha1) + "\nGRANT USAGE ON *.* TO `" + a.user + "`@`" +
+                                          a.host_pattern + "`"}},
+                               {key});
+  if (e.code == kErrTupleExists) {
+    existed = true;
+    if (if_not_exists) return std::nullopt;
+    return SqlError{1396, "HY000", "Operation CREATE USER failed for '" + a.user + "'@'" + a.host_pattern + "'"};
+  }
+  if (e) return cluster_error(e);
+  return std::nullopt;
+}
+
+std::optional<SqlError> Catalog::drop_user(const std::string& user, const std::string& host, bool if_exists,
+                                           bool& missing) {
+  reload();
+  missing = true;
+  for (auto& a : accounts())
+    if (a.account.user == user && a.account.host_pattern == host) missing = false;
+  if (missing) {
+    if (if_exists) return std::nullopt;
+    return SqlError{1396, "HY000", "Operation DROP USER failed for '" + user + "'@'" + host + "'"};
+  }
+  api::NdbError e = write_rows({{user_key(user, host), std::nullopt}});
+  if (e) return cluster_error(e);
+  return std::nullopt;
+}
+
+std::optional<SqlError> Catalog::set_password(const std::string& user, const std::string& host,
+                                              const std::string& sha1_sha1) {
+  reload();
+  for (auto& a : accounts()) {
+    if (a.account.user != user || a.account.host_pattern != host) continue;
+    std::string v = hex_encode(sha1_sha1);
+    for (auto& g : a.grants) v += "\n" + g;
+    api::NdbError e = write_rows({{user_key(user, host), v}});
+    if (e) return cluster_error(e);
+    return std::nullopt;
+  }
+  return SqlError{1133, "28000", "Can't find any matching row in the user table"};
+}
+
+std::optional<SqlError> Catalog::add_grant(const std::string& user, const std::string& host,
+                                           const std::string& grant_text, bool revoke) {
+  reload();
+  for (auto& a : accounts()) {
+    if (a.account.user != user || a.account.host_pattern != host) continue;
+    std::vector<std::string> grants = a.grants;
+    if (revoke) {
+      grants.erase(std::remove(grants.begin(), grants.end(), grant_text), grants.end());
+    } else if (std::find(grants.begin(), grants.end(), grant_text) == grants.end()) {
+      grants.push_back(grant_text);
+    }
+    std::string v = hex_encode(a.account.password_sha1_sha1);
+    for (auto& g : grants) v += "\n" + g;
+    api::NdbError e = write_rows({{user_key(user, host), v}});
+    if (e) return cluster_error(e);
+    return std::nullopt;
+  }
+  return SqlError{1133, "28000", "Can't find any matching row in the user table"};
+}
+
+}  // namespace halb::cluster::sqld

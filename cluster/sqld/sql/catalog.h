@@ -1,0 +1,146 @@
+// cluster/sqld/sql/catalog.h: databases, table definitions, accounts and
+// AUTO_INCREMENT sequences, kept in one hidden cluster table
+// ("halb/def/catalog", key -> value) so every SQL node of the cluster sees
+// another's CREATE DATABASE/TABLE/USER.
+//
+// Each SQL node caches the catalog. A DDL statement bumps a version row in
+// the same transaction; a background thread reads that row every
+// kRefreshInterval and reloads on change, and a lookup that misses reloads
+// at once -- so a statement never pays a catalog round trip, yet a table
+// another node just created is found by the very next statement.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/api/connection.h"
+#include "cluster/sqld/sql/session.h"
+#include "cluster/sqld/sql/table_def.h"
+#include "lib/log/log.h"
+
+namespace halb::cluster::sqld {
+
+struct CatalogTable {
+  TableDef def;
+  std::string cluster_name;  // "db/def/t" (or "db/def/t#N" after a rebuild)
+  std::shared_ptr<const engine::Table> ndb;
+};
+
+struct AccountRecord {
+  Account account;
+  std::vector<std::string> grants;  // GRANT ... texts for SHOW GRANTS
+};
+
+class Catalog {
+ public:
+  static constexpr const char* kTableName = "halb/def/catalog";
+  static constexpr double kRefreshInterval = 0.25;
+
+  Catalog(std::vector<api::Connection*> connections, log::Logger& logger);
+  ~Catalog();
+
+  // Creates the catalog table on first start (and the initial root
+  // accounts when there are none), loads everything, starts the refresher.
+  bool open(const std::string& initial_root_password, std::string& error);
+
+  // Called by the refresher for each KILL request addressed to this node.
+  void set_kill_handler(std::function<void(uint32_t id, bool query_only)> h);
+  // Leaves a KILL request for the SQL node owning `id`.
+  SqlError post_kill(uint32_t id, bool query_only);
+
+  bool database_exists(const std::string& db);
+  std::vector<std::string> databases();
+  std::vector<std::string> tables(const std::string& db);
+  // nullptr if there is no such table (after reloading once on a miss).
+  std::shared_ptr<const CatalogTable> table(const std::string& db, const std::string& name);
+  // Forces a reload (e.g. the cluster said a cached table no longer exists).
+  void reload();
+  uint64_t version() const { return version_.load(); }
+
+  std::optional<SqlError> create_database(const std::string& db, bool if_not_exists, bool& existed);
+  std::optional<SqlError> drop_database(const std::string& db, bool if_exists, bool& missing);
+  std::optional<SqlError> create_table(const TableDef& def, bool if_not_exists, bool& existed);
+  std::optional<SqlError> drop_table(const std::string& db, const std::string& name, bool if_exists, bool& missing);
+  // Empties the table (a fresh cluster table) and restarts its sequence.
+  std::optional<SqlError> truncate_table(const std::string& db, const std::string& name);
+  // Adds an index by building a new cluster table and copying the rows.
+  std::optional<SqlError> add_index(const std::string& db, const std::string& name, const IndexMeta& index);
+
+  // AUTO_INCREMENT: the next value for db.t (ranges taken per SQL node, so
+  // values may have gaps across nodes). 0 with `error` set on failure.
+  uint64_t next_auto_increment(const CatalogTable& t, api::NdbError& error);
+  // An explicit value was inserted: later automatic ones start above it.
+  void note_explicit_auto_increment(const CatalogTable& t, uint64_t value);
+
+  std::vector<AccountRecord> accounts();
+  std::optional<Account> find_account(std::string_view user, std::string_view host);
+  std::optional<SqlError> create_user(const Account& a, bool if_not_exists, bool& existed);
+  std::optional<SqlError> drop_user(const std::string& user, const std::string& host, bool if_exists, bool& missing);
+  std::optional<SqlError> set_password(const std::string& user, const std::string& host, const std::string& sha1_sha1);
+  std::optional<SqlError> add_grant(const std::string& user, const std::string& host, const std::string& grant_text,
+                                    bool revoke);
+
+  api::Connection& connection_for(size_t slot) { return *connections_[slot % connections_.size()]; }
+
+ private:
+  struct Snapshot {
+    std::set<std::string> databases;
+    std::map<std::pair<std::string, std::string>, std::shared_ptr<const CatalogTable>> tables;
+    std::vector<AccountRecord> accounts;
+  };
+  api::Connection& conn() { return *connections_.front(); }
+  // Reads every catalog row; false on a cluster error.
+  bool load(Snapshot& out, uint64_t& version, std::string& error);
+  bool read_version(uint64_t& v);
+  // Writes (or with nullopt deletes) rows and bumps the version, in one
+  // transaction; `must_not_exist` keys make it fail with 630 if present.
+  api::NdbError write_rows(const std::vector<std::pair<std::string, std::optional<std::string>>>& rows,
+                           const std::vector<std::string>& must_not_exist = {});
+  std::optional<std::string> read_row(const std::string& key, api::NdbError& error);
+  std::shared_ptr<const CatalogTable> find_cached(const std::string& db, const std::string& name);
+  std::optional<SqlError> copy_rows(const CatalogTable& from, const engine::Table& to);
+  void refresher();
+  void check_kills();
+
+  std::vector<api::Connection*> connections_;
+  log::Logger& logger_;
+  uint32_t catalog_id_ = 0;
+  std::shared_ptr<const engine::Table> catalog_table_;
+
+  mutable std::mutex mu_;
+  Snapshot snap_;
+  std::atomic<uint64_t> version_{0};
+  std::mutex reload_mu_;  // one reload at a time
+
+  std::mutex seq_mu_;
+  struct Range {
+    uint64_t next = 0, end = 0;  // [next, end)
+    uint64_t chunk = 16;
+  };
+  std::map<std::string, Range> ranges_;
+
+  std::function<void(uint32_t, bool)> kill_handler_;
+  std::thread refresher_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
+};
+
+// MySQL's mysql_native_password stored hash: SHA1(SHA1(password)) (raw bytes).
+std::string password_sha1_sha1(std::string_view password);
+std::string hex_encode(std::string_view bytes);
+std::string hex_decode(std::string_view hex);
+// MySQL LIKE-style host pattern match ('%' any run, '_' one character).
+bool host_matches(std::string_view pattern, std::string_view host);
+
+}  // namespace halb::cluster::sqld

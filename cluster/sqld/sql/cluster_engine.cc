@@ -1,0 +1,78 @@
+// cluster/sqld/sql/cluster_engine.cc: the Engine halb-sqld runs (see
+// cluster_engine.h): one api::Connection (its event loop on an I/O thread,
+// shared by every session thread), the catalog, and sessions.
+#include "cluster/sqld/sql/cluster_engine.h"
+
+#include "cluster/sqld/sql/cluster_session.h"
+
+namespace halb::cluster::sqld {
+
+namespace {
+
+class ClusterEngine final : public Engine {
+ public:
+  explicit ClusterEngine(std::unique_ptr<EngineShared> shared) : shared_(std::move(shared)) {
+    shared_->catalog->set_kill_handler([this](uint32_t id, bool query_only) {
+      if (ConnectionRegistry* reg = shared_->registry.load()) reg->kill(id, query_only);
+    });
+  }
+  ~ClusterEngine() override {
+    shared_->catalog->set_kill_handler(nullptr);
+    shared_->catalog.reset();  // stops the refresher before the connections go
+  }
+
+  std::optional<Account> find_account(std::string_view user, std::string_view client_host) override {
+    return shared_->catalog->find_account(user, client_host);
+  }
+
+  bool database_exists(std::string_view database) override {
+    return shared_->catalog->database_exists(std::string(database));
+  }
+
+  std::unique_ptr<Session> open_session(const ClientInfo& client) override {
+    size_t slot = shared_->sessions_opened.fetch_add(1);
+    auto s = std::make_unique<ClusterSession>(*shared_, client, slot);
+    if (!s->ok()) return nullptr;
+    return s;
+  }
+
+  uint32_t next_connection_id() override {
+    // The API node id in the top 8 bits: unique across the cluster's SQL
+    // nodes without a round trip, and KILL knows whose connection it is.
+    uint32_t n = shared_->next_id.fetch_add(1) & 0xFFFFFFu;
+    if (n == 0) n = shared_->next_id.fetch_add(1) & 0xFFFFFFu;
+    return (shared_->node_id << 24) | n;
+  }
+
+  bool cluster_available() override {
+    for (auto& c : shared_->connections)
+      if (!c->started_nodes().empty()) return true;
+    return false;
+  }
+
+  void set_registry(ConnectionRegistry* registry) override { shared_->registry = registry; }
+
+ private:
+  std::unique_ptr<EngineShared> shared_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_cluster_engine(const EngineOptions& options, log::Logger& logger, std::string& error) {
+  auto shared = std::make_unique<EngineShared>();
+  shared->options = options;
+  shared->logger = &logger;
+  auto conn = std::make_unique<api::Connection>(&logger);
+  if (!conn->connect(options.connectstring, options.connect_timeout_s, error)) return nullptr;
+  conn->start_io_thread();
+  shared->node_id = conn->node_id();
+  shared->connections.push_back(std::move(conn));
+  std::vector<api::Connection*> raw;
+  for (auto& c : shared->connections) raw.push_back(c.get());
+  shared->catalog = std::make_unique<Catalog>(raw, logger);
+  if (!shared->catalog->open(options.initial_root_password, error)) return nullptr;
+  shared->globals = std::make_unique<GlobalVars>(options);
+  return std::make_unique<ClusterEngine>(std::move(shared));
+}
+
+}  // namespace halb::cluster::sqld

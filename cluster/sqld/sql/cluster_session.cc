@@ -1,0 +1,803 @@
+// cluster/sqld/sql/cluster_session.cc: statement dispatch, queries through
+// SQLite, transactions and prepared statements (see cluster_session.h).
+#include "cluster/sqld/sql/cluster_session.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "cluster/sqld/sql/errors.h"
+#include "cluster/sqld/sql/value_codec.h"
+
+namespace halb::cluster::sqld {
+
+ColumnDef text_column(const std::string& name, uint32_t length) {
+  ColumnDef c;
+  c.name = c.org_name = name;
+  c.charset = kCharsetUtf8mb4;
+  c.length = length * 4;
+  c.type = FieldType::kVarString;
+  return c;
+}
+
+ColumnDef int_column(const std::string& name, uint32_t length) {
+  ColumnDef c;
+  c.name = c.org_name = name;
+  c.charset = kCharsetBinary;
+  c.length = length;
+  c.type = FieldType::kLongLong;
+  c.flags = column_flag::kNotNull | column_flag::kBinary | column_flag::kNum;
+  return c;
+}
+
+namespace {
+
+bool is_integer_type(FieldType t) {
+  return t == FieldType::kTiny || t == FieldType::kShort || t == FieldType::kLong || t == FieldType::kLongLong ||
+         t == FieldType::kInt24 || t == FieldType::kYear || t == FieldType::kBit;
+}
+
+std::string format_double(double d) {
+  if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 1e15) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.0f", d);
+    return b;
+  }
+  char b[64];
+  std::snprintf(b, sizeof b, "%.15g", d);
+  return b;
+}
+
+std::string format_fixed(double d, int decimals) {
+  char b[96];
+  std::snprintf(b, sizeof b, "%.*f", decimals, d);
+  return b;
+}
+
+// One SQLite column value as the wire Value for column type `c`.
+Value value_for(sqlite3_stmt* s, int i, const ColumnDef& c) {
+  int type = sqlite3_column_type(s, i);
+  if (type == SQLITE_NULL) return std::monostate{};
+  if (is_integer_type(c.type)) {
+    if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) {
+      if (c.flags & column_flag::kUnsigned) return static_cast<uint64_t>(sqlite3_column_int64(s, i));
+      return static_cast<int64_t>(type == SQLITE_FLOAT ? std::llround(sqlite3_column_double(s, i))
+                                                       : sqlite3_column_int64(s, i));
+    }
+    return static_cast<int64_t>(std::strtoll(reinterpret_cast<const char*>(sqlite3_column_text(s, i)), nullptr, 10));
+  }
+  if (c.type == FieldType::kDouble || c.type == FieldType::kFloat) return sqlite3_column_double(s, i);
+  if (c.type == FieldType::kNewDecimal || c.type == FieldType::kDecimal) {
+    if (type == SQLITE_INTEGER && c.decimals == 0) return std::to_string(sqlite3_column_int64(s, i));
+    if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) return format_fixed(sqlite3_column_double(s, i), c.decimals);
+  }
+  if (c.type == FieldType::kNull) return std::monostate{};
+  if (type == SQLITE_INTEGER) return std::to_string(sqlite3_column_int64(s, i));
+  if (type == SQLITE_FLOAT) return format_double(sqlite3_column_double(s, i));
+  const void* p = type == SQLITE_BLOB ? sqlite3_column_blob(s, i) : static_cast<const void*>(sqlite3_column_text(s, i));
+  int n = sqlite3_column_bytes(s, i);
+  return std::string(static_cast<const char*>(p), static_cast<size_t>(n));
+}
+
+// The type of a select-list expression, from its text (and its first
+// value when there is one): what MySQL would report.
+ColumnDef expression_column(const std::string& name, int first_type, const std::optional<SystemVar>& var) {
+  ColumnDef c;
+  c.name = name;
+  std::string u = to_upper(name);
+  auto starts = [&](const char* p) { return u.rfind(p, 0) == 0; };
+  auto numeric_literal = [&](bool& decimal, int& scale) {
+    size_t i = (u[0] == '-' || u[0] == '+') ? 1 : 0;
+    if (i >= u.size()) return false;
+    bool dot = false, digits = false;
+    for (; i < u.size(); ++i) {
+      if (std::isdigit(static_cast<unsigned char>(u[i]))) {
+        digits = true;
+        if (dot) ++scale;
+      } else if (u[i] == '.' && !dot) {
+        dot = true;
+      } else {
+        return false;
+      }
+    }
+    decimal = dot;
+    return digits;
+  };
+  bool decimal = false;
+  int scale = 0;
+  c.charset = kCharsetBinary;
+  if (starts("COUNT(")) {
+    c.type = FieldType::kLongLong;
+    c.length = 21;
+    c.flags = column_flag::kNotNull | column_flag::kBinary | column_flag::kNum;
+  } else if (starts("SUM(") || starts("AVG(")) {
+    c.type = FieldType::kNewDecimal;
+    c.length = 33;
+    c.decimals = starts("AVG(") ? 4 : 0;
+    c.flags = column_flag::kBinary | column_flag::kNum;
+  } else if (starts("CONNECTION_ID(")) {
+    c.type = FieldType::kLongLong;
+    c.length = 10;
+    c.flags = column_flag::kNotNull | column_flag::kBinary | column_flag::kUnsigned | column_flag::kNum;
+  } else if (starts("LAST_INSERT_ID(") || starts("FOUND_ROWS(") || starts("UNIX_TIMESTAMP(")) {
+    c.type = FieldType::kLongLong;
+    c.length = 21;
+    c.flags = column_flag::kNotNull | column_flag::kBinary | column_flag::kUnsigned | column_flag::kNum;
+  } else if (starts("NOW(") || starts("SYSDATE(") || u == "CURRENT_TIMESTAMP" || starts("CURRENT_TIMESTAMP(") ||
+             u == "LOCALTIMESTAMP") {
+    c.type = FieldType::kDatetime;
+    c.length = 19;
+    c.flags = column_flag::kNotNull | column_flag::kBinary;
+  } else if (starts("CURDATE(") || u == "CURRENT_DATE") {
+    c.type = FieldType::kDate;
+    c.length = 10;
+    c.flags = column_flag::kNotNull | column_flag::kBinary;
+  } else if (u == "NULL") {
+    c.type = FieldType::kNull;
+    c.flags = column_flag::kBinary;
+  } else if (numeric_literal(decimal, scale)) {
+    c.type = decimal ? FieldType::kNewDecimal : FieldType::kLongLong;
+    c.length = static_cast<uint32_t>(u.size());
+    c.decimals = static_cast<uint8_t>(scale);
+    c.flags = column_flag::kNotNull | column_flag::kBinary | column_flag::kNum;
+  } else if (starts("@@") && var) {
+    if (var->numeric) {
+      c.type = FieldType::kLongLong;
+      c.length = 21;
+      c.flags = column_flag::kBinary | column_flag::kNum;
+    } else {
+      c.type = FieldType::kVarString;
+      c.charset = kCharsetUtf8mb4;
+      c.length = static_cast<uint32_t>(std::max<size_t>(var->value.size(), 1) * 4);
+    }
+  } else if (first_type == SQLITE_INTEGER) {
+    c.type = FieldType::kLongLong;
+    c.length = 21;
+    c.flags = column_flag::kBinary | column_flag::kNum;
+  } else if (first_type == SQLITE_FLOAT) {
+    c.type = FieldType::kDouble;
+    c.length = 22;
+    c.decimals = 31;
+    c.flags = column_flag::kBinary | column_flag::kNum;
+  } else if (first_type == SQLITE_BLOB) {
+    c.type = FieldType::kBlob;
+    c.length = 65535;
+    c.flags = column_flag::kBinary | column_flag::kBlob;
+  } else {
+    c.type = FieldType::kVarString;
+    c.charset = kCharsetUtf8mb4;
+    c.length = 1024;
+    c.decimals = 39;
+  }
+  return c;
+}
+
+std::string first_word(const std::vector<Token>& t) { return t.empty() ? "" : to_upper(t[0].text); }
+
+}  // namespace
+
+ClusterSession::ClusterSession(EngineShared& shared, const ClientInfo& client, size_t slot)
+    : shared_(shared),
+      client_(client),
+      catalog_(*shared.catalog),
+      ctx_(*shared.catalog, *shared.connections[slot % shared.connections.size()]) {
+  ctx_.connection_id = client.connection_id;
+  ctx_.current_db = client.database;
+  ctx_.found_rows = (client.client_flags & 0x2) != 0;  // CLIENT_FOUND_ROWS
+  if (sqlite3_open_v2(":memory:", &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    if (db_) sqlite3_close(db_);
+    db_ = nullptr;
+    return;
+  }
+  std::string error;
+  if (!register_cluster_tables(db_, ctx_, *this, error)) {
+    if (shared_.logger) shared_.logger->error("cannot set up SQLite for a session: " + error);
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+}
+
+ClusterSession::~ClusterSession() {
+  close();
+  for (auto& [id, p] : prepared_)
+    if (p.stmt) sqlite3_finalize(p.stmt);
+  prepared_.clear();
+  if (db_) sqlite3_close_v2(db_);
+}
+
+uint16_t ClusterSession::status_flags() const {
+  uint16_t f = 0;
+  if (ctx_.autocommit) f |= server_status::kAutocommit;
+  if (ctx_.in_transaction) f |= server_status::kInTrans;
+  return f;
+}
+
+std::string ClusterSession::current_database() const { return ctx_.current_db; }
+
+std::string ClusterSession::current_statement() const {
+  std::lock_guard<std::mutex> lk(statement_mu_);
+  return statement_;
+}
+
+void ClusterSession::interrupt() {
+  ctx_.interrupted = true;
+  if (db_) sqlite3_interrupt(db_);
+}
+
+void ClusterSession::close() {
+  if (ctx_.in_transaction || ctx_.tx) ctx_.rollback();
+  ctx_.in_transaction = false;
+}
+
+void ClusterSession::reset() {
+  ctx_.rollback();
+  ctx_.in_transaction = false;
+  ctx_.autocommit = true;
+  for (auto& [id, p] : prepared_)
+    if (p.stmt) sqlite3_finalize(p.stmt);
+  prepared_.clear();
+  session_vars_.clear();
+  user_vars_.clear();
+  last_warnings_.clear();
+  last_insert_id_ = 0;
+}
+
+// ---- dispatch -----------------------------------------------------------------
+
+std::vector<StatementResult> ClusterSession::query(std::string_view sql, bool multi_statements) {
+  std::vector<StatementResult> out;
+  auto error = [&](SqlError e) {
+    StatementResult r;
+    r.error = std::move(e);
+    out.push_back(std::move(r));
+    return out;
+  };
+  if (!db_) return error(SqlError{er::kUnknown, "HY000", "the session has no SQL engine"});
+  TokenizeResult tr = tokenize(sql);
+  if (!tr.error.empty()) return error(syntax_error(sql, tr.error_offset));
+  auto statements = split_statements(tr.tokens, sql);
+  if (statements.empty()) return error(make_sql_error(er::kEmptyQuery));
+  if (!multi_statements && statements.size() > 1) return error(syntax_error(sql, statements[1].begin));
+  for (auto& st : statements) {
+    std::string_view text = sql.substr(st.begin, st.end - st.begin);
+    {
+      std::lock_guard<std::mutex> lk(statement_mu_);
+      statement_ = std::string(text);
+    }
+    ctx_.interrupted = false;
+    StatementResult r = run_statement(st.tokens, text);
+    bool failed = r.error.has_value();
+    out.push_back(std::move(r));
+    if (failed) break;
+  }
+  {
+    std::lock_guard<std::mutex> lk(statement_mu_);
+    statement_.clear();
+  }
+  return out;
+}
+
+StatementResult ClusterSession::run_statement(const std::vector<Token>& t, std::string_view sql) {
+  std::string w = first_word(t);
+  StatementResult r;
+  auto ok = [] { return StatementResult{}; };
+  if (w == "SELECT" || w == "INSERT" || w == "UPDATE" || w == "DELETE" || w == "REPLACE" || w == "WITH" ||
+      w == "VALUES" || (t[0].is_op("(") && t.size() > 1 && t[1].is_word("SELECT")))
+    return run_sql(t, sql);
+  if (w == "SET") return do_set(t, sql);
+  if (w == "SHOW") return do_show(t, sql);
+  if (w == "USE") return do_use(t, sql);
+  if (w == "BEGIN" || (w == "START" && t.size() > 1 && t[1].is_word("TRANSACTION"))) {
+    if (w == "BEGIN" && t.size() > 1 && !t[1].is_word("WORK") && t[1].kind != Token::Kind::kEnd)
+      return [&] { StatementResult e; e.error = syntax_error(sql, t[1].offset); return e; }();
+    return do_begin();
+  }
+  if (w == "COMMIT") return do_commit();
+  if (w == "ROLLBACK") {
+    if (t.size() > 1 && t[1].is_word("TO")) {
+      r.error = SqlError{1305, "42000", "SAVEPOINT does not exist"};
+      return r;
+    }
+    return do_rollback();
+  }
+  if (w == "SAVEPOINT" || w == "RELEASE") {
+    r.error = SqlError{1235, "42000", "This version of MySQL doesn't yet support 'SAVEPOINT with NDBCLUSTER'"};
+    return r;
+  }
+  if (w == "KILL") return do_kill(t, sql);
+  if (w == "CREATE") return do_create(t, sql);
+  if (w == "DROP") return do_drop(t, sql);
+  if (w == "TRUNCATE") return do_truncate(t, sql);
+  if (w == "ALTER") return do_alter(t, sql);
+  if (w == "GRANT") return do_grant(t, sql, false);
+  if (w == "REVOKE") return do_grant(t, sql, true);
+  if (w == "DESCRIBE" || w == "DESC" || w == "EXPLAIN") return do_describe(t, sql);
+  if (w == "FLUSH") {
+    catalog_.reload();
+    return ok();
+  }
+  if (w == "LOCK" || w == "UNLOCK") {
+    implicit_commit(nullptr);
+    return ok();
+  }
+  if (w == "DO") {
+    SqlError e;
+    bool is_null = false;
+    if (!eval_scalar(t, 1, t.size() - 1, sql, e, is_null)) r.error = e;
+    return r;
+  }
+  if (w == "ANALYZE" || w == "OPTIMIZE" || w == "CHECK" || w == "REPAIR") {
+    r.has_result_set = true;
+    r.columns = {text_column("Table", 64), text_column("Op", 10), text_column("Msg_type", 10),
+                 text_column("Msg_text", 64)};
+    for (size_t i = 2; i < t.size(); ++i)
+      if (t[i].is_name())
+        r.rows.push_back({ctx_.current_db + "." + t[i].text, to_lower(w), std::string("status"), std::string("OK")});
+    return r;
+  }
+  r.error = syntax_error(sql, t[0].offset);
+  return r;
+}
+
+// ---- transactions ---------------------------------------------------------------
+
+void ClusterSession::implicit_commit(StatementResult* into) {
+  if (!ctx_.in_transaction && !ctx_.tx) return;
+  api::NdbError e = ctx_.commit();
+  ctx_.in_transaction = false;
+  if (e && into) into->error = ctx_.map_error(e, nullptr);
+}
+
+StatementResult ClusterSession::do_begin() {
+  StatementResult r;
+  implicit_commit(&r);  // BEGIN inside a transaction commits it
+  if (r.error) return r;
+  ctx_.in_transaction = true;
+  return r;
+}
+
+StatementResult ClusterSession::do_commit() {
+  StatementResult r;
+  api::NdbError e = ctx_.commit();
+  ctx_.in_transaction = false;
+  if (e) r.error = ctx_.map_error(e, nullptr);
+  return r;
+}
+
+StatementResult ClusterSession::do_rollback() {
+  ctx_.rollback();
+  ctx_.in_transaction = false;
+  return StatementResult{};
+}
+
+void ClusterSession::end_statement(bool ok, size_t mark, StatementResult& r) {
+  if (!ctx_.autocommit && !ctx_.in_transaction && ctx_.tx) ctx_.in_transaction = true;
+  if (ok) {
+    api::NdbError e = ctx_.in_transaction ? ctx_.flush() : ctx_.commit();
+    if (e) {
+      r.error = ctx_.map_error(e, nullptr);
+      if (ctx_.in_transaction) {
+        // the cluster aborted the whole transaction
+        ctx_.drop_transaction();
+        ctx_.in_transaction = false;
+      }
+    }
+    return;
+  }
+  if (!ctx_.in_transaction) {
+    ctx_.rollback();
+    return;
+  }
+  if (ctx_.tx_rolled_back || (!ctx_.tx && ctx_.tx_executed)) {
+    ctx_.rollback();
+    ctx_.in_transaction = false;
+    return;
+  }
+  // Statement-level undo: drop what this statement buffered.
+  if (ctx_.tx) ctx_.tx->discard_buffered_from(mark);
+}
+
+// ---- queries through SQLite --------------------------------------------------------
+
+RewriteEnv ClusterSession::rewrite_env() {
+  RewriteEnv env;
+  env.current_db = ctx_.current_db;
+  env.sysvar = [this](const std::string& n) { return sysvar_literal(n); };
+  env.uservar = [this](const std::string& n) {
+    auto it = user_vars_.find(to_lower(n));
+    return it == user_vars_.end() ? std::string("NULL") : it->second;
+  };
+  return env;
+}
+
+std::optional<SqlError> ClusterSession::ensure_tables(const std::vector<TableRef>& tables) {
+  for (const auto& ref : tables) {
+    auto t = catalog_.table(ref.db, ref.name);
+    std::string vt = ref.vtab();
+    auto it = vtabs_.find(vt);
+    std::string quoted = "\"";
+    for (char c : vt) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    quoted += "\"";
+    if (!t) {
+      if (it != vtabs_.end()) {
+        sqlite3_exec(db_, ("DROP TABLE IF EXISTS " + quoted).c_str(), nullptr, nullptr, nullptr);
+        vtabs_.erase(it);
+      }
+      if (!catalog_.database_exists(ref.db)) return make_sql_error(er::kBadDb, {ref.db});
+      return make_sql_error(er::kNoSuchTable, {ref.db + "." + ref.name});
+    }
+    if (it != vtabs_.end() && it->second == t) continue;
+    if (it != vtabs_.end()) {
+      sqlite3_exec(db_, ("DROP TABLE IF EXISTS " + quoted).c_str(), nullptr, nullptr, nullptr);
+      vtabs_.erase(it);
+    }
+    std::string create = "CREATE VIRTUAL TABLE " + quoted + " USING halb(" + sqlite_literal(ref.db) + ", " +
+                         sqlite_literal(ref.name) + ")";
+    char* err = nullptr;
+    if (sqlite3_exec(db_, create.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string m = err ? err : "cannot open table";
+      sqlite3_free(err);
+      return SqlError{er::kUnknown, "HY000", m};
+    }
+    vtabs_[vt] = t;
+  }
+  return std::nullopt;
+}
+
+SqlError ClusterSession::sqlite_error(std::string_view sql) {
+  if (ctx_.error) return *ctx_.error;
+  int code = sqlite3_errcode(db_);
+  std::string m = sqlite3_errmsg(db_);
+  if (code == SQLITE_INTERRUPT || ctx_.interrupted.load()) return make_sql_error(er::kQueryInterrupted);
+  if (m.rfind("no such column: ", 0) == 0) return make_sql_error(er::kBadField, {m.substr(16), "field list"});
+  if (m.rfind("no such function: ", 0) == 0)
+    return SqlError{1305, "42000", "FUNCTION " + ctx_.current_db + "." + m.substr(18) + " does not exist"};
+  if (m.rfind("ambiguous column name: ", 0) == 0)
+    return SqlError{1052, "23000", "Column '" + m.substr(23) + "' in field list is ambiguous"};
+  size_t near = m.find("near \"");
+  if (near != std::string::npos) {
+    std::string tok = m.substr(near + 6, m.find('"', near + 6) - near - 6);
+    size_t pos = sql.find(tok);
+    return syntax_error(sql, pos == std::string_view::npos ? 0 : pos);
+  }
+  if (m.find("syntax error") != std::string::npos || m.find("incomplete input") != std::string::npos)
+    return syntax_error(sql, sql.size());
+  if (m.find("table") != std::string::npos && m.find("has") != std::string::npos && m.find("columns") != std::string::npos)
+    return SqlError{1136, "21S01", "Column count doesn't match value count at row 1"};
+  return SqlError{er::kUnknown, "HY000", m};
+}
+
+std::optional<SqlError> ClusterSession::prepare_sqlite(const Rewritten& r, std::string_view sql, sqlite3_stmt** out) {
+  if (auto e = ensure_tables(r.tables)) return e;
+  ctx_.error.reset();
+  if (sqlite3_prepare_v3(db_, r.sql.c_str(), static_cast<int>(r.sql.size()), SQLITE_PREPARE_PERSISTENT, out,
+                         nullptr) != SQLITE_OK) {
+    SqlError e = sqlite_error(sql);
+    if (*out) sqlite3_finalize(*out);
+    *out = nullptr;
+    return e;
+  }
+  if (!*out) return make_sql_error(er::kEmptyQuery);
+  return std::nullopt;
+}
+
+std::vector<ColumnDef> ClusterSession::describe(sqlite3_stmt* s, const std::vector<TableRef>& tables, bool after_step) {
+  std::vector<ColumnDef> cols;
+  int n = sqlite3_column_count(s);
+  for (int i = 0; i < n; ++i) {
+    const char* name = sqlite3_column_name(s, i);
+    const char* table = sqlite3_column_table_name(s, i);
+    const char* origin = sqlite3_column_origin_name(s, i);
+    std::shared_ptr<const CatalogTable> t;
+    if (table) {
+      auto it = vtabs_.find(table);
+      if (it != vtabs_.end()) t = it->second;
+    }
+    const ColumnMeta* meta = t && origin ? t->def.column(origin) : nullptr;
+    if (meta) {
+      ColumnDef c;
+      c.schema = t->def.db;
+      c.table = c.org_table = t->def.name;
+      c.name = name ? name : meta->name;
+      c.org_name = meta->name;
+      bool text = meta->is_string();
+      c.charset = text ? kCharsetUtf8mb4 : kCharsetBinary;
+      c.length = meta->display_length();
+      c.type = meta->field_type();
+      if (!meta->nullable) c.flags |= column_flag::kNotNull;
+      const IndexMeta* pk = t->def.primary();
+      if (pk && std::find(pk->columns.begin(), pk->columns.end(), meta->name) != pk->columns.end())
+        c.flags |= column_flag::kPriKey;
+      for (auto& ix : t->def.indexes) {
+        if (ix.primary || ix.columns.empty() || ix.columns[0] != meta->name) continue;
+        c.flags |= ix.unique && ix.columns.size() == 1 ? column_flag::kUniqueKey : column_flag::kMultipleKey;
+      }
+      if (meta->is_unsigned) c.flags |= column_flag::kUnsigned;
+      if (meta->auto_increment) c.flags |= column_flag::kAutoIncrement;
+      if (!text) c.flags |= column_flag::kBinary;
+      if (meta->is_binary() || meta->base.find("text") != std::string::npos) c.flags |= column_flag::kBlob;
+      if (meta->is_integer() || meta->base == "float" || meta->base == "double" || meta->base == "decimal")
+        c.flags |= column_flag::kNum;
+      if (!meta->default_value && !meta->nullable && !meta->auto_increment && !meta->default_now)
+        c.flags |= column_flag::kNoDefaultValue;
+      c.decimals = meta->base == "decimal" ? meta->scale : (meta->base == "float" || meta->base == "double") ? 31 : 0;
+      cols.push_back(c);
+      continue;
+    }
+    std::string nm = name ? name : "";
+    std::optional<SystemVar> var;
+    if (nm.rfind("@@", 0) == 0) var = sysvar(nm.substr(2));
+    cols.push_back(expression_column(nm, after_step ? sqlite3_column_type(s, i) : SQLITE_NULL, var));
+  }
+  (void)tables;
+  return cols;
+}
+
+StatementResult ClusterSession::run_sql(const std::vector<Token>& t, std::string_view sql) {
+  StatementResult r;
+  // INSERT ... ON DUPLICATE KEY UPDATE: done by the front end.
+  std::string w = first_word(t);
+  if (w == "INSERT") {
+    for (size_t i = 0; i + 3 < t.size(); ++i)
+      if (t[i].is_word("ON") && t[i + 1].is_word("DUPLICATE") && t[i + 2].is_word("KEY") && t[i + 3].is_word("UPDATE")) {
+        r.error = SqlError{1235, "42000", "This version of MySQL doesn't yet support 'ON DUPLICATE KEY UPDATE'"};
+        return r;
+      }
+  }
+  Rewritten rw = rewrite_for_sqlite(t, sql, rewrite_env());
+  if (rw.error) {
+    r.error = rw.error;
+    return r;
+  }
+  if (rw.placeholders) {
+    r.error = syntax_error(sql, sql.find('?'));
+    return r;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (auto e = prepare_sqlite(rw, sql, &stmt)) {
+    r.error = e;
+    return r;
+  }
+  r = run_prepared(stmt, rw, sql, nullptr);
+  sqlite3_finalize(stmt);
+  return r;
+}
+
+StatementResult ClusterSession::run_prepared(sqlite3_stmt* stmt, const Rewritten& rw, std::string_view sql,
+                                             const std::vector<ColumnDef>* known_columns) {
+  StatementResult r;
+  ctx_.begin_statement();
+  ctx_.stmt_lock = rw.lock;
+  if (!ctx_.autocommit) ctx_.in_transaction = true;
+  const size_t mark = ctx_.tx ? ctx_.tx->buffered().size() : 0;
+  const int ncols = sqlite3_column_count(stmt);
+  std::vector<ColumnDef> columns;
+  if (known_columns) columns = *known_columns;
+  int rc;
+  bool described = known_columns != nullptr;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    if (!described) {
+      columns = describe(stmt, rw.tables, true);
+      described = true;
+    }
+    Row row;
+    row.reserve(static_cast<size_t>(ncols));
+    for (int i = 0; i < ncols; ++i) row.push_back(value_for(stmt, i, columns[static_cast<size_t>(i)]));
+    r.rows.push_back(std::move(row));
+  }
+  bool ok = rc == SQLITE_DONE;
+  if (!ok) {
+    r.error = sqlite_error(sql);
+    r.rows.clear();
+  }
+  sqlite3_reset(stmt);
+  end_statement(ok, mark, r);
+  if (r.error) {
+    r.rows.clear();
+    last_warnings_ = ctx_.warnings;
+    return r;
+  }
+  if (ncols > 0) {
+    if (!described) columns = describe(stmt, rw.tables, false);
+    r.has_result_set = true;
+    r.columns = std::move(columns);
+    found_rows_ = r.rows.size();
+  } else {
+    std::string w = first_word({});
+    r.affected_rows = ctx_.affected;
+    bool is_update = rw.lock == engine::LockMode::kExclusive && sql.size() >= 6 &&
+                     iequals(sql.substr(0, 6), "UPDATE");
+    if (is_update) {
+      if (ctx_.found_rows) r.affected_rows = ctx_.matched;
+      r.info = "Rows matched: " + std::to_string(ctx_.matched) + "  Changed: " + std::to_string(ctx_.changed) +
+               "  Warnings: " + std::to_string(ctx_.warnings.size());
+    } else if (ctx_.rows_seen > 1) {
+      uint64_t dups = ctx_.rows_seen >= ctx_.affected ? ctx_.rows_seen - ctx_.affected : 0;
+      r.info = "Records: " + std::to_string(ctx_.rows_seen) + "  Duplicates: " + std::to_string(dups) +
+               "  Warnings: " + std::to_string(ctx_.warnings.size());
+    }
+    if (ctx_.first_insert_id) last_insert_id_ = ctx_.first_insert_id;
+    r.last_insert_id = ctx_.first_insert_id;
+  }
+  last_warnings_ = ctx_.warnings;
+  r.warning_count = static_cast<uint16_t>(std::min<size_t>(ctx_.warnings.size(), 65535));
+  return r;
+}
+
+// ---- COM_INIT_DB / COM_FIELD_LIST -------------------------------------------------
+
+StatementResult ClusterSession::init_db(std::string_view database) {
+  StatementResult r;
+  std::string db(database);
+  if (!catalog_.database_exists(db)) {
+    r.error = make_sql_error(er::kBadDb, {db});
+    return r;
+  }
+  ctx_.current_db = db;
+  return r;
+}
+
+StatementResult ClusterSession::field_list(std::string_view table, std::string_view wildcard) {
+  StatementResult r;
+  if (ctx_.current_db.empty()) {
+    r.error = make_sql_error(er::kNoDb);
+    return r;
+  }
+  auto t = catalog_.table(ctx_.current_db, std::string(table));
+  if (!t) {
+    r.error = make_sql_error(er::kNoSuchTable, {ctx_.current_db + "." + std::string(table)});
+    return r;
+  }
+  r.has_result_set = true;
+  for (const auto& m : t->def.columns) {
+    if (!wildcard.empty() && wildcard != "%" && !iequals(m.name, wildcard)) continue;
+    ColumnDef c;
+    c.schema = t->def.db;
+    c.table = c.org_table = t->def.name;
+    c.name = c.org_name = m.name;
+    c.charset = m.is_string() ? kCharsetUtf8mb4 : kCharsetBinary;
+    c.length = m.display_length();
+    c.type = m.field_type();
+    if (!m.nullable) c.flags |= column_flag::kNotNull;
+    if (m.is_unsigned) c.flags |= column_flag::kUnsigned;
+    if (m.auto_increment) c.flags |= column_flag::kAutoIncrement;
+    if (const IndexMeta* pk = t->def.primary())
+      if (std::find(pk->columns.begin(), pk->columns.end(), m.name) != pk->columns.end()) c.flags |= column_flag::kPriKey;
+    c.default_value = m.default_value ? *m.default_value : std::string();
+    r.columns.push_back(c);
+  }
+  return r;
+}
+
+// ---- prepared statements ------------------------------------------------------------
+
+PrepareResult ClusterSession::prepare(std::string_view sql) {
+  PrepareResult out;
+  if (!db_) {
+    out.error = SqlError{er::kUnknown, "HY000", "the session has no SQL engine"};
+    return out;
+  }
+  TokenizeResult tr = tokenize(sql);
+  if (!tr.error.empty()) {
+    out.error = syntax_error(sql, tr.error_offset);
+    return out;
+  }
+  auto statements = split_statements(tr.tokens, sql);
+  if (statements.empty()) {
+    out.error = make_sql_error(er::kEmptyQuery);
+    return out;
+  }
+  if (statements.size() > 1) {
+    out.error = syntax_error(sql, statements[1].begin);
+    return out;
+  }
+  Prepared p;
+  p.sql = std::string(sql.substr(statements[0].begin, statements[0].end - statements[0].begin));
+  // Tokens refer to offsets of `p.sql` from here on.
+  p.tokens = tokenize(p.sql).tokens;
+  std::string w = first_word(p.tokens);
+  bool dml = w == "SELECT" || w == "INSERT" || w == "UPDATE" || w == "DELETE" || w == "REPLACE";
+  if (!dml) {
+    bool has_param = false;
+    for (auto& tk : p.tokens) has_param = has_param || tk.kind == Token::Kind::kPlaceholder;
+    bool replayable = w == "BEGIN" || w == "COMMIT" || w == "ROLLBACK" || w == "START" || w == "SET" || w == "USE" ||
+                      w == "DO" || w == "LOCK" || w == "UNLOCK";
+    if (!replayable || has_param) {
+      out.error = make_sql_error(er::kUnsupportedPs);
+      return out;
+    }
+    p.text_replay = true;
+  } else {
+    for (size_t i = 0; i + 3 < p.tokens.size(); ++i)
+      if (p.tokens[i].is_word("ON") && p.tokens[i + 1].is_word("DUPLICATE")) {
+        out.error = make_sql_error(er::kUnsupportedPs);
+        return out;
+      }
+    p.rewritten = rewrite_for_sqlite(p.tokens, p.sql, rewrite_env());
+    if (p.rewritten.error) {
+      out.error = p.rewritten.error;
+      return out;
+    }
+    if (auto e = prepare_sqlite(p.rewritten, p.sql, &p.stmt)) {
+      out.error = e;
+      return out;
+    }
+    p.params = static_cast<uint16_t>(sqlite3_bind_parameter_count(p.stmt));
+    p.columns = describe(p.stmt, p.rewritten.tables, false);
+  }
+  out.statement_id = next_statement_id_++;
+  if (next_statement_id_ == 0) next_statement_id_ = 1;
+  out.param_count = p.params;
+  for (uint16_t i = 0; i < p.params; ++i) {
+    ColumnDef c;
+    c.name = "?";
+    c.type = FieldType::kVarString;
+    c.charset = kCharsetBinary;
+    c.flags = column_flag::kBinary;
+    out.params.push_back(c);
+  }
+  out.columns = p.columns;
+  prepared_[out.statement_id] = std::move(p);
+  return out;
+}
+
+StatementResult ClusterSession::execute(uint32_t statement_id, const std::vector<Value>& params) {
+  StatementResult r;
+  auto it = prepared_.find(statement_id);
+  if (it == prepared_.end()) {
+    r.error = make_sql_error(er::kUnknownStmtHandler, {std::to_string(statement_id), "mysqld_stmt_execute"});
+    return r;
+  }
+  Prepared& p = it->second;
+  {
+    std::lock_guard<std::mutex> lk(statement_mu_);
+    statement_ = p.sql;
+  }
+  ctx_.interrupted = false;
+  if (p.text_replay) {
+    r = run_statement(p.tokens, p.sql);
+  } else {
+    if (params.size() != p.params) {
+      r.error = SqlError{1210, "HY000", "Incorrect arguments to mysqld_stmt_execute"};
+      return r;
+    }
+    // A table changed since prepare (another node's DDL): refresh the
+    // virtual tables; SQLite re-prepares the statement on its own.
+    if (auto e = ensure_tables(p.rewritten.tables)) {
+      r.error = e;
+      return r;
+    }
+    sqlite3_clear_bindings(p.stmt);
+    for (size_t i = 0; i < params.size(); ++i) {
+      int idx = static_cast<int>(i + 1);
+      const Value& v = params[i];
+      if (std::holds_alternative<std::monostate>(v)) sqlite3_bind_null(p.stmt, idx);
+      else if (auto* x = std::get_if<int64_t>(&v)) sqlite3_bind_int64(p.stmt, idx, *x);
+      else if (auto* u = std::get_if<uint64_t>(&v)) {
+        if (*u > static_cast<uint64_t>(INT64_MAX)) sqlite3_bind_double(p.stmt, idx, static_cast<double>(*u));
+        else sqlite3_bind_int64(p.stmt, idx, static_cast<int64_t>(*u));
+      } else if (auto* d = std::get_if<double>(&v)) sqlite3_bind_double(p.stmt, idx, *d);
+      else {
+        const std::string& s = std::get<std::string>(v);
+        sqlite3_bind_text(p.stmt, idx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+      }
+    }
+    r = run_prepared(p.stmt, p.rewritten, p.sql, &p.columns);
+    sqlite3_clear_bindings(p.stmt);
+  }
+  {
+    std::lock_guard<std::mutex> lk(statement_mu_);
+    statement_.clear();
+  }
+  return r;
+}
+
+void ClusterSession::close_statement(uint32_t statement_id) {
+  auto it = prepared_.find(statement_id);
+  if (it == prepared_.end()) return;
+  if (it->second.stmt) sqlite3_finalize(it->second.stmt);
+  prepared_.erase(it);
+}
+
+}  // namespace halb::cluster::sqld

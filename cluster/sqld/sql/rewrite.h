@@ -1,0 +1,57 @@
+// cluster/sqld/sql/rewrite.h: one MySQL statement (tokens) -> SQL SQLite
+// runs the same way: literals re-quoted, backslash escapes resolved, @@vars
+// and @vars as literals, MySQL-only syntax stripped or translated (FOR
+// UPDATE, INSERT IGNORE, index hints, DUAL, ||, DIV, `/`), table names
+// mapped to the session's virtual tables ("db/t"), and every select-list
+// expression named by its text, as MySQL names result columns.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/ndbd/engine/operation.h"
+#include "cluster/sqld/sql/session.h"
+#include "cluster/sqld/sql/tokenizer.h"
+
+namespace halb::cluster::sqld {
+
+struct TableRef {
+  std::string db, name;
+  std::string vtab() const { return db + "/" + name; }
+};
+
+struct SelectItem {
+  std::string text;       // as written
+  bool is_column = false; // a plain [t.]column reference
+  bool is_star = false;
+};
+
+struct Rewritten {
+  std::string sql;
+  engine::LockMode lock = engine::LockMode::kCommitted;
+  std::vector<TableRef> tables;
+  std::vector<SelectItem> select_items;  // top-level SELECT only
+  uint16_t placeholders = 0;
+  std::optional<SqlError> error;
+};
+
+// `sysvar` gives @@name's value as SQL literal text (nullopt: unknown,
+// 1193); `uservar` gives @name's (NULL when unset).
+struct RewriteEnv {
+  std::string current_db;
+  std::function<std::optional<std::string>(const std::string&)> sysvar;
+  std::function<std::string(const std::string&)> uservar;
+};
+
+// `tokens` hold one statement ending with kEnd; `sql` is its source.
+Rewritten rewrite_for_sqlite(const std::vector<Token>& tokens, std::string_view sql, const RewriteEnv& env);
+
+// A string as an SQLite literal ('...' or X'..' for bytes SQLite text cannot hold).
+std::string sqlite_literal(std::string_view s);
+
+// MySQL's "near '...' at line N" error for a position in `sql`.
+SqlError syntax_error(std::string_view sql, size_t offset);
+
+}  // namespace halb::cluster::sqld

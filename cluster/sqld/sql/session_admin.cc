@@ -1,0 +1,964 @@
+// cluster/sqld/sql/session_admin.cc: the statements a session answers
+// itself -- SET, SHOW, USE, KILL, DDL, accounts (see cluster_session.h).
+#include "cluster/sqld/sql/cluster_session.h"
+
+#include <algorithm>
+
+#include "cluster/sqld/sql/errors.h"
+
+// GCC 12 reports copies of std::variant rows built from initializer lists as
+// "may be used uninitialized" (a known false positive, GCC bug 105562).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace halb::cluster::sqld {
+
+namespace {
+
+using K = Token::Kind;
+
+StatementResult error_result(SqlError e) {
+  StatementResult r;
+  r.error = std::move(e);
+  return r;
+}
+
+// MySQL LIKE with % and _ (case-insensitive), for SHOW ... LIKE.
+bool like(std::string_view p, std::string_view s) {
+  if (p.empty()) return s.empty();
+  if (p[0] == '\\' && p.size() > 1) {
+    return !s.empty() && std::tolower(static_cast<unsigned char>(p[1])) == std::tolower(static_cast<unsigned char>(s[0])) &&
+           like(p.substr(2), s.substr(1));
+  }
+  if (p[0] == '%') {
+    for (size_t i = 0; i <= s.size(); ++i)
+      if (like(p.substr(1), s.substr(i))) return true;
+    return false;
+  }
+  if (s.empty()) return false;
+  if (p[0] == '_' || std::tolower(static_cast<unsigned char>(p[0])) == std::tolower(static_cast<unsigned char>(s[0])))
+    return like(p.substr(1), s.substr(1));
+  return false;
+}
+
+// A text value or NULL (out of line: GCC 12 misreads inline variant copies
+// as uninitialised).
+[[gnu::noinline]] Value text_or_null(const std::optional<std::string>& s) {
+  if (s) return Value(*s);
+  return Value(std::monostate{});
+}
+
+StatementResult result_set(std::vector<ColumnDef> cols) {
+  StatementResult r;
+  r.has_result_set = true;
+  r.columns = std::move(cols);
+  return r;
+}
+
+// user@host from tokens at i: 'u'@'h', u@h, `u`@`h`, 'u' (host '%').
+bool parse_account(const std::vector<Token>& t, size_t& i, std::string& user, std::string& host) {
+  if (!(t[i].is_name() || t[i].kind == K::kString)) return false;
+  user = t[i].text;
+  ++i;
+  host = "%";
+  if (t[i].kind == K::kUserVar) {  // the tokenizer reads @'h' / @h as a user variable
+    host = t[i].text;
+    ++i;
+  } else if (t[i].is_op("@")) {
+    ++i;
+    if (!(t[i].is_name() || t[i].kind == K::kString)) return false;
+    host = t[i].text;
+    ++i;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<SystemVar> ClusterSession::sysvar(const std::string& raw) {
+  std::string scope;
+  std::string n = var_name(raw, &scope);
+  if (n == "autocommit") return SystemVar{ctx_.autocommit ? "1" : "0", true, false};
+  if (n == "last_insert_id" || n == "identity") return SystemVar{std::to_string(last_insert_id_), true, false};
+  if (n == "warning_count") return SystemVar{std::to_string(last_warnings_.size()), true, true};
+  if (n == "pseudo_thread_id") return SystemVar{std::to_string(client_.connection_id), true, false};
+  if (n == "in_transaction") return SystemVar{ctx_.in_transaction ? "1" : "0", true, true};
+  if (scope != "global") {
+    auto it = session_vars_.find(n);
+    if (it != session_vars_.end()) return it->second;
+  }
+  return shared_.globals->get(n);
+}
+
+std::optional<std::string> ClusterSession::sysvar_literal(const std::string& raw) {
+  auto v = sysvar(raw);
+  if (!v) return std::nullopt;
+  if (v->numeric) return v->value.empty() ? std::string("0") : v->value;
+  return sqlite_literal(v->value);
+}
+
+std::optional<std::string> ClusterSession::eval_scalar(const std::vector<Token>& t, size_t b, size_t e,
+                                                       std::string_view sql, SqlError& error, bool& is_null) {
+  is_null = false;
+  if (b >= e) {
+    error = syntax_error(sql, t[std::min(b, t.size() - 1)].offset);
+    return std::nullopt;
+  }
+  // A single literal or word: no SQLite needed.
+  if (e - b == 1) {
+    const Token& v = t[b];
+    if (v.kind == K::kString || v.kind == K::kNumber || v.kind == K::kHex || v.kind == K::kBit) return v.text;
+    if (v.kind == K::kWord) {
+      if (v.is_word("NULL")) {
+        is_null = true;
+        return std::string();
+      }
+      if (v.is_word("ON") || v.is_word("TRUE")) return std::string("1");
+      if (v.is_word("OFF") || v.is_word("FALSE")) return std::string("0");
+      return v.text;  // SET sql_mode = TRADITIONAL, SET x = DEFAULT
+    }
+  }
+  std::vector<Token> expr;
+  Token sel;
+  sel.kind = K::kWord;
+  sel.text = "SELECT";
+  expr.push_back(sel);
+  for (size_t i = b; i < e; ++i) expr.push_back(t[i]);
+  Token end;
+  end.offset = end.end = sql.size();
+  expr.push_back(end);
+  Rewritten rw = rewrite_for_sqlite(expr, sql, rewrite_env());
+  if (rw.error) {
+    error = *rw.error;
+    return std::nullopt;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (auto err = prepare_sqlite(rw, sql, &stmt)) {
+    error = *err;
+    return std::nullopt;
+  }
+  std::optional<std::string> out;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+      is_null = true;
+      out = std::string();
+    } else {
+      out = std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
+                        static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
+    }
+  } else {
+    error = sqlite_error(sql);
+  }
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+// ---- SET --------------------------------------------------------------------------
+
+StatementResult ClusterSession::do_set(const std::vector<Token>& t, std::string_view sql) {
+  StatementResult r;
+  size_t i = 1;
+  if (t[i].is_word("NAMES") || (t[i].is_word("CHARACTER") && t[i + 1].is_word("SET")) || t[i].is_word("CHARSET")) {
+    i += t[i].is_word("CHARACTER") ? 2 : 1;
+    if (!(t[i].is_name() || t[i].kind == K::kString)) return error_result(syntax_error(sql, t[i].offset));
+    std::string cs = to_lower(t[i].text);
+    if (cs == "default") cs = "utf8mb4";
+    ++i;
+    std::string coll = cs == "utf8mb4" ? "utf8mb4_general_ci" : cs + "_general_ci";
+    if (t[i].is_word("COLLATE")) {
+      coll = to_lower(t[i + 1].text);
+      i += 2;
+    }
+    for (const char* n : {"character_set_client", "character_set_connection", "character_set_results"})
+      session_vars_[n] = SystemVar{cs, false, false};
+    session_vars_["collation_connection"] = SystemVar{coll, false, false};
+    return r;
+  }
+  if (t[i].is_word("PASSWORD")) {
+    ++i;
+    std::string user = client_.user, host = client_.account_host.empty() ? "%" : client_.account_host;
+    if (t[i].is_word("FOR")) {
+      ++i;
+      if (!parse_account(t, i, user, host)) return error_result(syntax_error(sql, t[i].offset));
+    }
+    if (!t[i].is_op("=")) return error_result(syntax_error(sql, t[i].offset));
+    ++i;
+    std::string password;
+    if (t[i].is_word("PASSWORD") && t[i + 1].is_op("(") && t[i + 2].kind == K::kString) password = t[i + 2].text;
+    else if (t[i].kind == K::kString) password = t[i].text;
+    else return error_result(syntax_error(sql, t[i].offset));
+    implicit_commit(nullptr);
+    if (auto e = catalog_.set_password(user, host, password_sha1_sha1(password))) r.error = e;
+    return r;
+  }
+  if (t[i].is_word("TRANSACTION") || ((t[i].is_word("SESSION") || t[i].is_word("GLOBAL")) && t[i + 1].is_word("TRANSACTION"))) {
+    // Isolation and access mode: the cluster only reads committed rows.
+    return r;
+  }
+  for (;;) {
+    std::string scope = "session";
+    bool user_var = false;
+    std::string name;
+    if (t[i].is_word("GLOBAL") || t[i].is_word("SESSION") || t[i].is_word("LOCAL") || t[i].is_word("PERSIST")) {
+      scope = t[i].is_word("GLOBAL") || t[i].is_word("PERSIST") ? "global" : "session";
+      ++i;
+    }
+    if (t[i].kind == K::kSysVar) {
+      std::string sc;
+      name = var_name(t[i].text, &sc);
+      if (sc == "global") scope = "global";
+      ++i;
+    } else if (t[i].kind == K::kUserVar) {
+      name = to_lower(t[i].text);
+      user_var = true;
+      ++i;
+    } else if (t[i].is_name()) {
+      name = to_lower(t[i].text);
+      ++i;
+    } else {
+      return error_result(syntax_error(sql, t[i].offset));
+    }
+    if (!(t[i].is_op("=") || t[i].is_op(":="))) return error_result(syntax_error(sql, t[i].offset));
+    ++i;
+    size_t b = i;
+    int depth = 0;
+    while (t[i].kind != K::kEnd && !(depth == 0 && t[i].is_op(","))) {
+      if (t[i].is_op("(")) ++depth;
+      if (t[i].is_op(")")) --depth;
+      ++i;
+    }
+    SqlError err;
+    bool is_null = false;
+    // SET x = DEFAULT resets the session value
+    if (!user_var && i - b == 1 && t[b].is_word("DEFAULT")) {
+      session_vars_.erase(name);
+      if (name == "autocommit") {
+        implicit_commit(&r);
+        ctx_.autocommit = true;
+      }
+    } else {
+      auto value = eval_scalar(t, b, i, sql, err, is_null);
+      if (!value) return error_result(err);
+      if (user_var) {
+        if (is_null) {
+          user_vars_[name] = "NULL";
+        } else {
+          bool number = !value->empty();
+          for (char c : *value) number = number && (std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-');
+          user_vars_[name] = number ? *value : sqlite_literal(*value);
+        }
+      } else {
+        auto known = shared_.globals->get(name);
+        bool special = name == "autocommit" || name == "sql_mode" || name == "last_insert_id" || name == "identity" ||
+                       name == "pseudo_thread_id";
+        if (!known && !special) return error_result(make_sql_error(er::kUnknownSystemVariable, {name}));
+        if (known && known->read_only)
+          return error_result(SqlError{1238, "HY000", "Variable '" + name + "' is a read only variable"});
+        std::string v = is_null ? "" : *value;
+        if (name == "autocommit") {
+          std::string lv = to_lower(v);
+          bool on = lv == "1" || lv == "on" || lv == "true";
+          bool off = lv == "0" || lv == "off" || lv == "false";
+          if (!on && !off)
+            return error_result(SqlError{1231, "42000", "Variable 'autocommit' can't be set to the value of '" + v + "'"});
+          if (on && !ctx_.autocommit) implicit_commit(&r);  // SET autocommit=1 commits
+          ctx_.autocommit = on;
+          if (r.error) return r;
+        } else if (name == "sql_mode") {
+          std::string up = to_upper(v);
+          ctx_.strict = up.find("STRICT_") != std::string::npos || up.find("TRADITIONAL") != std::string::npos;
+          session_vars_[name] = SystemVar{v, false, false};
+          if (scope == "global") {
+            bool ro = false;
+            shared_.globals->set(name, v, ro);
+          }
+        } else if (name == "last_insert_id" || name == "identity") {
+          last_insert_id_ = std::strtoull(v.c_str(), nullptr, 10);
+        } else if (scope == "global") {
+          bool ro = false;
+          shared_.globals->set(name, v, ro);
+        } else {
+          session_vars_[name] = SystemVar{v, known ? known->numeric : false, false};
+        }
+      }
+    }
+    if (t[i].is_op(",")) {
+      ++i;
+      continue;
+    }
+    break;
+  }
+  return r;
+}
+
+// ---- USE / KILL ------------------------------------------------------------------------
+
+StatementResult ClusterSession::do_use(const std::vector<Token>& t, std::string_view sql) {
+  if (!t[1].is_name()) return error_result(syntax_error(sql, t[1].offset));
+  return init_db(t[1].text);
+}
+
+StatementResult ClusterSession::do_kill(const std::vector<Token>& t, std::string_view sql) {
+  size_t i = 1;
+  bool query_only = false;
+  if (t[i].is_word("QUERY")) {
+    query_only = true;
+    ++i;
+  } else if (t[i].is_word("CONNECTION")) {
+    ++i;
+  }
+  if (t[i].kind != K::kNumber) return error_result(syntax_error(sql, t[i].offset));
+  uint32_t id = static_cast<uint32_t>(std::strtoul(t[i].text.c_str(), nullptr, 10));
+  StatementResult r;
+  if ((id >> 24) == shared_.node_id) {
+    ConnectionRegistry* reg = shared_.registry.load();
+    if (!reg || !reg->kill(id, query_only)) r.error = make_sql_error(er::kNoSuchThread, {std::to_string(id)});
+    return r;
+  }
+  // Another SQL node's connection: leave the request for it in the cluster.
+  SqlError e = catalog_.post_kill(id, query_only);
+  if (e.code) r.error = e;
+  return r;
+}
+
+// ---- DDL -------------------------------------------------------------------------------
+
+StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::string_view sql) {
+  StatementResult r;
+  size_t i = 1;
+  if (t[i].is_word("OR") && t[i + 1].is_word("REPLACE")) i += 2;
+  if (t[i].is_word("DATABASE") || t[i].is_word("SCHEMA")) {
+    ++i;
+    bool if_not_exists = false;
+    if (t[i].is_word("IF") && t[i + 1].is_word("NOT") && t[i + 2].is_word("EXISTS")) {
+      if_not_exists = true;
+      i += 3;
+    }
+    if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
+    std::string db = t[i].text;
+    implicit_commit(&r);
+    if (r.error) return r;
+    bool existed = false;
+    if (auto e = catalog_.create_database(db, if_not_exists, existed)) return error_result(*e);
+    if (existed) {
+      r.warning_count = 1;
+      last_warnings_ = {Warning{"Note", 1007, "Can't create database '" + db + "'; database exists"}};
+    } else {
+      r.affected_rows = 1;
+    }
+    return r;
+  }
+  if (t[i].is_word("TABLE") || (t[i].is_word("TEMPORARY") && t[i + 1].is_word("TABLE"))) {
+    ParsedCreateTable p = parse_create_table(t);
+    if (!p.error.empty()) {
+      if (p.error == "syntax") return error_result(syntax_error(sql, p.error_offset));
+      return error_result(SqlError{er::kUnknown, "HY000", p.error});
+    }
+    p.def.db = p.db.empty() ? ctx_.current_db : p.db;
+    if (p.def.db.empty()) return error_result(make_sql_error(er::kNoDb));
+    if (!catalog_.database_exists(p.def.db)) return error_result(make_sql_error(er::kBadDb, {p.def.db}));
+    implicit_commit(&r);
+    if (r.error) return r;
+    bool existed = false;
+    if (auto e = catalog_.create_table(p.def, p.if_not_exists, existed)) return error_result(*e);
+    last_warnings_.clear();
+    for (auto& w : p.warnings) last_warnings_.push_back(Warning{"Warning", 1266, w});
+    if (existed) last_warnings_.push_back(Warning{"Note", 1050, "Table '" + p.def.name + "' already exists"});
+    r.warning_count = static_cast<uint16_t>(last_warnings_.size());
+    return r;
+  }
+  if (t[i].is_word("INDEX") || t[i].is_word("UNIQUE") || t[i].is_word("FULLTEXT") || t[i].is_word("SPATIAL")) {
+    IndexMeta ix;
+    if (t[i].is_word("FULLTEXT") || t[i].is_word("SPATIAL"))
+      return error_result(SqlError{1214, "HY000", "The used table type doesn't support FULLTEXT indexes"});
+    if (t[i].is_word("UNIQUE")) {
+      ix.unique = true;
+      ++i;
+    }
+    if (!t[i].is_word("INDEX")) return error_result(syntax_error(sql, t[i].offset));
+    ++i;
+    if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
+    ix.name = t[i++].text;
+    if (t[i].is_word("USING")) i += 2;
+    if (!t[i].is_word("ON")) return error_result(syntax_error(sql, t[i].offset));
+    ++i;
+    std::string db = ctx_.current_db, table;
+    if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
+    table = t[i++].text;
+    if (t[i].is_op(".")) {
+      db = table;
+      table = t[i + 1].text;
+      i += 2;
+    }
+    if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+    if (!t[i].is_op("(")) return error_result(syntax_error(sql, t[i].offset));
+    ++i;
+    while (t[i].is_name()) {
+      ix.columns.push_back(t[i++].text);
+      if (t[i].is_op("(")) i += 3;  // prefix length
+      if (t[i].is_word("ASC") || t[i].is_word("DESC")) ++i;
+      if (!t[i].is_op(",")) break;
+      ++i;
+    }
+    if (!t[i].is_op(")") || ix.columns.empty()) return error_result(syntax_error(sql, t[i].offset));
+    implicit_commit(&r);
+    if (r.error) return r;
+    if (auto e = catalog_.add_index(db, table, ix)) return error_result(*e);
+    return r;
+  }
+  if (t[i].is_word("USER")) {
+    ++i;
+    bool if_not_exists = false;
+    if (t[i].is_word("IF") && t[i + 1].is_word("NOT") && t[i + 2].is_word("EXISTS")) {
+      if_not_exists = true;
+      i += 3;
+    }
+    implicit_commit(&r);
+    if (r.error) return r;
+    for (;;) {
+      Account a;
+      if (!parse_account(t, i, a.user, a.host_pattern)) return error_result(syntax_error(sql, t[i].offset));
+      if (t[i].is_word("IDENTIFIED")) {
+        ++i;
+        if (t[i].is_word("WITH")) i += 2;  // plugin name
+        if (t[i].is_word("BY")) {
+          ++i;
+          if (t[i].is_word("PASSWORD")) {
+            ++i;
+            if (t[i].kind != K::kString) return error_result(syntax_error(sql, t[i].offset));
+            a.password_sha1_sha1 = hex_decode(t[i].text.size() == 41 ? t[i].text.substr(1) : t[i].text);
+          } else {
+            if (t[i].kind != K::kString) return error_result(syntax_error(sql, t[i].offset));
+            a.password_sha1_sha1 = password_sha1_sha1(t[i].text);
+          }
+          ++i;
+        } else if (t[i].is_word("AS")) {
+          ++i;
+          if (t[i].kind != K::kString) return error_result(syntax_error(sql, t[i].offset));
+          a.password_sha1_sha1 = hex_decode(t[i].text.size() == 41 ? t[i].text.substr(1) : t[i].text);
+          ++i;
+        }
+      }
+      bool existed = false;
+      if (auto e = catalog_.create_user(a, if_not_exists, existed)) return error_result(*e);
+      if (!t[i].is_op(",")) break;
+      ++i;
+    }
+    return r;
+  }
+  return error_result(syntax_error(sql, t[i].offset));
+}
+
+StatementResult ClusterSession::do_drop(const std::vector<Token>& t, std::string_view sql) {
+  StatementResult r;
+  size_t i = 1;
+  if (t[i].is_word("TEMPORARY")) ++i;
+  bool database = t[i].is_word("DATABASE") || t[i].is_word("SCHEMA");
+  bool table = t[i].is_word("TABLE") || t[i].is_word("TABLES");
+  bool user = t[i].is_word("USER");
+  if (t[i].is_word("INDEX"))
+    return error_result(SqlError{1235, "42000", "This version of halb-sqld doesn't yet support 'DROP INDEX'"});
+  if (!database && !table && !user) return error_result(syntax_error(sql, t[i].offset));
+  ++i;
+  bool if_exists = false;
+  if (t[i].is_word("IF") && t[i + 1].is_word("EXISTS")) {
+    if_exists = true;
+    i += 2;
+  }
+  implicit_commit(&r);
+  if (r.error) return r;
+  last_warnings_.clear();
+  if (database) {
+    if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
+    std::string db = t[i].text;
+    bool missing = false;
+    size_t tables = catalog_.tables(db).size();
+    if (auto e = catalog_.drop_database(db, if_exists, missing)) return error_result(*e);
+    if (missing) last_warnings_.push_back(Warning{"Note", 1008, "Can't drop database '" + db + "'; database doesn't exist"});
+    else r.affected_rows = tables;
+    if (db == ctx_.current_db && !missing) ctx_.current_db.clear();
+    r.warning_count = static_cast<uint16_t>(last_warnings_.size());
+    return r;
+  }
+  if (user) {
+    for (;;) {
+      std::string u, h;
+      if (!parse_account(t, i, u, h)) return error_result(syntax_error(sql, t[i].offset));
+      bool missing = false;
+      if (auto e = catalog_.drop_user(u, h, if_exists, missing)) return error_result(*e);
+      if (!t[i].is_op(",")) break;
+      ++i;
+    }
+    return r;
+  }
+  std::vector<std::string> unknown;
+  for (;;) {
+    if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
+    std::string db = ctx_.current_db, name = t[i++].text;
+    if (t[i].is_op(".")) {
+      db = name;
+      name = t[i + 1].text;
+      i += 2;
+    }
+    if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+    bool missing = false;
+    if (auto e = catalog_.drop_table(db, name, true, missing)) return error_result(*e);
+    if (missing) unknown.push_back(db + "." + name);
+    if (!t[i].is_op(",")) break;
+    ++i;
+  }
+  if (t[i].is_word("RESTRICT") || t[i].is_word("CASCADE")) ++i;
+  if (!unknown.empty()) {
+    std::string list;
+    for (auto& u : unknown) list += (list.empty() ? "" : ",") + u;
+    if (!if_exists) return error_result(make_sql_error(er::kBadTable, {list}));
+    for (auto& u : unknown) last_warnings_.push_back(Warning{"Note", 1051, "Unknown table '" + u + "'"});
+  }
+  r.warning_count = static_cast<uint16_t>(last_warnings_.size());
+  return r;
+}
+
+StatementResult ClusterSession::do_truncate(const std::vector<Token>& t, std::string_view sql) {
+  size_t i = 1;
+  if (t[i].is_word("TABLE")) ++i;
+  if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
+  std::string db = ctx_.current_db, name = t[i++].text;
+  if (t[i].is_op(".")) {
+    db = name;
+    name = t[i + 1].text;
+  }
+  if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+  StatementResult r;
+  implicit_commit(&r);
+  if (r.error) return r;
+  if (auto e = catalog_.truncate_table(db, name)) return error_result(*e);
+  return r;
+}
+
+StatementResult ClusterSession::do_alter(const std::vector<Token>& t, std::string_view sql) {
+  // ALTER TABLE t ADD [UNIQUE] {INDEX|KEY} name (cols): the only change the
+  // cluster tables support (by rebuilding the table).
+  size_t i = 1;
+  if (!t[i].is_word("TABLE")) {
+    if (t[i].is_word("USER") || t[i].is_word("DATABASE") || t[i].is_word("SCHEMA")) return StatementResult{};
+    return error_result(syntax_error(sql, t[i].offset));
+  }
+  ++i;
+  if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
+  std::string db = ctx_.current_db, table = t[i++].text;
+  if (t[i].is_op(".")) {
+    db = table;
+    table = t[i + 1].text;
+    i += 2;
+  }
+  if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+  StatementResult r;
+  if (t[i].is_word("ENGINE")) {
+    implicit_commit(&r);
+    return r;
+  }
+  if (!t[i].is_word("ADD"))
+    return error_result(SqlError{1235, "42000", "This version of halb-sqld doesn't yet support this ALTER TABLE"});
+  ++i;
+  IndexMeta ix;
+  if (t[i].is_word("CONSTRAINT")) i += t[i + 1].is_name() && !t[i + 1].is_word("UNIQUE") && !t[i + 1].is_word("PRIMARY") ? 2 : 1;
+  if (t[i].is_word("PRIMARY"))
+    return error_result(SqlError{1235, "42000", "This version of halb-sqld doesn't yet support adding a primary key"});
+  if (t[i].is_word("UNIQUE")) {
+    ix.unique = true;
+    ++i;
+  }
+  if (!(t[i].is_word("INDEX") || t[i].is_word("KEY")))
+    return error_result(SqlError{1235, "42000", "This version of halb-sqld doesn't yet support this ALTER TABLE"});
+  ++i;
+  if (t[i].is_name()) ix.name = t[i++].text;
+  if (!t[i].is_op("(")) return error_result(syntax_error(sql, t[i].offset));
+  ++i;
+  while (t[i].is_name()) {
+    ix.columns.push_back(t[i++].text);
+    if (t[i].is_op("(")) i += 3;
+    if (!t[i].is_op(",")) break;
+    ++i;
+  }
+  if (!t[i].is_op(")") || ix.columns.empty()) return error_result(syntax_error(sql, t[i].offset));
+  if (ix.name.empty()) ix.name = ix.columns[0];
+  implicit_commit(&r);
+  if (r.error) return r;
+  if (auto e = catalog_.add_index(db, table, ix)) return error_result(*e);
+  return r;
+}
+
+StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::string_view sql, bool revoke) {
+  // GRANT privs ON what TO account [IDENTIFIED BY 'pw'] [WITH GRANT OPTION]
+  size_t i = 1;
+  size_t on = 0, to = 0;
+  for (size_t k = 1; k < t.size(); ++k) {
+    if (!on && t[k].is_word("ON")) on = k;
+    if (!to && ((!revoke && t[k].is_word("TO")) || (revoke && t[k].is_word("FROM")))) to = k;
+  }
+  if (!on || !to || to < on) return error_result(syntax_error(sql, t[i].offset));
+  std::string privs(sql.substr(t[1].offset, t[on - 1].end - t[1].offset));
+  std::string what(sql.substr(t[on + 1].offset, t[to - 1].end - t[on + 1].offset));
+  i = to + 1;
+  std::string user, host;
+  if (!parse_account(t, i, user, host)) return error_result(syntax_error(sql, t[i].offset));
+  StatementResult r;
+  implicit_commit(&r);
+  if (r.error) return r;
+  std::string up = to_upper(privs);
+  std::string text = "GRANT " + up + " ON " + what + " TO `" + user + "`@`" + host + "`";
+  bool grant_option = false;
+  for (size_t k = i; k < t.size(); ++k)
+    if (t[k].is_word("GRANT") && k + 1 < t.size() && t[k + 1].is_word("OPTION")) grant_option = true;
+  if (grant_option) text += " WITH GRANT OPTION";
+  if (!revoke && t[i].is_word("IDENTIFIED") && t[i + 1].is_word("BY") && t[i + 2].kind == K::kString) {
+    bool existed = false;
+    Account a{user, host, password_sha1_sha1(t[i + 2].text)};
+    catalog_.create_user(a, true, existed);
+    if (existed)
+      if (auto e = catalog_.set_password(user, host, a.password_sha1_sha1)) return error_result(*e);
+  }
+  if (auto e = catalog_.add_grant(user, host, text, revoke)) {
+    if (revoke) return error_result(SqlError{1141, "42000", "There is no such grant defined for user '" + user + "' on host '" + host + "'"});
+    return error_result(*e);
+  }
+  return r;
+}
+
+// ---- SHOW / DESCRIBE ------------------------------------------------------------------------
+
+StatementResult ClusterSession::show_columns(const std::string& db, const std::string& table, bool full,
+                                             const std::string& pattern) {
+  if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+  auto t = catalog_.table(db, table);
+  if (!t) return error_result(make_sql_error(er::kNoSuchTable, {db + "." + table}));
+  std::vector<ColumnDef> cols = {text_column("Field", 64), text_column("Type", 64)};
+  if (full) cols.push_back(text_column("Collation", 64));
+  for (const char* n : {"Null", "Key", "Default", "Extra"}) cols.push_back(text_column(n, 64));
+  if (full) {
+    cols.push_back(text_column("Privileges", 80));
+    cols.push_back(text_column("Comment", 1024));
+  }
+  StatementResult r = result_set(cols);
+  for (const auto& c : t->def.columns) {
+    if (!pattern.empty() && !like(pattern, c.name)) continue;
+    std::string key;
+    for (const auto& ix : t->def.indexes) {
+      if (ix.columns.empty() || ix.columns[0] != c.name) continue;
+      std::string k = ix.primary ? "PRI" : (ix.unique && ix.columns.size() == 1) ? "UNI" : "MUL";
+      if (key.empty() || k == "PRI" || (k == "UNI" && key == "MUL")) key = k;
+    }
+    std::optional<std::string> def;
+    if (c.default_now) def = std::string("current_timestamp()");
+    else if (c.default_value) def = *c.default_value;
+    Row row = {c.name, c.type_text()};
+    if (full) row.push_back(text_or_null(c.is_string() ? std::optional<std::string>("utf8mb4_general_ci") : std::nullopt));
+    row.push_back(std::string(c.nullable ? "YES" : "NO"));
+    row.push_back(key);
+    row.push_back(text_or_null(def));
+    row.push_back(std::string(c.auto_increment ? "auto_increment" : ""));
+    if (full) {
+      row.push_back(std::string("select,insert,update,references"));
+      row.push_back(std::string());
+    }
+    r.rows.push_back(std::move(row));
+  }
+  return r;
+}
+
+StatementResult ClusterSession::show_index(const std::string& db, const std::string& table) {
+  if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+  auto t = catalog_.table(db, table);
+  if (!t) return error_result(make_sql_error(er::kNoSuchTable, {db + "." + table}));
+  StatementResult r = result_set({text_column("Table", 64), int_column("Non_unique", 1), text_column("Key_name", 64),
+                                  int_column("Seq_in_index", 2), text_column("Column_name", 64),
+                                  text_column("Collation", 1), int_column("Cardinality", 21),
+                                  int_column("Sub_part", 3), text_column("Packed", 10), text_column("Null", 3),
+                                  text_column("Index_type", 16), text_column("Comment", 16),
+                                  text_column("Index_comment", 1024), text_column("Ignored", 3)});
+  r.columns[7].flags &= static_cast<uint16_t>(~column_flag::kNotNull);
+  r.columns[6].flags &= static_cast<uint16_t>(~column_flag::kNotNull);
+  for (const auto& ix : t->def.indexes) {
+    for (size_t k = 0; k < ix.columns.size(); ++k) {
+      const ColumnMeta* c = t->def.column(ix.columns[k]);
+      r.rows.push_back({t->def.name, int64_t{ix.unique ? 0 : 1}, ix.name, static_cast<int64_t>(k + 1), ix.columns[k],
+                        std::string(ix.unique && !ix.primary ? "" : "A"), std::monostate{}, std::monostate{},
+                        std::monostate{}, std::string(c && c->nullable ? "YES" : ""),
+                        std::string(ix.unique ? "HASH" : "BTREE"), std::string(), std::string(), std::string("NO")});
+    }
+  }
+  return r;
+}
+
+StatementResult ClusterSession::do_describe(const std::vector<Token>& t, std::string_view sql) {
+  size_t i = 1;
+  if (t[0].is_word("EXPLAIN") && (t[1].is_word("SELECT") || t[1].is_word("UPDATE") || t[1].is_word("DELETE") ||
+                                   t[1].is_word("INSERT") || t[1].is_word("EXTENDED") || t[1].is_word("FORMAT"))) {
+    StatementResult r = result_set({int_column("id", 3), text_column("select_type", 19), text_column("table", 64),
+                                    text_column("type", 10), text_column("possible_keys", 64), text_column("key", 64),
+                                    text_column("key_len", 64), text_column("ref", 64), int_column("rows", 10),
+                                    text_column("Extra", 255)});
+    r.rows.push_back({int64_t{1}, std::string("SIMPLE"), std::monostate{}, std::string("ALL"), std::monostate{},
+                      std::monostate{}, std::monostate{}, std::monostate{}, int64_t{0},
+                      std::string("Using NDB virtual table")});
+    return r;
+  }
+  if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
+  std::string db = ctx_.current_db, table = t[i++].text;
+  if (t[i].is_op(".")) {
+    db = table;
+    table = t[i + 1].text;
+    i += 2;
+  }
+  std::string pattern;
+  if (t[i].is_name() || t[i].kind == K::kString) pattern = t[i].text;
+  return show_columns(db, table, false, pattern);
+}
+
+StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string_view sql) {
+  size_t i = 1;
+  bool full = false, global = false;
+  if (t[i].is_word("FULL")) {
+    full = true;
+    ++i;
+  }
+  if (t[i].is_word("GLOBAL")) {
+    global = true;
+    ++i;
+  } else if (t[i].is_word("SESSION") || t[i].is_word("LOCAL")) {
+    ++i;
+  }
+  std::string what = to_upper(t[i].text);
+  ++i;
+  // FROM/IN db, LIKE 'p', WHERE ... (WHERE is not supported: treated as no filter)
+  auto tail = [&](std::string& db, std::string& pattern) {
+    for (;;) {
+      if ((t[i].is_word("FROM") || t[i].is_word("IN")) && t[i + 1].is_name()) {
+        db = t[i + 1].text;
+        i += 2;
+      } else if (t[i].is_word("LIKE") && t[i + 1].kind == K::kString) {
+        pattern = t[i + 1].text;
+        i += 2;
+      } else {
+        return;
+      }
+    }
+  };
+  std::string db = ctx_.current_db, pattern;
+  if (what == "DATABASES" || what == "SCHEMAS") {
+    tail(db, pattern);
+    StatementResult r = result_set({text_column(pattern.empty() ? "Database" : "Database (" + pattern + ")", 64)});
+    std::vector<std::string> names = catalog_.databases();
+    names.push_back("information_schema");
+    std::sort(names.begin(), names.end());
+    for (auto& n : names)
+      if (pattern.empty() || like(pattern, n)) r.rows.push_back({n});
+    return r;
+  }
+  if (what == "TABLES") {
+    tail(db, pattern);
+    if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+    if (!catalog_.database_exists(db)) return error_result(make_sql_error(er::kBadDb, {db}));
+    std::vector<ColumnDef> cols = {text_column("Tables_in_" + db + (pattern.empty() ? "" : " (" + pattern + ")"), 64)};
+    if (full) cols.push_back(text_column("Table_type", 64));
+    StatementResult r = result_set(cols);
+    auto names = catalog_.tables(db);
+    std::sort(names.begin(), names.end());
+    for (auto& n : names) {
+      if (!pattern.empty() && !like(pattern, n)) continue;
+      Row row = {n};
+      if (full) row.push_back(std::string("BASE TABLE"));
+      r.rows.push_back(std::move(row));
+    }
+    return r;
+  }
+  if (what == "ENGINES" || (what == "STORAGE" && t[i].is_word("ENGINES"))) {
+    StatementResult r = result_set({text_column("Engine", 64), text_column("Support", 8), text_column("Comment", 80),
+                                    text_column("Transactions", 3), text_column("XA", 3), text_column("Savepoints", 3)});
+    r.rows.push_back({std::string("ndbcluster"), std::string("DEFAULT"),
+                      std::string("Clustered, fault-tolerant tables (halb cluster)"), std::string("YES"),
+                      std::string("NO"), std::string("NO")});
+    r.rows.push_back({std::string("ndbinfo"), std::string("NO"), std::string("NDB cluster system information storage engine"),
+                      std::string("NO"), std::string("NO"), std::string("NO")});
+    for (const char* e : {"InnoDB", "MyISAM", "MEMORY", "Aria", "CSV"})
+      r.rows.push_back({std::string(e), std::string("NO"), std::string("Tables are created as ndbcluster tables"),
+                        std::string("NO"), std::string("NO"), std::string("NO")});
+    return r;
+  }
+  if (what == "PROCESSLIST") {
+    StatementResult r = result_set({int_column("Id", 21), text_column("User", 32), text_column("Host", 64),
+                                    text_column("db", 64), text_column("Command", 16), int_column("Time", 7),
+                                    text_column("State", 30), text_column("Info", full ? 65535 : 100)});
+    r.columns[3].flags = 0;
+    if (ConnectionRegistry* reg = shared_.registry.load()) {
+      for (auto& p : reg->processes()) {
+        std::string info = p.info;
+        if (!full && info.size() > 100) info.resize(100);
+        r.rows.push_back({static_cast<int64_t>(p.id), p.user, p.host,
+                          text_or_null(p.db.empty() ? std::nullopt : std::optional<std::string>(p.db)), p.command,
+                          static_cast<int64_t>(p.time_s), p.state,
+                          text_or_null(info.empty() ? std::nullopt : std::optional<std::string>(info))});
+      }
+    }
+    return r;
+  }
+  if (what == "VARIABLES") {
+    tail(db, pattern);
+    StatementResult r = result_set({text_column("Variable_name", 64), text_column("Value", 2048)});
+    auto vars = shared_.globals->all();
+    if (!global)
+      for (auto& [n, v] : session_vars_) vars[n] = v;
+    vars["autocommit"] = SystemVar{global ? "ON" : (ctx_.autocommit ? "ON" : "OFF"), false, false};
+    for (auto& [n, v] : vars) {
+      if (!pattern.empty() && !like(pattern, n)) continue;
+      r.rows.push_back({n, v.value});
+    }
+    return r;
+  }
+  if (what == "STATUS") {
+    tail(db, pattern);
+    StatementResult r = result_set({text_column("Variable_name", 64), text_column("Value", 1024)});
+    ConnectionRegistry* reg = shared_.registry.load();
+    std::map<std::string, std::string> st;
+    st["Uptime"] = std::to_string(reg ? reg->uptime_s() : 0);
+    st["Questions"] = std::to_string(reg ? reg->questions() : 0);
+    st["Threads_connected"] = std::to_string(reg ? reg->processes().size() : 0);
+    st["Connections"] = std::to_string(shared_.sessions_opened.load());
+    st["Ndb_cluster_node_id"] = std::to_string(shared_.node_id);
+    st["Ndb_number_of_data_nodes"] = std::to_string(ctx_.conn.started_nodes().size());
+    st["Ndb_catalog_version"] = std::to_string(catalog_.version());
+    st["Last_query_cost"] = "0.000000";
+    for (auto& [n, v] : st)
+      if (pattern.empty() || like(pattern, n)) r.rows.push_back({n, v});
+    return r;
+  }
+  if (what == "WARNINGS" || what == "ERRORS") {
+    StatementResult r = result_set({text_column("Level", 7), int_column("Code", 4), text_column("Message", 512)});
+    for (auto& w : last_warnings_)
+      if (what == "WARNINGS" || w.level == "Error") r.rows.push_back({w.level, static_cast<int64_t>(w.code), w.message});
+    return r;
+  }
+  if (what == "COUNT") {  // SHOW COUNT(*) WARNINGS
+    StatementResult r = result_set({int_column("@@session.warning_count", 21)});
+    r.rows.push_back({static_cast<int64_t>(last_warnings_.size())});
+    return r;
+  }
+  if (what == "CREATE") {
+    std::string kind = to_upper(t[i].text);
+    ++i;
+    if (kind == "DATABASE" || kind == "SCHEMA") {
+      if (t[i].is_word("IF")) i += 3;
+      if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
+      std::string d = t[i].text;
+      if (!catalog_.database_exists(d)) return error_result(make_sql_error(er::kBadDb, {d}));
+      StatementResult r = result_set({text_column("Database", 64), text_column("Create Database", 1024)});
+      r.rows.push_back({d, "CREATE DATABASE " + quote_ident(d) + " /*!40100 DEFAULT CHARACTER SET utf8mb4 */"});
+      return r;
+    }
+    if (kind == "TABLE") {
+      if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
+      std::string table = t[i++].text;
+      if (t[i].is_op(".")) {
+        db = table;
+        table = t[i + 1].text;
+      }
+      if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+      auto tab = catalog_.table(db, table);
+      if (!tab) return error_result(make_sql_error(er::kNoSuchTable, {db + "." + table}));
+      StatementResult r = result_set({text_column("Table", 64), text_column("Create Table", 16384)});
+      r.rows.push_back({tab->def.name, tab->def.create_statement()});
+      return r;
+    }
+    if (kind == "USER") {
+      std::string u, h;
+      if (!parse_account(t, i, u, h)) return error_result(syntax_error(sql, t[i].offset));
+      StatementResult r = result_set({text_column("CREATE USER for " + u + "@" + h, 1024)});
+      r.rows.push_back({"CREATE USER `" + u + "`@`" + h + "` IDENTIFIED WITH 'mysql_native_password'"});
+      return r;
+    }
+    return error_result(syntax_error(sql, t[i - 1].offset));
+  }
+  if (what == "COLUMNS" || what == "FIELDS") {
+    if (!(t[i].is_word("FROM") || t[i].is_word("IN")) || !t[i + 1].is_name())
+      return error_result(syntax_error(sql, t[i].offset));
+    std::string table = t[i + 1].text;
+    i += 2;
+    if (t[i].is_op(".")) {
+      db = table;
+      table = t[i + 1].text;
+      i += 2;
+    }
+    tail(db, pattern);
+    return show_columns(db, table, full, pattern);
+  }
+  if (what == "INDEX" || what == "INDEXES" || what == "KEYS") {
+    if (!(t[i].is_word("FROM") || t[i].is_word("IN")) || !t[i + 1].is_name())
+      return error_result(syntax_error(sql, t[i].offset));
+    std::string table = t[i + 1].text;
+    i += 2;
+    if (t[i].is_op(".")) {
+      db = table;
+      table = t[i + 1].text;
+      i += 2;
+    }
+    tail(db, pattern);
+    return show_index(db, table);
+  }
+  if (what == "GRANTS") {
+    std::string u = client_.user, h = client_.account_host.empty() ? "%" : client_.account_host;
+    if (t[i].is_word("FOR")) {
+      ++i;
+      if (t[i].is_word("CURRENT_USER")) ++i;
+      else if (!parse_account(t, i, u, h)) return error_result(syntax_error(sql, t[i].offset));
+    }
+    StatementResult r = result_set({text_column("Grants for " + u + "@" + h, 1024)});
+    bool found = false;
+    for (auto& a : catalog_.accounts()) {
+      if (a.account.user != u || a.account.host_pattern != h) continue;
+      found = true;
+      for (auto& g : a.grants) r.rows.push_back({g});
+    }
+    if (!found)
+      return error_result(SqlError{1141, "42000", "There is no such grant defined for user '" + u + "' on host '" + h + "'"});
+    return r;
+  }
+  if (what == "COLLATION") {
+    StatementResult r = result_set({text_column("Collation", 64), text_column("Charset", 64), int_column("Id", 11),
+                                    text_column("Default", 3), text_column("Compiled", 3), int_column("Sortlen", 3)});
+    r.rows.push_back({std::string("utf8mb4_general_ci"), std::string("utf8mb4"), int64_t{45}, std::string("Yes"),
+                      std::string("Yes"), int64_t{1}});
+    r.rows.push_back({std::string("binary"), std::string("binary"), int64_t{63}, std::string("Yes"), std::string("Yes"),
+                      int64_t{1}});
+    return r;
+  }
+  if (what == "CHARACTER" || what == "CHARSET") {
+    StatementResult r = result_set({text_column("Charset", 64), text_column("Description", 64),
+                                    text_column("Default collation", 64), int_column("Maxlen", 3)});
+    r.rows.push_back({std::string("utf8mb4"), std::string("UTF-8 Unicode"), std::string("utf8mb4_general_ci"), int64_t{4}});
+    r.rows.push_back({std::string("binary"), std::string("Binary pseudo charset"), std::string("binary"), int64_t{1}});
+    return r;
+  }
+  if (what == "TABLE" && t[i].is_word("STATUS")) {
+    ++i;
+    tail(db, pattern);
+    if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+    StatementResult r = result_set({text_column("Name", 64), text_column("Engine", 64), int_column("Version", 21),
+                                    text_column("Row_format", 10), int_column("Rows", 21), text_column("Collation", 64),
+                                    text_column("Comment", 2048)});
+    for (auto& n : catalog_.tables(db)) {
+      if (!pattern.empty() && !like(pattern, n)) continue;
+      auto tab = catalog_.table(db, n);
+      if (!tab) continue;
+      r.rows.push_back({n, tab->def.engine_name, int64_t{10}, std::string("Dynamic"), int64_t{0},
+                        std::string("utf8mb4_general_ci"), tab->def.comment});
+    }
+    return r;
+  }
+  if (what == "MASTER" || what == "SLAVE" || what == "BINARY" || what == "PLUGINS" || what == "TRIGGERS" ||
+      what == "EVENTS" || what == "PROCEDURE" || what == "FUNCTION" || what == "OPEN" || what == "PRIVILEGES" ||
+      what == "PROFILES") {
+    return result_set({text_column("Name", 64)});
+  }
+  return error_result(syntax_error(sql, t[std::min<size_t>(1, t.size() - 1)].offset));
+}
+
+}  // namespace halb::cluster::sqld
