@@ -385,7 +385,7 @@ class ClusterLab:
         # The command line issue 7's brief gives halb-sqld; the node id
         # comes from the management server (a free [mysqld] slot).
         return [self.program("halb-sqld"), f"--defaults-file={self.host_dir(host, 'etc', 'my.cnf')}",
-                "--foreground", f"--run-dir={self.host_dir(host, 'run')}",
+                "--foreground", "--run-dir", self.host_dir(host, "run"),
                 f"--initial-root-password-file={self.host_dir(host, 'etc', 'root-password')}"]
 
     def lvsd_argv(self, host):

@@ -248,8 +248,16 @@ class FillDataMemory(Drill):
     def fault(self, lab, ctx):
         r = lab.run_in("client", [lab.python, os.path.join(lab.here, "workload.py"), "fill",
                                   *workload.connect_args(lab.t, lab.t.vip)], timeout=600)
-        ctx["notes"].append(r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.stderr.strip()[-200:])
+        if r.returncode != 0:
+            ctx["fill_error"] = (r.stderr.strip() or r.stdout.strip()).splitlines()[-1:]
+            return f"filling failed: {ctx['fill_error']}"
+        ctx["notes"].append(r.stdout.strip().splitlines()[-1])
         return "filler rows inserted until the table was full"
+
+    def settle(self, lab, ctx):
+        if ctx.get("fill_error"):
+            raise LabError(f"the table never became full: {ctx['fill_error']}")
+        time.sleep(ctx.get("settle", 3.0))
 
     def heal(self, lab, ctx):
         r = lab.run_in("client", [lab.python, os.path.join(lab.here, "workload.py"), "unfill",

@@ -20,7 +20,7 @@ Subcommands (each runs in the client's namespace):
   run    insert until the stop file appears (or --duration passes), then
          read back every id of the run;
   final  only the read-back;
-  fill   insert 4 KB filler rows until the cluster answers 1114 (table is
+  fill   insert filler rows until the cluster answers 1114 (table is
          full); unfill drops them.
 Speaks MySQL with PyMySQL (Debian: python3-pymysql).
 """
@@ -162,11 +162,12 @@ def run(a):
     final_read(a, hist, a.run)
 
 
-FILLER = "CREATE TABLE IF NOT EXISTS lab_filler (id INT NOT NULL PRIMARY KEY, pad VARCHAR(4000)) ENGINE=NDBCLUSTER"
+FILLER = "CREATE TABLE IF NOT EXISTS lab_filler (id INT NOT NULL PRIMARY KEY, pad VARCHAR(255)) ENGINE=NDBCLUSTER"
 
 
 def fill(a):
-    """Insert 4 KB rows until the cluster answers 1114 (table is full)."""
+    """Insert 255-byte rows, 500 a statement, until the cluster answers
+    1114 (table is full)."""
     c = _connect(a, timeout=30)
     n = 0
     with c.cursor() as cur:
@@ -174,8 +175,8 @@ def fill(a):
         while True:
             try:
                 cur.executemany("INSERT INTO lab_filler VALUES (%s, %s)",
-                                [(n + i, "x" * 4000) for i in range(100)])
-                n += 100
+                                [(n + i, "x" * 255) for i in range(500)])
+                n += 500
             except Exception as e:  # noqa: BLE001
                 code = e.args[0] if e.args else 0
                 if code == 1114:
