@@ -277,9 +277,12 @@ ALL = [DirectorKill(), DirectorStop(), DataNodeKill(), SqlNodeKill(), MgmdKill()
 BY_NAME = {d.name: d for d in ALL}
 
 
-def chaos_list(lab, n, seed_value):
+def chaos_list(lab, n, seed_value, exclude=()):
     rng = random.Random(seed_value)
-    pool = [d.name for d in ALL if d.why_not(lab) is None]
+    for name in exclude:
+        if name not in BY_NAME:
+            raise LabError(f"unknown drill {name!r}; known: {', '.join(BY_NAME)}")
+    pool = [d.name for d in ALL if d.why_not(lab) is None and d.name not in exclude]
     if not pool:
         raise LabError("no drill can run on this lab")
     return [rng.choice(pool) for _ in range(n)]
