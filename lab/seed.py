@@ -200,13 +200,17 @@ HeartbeatIntervalDbApi=500
 
 
 def my_cnf(t, host, socket_path):
+    """The seed's my.cnf. In a namespace the SQL node listens on every
+    address, as the seed's did: with direct routing clients' packets reach
+    a real server addressed to the VIP (on its lo). On loopback every
+    host shares one stack, so each binds its own address."""
     cs = t.mgm_connectstring()
+    bind = f"bind-address = {t.hosts[host]}\n" if t.mode == "loopback" else ""
     return f"""# The seed's my.cnf for {host}, plus where this SQL node listens.
 [mysqld]
 ndbcluster
 ndb-connectstring = "{cs}"
-bind-address = {t.hosts[host]}
-port = {t.port}
+{bind}port = {t.port}
 socket = {socket_path}
 
 [ndb_mgm]
