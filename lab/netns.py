@@ -142,17 +142,37 @@ class CommandError(RuntimeError):
 class Lab:
     """Namespaces sharing one unique prefix; see the module docstring."""
 
-    def __init__(self, tag="t"):
+    def __init__(self, tag="t", prefix=None, keep=False):
+        """keep=True: a Lab that outlives this process (halb-lab up): it
+        takes `prefix` as given (outside the halbt<pid>x pattern that
+        sweep_stale() reclaims) and is not destroyed at exit; a later
+        process re-opens it with Lab.attach()."""
         sweep_stale()
         # Namespace names have no short length limit, but keep them readable.
-        self.prefix = f"{PREFIX_ROOT}{os.getpid()}x{next(_counter)}{re.sub(r'[^a-z0-9]', '', tag.lower())[:8]}"
+        self.prefix = prefix or f"{PREFIX_ROOT}{os.getpid()}x{next(_counter)}{re.sub(r'[^a-z0-9]', '', tag.lower())[:8]}"
         self.namespaces = []  # full names, in creation order
         self.procs = []       # Popen objects we started
         self._bridges = {}    # bridge namespace -> next port number
         self.ports = {}       # (host, ifname) -> its bridge port, to unplug at the switch
         self._destroyed = False
-        atexit.register(self.destroy)
-        _hook_sigterm()
+        if not keep:
+            atexit.register(self.destroy)
+            _hook_sigterm()
+
+    def to_json(self):
+        """What attach() needs to find this Lab again."""
+        return {"prefix": self.prefix, "namespaces": self.namespaces,
+                "bridges": {ns: br for ns, (br, _) in self._bridges.items()},
+                "ports": [[h, i, b, p] for (h, i), (b, p) in self.ports.items()]}
+
+    @classmethod
+    def attach(cls, data):
+        """The kept Lab described by to_json(), in another process."""
+        lab = cls(prefix=data["prefix"], keep=True)
+        lab.namespaces = list(data["namespaces"])
+        lab._bridges = {ns: (br, itertools.count(100)) for ns, br in data["bridges"].items()}
+        lab.ports = {(h, i): (b, p) for h, i, b, p in data["ports"]}
+        return lab
 
     # ---- names ------------------------------------------------------------
     def ns(self, name):

@@ -25,13 +25,15 @@ import threading
 import time
 
 import netns
+import seed
 
-LAN = "192.168.131"
-VIP = f"{LAN}.105"
-HOSTS = {"ndb1": f"{LAN}.164", "ndb2": f"{LAN}.26", "client": f"{LAN}.50"}
-CROSS = {"ndb1": "172.16.0.1", "ndb2": "172.16.0.2"}
-SERVICE_PORT = 3306
-SEED_AUTHKEYS = "auth 3\n3 md5 514a49f83820e34c877ff48770e48ea7\n"
+_SEED = seed.NETNS_DEFAULTS
+LAN = _SEED["lan"]
+VIP = _SEED["vip"]
+HOSTS = {h: _SEED["hosts"][h] for h in ("ndb1", "ndb2", "client")}
+CROSS = dict(_SEED["crossover"])
+SERVICE_PORT = _SEED["port"]
+SEED_AUTHKEYS = seed.SEED_AUTHKEYS
 
 # A one-line-per-connection service: answers the node name and closes.
 NAME_SERVICE = r"""
@@ -86,25 +88,10 @@ class PairLab:
 
     # ---- configuration --------------------------------------------------
     def _ha_cf(self, auto_failback, keepalive, deadtime, warntime, initdead, extra):
-        return f"""# The seed's ha.cf (bcast + mcast on the crossover), timers for a drill,
-# plus ucast on the LAN as a second, independent medium.
-logfacility local0
-keepalive {keepalive}
-warntime {warntime}
-deadtime {deadtime}
-initdead {initdead}
-udpport 694
-bcast      eth1
-mcast eth1 225.0.0.1 694 1 0
-ucast eth0 {HOSTS['ndb1']}
-ucast eth0 {HOSTS['ndb2']}
-auto_failback {auto_failback}
-node       ndb1
-node       ndb2
-respawn hacluster /usr/lib/heartbeat/ipfail
-apiauth ipfail gid=haclient uid=hacluster
-{extra}
-"""
+        # The lab's ha.cf (lab/seed.py) without a ping node: the pair has no gateway.
+        t = seed.Topology("netns", {"keepalive": keepalive, "deadtime": deadtime, "warntime": warntime,
+                                    "initdead": initdead})
+        return seed.ha_cf(t, extra=extra, ping=False).replace("auto_failback off", f"auto_failback {auto_failback}")
 
     def haresources(self):
         return f"ndb1      \\\n    IPAddr2::{VIP}/24/eth0/{LAN}.255\n"
