@@ -36,7 +36,7 @@ struct Worker::Listener {
 Worker::Worker(int index, SharedTable& shared, log::Logger& logger, ForwardSettings settings)
     : index_(index),
       loop_(false),
-      ctx_{loop_, shared, logger, settings, {}},
+      ctx_{loop_, shared, logger, settings, {}, {}},
       wake_(loop_, [this] {
         if (stopping_.load()) {
           loop_.stop();
