@@ -21,7 +21,8 @@ class Result(unittest.TextTestResult):
         super().startTest(test)
 
     def _stamp(self):
-        return f" ({time.monotonic() - self._t0:.1f}s)"
+        # A class or module set-up error is reported before any test started.
+        return f" ({time.monotonic() - getattr(self, '_t0', time.monotonic()):.1f}s)"
 
     def addSuccess(self, test):
         super().addSuccess(test)
