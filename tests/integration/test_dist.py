@@ -68,6 +68,23 @@ class DistTarball(unittest.TestCase):
         for generated in ("configure", "Makefile.in", "aclocal.m4", "build-aux/install-sh"):
             self.assertIn(generated, self.shipped)
 
+    def test_every_program_has_a_man_page_and_every_page_is_installed(self):
+        rule = "halb-print-programs:\n\t@echo $(bin_PROGRAMS) $(sbin_PROGRAMS) $(bin_SCRIPTS) $(sbin_SCRIPTS)\n"
+        r = subprocess.run(["make", "-s", "-f", "Makefile", "-f", "-", "halb-print-programs"], cwd=BUILD_DIR,
+                           input=rule, capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        programs = r.stdout.split()
+        self.assertIn("halb-heartbeat", programs)
+        with open(os.path.join(SRC_DIR, "man", "man.am")) as f:
+            listed = set(re.findall(r"\bman/([\w.-]+\.[1-8])\b", f.read()))
+        for name in programs:
+            self.assertTrue(f"{name}.8" in listed or f"{name}.1" in listed, f"{name} has no page in man/man.am")
+        pages = {f for f in os.listdir(os.path.join(SRC_DIR, "man")) if re.fullmatch(r"[\w.-]+\.[1-8]", f)}
+        self.assertEqual(sorted(pages - listed), [], "pages in man/ that man/man.am does not install")
+        for page in ("halb.7", "ha.cf.5", "authkeys.5", "haresources.5", "ldirectord.cf.5", "config.ini.5",
+                     "my.cnf.5"):
+            self.assertIn(page, listed)
+
     def test_read_only_tree_configures_out_of_tree_and_has_every_source(self):
         for d, dirs, files in os.walk(self.distdir):
             for f in files:
