@@ -92,6 +92,78 @@ class SqlOnCluster(NdbdCluster):
         self.assertTrue(out.rstrip().endswith("cols: v\n5\nrows: 1"), out)  # BEGIN committed the open one
         self.assertEqual(out.count("cols: v\n10\n"), 1)     # rolled back 99 is never seen
 
+    def test_missing_rows_inside_a_transaction(self):
+        # A locking read that finds nothing made the cluster abort the whole
+        # transaction; the SQL node used to answer 1213 and lose the
+        # transaction's earlier work.
+        out = self.sql("CREATE DATABASE mr\nUSE mr\nCREATE TABLE t (id INT PRIMARY KEY, v INT)\n"
+                       "INSERT INTO t VALUES (1, 1), (2, 2)\n"
+                       "BEGIN\nUPDATE t SET v = 10 WHERE id = 1\n"
+                       "UPDATE t SET v = 99 WHERE id = 999\n"
+                       "DELETE FROM t WHERE id = 998\n"
+                       "UPDATE t SET v = v + 1 WHERE id IN (1, 997)\n"
+                       "DELETE FROM t WHERE id = 2\n"
+                       "UPDATE t SET v = 22 WHERE id = 2\n"
+                       "!status\nCOMMIT\n"
+                       "UPDATE t SET v = v + 1 WHERE id IN (996, 1)\n"
+                       "SELECT id, v FROM t ORDER BY id\n")
+        self.assertNotIn("error", out)
+        self.assertEqual(out.count("info=Rows matched: 0  Changed: 0  Warnings: 0"), 2, out)
+        self.assertIn("status 3\n", out)  # still in the transaction after the no-ops
+        self.assertIn("cols: id\tv\n1\t12\nrows: 1", out)
+
+    def test_lock_wait_timeout_ends_the_transaction(self):
+        # The cluster aborts a transaction whose lock wait times out (266):
+        # all of it is gone, the session is out of it (no SERVER_STATUS_IN_TRANS),
+        # and the next statement starts afresh instead of committing half of it.
+        out = self.sql("CREATE DATABASE lw\nUSE lw\nCREATE TABLE t (id INT PRIMARY KEY, v INT)\n"
+                       "INSERT INTO t VALUES (1, 1), (2, 2)\n"
+                       "@0 USE lw\n@1 USE lw\n"
+                       "@0 BEGIN\n@0 UPDATE t SET v = 10 WHERE id = 1\n"
+                       "@1 BEGIN\n@1 UPDATE t SET v = 20 WHERE id = 2\n"
+                       "@1 UPDATE t SET v = 30 WHERE id = 1\n"
+                       "@1 !status\n"
+                       "@1 INSERT INTO t VALUES (3, 3)\n@1 ROLLBACK\n@0 COMMIT\n"
+                       "@1 SELECT id, v FROM t ORDER BY id\n")
+        self.assertIn("error 1205 (HY000): Lock wait timeout exceeded; try restarting transaction", out)
+        self.assertIn("status 2\n", out)
+        self.assertIn("cols: id\tv\n1\t10\n2\t2\n3\t3\nrows: 3", out)
+
+    def test_a_transaction_reads_its_own_writes(self):
+        out = self.sql("CREATE DATABASE own\nUSE own\n"
+                       "CREATE TABLE t (id INT PRIMARY KEY, v INT, u INT, UNIQUE KEY (u), KEY (v))\n"
+                       "INSERT INTO t VALUES (1, 1, 10), (2, 2, 20), (3, 3, 30)\n"
+                       "BEGIN\n"
+                       "INSERT INTO t VALUES (4, 4, 40)\n"
+                       "SELECT v FROM t WHERE id = 4\n"                      # point read: own insert
+                       "UPDATE t SET v = 44 WHERE id = 4\n"
+                       "SELECT v, u FROM t WHERE id = 4\n"                   # own update of own insert
+                       "UPDATE t SET v = 11, u = 11 WHERE id = 1\n"
+                       "SELECT id FROM t WHERE u = 10\n"                     # unique index: moved away
+                       "SELECT id, v FROM t WHERE u = 11\n"                  # unique index: moved here
+                       "DELETE FROM t WHERE id = 2\n"
+                       "SELECT v FROM t WHERE id = 2\n"                      # own delete
+                       "SELECT id, v FROM t WHERE id BETWEEN 1 AND 10 ORDER BY id\n"  # range scan merged
+                       "SELECT id FROM t WHERE v > 10 ORDER BY id\n"         # full scan merged
+                       "SELECT COUNT(*), SUM(v) FROM t\n"
+                       "INSERT INTO t VALUES (2, 5, 50)\n"                   # own delete frees the key
+                       "INSERT INTO t VALUES (4, 5, 50)\n"                   # own insert holds it
+                       "SELECT id, v FROM t WHERE id >= 2 ORDER BY id FOR UPDATE\n"
+                       "ROLLBACK\n"
+                       "SELECT id, v, u FROM t ORDER BY id\n")
+        self.assertIn("cols: v\n4\nrows: 1", out)
+        self.assertIn("cols: v\tu\n44\t40\nrows: 1", out)
+        self.assertIn("cols: id\nrows: 0", out)
+        self.assertIn("cols: id\tv\n1\t11\nrows: 1", out)
+        self.assertIn("cols: v\nrows: 0", out)
+        self.assertIn("cols: id\tv\n1\t11\n3\t3\n4\t44\nrows: 3", out)
+        self.assertIn("cols: id\n1\n4\nrows: 2", out)
+        self.assertIn("cols: COUNT(*)\tSUM(v)\n3\t58\nrows: 1", out)
+        self.assertIn("error 1062 (23000): Duplicate entry '4' for key 'PRIMARY'", out)
+        self.assertIn("cols: id\tv\n2\t5\n3\t3\n4\t44\nrows: 3", out)
+        # after ROLLBACK: the committed rows only
+        self.assertTrue(out.rstrip().endswith("cols: id\tv\tu\n1\t1\t10\n2\t2\t20\n3\t3\t30\nrows: 3"), out)
+
     def test_prepared_statements_keep_their_metadata(self):
         out = self.sql("CREATE DATABASE ps\nUSE ps\n"
                        "CREATE TABLE s (id INTEGER NOT NULL AUTO_INCREMENT, k INTEGER DEFAULT '0' NOT NULL, "

@@ -404,13 +404,17 @@ void ClusterSession::end_statement(bool ok, size_t mark, StatementResult& r) {
     ctx_.rollback();
     return;
   }
-  if (ctx_.tx_rolled_back || (!ctx_.tx && ctx_.tx_executed)) {
+  if (ctx_.tx_rolled_back) {
+    // The cluster aborted the transaction (lock wait timeout, a row gone
+    // under a locking read, a data node lost): all of it is gone, as with
+    // NDB's mysqld, and the next statement starts afresh.
     ctx_.rollback();
     ctx_.in_transaction = false;
     return;
   }
   // Statement-level undo: drop what this statement buffered.
   if (ctx_.tx) ctx_.tx->discard_buffered_from(mark);
+  ctx_.undo_statement_writes();
 }
 
 // ---- queries through SQLite --------------------------------------------------------

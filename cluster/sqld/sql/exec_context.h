@@ -10,6 +10,17 @@
 // Plain reads are committed reads in a transaction of their own (one round
 // trip, nothing to lock); UPDATE/DELETE and FOR UPDATE read with row locks in
 // the session's transaction.
+//
+// Own writes: a committed read cannot see what the session's open
+// transaction changed, so every row it writes is also kept in `own_rows`,
+// and reads merge it in: a transaction reads back its own inserts, updates
+// and deletes (tables with a hidden key excepted: their key is only known
+// at the data node).
+//
+// A locked read that finds no row makes the cluster abort the whole
+// transaction. Before one runs in a transaction that already holds work, a
+// committed read checks that the row is there at all, so `UPDATE ... WHERE
+// id = <missing>` is a no-op instead of a rolled-back transaction.
 #pragma once
 
 #include <atomic>
@@ -68,9 +79,16 @@ struct ExecContext {
   uint64_t rows_seen = 0;         // rows handed to xUpdate (for "at row N")
   std::vector<Warning> warnings;
   std::atomic<bool> interrupted{false};
-  // Keys this transaction deleted or inserted (table id, encoded key): a
-  // committed read cannot see them, and an INSERT's duplicate check must.
-  std::set<std::pair<uint32_t, std::string>> own_deleted, own_inserted;
+  // Rows this transaction wrote, by (table id, encoded primary key): the row
+  // it leaves, or nullopt where it deleted one.
+  using RowKey = std::pair<uint32_t, std::string>;
+  std::map<RowKey, std::optional<engine::Row>> own_rows;
+  void note_write(const engine::Table& t, const std::vector<engine::Value>& key, std::optional<engine::Row> row);
+  // What this transaction left at `key`: null when it did not write there.
+  const std::optional<engine::Row>* own_row(const engine::Table& t, const std::vector<engine::Value>& key) const;
+  // Statement undo for own_rows: the entries the statement replaced.
+  std::vector<std::pair<RowKey, std::optional<std::optional<engine::Row>>>> own_undo;
+  void undo_statement_writes();
   // Buffered insert operations by position -> their key as text, so a
   // duplicate the cluster reports at commit names its entry (1062).
   std::map<size_t, std::string> insert_keys;
@@ -88,13 +106,26 @@ struct ExecContext {
   // `found` false when there is no such row.
   api::NdbError point_read(const CatalogTable& t, std::optional<uint32_t> unique_index,
                            const std::vector<engine::Value>& key, engine::Row& row, bool& found);
-  // A scan; with stmt_lock set, the rows are re-read with that lock.
+  // A scan; with stmt_lock set, the rows are re-read with that lock. Rows the
+  // transaction wrote are merged in whether or not they match `spec`: SQLite
+  // checks every constraint again.
   api::NdbError scan(const CatalogTable& t, engine::ScanSpec spec, std::vector<engine::Row>& rows);
   // Has the row been committed already (a committed read of its own)?
   api::NdbError exists(const CatalogTable& t, const std::vector<engine::Value>& key, bool& found);
 
   // The MySQL error for a cluster error on table `t`.
   SqlError map_error(const api::NdbError& e, const CatalogTable* t);
+
+ private:
+  api::NdbError committed_read(const CatalogTable& t, std::optional<uint32_t> unique_index,
+                               const std::vector<engine::Value>& key, std::optional<engine::Row>& row);
+  // The row a unique index read sees once own writes are applied to the
+  // committed row `committed` (the index key `key`).
+  std::optional<engine::Row> merge_unique(const CatalogTable& t, uint32_t index_id, const std::vector<engine::Value>& key,
+                                          std::optional<engine::Row> committed) const;
+  api::NdbError locked_read(const CatalogTable& t, std::optional<uint32_t> unique_index,
+                            const std::vector<engine::Value>& key, engine::Row& row, bool& found);
+  void merge_own_rows(const CatalogTable& t, std::vector<engine::Row>& rows) const;
 };
 
 }  // namespace halb::cluster::sqld

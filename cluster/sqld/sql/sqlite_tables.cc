@@ -546,9 +546,7 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
       return SQLITE_ERROR;
     }
     ctx.transaction().remove(ndb.id, key);
-    std::pair<uint32_t, std::string> id{ndb.id, engine::encode_key_values(ndb, ndb.primary_key, key)};
-    ctx.own_inserted.erase(id);
-    ctx.own_deleted.insert(std::move(id));
+    ctx.note_write(ndb, key, std::nullopt);
     ++ctx.affected;
     return SQLITE_OK;
   }
@@ -647,16 +645,14 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
     }
     int conflict = sqlite3_vtab_on_conflict(vt->db);
     bool check = !ndb.hidden_key && (conflict == SQLITE_IGNORE || conflict == SQLITE_REPLACE || ctx.in_transaction);
-    std::pair<uint32_t, std::string> id;
-    if (!ndb.hidden_key) id = {ndb.id, engine::encode_key_values(ndb, ndb.primary_key, key)};
     if (check) {
       // Inside a transaction a duplicate found by the cluster would abort
       // the whole transaction: find it first, so only the statement fails.
-      // Rows this transaction deleted or inserted decide without a read.
+      // Rows this transaction wrote decide without a read.
       bool found = false;
-      if (ctx.own_inserted.count(id)) {
-        found = true;
-      } else if (!ctx.own_deleted.count(id)) {
+      if (const auto* own = ctx.own_row(ndb, key)) {
+        found = own->has_value();
+      } else {
         api::NdbError e = ctx.exists(t, key, found);
         if (e) {
           set_error(vt, ctx.map_error(e, &t));
@@ -671,6 +667,7 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
         }
         if (conflict == SQLITE_REPLACE) {
           ctx.transaction().write(ndb.id, key, set);
+          ctx.note_write(ndb, key, row);
           ctx.affected += 2;
           return SQLITE_OK;
         }
@@ -680,10 +677,7 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
     }
     ctx.insert_keys[ctx.transaction().buffered().size()] = ndb.hidden_key ? std::string() : key_text(t, ndb.primary_key, row);
     ctx.transaction().insert(ndb.id, key, set);
-    if (!ndb.hidden_key) {
-      ctx.own_deleted.erase(id);
-      ctx.own_inserted.insert(std::move(id));
-    }
+    ctx.note_write(ndb, key, row);
     ++ctx.affected;
     return SQLITE_OK;
   }
@@ -708,6 +702,8 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
   if (key_changed) {
     ctx.transaction().remove(ndb.id, key);
     ctx.transaction().insert(ndb.id, new_key, set);
+    ctx.note_write(ndb, key, std::nullopt);
+    ctx.note_write(ndb, new_key, row);
     ++ctx.changed;
     ++ctx.affected;
     return SQLITE_OK;
@@ -721,6 +717,7 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
   }
   if (changed.empty()) return SQLITE_OK;
   ctx.transaction().update(ndb.id, key, changed);
+  ctx.note_write(ndb, key, row);
   ++ctx.changed;
   ++ctx.affected;
   if (out_rowid) *out_rowid = old_rowid;
