@@ -106,6 +106,7 @@ void ExecContext::begin_statement() {
   stmt_lock = engine::LockMode::kCommitted;
   error.reset();
   tx_rolled_back = false;
+  stale_table = false;
   affected = matched = changed = 0;
   first_insert_id = 0;
   rows_seen = 0;
@@ -318,7 +319,9 @@ SqlError ExecContext::map_error(const api::NdbError& e, const CatalogTable* t) {
     case 709:
     case 241:
     case 284:
-      catalog.reload();
+      stale_table = true;
+      if (t) catalog.invalidate(t->def.db, t->def.name);
+      else catalog.reload();
       return make_sql_error(er::kNoSuchTable, {(t ? t->def.db + "." : std::string()) + table});
     default:
       break;
