@@ -147,7 +147,8 @@ class SqlOnCluster(NdbdCluster):
                        "SELECT id FROM t WHERE v > 10 ORDER BY id\n"         # full scan merged
                        "SELECT COUNT(*), SUM(v) FROM t\n"
                        "INSERT INTO t VALUES (2, 5, 50)\n"                   # own delete frees the key
-                       "INSERT INTO t VALUES (4, 5, 50)\n"                   # own insert holds it
+                       "INSERT INTO t VALUES (6, 6, 60), (4, 5, 51)\n"       # own insert holds 4
+                       "SELECT u FROM t WHERE id = 6\n"                      # the failed statement undone
                        "SELECT id, v FROM t WHERE id >= 2 ORDER BY id FOR UPDATE\n"
                        "ROLLBACK\n"
                        "SELECT id, v, u FROM t ORDER BY id\n")
@@ -160,9 +161,34 @@ class SqlOnCluster(NdbdCluster):
         self.assertIn("cols: id\n1\n4\nrows: 2", out)
         self.assertIn("cols: COUNT(*)\tSUM(v)\n3\t58\nrows: 1", out)
         self.assertIn("error 1062 (23000): Duplicate entry '4' for key 'PRIMARY'", out)
+        self.assertIn("cols: u\nrows: 0", out)
         self.assertIn("cols: id\tv\n2\t5\n3\t3\n4\t44\nrows: 3", out)
         # after ROLLBACK: the committed rows only
         self.assertTrue(out.rstrip().endswith("cols: id\tv\tu\n1\t1\t10\n2\t2\t20\n3\t3\t30\nrows: 3"), out)
+
+    def test_unique_key_duplicates(self):
+        # Found before the cluster would abort the whole transaction with
+        # 893; the message names the value and the index, as MySQL's does.
+        out = self.sql("CREATE DATABASE uk\nUSE uk\n"
+                       "CREATE TABLE t (id INT PRIMARY KEY, u INT, UNIQUE KEY uu (u))\n"
+                       "INSERT INTO t VALUES (1, 10)\n"
+                       "BEGIN\nINSERT INTO t VALUES (5, 50)\n"
+                       "INSERT INTO t VALUES (3, 10)\n"                 # committed holder
+                       "INSERT INTO t VALUES (6, 60), (7, 60)\n"        # within the statement
+                       "UPDATE t SET u = 11 WHERE id = 1\n"
+                       "INSERT INTO t VALUES (8, 10), (9, NULL), (10, NULL)\n"  # 10 is free now; NULLs never clash
+                       "INSERT INTO t VALUES (11, 11)\n"                # this transaction's holder
+                       "!status\nCOMMIT\n"
+                       "INSERT IGNORE INTO t VALUES (12, 50), (13, 130)\n"
+                       "INSERT INTO t VALUES (14, 50)\n"                # autocommit
+                       "SELECT id, u FROM t ORDER BY id\n")
+        self.assertIn("error 1062 (23000): Duplicate entry '10' for key 'uu'", out)
+        self.assertIn("error 1062 (23000): Duplicate entry '60' for key 'uu'", out)
+        self.assertIn("error 1062 (23000): Duplicate entry '11' for key 'uu'", out)
+        self.assertIn("error 1062 (23000): Duplicate entry '50' for key 'uu'", out)
+        self.assertIn("status 3\n", out)
+        self.assertIn("ok affected=1 insert_id=0 warnings=1 info=Records: 2  Duplicates: 1  Warnings: 1", out)
+        self.assertIn("cols: id\tu\n1\t11\n5\t50\n8\t10\n9\t\\N\n10\t\\N\n13\t130\nrows: 6", out)
 
     def test_prepared_statements_keep_their_metadata(self):
         out = self.sql("CREATE DATABASE ps\nUSE ps\n"

@@ -127,6 +127,17 @@ api::NdbError ExecContext::exists(const CatalogTable& t, const std::vector<engin
   return e;
 }
 
+api::NdbError ExecContext::unique_holder(const CatalogTable& t, uint32_t index_id,
+                                         const std::vector<engine::Value>& key,
+                                         std::optional<std::vector<engine::Value>>& holder) {
+  holder.reset();
+  std::optional<engine::Row> r;
+  if (api::NdbError e = committed_read(t, index_id, key, r)) return e;
+  r = merge_unique(t, index_id, key, std::move(r));
+  if (r) holder = key_of(*t.ndb, *r);
+  return {};
+}
+
 api::NdbError ExecContext::committed_read(const CatalogTable& t, std::optional<uint32_t> unique_index,
                                           const std::vector<engine::Value>& key, std::optional<engine::Row>& row) {
   row.reset();

@@ -113,6 +113,10 @@ struct ExecContext {
   api::NdbError scan(const CatalogTable& t, engine::ScanSpec spec, std::vector<engine::Row>& rows);
   // Has the row been committed already (a committed read of its own)?
   api::NdbError exists(const CatalogTable& t, const std::vector<engine::Value>& key, bool& found);
+  // Does a row hold `key` in unique index `index_id`, committed or written
+  // by this transaction? `holder` gets its primary key.
+  api::NdbError unique_holder(const CatalogTable& t, uint32_t index_id, const std::vector<engine::Value>& key,
+                              std::optional<std::vector<engine::Value>>& holder);
 
   // The MySQL error for a cluster error on table `t`.
   SqlError map_error(const api::NdbError& e, const CatalogTable* t);

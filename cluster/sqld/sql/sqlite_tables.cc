@@ -675,6 +675,32 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
         return SQLITE_CONSTRAINT;
       }
     }
+    if (conflict != SQLITE_REPLACE) {
+      // The same for the unique indexes (a round trip per index, only for
+      // tables that have one): a duplicate the cluster finds would end the
+      // transaction, and it names neither the value nor the key. REPLACE
+      // leaves a clash on a unique index to the cluster.
+      for (const auto& ix : ndb.indexes) {
+        if (ix.kind != engine::IndexKind::kUniqueHash) continue;
+        std::vector<engine::Value> ukey;
+        for (uint32_t c : ix.columns)
+          if (c < row.size() && !engine::is_null(row[c])) ukey.push_back(row[c]);
+        if (ukey.size() != ix.columns.size()) continue;  // NULLs are never duplicates
+        std::optional<std::vector<engine::Value>> holder;
+        if (api::NdbError e = ctx.unique_holder(t, ix.id, ukey, holder)) {
+          set_error(vt, ctx.map_error(e, &t));
+          return SQLITE_ERROR;
+        }
+        if (!holder) continue;
+        SqlError dup = make_sql_error(er::kDupEntry, {key_text(t, ix.columns, row), ix.name});
+        if (conflict == SQLITE_IGNORE) {
+          ctx.warnings.push_back(Warning{"Warning", er::kDupEntry, dup.message});
+          return SQLITE_OK;
+        }
+        set_error(vt, dup);
+        return SQLITE_CONSTRAINT;
+      }
+    }
     ctx.insert_keys[ctx.transaction().buffered().size()] = ndb.hidden_key ? std::string() : key_text(t, ndb.primary_key, row);
     ctx.transaction().insert(ndb.id, key, set);
     ctx.note_write(ndb, key, row);
