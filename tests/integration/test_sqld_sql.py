@@ -189,6 +189,21 @@ class SqlOnCluster(NdbdCluster):
         self.assertIn("status 3\n", out)
         self.assertIn("ok affected=1 insert_id=0 warnings=1 info=Records: 2  Duplicates: 1  Warnings: 1", out)
         self.assertIn("cols: id\tu\n1\t11\n5\t50\n8\t10\n9\t\\N\n10\t\\N\n13\t130\nrows: 6", out)
+        # UPDATEs: a unique value taken by another row, a primary key taken,
+        # and a key change that keeps the row's unique value
+        out = self.sql("USE uk\nCREATE TABLE w (id INT PRIMARY KEY, u INT, v INT, UNIQUE KEY wu (u))\n"
+                       "INSERT INTO w VALUES (1, 10, 0), (2, 20, 0)\n"
+                       "BEGIN\nUPDATE w SET v = 5 WHERE id = 1\n"
+                       "UPDATE w SET u = 20 WHERE id = 1\n"
+                       "UPDATE w SET id = 2 WHERE id = 1\n"
+                       "UPDATE w SET id = 3 WHERE id = 1\n"
+                       "!status\nCOMMIT\n"
+                       "UPDATE w SET id = 4 WHERE id = 3\n"
+                       "SELECT id, u, v FROM w ORDER BY id\n")
+        self.assertIn("error 1062 (23000): Duplicate entry '20' for key 'wu'", out)
+        self.assertIn("error 1062 (23000): Duplicate entry '2' for key 'PRIMARY'", out)
+        self.assertIn("status 3\n", out)
+        self.assertIn("cols: id\tu\tv\n2\t20\t0\n4\t10\t5\nrows: 2", out)
 
     def test_prepared_statements_keep_their_metadata(self):
         out = self.sql("CREATE DATABASE ps\nUSE ps\n"
