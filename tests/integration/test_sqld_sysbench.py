@@ -187,6 +187,12 @@ class Sysbench(SqldCluster):
                 with self.assertRaises(pymysql.err.ProgrammingError) as e:
                     b.execute("SELECT COUNT(*) FROM re")
                 self.assertEqual(e.exception.args[0], 1146)
+            for i in range(3):  # the same definition again, a write first: its commit meets the old table
+                a.execute("DROP TABLE IF EXISTS re2")
+                a.execute("CREATE TABLE re2 (id INT PRIMARY KEY)")
+                b.execute("INSERT INTO re2 VALUES (1)")
+                b.execute("SELECT COUNT(*) FROM re2")
+                self.assertEqual(b.fetchone()[0], 1)
         finally:
             for c in conns:
                 c.close()

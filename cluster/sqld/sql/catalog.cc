@@ -287,6 +287,14 @@ void Catalog::invalidate(const std::string& db, const std::string& name) {
   reload();
 }
 
+void Catalog::invalidate_all() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    snap_.tables.clear();
+  }
+  reload();
+}
+
 void Catalog::refresher() {
   for (;;) {
     {

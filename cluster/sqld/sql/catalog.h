@@ -70,6 +70,8 @@ class Catalog {
   // Reloads without reusing the cached db.name: the cluster says its table is
   // gone, though another node may have re-created it with the same text.
   void invalidate(const std::string& db, const std::string& name);
+  // The same for every table (which one is stale is not known).
+  void invalidate_all();
   uint64_t version() const { return version_.load(); }
 
   std::optional<SqlError> create_database(const std::string& db, bool if_not_exists, bool& existed);

@@ -332,7 +332,7 @@ SqlError ExecContext::map_error(const api::NdbError& e, const CatalogTable* t) {
     case 284:
       stale_table = true;
       if (t) catalog.invalidate(t->def.db, t->def.name);
-      else catalog.reload();
+      else catalog.invalidate_all();
       return make_sql_error(er::kNoSuchTable, {(t ? t->def.db + "." : std::string()) + table});
     default:
       break;
