@@ -15,9 +15,11 @@ order: every client still reaches its real. The second test swaps the
 roles with halb-syncswap, as heartbeat's LVSSyncDaemonSwap does, and
 checks sync flows the other way after failback.
 """
+import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -119,6 +121,21 @@ class LvsdSyncPair(unittest.TestCase):
             self.assertEqual(r.returncode, 0, f"halb-adm {' '.join(args)} on {host}: {r.stdout}{r.stderr}")
         return r.stdout
 
+    def control(self, host, req):
+        """One request on host's control socket (a path on our own file system)."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(os.path.join(self.run_dir(host), "halb-lvsd.sock"))
+        s.sendall((json.dumps(req) + "\n").encode())
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+        s.close()
+        return json.loads(buf)
+
     def syncswap(self, host, *args):
         r = self.lab.run(host, [os.path.join(BUILD_DIR, "halb-syncswap"), "--backend", "lvsd", "--lvsd-socket",
                                 os.path.join(self.run_dir(host), "halb-lvsd.sock"), *args])
@@ -180,6 +197,26 @@ class LvsdSyncPair(unittest.TestCase):
         # The synced templates count as PersistConn once bound.
         listing = self.adm("d2", "-L", "-n", "--persistent-conn")
         self.assertRegex(listing, r"-> 10\.77\.0\.1[123]:80\s+1\s+[1-9]")
+
+    def test_ipv6_group_on_the_crossover_with_a_small_maxlen(self):
+        # An IPv6 group, another port, and a maxlen that fits three IPv4
+        # entries: the six templates need at least two datagrams.
+        self.lab.ip("d1", "addr", "add", "fd00:77::1/64", "dev", "eth1", "nodad")
+        self.lab.ip("d2", "addr", "add", "fd00:77::2/64", "dev", "eth1", "nodad")
+        group = ["--mcast-interface", "eth1", "--mcast-group", "ff02::1:81", "--mcast-port", "8850"]
+        self.adm("d2", "--start-daemon", "backup", *group)
+        self.adm("d1", "--start-daemon", "master", *group, "--sync-maxlen", "116")
+        self.assertIn("group=ff02::1:81, port=8850", self.adm("d1", "-L", "--daemon"))
+        self.fill("d1", ["r1", "r2", "r3"])
+        pinned = self.pin_clients()
+        by_addr = {a: n for n, a in REALS.items()}
+        wait_for(lambda: len(self.templates("d2")) == len(CLIENTS), 10, what="templates over IPv6")
+        self.assertEqual({c: by_addr[r] for c, r in self.templates("d2").items()}, pinned)
+        sent = self.control("d1", {"cmd": "get-sync-stats"})["sync"]["master"]
+        self.assertGreaterEqual(sent["sent_messages"], 2)
+        got = self.control("d2", {"cmd": "get-sync-stats"})["sync"]["backup"]
+        self.assertEqual((got["refused"], got["too_long"]), ({}, 0))
+        self.assertEqual(got["received_messages"], sent["sent_messages"])
 
     def test_syncswap_swaps_roles_and_sync_follows_the_vip(self):
         # The seed's haresources: d1 holds LVSSyncDaemonSwap::master (start),
