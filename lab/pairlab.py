@@ -11,7 +11,7 @@ crossover, plus ucast on the LAN), the seed's haresources holding the VIP
 192.168.131.105 with the built-in IPaddr2, and a tiny TCP service on port
 3306 answering its node name, so the client can tell who holds the VIP.
 
-Used by lab/director-pair-drill (the README's main job), tests/netns and
+Used by tests/netns and
 bench/failover. Everything started here is ended by pid in teardown().
 """
 import os

@@ -3,8 +3,11 @@ that answer with their names. Checks what an operator relies on: wrr's
 exact split, quiescent weight 0 keeping open connections, half-close,
 dest removal, "no destination available", the connection limit, UDP, and
 LvsdBackend round-tripping a table through the control socket."""
+import hashlib
 import os
 import socket
+import socketserver
+import threading
 import subprocess
 import time
 import unittest
@@ -129,6 +132,62 @@ class LvsdForwarding(unittest.TestCase):
             # The server saw our FIN (it says bye), and its reply still arrived.
             self.assertEqual(f.readline().strip(), "A bye")
             self.assertEqual(f.readline(), "")
+
+    def test_small_then_bulk_bytes_arrive_intact_under_backpressure(self):
+        """Short exchanges go through a buffer, bulk through splice(); a
+        stream that starts small, turns bulk while the reader is slow, and
+        ends with a half-close must come back byte for byte."""
+
+        class Echo(socketserver.BaseRequestHandler):
+            def handle(self):
+                while True:
+                    b = self.request.recv(1 << 16)
+                    if not b:
+                        return
+                    self.request.sendall(b)
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        echo = Server(("127.0.0.1", 0), Echo)
+        threading.Thread(target=echo.serve_forever, daemon=True).start()
+        try:
+            self.lvsd.ok({"cmd": "add-service", "service": svc(VIP, self.port)})
+            self.lvsd.ok({"cmd": "add-dest", "service": svc(VIP, self.port),
+                          "dest": dest(echo.server_address[1])})
+            payload = os.urandom(8 << 20)
+            with socket.create_connection((VIP, self.port), timeout=20) as c:
+                for small in (b"x", b"hello\n", b"y" * 1000):
+                    c.sendall(small)
+                    got = b""
+                    while len(got) < len(small):
+                        got += c.recv(4096)
+                    self.assertEqual(got, small)
+
+                def send_all():
+                    c.sendall(payload)
+                    c.shutdown(socket.SHUT_WR)
+
+                sender = threading.Thread(target=send_all)
+                sender.start()
+                time.sleep(0.5)  # let every buffer on the way fill up
+                digest, n = hashlib.sha256(), 0
+                while True:
+                    b = c.recv(1 << 16)
+                    if not b:
+                        break
+                    digest.update(b)
+                    n += len(b)
+                sender.join(20)
+            self.assertEqual(n, len(payload))
+            self.assertEqual(digest.hexdigest(), hashlib.sha256(payload).hexdigest())
+            st = self.lvsd.ok({"cmd": "get-services"})["services"][0]["stats"]
+            self.assertEqual(st["inbytes"], len(payload) + 1007)
+            self.assertEqual(st["outbytes"], len(payload) + 1007)
+        finally:
+            echo.shutdown()
+            echo.server_close()
 
     def test_deleted_dest_others_serve_and_no_dest_closes(self):
         a, b = self.service([1, 1])

@@ -3,6 +3,7 @@
 // forwarding settings.
 #pragma once
 
+#include "director/lvsd/forward/buffer_pool.h"
 #include "director/lvsd/forward/pipe_pool.h"
 #include "director/lvsd/shared_table.h"
 #include "lib/event/loop.h"
@@ -20,6 +21,7 @@ struct WorkerContext {
   log::Logger& logger;
   ForwardSettings settings;
   PipePool pipes;
+  BufferPool buffers;
 };
 
 }  // namespace halb::director::lvsd

@@ -14,7 +14,7 @@
 namespace halb::director::lvsd {
 namespace {
 
-constexpr size_t kChunk = 1 << 16;
+constexpr size_t kChunk = 1 << 18;
 
 void close_fd(int& fd) {
   if (fd >= 0) close(fd);
@@ -55,7 +55,7 @@ TcpSession::~TcpSession() {
   dest_io_.reset();
   close_fd(client_fd_);
   close_fd(dest_fd_);
-  release_pipes();
+  release_buffers();
 }
 
 void TcpSession::start() {
@@ -67,8 +67,15 @@ void TcpSession::start() {
     finish(true, false);
     return;
   }
-  dest_io_ = std::make_unique<event::Io>(ctx_.loop, dest_fd_, EV_WRITE, [this](int) { on_connect_ready(); });
+  // One watcher per socket for the whole session: replacing it would cost
+  // epoll_ctl calls per connection.
+  dest_io_ = std::make_unique<event::Io>(ctx_.loop, dest_fd_, EV_WRITE, [this](int ev) {
+    if (!connected_) return on_connect_ready();
+    if (ev & EV_READ) d2c_.drained = false;
+    on_io();
+  });
   dest_io_->start();
+  dest_events_ = EV_WRITE;
   connect_timer_.start(ctx_.settings.connect_timeout);
 }
 
@@ -92,17 +99,14 @@ void TcpSession::on_connected() {
   connected_ = true;
   int one = 1;
   setsockopt(client_fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  auto p1 = ctx_.pipes.take();
-  auto p2 = p1.first >= 0 ? ctx_.pipes.take() : p1;
-  c2d_ = Half{client_fd_, dest_fd_, p1.first, p1.second};
+  c2d_.from = client_fd_;
+  c2d_.to = dest_fd_;
   c2d_.inbound = true;
-  d2c_ = Half{dest_fd_, client_fd_, p2.first, p2.second};
-  if (p1.first < 0 || p2.first < 0) {
-    ctx_.logger.limited("pipe", log::Level::error, std::string("pipe: ") + strerror(errno));
-    if (p2.first < 0) d2c_.pipe_r = d2c_.pipe_w = -1;
-    finish(true, true);
-    return;
-  }
+  d2c_.from = dest_fd_;
+  d2c_.to = client_fd_;
+  // A dest that just accepted has rarely sent anything yet (a MySQL greeting
+  // comes a moment later): wait for readiness instead of a read bound to fail.
+  d2c_.drained = true;
   uint32_t idle;
   {
     std::lock_guard lock(ctx_.shared.mu);
@@ -110,26 +114,105 @@ void TcpSession::on_connected() {
     idle = ctx_.shared.table.idle_timeout(ConnState::established);
   }
   conn_->last_active.store(mono_now(), std::memory_order_relaxed);
-  dest_io_ = std::make_unique<event::Io>(ctx_.loop, dest_fd_, 0, [this](int) { on_io(); });
-  client_io_ = std::make_unique<event::Io>(ctx_.loop, client_fd_, 0, [this](int) { on_io(); });
+  client_io_ = std::make_unique<event::Io>(ctx_.loop, client_fd_, 0, [this](int ev) {
+    if (ev & EV_READ) c2d_.drained = false;
+    on_io();
+  });
   idle_timer_.start(idle);
   on_io();
 }
 
-// Move what can be moved now in one direction. Reads only into an empty
-// pipe, so a slow receiver stops the reads from its sender (backpressure).
+void TcpSession::account(Half& h, size_t n) {
+  if (h.inbound) conn_->account_in(n);
+  else conn_->account_out(n);
+  conn_->last_active.store(mono_now(), std::memory_order_relaxed);
+}
+
+// Send what waits in the buffer; the buffer goes back to the pool once empty.
+std::optional<TcpSession::Outcome> TcpSession::flush_buffer(Half& h) {
+  while (h.buffered > 0) {
+    ssize_t n = send(h.to, h.buf.get() + h.buf_off, h.buffered, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      h.buf_off += static_cast<size_t>(n);
+      h.buffered -= static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return Outcome::open;
+    return Outcome::to_reset;
+  }
+  h.buf_off = 0;
+  ctx_.buffers.give_back(std::move(h.buf));
+  return std::nullopt;
+}
+
+std::optional<TcpSession::Outcome> TcpSession::flush_pipe(Half& h) {
+  while (h.in_pipe > 0) {
+    ssize_t n = splice(h.pipe_r, nullptr, h.to, nullptr, h.in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (n > 0) {
+      h.in_pipe -= static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return Outcome::open;
+    return Outcome::to_reset;
+  }
+  return std::nullopt;
+}
+
+// Read once from `from`: into the buffer, or into the pipe when bulk.
+// A short read means the socket is most likely empty; rather than pay a
+// read that fails with EAGAIN, wait until the loop says it is readable.
+std::optional<TcpSession::Outcome> TcpSession::fill(Half& h) {
+  if (h.bulk && h.pipe_r < 0) {
+    auto p = ctx_.pipes.take();
+    if (p.first >= 0) {
+      h.pipe_r = p.first;
+      h.pipe_w = p.second;
+    } else {
+      // Out of descriptors: stay on the buffer, which needs none.
+      ctx_.logger.limited("pipe", log::Level::error, std::string("pipe: ") + strerror(errno));
+      h.bulk = false;
+    }
+  }
+  ssize_t n;
+  size_t want;
+  if (h.bulk) {
+    want = kChunk;
+    n = splice(h.from, nullptr, h.pipe_w, nullptr, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+  } else {
+    if (!h.buf) h.buf = ctx_.buffers.take();
+    want = BufferPool::kSize;
+    n = recv(h.from, h.buf.get(), want, MSG_DONTWAIT);
+  }
+  if (n > 0) {
+    size_t got = static_cast<size_t>(n);
+    if (h.bulk) h.in_pipe = got;
+    else h.buffered = got;
+    account(h, got);
+    if (got < want) h.drained = true;
+    else h.bulk = true;
+    return std::nullopt;
+  }
+  if (n == 0) {
+    h.eof = true;
+    return std::nullopt;
+  }
+  if (errno == EINTR) return std::nullopt;
+  if (errno == EAGAIN) {
+    h.drained = true;
+    return Outcome::open;
+  }
+  return peer_reset(errno) ? Outcome::from_reset : Outcome::to_reset;
+}
+
+// Move what can be moved now in one direction. Reads only once what was
+// read before has been sent, so a slow receiver stops the reads from its
+// sender (backpressure).
 TcpSession::Outcome TcpSession::pump(Half& h) {
   for (;;) {
-    if (h.in_pipe > 0) {
-      ssize_t n = splice(h.pipe_r, nullptr, h.to, nullptr, h.in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      if (n > 0) {
-        h.in_pipe -= static_cast<size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno == EAGAIN) return Outcome::open;
-      return Outcome::to_reset;
-    }
+    if (auto o = flush_buffer(h)) return *o;
+    if (auto o = flush_pipe(h)) return *o;
     if (h.eof) {
       if (!h.shut) {
         shutdown(h.to, SHUT_WR);
@@ -137,21 +220,8 @@ TcpSession::Outcome TcpSession::pump(Half& h) {
       }
       return Outcome::open;
     }
-    ssize_t n = splice(h.from, nullptr, h.pipe_w, nullptr, kChunk, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    if (n > 0) {
-      h.in_pipe += static_cast<size_t>(n);
-      if (h.inbound) conn_->account_in(static_cast<uint64_t>(n));
-      else conn_->account_out(static_cast<uint64_t>(n));
-      conn_->last_active.store(mono_now(), std::memory_order_relaxed);
-      continue;
-    }
-    if (n == 0) {
-      h.eof = true;
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN) return Outcome::open;
-    return peer_reset(errno) ? Outcome::from_reset : Outcome::to_reset;
+    if (h.drained) return Outcome::open;
+    if (auto o = fill(h)) return *o;
   }
 }
 
@@ -181,10 +251,10 @@ void TcpSession::on_io() {
 
 void TcpSession::update_watchers() {
   int client_ev = 0, dest_ev = 0;
-  if (!c2d_.eof && c2d_.in_pipe == 0) client_ev |= EV_READ;
-  if (d2c_.in_pipe > 0) client_ev |= EV_WRITE;
-  if (!d2c_.eof && d2c_.in_pipe == 0) dest_ev |= EV_READ;
-  if (c2d_.in_pipe > 0) dest_ev |= EV_WRITE;
+  if (!c2d_.eof && c2d_.pending() == 0) client_ev |= EV_READ;
+  if (d2c_.pending() > 0) client_ev |= EV_WRITE;
+  if (!d2c_.eof && d2c_.pending() == 0) dest_ev |= EV_READ;
+  if (c2d_.pending() > 0) dest_ev |= EV_WRITE;
   want(*client_io_, client_events_, client_ev);
   want(*dest_io_, dest_events_, dest_ev);
 }
@@ -208,10 +278,12 @@ void TcpSession::on_idle_timer() {
   finish(true, true);
 }
 
-void TcpSession::release_pipes() {
+void TcpSession::release_buffers() {
   for (Half* h : {&c2d_, &d2c_}) {
     ctx_.pipes.give_back(h->pipe_r, h->pipe_w, h->in_pipe == 0);
     h->pipe_r = h->pipe_w = -1;
+    ctx_.buffers.give_back(std::move(h->buf));
+    h->buffered = 0;
   }
 }
 
@@ -228,7 +300,7 @@ void TcpSession::finish(bool reset_client, bool reset_dest) {
   if (reset_dest) close_with_reset(dest_fd_);
   else close_fd(dest_fd_);
   dest_fd_ = -1;
-  release_pipes();
+  release_buffers();
   {
     std::lock_guard lock(ctx_.shared.mu);
     ctx_.shared.table.set_state(*conn_, ConnState::close);

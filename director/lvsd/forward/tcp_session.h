@@ -2,8 +2,11 @@
 //
 // The client's connection was accepted and admitted to a dest; the session
 // connects to the dest (non-blocking, under the connect timeout), then
-// moves bytes in both directions with splice() through one pipe per
-// direction, so payload never enters user space. It keeps TCP's semantics
+// moves bytes in both directions. Each direction starts with recv()/send()
+// through a pooled 16 KiB buffer (cheapest for requests and replies); once
+// a read fills the buffer the direction is bulk and switches to splice()
+// through a pipe, so a large transfer never enters user space (HAProxy's
+// splice-auto makes the same choice). It keeps TCP's semantics
 // end to end as far as a full proxy can:
 //   - half-close: when one side sends FIN, the other side gets
 //     shutdown(SHUT_WR) once the pipe is drained; the reverse direction
@@ -18,6 +21,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "director/lvsd/forward/context.h"
 
@@ -35,14 +39,20 @@ class TcpSession {
   void start();
 
  private:
-  // One direction: bytes read from `from` wait in the pipe for `to`.
+  // One direction: bytes read from `from` wait in the buffer or, once the
+  // direction is bulk, in the pipe, until `to` takes them.
   struct Half {
     int from = -1, to = -1;
+    std::unique_ptr<char[]> buf;  // held only while bytes wait in it
+    size_t buf_off = 0, buffered = 0;
     int pipe_r = -1, pipe_w = -1;
     size_t in_pipe = 0;
+    bool bulk = false;      // a read filled the buffer: splice from now on
+    bool drained = false;   // the last read came back short: wait for readiness
     bool eof = false;       // `from` sent FIN
     bool shut = false;      // `to` got shutdown(SHUT_WR)
     bool inbound = false;   // client -> dest
+    size_t pending() const { return buffered + in_pipe; }
     bool done() const { return eof && shut; }
   };
   enum class Outcome { open, closed, from_reset, to_reset };
@@ -51,10 +61,16 @@ class TcpSession {
   void on_connected();
   void on_io();
   Outcome pump(Half& h);
+  // pump()'s steps; each returns nullopt to go on pumping.
+  std::optional<Outcome> flush_buffer(Half& h);
+  std::optional<Outcome> flush_pipe(Half& h);
+  std::optional<Outcome> fill(Half& h);
+  void account(Half& h, size_t n);
   void update_watchers();
   void on_idle_timer();
-  // Hand the pipes back to the worker's pool (kept only when empty).
-  void release_pipes();
+  // Hand buffers and pipes back to the worker's pools (pipes kept only
+  // when empty).
+  void release_buffers();
   // End the session; `reset_client`/`reset_dest` close that side with RST.
   void finish(bool reset_client, bool reset_dest);
 

@@ -36,7 +36,7 @@ struct Worker::Listener {
 Worker::Worker(int index, SharedTable& shared, log::Logger& logger, ForwardSettings settings)
     : index_(index),
       loop_(false),
-      ctx_{loop_, shared, logger, settings, {}},
+      ctx_{loop_, shared, logger, settings, {}, {}},
       wake_(loop_, [this] {
         if (stopping_.load()) {
           loop_.stop();
@@ -62,7 +62,10 @@ Worker::~Worker() {
 }
 
 void Worker::start() {
-  thread_ = std::thread([this] { loop_.run(); });
+  thread_ = std::thread([this] {
+    counter_slot = static_cast<unsigned>(index_);
+    loop_.run();
+  });
   // "lvsd-fwd-N" in top -H and /proc/PID/task/*/comm.
   pthread_setname_np(thread_.native_handle(), ("lvsd-fwd-" + std::to_string(index_)).c_str());
 }

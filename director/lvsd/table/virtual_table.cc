@@ -435,8 +435,8 @@ Admission VirtualTable::admit(const backend::ServiceKey& key, const IpAddress& c
   c->state = key.protocol == backend::Protocol::udp ? ConnState::udp : ConnState::syn_sent;
   c->last_active.store(now, std::memory_order_relaxed);
   bind(*dest, c->state);
-  s.counters.conns.fetch_add(1, std::memory_order_relaxed);
-  dest->counters.conns.fetch_add(1, std::memory_order_relaxed);
+  s.counters.add_conn();
+  dest->counters.add_conn();
   conns_.emplace(c->id, c);
   if (c->state == ConnState::udp) journal_conn(*c, now);
   a.conn = std::move(c);
