@@ -7,7 +7,9 @@
 // change, thresholds and OVERLOAD, quiescent weight 0, persistence
 // templates, ActiveConn/InActConn, counters and rates, timeouts, sync
 // daemon settings, and the connection entries the forwarder opens through
-// admit() and closes through release().
+// admit() and closes through release(); plus, for connection sync, the
+// journal a sync master sends and the entries a backup received
+// (virtual_table_sync.cc).
 //
 // Control calls throw backend::BackendError with the errno IPVS returns
 // (EEXIST, ESRCH, ENOENT, EINVAL). Time is passed in (`now`, seconds on
@@ -153,7 +155,11 @@ class VirtualTable {
   // A backup received `e`: install or refresh the template or connection
   // (bound to the local dest when the service and dest exist, else kept
   // unbound until they do). False when the entry names nothing halb-lvsd
-  // can hold (a template of protocol IP without a mark).
+  // can hold (a template of protocol IP without a mark), or when it is new
+  // and kSyncedMax entries are held already. Timeouts are capped at
+  // kSyncedTimeoutMax, so a bogus sender cannot pin memory for years.
+  static constexpr size_t kSyncedMax = 1u << 20;
+  static constexpr uint32_t kSyncedTimeoutMax = 31 * 24 * 3600;
   bool apply_sync(const sync::Entry& e, double now);
   size_t synced_connections() const { return synced_.size(); }
 

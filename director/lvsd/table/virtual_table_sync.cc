@@ -152,11 +152,13 @@ bool VirtualTable::apply_sync(const sync::Entry& e, double now) {
     return false;
   }
   // ip_vs_proc_conn: no timeout (a version 0 master) means 3 minutes for a template.
-  const double expires = now + (e.timeout ? e.timeout : 180);
+  const double expires = now + (e.timeout ? std::min(e.timeout, kSyncedTimeoutMax) : 180);
   auto dest = find_bound_dest(key, e.daddr, e.dport);
 
   if (e.is_template()) {
-    Template& t = templates_[{key, e.caddr}];
+    const TemplateKey tk{key, e.caddr};
+    if (templates_.size() >= kSyncedMax && !templates_.count(tk)) return false;
+    Template& t = templates_[tk];
     // The master's choice wins over an older one here.
     if (t.dest != dest) {
       if (t.dest && t.dest->persist) --t.dest->persist;
@@ -195,6 +197,7 @@ bool VirtualTable::apply_sync(const sync::Entry& e, double now) {
       return true;
     }
   }
+  if (synced_.size() >= kSyncedMax) return false;
   SyncedConn c;
   c.entry = e;
   c.key = key;

@@ -233,6 +233,22 @@ TEST_F(TableSync, SyncedConnectionsCountAndSteerLeastConnection) {
   EXPECT_EQ(status_of(backup, "192.168.0.3").active_conns, 0u);
 }
 
+TEST_F(TableSync, AbsurdTimeoutsAreCapped) {
+  sync::Entry t;
+  t.protocol = sync::kProtoTcp;
+  t.flags = sync::kConnTemplate;
+  t.vport = 80;
+  t.timeout = 0xffffffffu;
+  t.caddr = ip("1.2.3.4");
+  t.vaddr = ip("10.0.0.1");
+  t.daddr = ip("192.168.0.2");
+  ASSERT_TRUE(backup.apply_sync(t, now));
+  t.flags = 0;
+  t.cport = 5;
+  ASSERT_TRUE(backup.apply_sync(t, now));
+  for (const auto& c : backup.connections(now)) EXPECT_EQ(c.expires_s, VirtualTable::kSyncedTimeoutMax);
+}
+
 TEST_F(TableSync, SyncedConnectionsBindOnceTheirDestAppearsAndSurviveItsRemoval) {
   sync::Entry c;
   c.protocol = sync::kProtoTcp;
