@@ -57,6 +57,21 @@ while True:
     c.close()
 """
 
+# Waits (up to 20 s) until every address given answers on port 80.
+READY = r"""
+import socket, sys, time
+end = time.time() + 20
+for addr in sys.argv[1:]:
+    while True:
+        try:
+            socket.create_connection((addr, 80), timeout=1).close()
+            break
+        except OSError:
+            if time.time() > end:
+                sys.exit(addr + " does not answer")
+            time.sleep(0.05)
+"""
+
 # Connects to VIP:80 once from each address given; prints "addr name" lines.
 ASK = r"""
 import socket, sys
@@ -88,6 +103,8 @@ class LvsdSyncPair(unittest.TestCase):
         for host in REALS:
             self.lab.popen(host, [sys.executable, "-c", NAME_SERVICE, host, str(PORT)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        r = self.lab.run("client", [sys.executable, "-c", READY, *REALS.values()], timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
         self.lvsd = {}
         for host in DIRECTORS:
             self.start_lvsd(host)
