@@ -152,6 +152,18 @@ class LvsdSync(unittest.TestCase):
         self.assertTrue(self.backup.proc.alive())
         self.assertIn("sync: dropped a message", self.backup.log_text())
 
+    def test_a_director_running_both_roles_ignores_its_own_messages(self):
+        self.daemon(self.master, "master")
+        self.daemon(self.master, "backup")
+        self.daemon(self.backup, "backup")
+        self.fill(self.master)
+        self.assertIn(ask(self.vport), {r.name for r in self.reals})
+        wait_for(lambda: self.stats(self.backup)["backup"]["applied_entries"] >= 2, 10, what="the other backup")
+        wait_for(lambda: self.stats(self.master)["backup"]["own_messages"] >= 1, 10, what="own messages seen")
+        st = self.stats(self.master)["backup"]
+        self.assertEqual((st["received_messages"], st["synced_connections"]), (0, 0))
+        self.assertEqual(len([c for c in self.connections(self.master) if c.get("template")]), 1)
+
     def test_unknown_interface_is_refused_and_not_recorded(self):
         r = self.master.call({"cmd": "start-daemon", "daemon": {"role": "master", "mcast_ifn": "nosuch0"}})
         self.assertFalse(r["ok"])
