@@ -57,8 +57,10 @@ IpAddress mark_address(uint32_t mark, Family f) {
 }  // namespace
 
 void VirtualTable::set_sync_master(bool on) {
+  // What was journaled before a stop is still taken (and sent) by the
+  // stopping master's last flush; a new master starts from nothing.
+  if (on && !sync_master_) journal_.clear();
   sync_master_ = on;
-  if (!on) journal_.clear();
 }
 
 std::vector<sync::Entry> VirtualTable::take_sync_journal() {

@@ -114,9 +114,13 @@ TEST_F(TableSync, MasterJournalsTemplatesAndStateChangesButNotSynSent) {
   ASSERT_EQ(j.size(), 1u);
   EXPECT_TRUE(j[0].is_template());
 
-  master.stop_daemon(backend::SyncRole::master);
+  // Stopping keeps what is queued for the last flush, then journals nothing.
   now += 11;
   admit_to(master, "1.2.3.4", 40003);
+  master.stop_daemon(backend::SyncRole::master);
+  EXPECT_EQ(master.take_sync_journal().size(), 1u);
+  now += 11;
+  admit_to(master, "1.2.3.4", 40004);
   EXPECT_TRUE(master.take_sync_journal().empty());
 }
 
