@@ -9,6 +9,7 @@ mode with the kernel's IPVS in direct routing. Files the guest writes for
 the host (the report's pictures) go through the VM's shared directory."""
 import os
 import shutil
+import signal
 import sys
 
 import clusterlab
@@ -53,12 +54,19 @@ class VmLab:
         os.makedirs(self.state_dir, exist_ok=True)
         vm = rig.Vm(memory_mb=memory_mb, detached=True)
         self.log("booting the VM (Debian's kernel with IPVS, under qemu); it stays up until halb-lab down")
+        # SIGTERM during the boot unwinds like an error, so the VM goes too;
+        # after SIGKILL the state file lets `halb-lab down` power it off.
+        previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         try:
-            vm.start()
+            vm.start(save_to=self.state_file)
         except rig.VmError as e:
             shutil.rmtree(self.state_dir, ignore_errors=True)
             raise clusterlab.LabError(f"vm mode: {e}")
-        vm.save(self.state_file)
+        except BaseException:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+            raise
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         self.log(f"VM up after {vm.boot_seconds:.0f} s, kernel {vm.kernel_release}, qemu pid {vm.pid}")
         args = ["up", "--mode", "netns", "--backend", "kernel"]
         if topology_file:  # the guest sees the host's root, but not its /tmp

@@ -238,8 +238,12 @@ class Vm:
         self.out = None
         self.console = None
         self.seq = 0
+        self.kernel_release = ""
 
-    def start(self):
+    def start(self, save_to=None):
+        """Boot and wait for the guest's agent. A detached VM given
+        `save_to` is described there from the moment qemu runs, so a
+        command killed during the boot still leaves a way to power it off."""
         reason = unavailable_reason()
         if reason:
             raise VmError(reason)
@@ -269,17 +273,25 @@ class Vm:
                 self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                              preexec_fn=_die_with_parent)
         self.pid = self.proc.pid
+        if save_to:
+            self.save(save_to)
         ready = os.path.join(self.out, "ready")
-        while not os.path.exists(ready):
-            if self.proc.poll() is not None:
-                raise VmError(f"qemu exited ({self.proc.returncode}) before the guest was ready:\n{self.console_tail()}")
-            if time.monotonic() - t0 > BOOT_TIMEOUT:
-                self.close()
-                raise VmError(f"guest not ready after {BOOT_TIMEOUT:.0f}s:\n{self.console_tail()}")
-            time.sleep(0.1)
+        try:
+            while not os.path.exists(ready):
+                if self.proc.poll() is not None:
+                    raise VmError(f"qemu exited ({self.proc.returncode}) before the guest was ready:\n"
+                                  f"{self.console_tail()}")
+                if time.monotonic() - t0 > BOOT_TIMEOUT:
+                    raise VmError(f"guest not ready after {BOOT_TIMEOUT:.0f}s:\n{self.console_tail()}")
+                time.sleep(0.1)
+        except BaseException:  # a failed or interrupted boot leaves no emulator behind
+            self.close()
+            raise
         self.boot_seconds = time.monotonic() - t0
         with open(ready) as f:
             self.kernel_release = f.read().strip()
+        if save_to:
+            self.save(save_to)
         return self
 
     def save(self, path):
