@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "cluster/ndbd/engine/fragment.h"
 #include "cluster/ndbd/engine/messages.h"
@@ -60,6 +61,12 @@ class Lqh {
 
   size_t transactions() const { return trans_.size(); }
   size_t operations() const { return operations_; }
+  // The transactions holding records here, and whether each committed.
+  std::vector<std::pair<TransId, bool>> transaction_states() const {
+    std::vector<std::pair<TransId, bool>> out;
+    for (const auto& [id, rec] : trans_) out.emplace_back(id, rec.committed);
+    return out;
+  }
 
  private:
   struct TransRecord {

@@ -6,6 +6,9 @@
 // every later writer of the row wait and fail with 266 for ever.
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
+
 #include "cluster/ndbd/engine/error.h"
 #include "cluster/placement/node_groups.h"
 #include "tests/unit/cluster/ndbd/sim_cluster.h"
@@ -113,5 +116,93 @@ TEST(FailureOrder, CommitFromADeadCoordinatorArrivingAfterTheTakeoverKeepsReplic
                                               << (on5 ? "has" : "lacks") << " it";
   for (uint32_t n : c.live()) EXPECT_EQ(c.node(n).lqh().transactions(), 0u) << "node " << n << " kept a record";
 }
+
+// Seeded random interleavings: a node crashes at a random moment, its last
+// messages still arrive, and each survivor notices at its own random later
+// moment. Every transaction ends all-or-nothing on the live replicas, every
+// live coordinator answers, an acknowledged commit is there, and no record
+// or lock is left: a second write of every row commits at once.
+class LateNotice : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(LateNotice, EveryTransactionEndsWholeAndNoLockStays) {
+  const uint64_t seed = GetParam();
+  SimCluster c({2, 3, 4, 5}, 2, EngineConfig{}, seed);
+  auto t = c.create_table(items());
+  ASSERT_TRUE(t);
+  std::mt19937_64 rng(seed * 104729);
+  struct Tx {
+    uint32_t request = 0;
+    uint32_t tc = 0;
+    std::vector<int64_t> keys;
+  };
+  std::vector<Tx> txs;
+  for (int i = 0; i < 12; ++i) {
+    Tx tx;
+    tx.tc = 2 + static_cast<uint32_t>(rng() % 4);
+    ApiExecuteReq req;
+    req.exec = ExecType::kCommit;
+    for (int j = 0; j < 4; ++j) {
+      tx.keys.push_back(i * 100 + j);
+      req.ops.push_back(ApiOp{t->id, OpType::kInsert, LockMode::kExclusive, {Value{int64_t{i * 100 + j}}},
+                              {{1, Value{int64_t{i}}}}, std::nullopt});
+    }
+    tx.request = c.submit(tx.tc, std::move(req));
+    txs.push_back(tx);
+  }
+  const int before = static_cast<int>(rng() % 150);
+  for (int i = 0; i < before && c.step(); ++i) {
+  }
+  const uint32_t victim = 2 + static_cast<uint32_t>(rng() % 4);
+  c.crash(victim);
+  std::map<int, std::vector<uint32_t>> notice_at;  // step -> survivors noticing then
+  for (uint32_t n : c.live()) notice_at[static_cast<int>(rng() % 40)].push_back(n);
+  for (int i = 0; i < 40; ++i) {
+    for (uint32_t n : notice_at[i]) c.declare_failed(n, victim);
+    c.step();
+  }
+  c.run();
+  c.advance(2000);
+  c.run();
+
+  auto present = [&](int64_t k) {
+    uint32_t f = halb::cluster::fragment_of_key(encode_key_values(*t, t->primary_key, {Value{k}}), t->fragments);
+    std::set<bool> seen;
+    for (uint32_t n : c.node(c.live().front()).distribution().replicas(f))
+      if (!c.dead(n)) seen.insert(c.node(n).lqh().fragment(t->id, f)->read_committed({Value{k}}).has_value());
+    return seen;
+  };
+  for (auto& tx : txs) {
+    std::set<bool> states;
+    for (int64_t k : tx.keys)
+      for (bool b : present(k)) states.insert(b);
+    ASSERT_EQ(states.size(), 1u) << "seed " << seed << ": transaction on node " << tx.tc << " half visible, victim "
+                                 << victim;
+    auto reply = c.take_reply(tx.request);
+    if (!reply) {
+      EXPECT_EQ(tx.tc, victim) << "seed " << seed << ": a live coordinator never answered";
+    } else if (reply->state == TransState::kCommitted) {
+      EXPECT_TRUE(*states.begin()) << "seed " << seed << ": acknowledged commit lost";
+    } else if (reply->state == TransState::kAborted) {
+      EXPECT_FALSE(*states.begin()) << "seed " << seed;
+    }
+  }
+  for (uint32_t n : c.live()) {
+    for (auto [id, committed] : c.node(n).lqh().transaction_states())
+      ADD_FAILURE() << "seed " << seed << ": node " << n << " kept the record of transaction " << (id & 0xFFFFFFFF)
+                    << " of coordinator " << tc_node_of(id) << (committed ? ", committed" : ", prepared")
+                    << "; victim " << victim;
+    EXPECT_EQ(c.node(n).tc().transactions(), 0u) << "seed " << seed << ": node " << n << " kept coordinator state";
+  }
+  for (auto& tx : txs)
+    for (int64_t k : tx.keys) {
+      const uint32_t req = c.submit(c.live().front(), write_row(t->id, k, 7));
+      c.run();
+      auto r = c.take_reply(req);
+      ASSERT_TRUE(r) << "seed " << seed << ": row " << k << " stays locked";
+      EXPECT_EQ(r->state, TransState::kCommitted) << "seed " << seed << ": row " << k << " error " << r->error;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, LateNotice, ::testing::Range<uint64_t>(1, 201));
 
 }  // namespace
