@@ -94,11 +94,11 @@ class SplitBetweenTheReplicas(NdbdCluster):
         self.assertTrue(self.nodes[winner].alive(), self.log_text(winner)[-3000:])
         self.assertEqual(self.nodes[loser].p.wait(10), 5, self.log_text(loser)[-3000:])
         self.assertIn("Arbitration lost", self.log_text(loser))
-        verify = self.tool_ok("verify", "t1", str(ROWS))
+        rc, verify = self.tool("verify", "t1", str(ROWS))
         if f"verified {ROWS} rows, 0 bad" not in verify:
             self.dump_logs()
         self.assertIn(f"verified {ROWS} rows, 0 bad", verify,
-                      "acknowledged writes are missing after the split")
+                      f"acknowledged writes are missing after the split (node {loser} lost); the load said: {out}")
 
 
 if __name__ == "__main__":

@@ -802,6 +802,11 @@ void DataNode::finish_dict(uint32_t id) {
 
 void DataNode::node_failures(const std::set<uint32_t>& failed) {
   if (!round_before_) round_before_ = members_;
+  // Before the engine hears of it: node_failed() itself finishes commits
+  // that waited for the dead replica, and their answers must wait too.
+  if (!failure_unsettled_)
+    logger_.info("node failure handling: commit answers to API nodes wait until this side is known to go on");
+  failure_unsettled_ = true;
   for (uint32_t n : failed) {
     logger_.warn("Node " + std::to_string(n) + " failed; cleaning up its transactions");
     engine_->node_failed(n);
@@ -821,9 +826,6 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
     stop("node restart failed: node(s) " + join(failed) + " failed during it", 1);
     return;
   }
-  if (!failure_unsettled_)
-    logger_.info("node failure handling: commit answers to API nodes wait until this side is known to go on");
-  failure_unsettled_ = true;
   if (!unsettled_timer_) unsettled_timer_ = std::make_unique<event::Timer>(loop_, [this] { unsettled_timeout(); });
   // The failure round, the arbitrator's answer (ArbitrationTimeout, asked
   // by the president and passed on), and a margin for a loaded machine.
