@@ -206,7 +206,7 @@ class ClusterLab:
                 # TCG runs every namespace on one emulated CPU: drlab's slower
                 # timers, so load never looks like a dead peer.
                 overrides = {"keepalive": "500ms", "deadtime": "5", "warntime": "3", "initdead": "10",
-                             **(overrides or {})}
+                             "ndb_heartbeat_ms": 1500, **(overrides or {})}
             self.t = seed.Topology("netns", overrides)
             self.t.backend = backend
         self.st = {"mode": mode, "backend": backend, "topology": self.t.to_json(), "procs": {}, "created": time.time(),

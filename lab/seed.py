@@ -29,6 +29,7 @@ NETNS_DEFAULTS = {
     "weights": {"sql1": 1, "sql2": 1},
     "keepalive": "200ms", "deadtime": "2", "warntime": "1", "initdead": "4",
     "data_memory": "64M", "index_memory": "16M",
+    "ndb_heartbeat_ms": 500,
     "database": "kingsoft",
     "user": "ldirector", "password": "ldirectorpassword",
     "root_password": "halb-lab-root",
@@ -186,8 +187,8 @@ def config_ini(t, data_dirs):
 NoOfReplicas=2
 DataMemory={t.data_memory}
 IndexMemory={t.index_memory}
-HeartbeatIntervalDbDb=500
-HeartbeatIntervalDbApi=500
+HeartbeatIntervalDbDb={t.ndb_heartbeat_ms}
+HeartbeatIntervalDbApi={t.ndb_heartbeat_ms}
 
 [mysqld DEFAULT]
 

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <optional>
 
 #include "director/lvsd/protocol.h"
+#include "director/lvsd/sync/service.h"
 
 namespace halb::director::lvsd {
 
@@ -43,6 +45,12 @@ Json ControlHandler::dispatch(const std::string& cmd, const Json& req) {
   };
   Json ok{{"ok", true}};
   bool changed = false;
+  std::optional<backend::SyncDaemon> started;
+  std::optional<backend::SyncRole> stopped;
+  if (cmd == "get-sync-stats") {
+    ok["sync"] = sync_ ? sync_->stats_json() : Json::object();
+    return ok;
+  }
   {
     std::lock_guard lock(shared_.mu);
     VirtualTable& t = shared_.table;
@@ -86,9 +94,12 @@ Json ControlHandler::dispatch(const std::string& cmd, const Json& req) {
       if (!req.contains("daemon")) throw BackendError(EINVAL, "missing field \"daemon\"");
       auto d = protocol::daemon_from_json(req.at("daemon"));
       t.start_daemon(d, d.role == backend::SyncRole::backup ? backup_maxlen(d.mcast_ifn) : 1472);
+      for (const auto& r : t.daemons())
+        if (r.role == d.role) started = r;
     } else if (cmd == "stop-daemon") {
       if (!req.contains("role")) throw BackendError(EINVAL, "missing field \"role\"");
-      t.stop_daemon(protocol::role_from_json(req.at("role")));
+      stopped = protocol::role_from_json(req.at("role"));
+      t.stop_daemon(*stopped);
     } else if (cmd == "get-daemons") {
       Json list = Json::array();
       for (const auto& d : t.daemons()) list.push_back(protocol::to_json(d));
@@ -102,6 +113,19 @@ Json ControlHandler::dispatch(const std::string& cmd, const Json& req) {
     }
   }
   if (changed && services_changed_) services_changed_();
+  // The sockets open outside the table lock (the sync timer takes it); a
+  // role whose socket cannot open is not left recorded, as the kernel
+  // refuses NEW_DAEMON on an unknown interface.
+  if (started && sync_) {
+    try {
+      sync_->start(*started);
+    } catch (const BackendError&) {
+      std::lock_guard lock(shared_.mu);
+      shared_.table.stop_daemon(started->role);
+      throw;
+    }
+  }
+  if (stopped && sync_) sync_->stop(*stopped);
   return ok;
 }
 

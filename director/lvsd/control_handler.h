@@ -14,6 +14,10 @@
 
 namespace halb::director::lvsd {
 
+namespace sync {
+class SyncService;
+}
+
 class ControlHandler {
  public:
   using Clock = std::function<double()>;
@@ -21,6 +25,9 @@ class ControlHandler {
       : shared_(shared), now_(std::move(now)), services_changed_(std::move(services_changed)) {}
 
   nlohmann::json handle(const nlohmann::json& request);
+  // The sync daemons start-daemon/stop-daemon start and stop; without one
+  // (unit tests) the commands only record the settings.
+  void set_sync(sync::SyncService* s) { sync_ = s; }
 
  private:
   nlohmann::json dispatch(const std::string& cmd, const nlohmann::json& req);
@@ -28,6 +35,7 @@ class ControlHandler {
   SharedTable& shared_;
   Clock now_;
   std::function<void()> services_changed_;
+  sync::SyncService* sync_ = nullptr;
 };
 
 // The MTU-derived maxlen the kernel gives a backup sync daemon on `ifname`

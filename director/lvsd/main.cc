@@ -13,6 +13,7 @@
 #include "director/lvsd/control_handler.h"
 #include "director/lvsd/forward/forwarder.h"
 #include "director/lvsd/forward/sockets.h"
+#include "director/lvsd/sync/service.h"
 #include "lib/control/server.h"
 #include "lib/daemon/daemonize.h"
 #include "lib/daemon/options.h"
@@ -173,6 +174,8 @@ int main(int argc, char** argv) {
   ControlHandler handler(shared, mono_now, [&] {
     if (!forwarder.sync()) logger.warn("a forwarding thread did not update its sockets within 2 s");
   });
+  sync::SyncService sync_daemons(loop, shared, logger, mono_now);
+  handler.set_sync(&sync_daemons);
   control::Server server(loop, logger, [&](const control::Json& req, const control::Peer&) {
     return handler.handle(req);
   });

@@ -338,10 +338,25 @@ class CommandLine(unittest.TestCase):
             self.assertIn("no lab is up", out)
         self.assertEqual(self.cli("down"), (0, f"halb-lab: no lab is up in {self.state}\n"))
 
-    def test_vm_mode_points_at_demo_and_bad_topology_names_file_and_field(self):
-        rc, out = self.cli("up", "--mode", "vm")
+    def test_a_vm_lab_whose_vm_died_says_so_and_down_clears_it(self):
+        # A vm lab's state: the VM's qemu pid and shared directory. Here the
+        # pid is this test's own, which is no qemu: the VM is gone.
+        os.makedirs(self.state)
+        out_dir = os.path.join(self.tmp, "vm-out")
+        os.makedirs(out_dir)
+        with open(os.path.join(self.state, "vm.json"), "w") as f:
+            json.dump({"pid": os.getpid(), "out": out_dir, "console": os.path.join(out_dir, "console.log")}, f)
+        rc, out = self.cli("status")
         self.assertEqual(rc, 1)
-        self.assertIn("halb-lab demo --mode vm", out)
+        self.assertIn(f"the VM (qemu pid {os.getpid()}) is no longer running; `halb-lab down` clears its state", out)
+        rc, out = self.cli("up", "--mode", "loopback")
+        self.assertEqual(rc, 1)
+        self.assertIn("a lab is already up", out)
+        rc, out = self.cli("down")
+        self.assertEqual(rc, 0, out)
+        self.assertFalse(os.path.exists(self.state))
+
+    def test_bad_topology_names_file_and_field(self):
         p = os.path.join(self.tmp, "t.json")
         with open(p, "w") as f:
             f.write('{"deadtme": "3"}')

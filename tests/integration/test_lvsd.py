@@ -431,9 +431,10 @@ class LvsdControl(unittest.TestCase):
         self.assertEqual(self.lvsd.ok({"cmd": "get-timeouts"})["timeouts"], {"tcp": 900, "tcp_fin": 120, "udp": 300})
         self.lvsd.ok({"cmd": "set-timeouts", "timeouts": {"tcp": 600, "tcp_fin": 0, "udp": 0}})
         self.assertEqual(self.lvsd.ok({"cmd": "get-timeouts"})["timeouts"], {"tcp": 600, "tcp_fin": 120, "udp": 300})
-        self.lvsd.ok({"cmd": "start-daemon", "daemon": {"role": "master", "mcast_ifn": "eth0", "syncid": 5}})
+        # lo: the sync master really multicasts now, and tests stay off real interfaces.
+        self.lvsd.ok({"cmd": "start-daemon", "daemon": {"role": "master", "mcast_ifn": "lo", "syncid": 5}})
         d = self.lvsd.ok({"cmd": "get-daemons"})["daemons"]
-        self.assertEqual(d, [{"role": "master", "mcast_ifn": "eth0", "syncid": 5, "maxlen": 1472,
+        self.assertEqual(d, [{"role": "master", "mcast_ifn": "lo", "syncid": 5, "maxlen": 1472,
                               "group": "224.0.0.81", "port": 8848, "ttl": 1}])
         r = self.lvsd.call({"cmd": "start-daemon", "daemon": {"role": "master"}})
         self.assertEqual(r["errno"], 17)

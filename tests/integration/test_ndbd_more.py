@@ -85,11 +85,22 @@ class Cluster(NdbdCluster):
         return subprocess.Popen([program("halb-ndbapi-tool"), "-c", self.cs] + list(args), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
 
-    def finish(self, procs, timeout=120):
+    def finish(self, procs, timeout=90):
+        """The clients' outputs. A client still running after `timeout`
+        seconds (all of them together) fails the test at once, with the
+        nodes' logs: a request left unanswered after a node failure would
+        otherwise show only as a bare subprocess timeout."""
         outs = []
+        deadline = time.monotonic() + timeout
         try:
             for p in procs:
-                outs.append(p.communicate(timeout=timeout)[0])
+                try:
+                    outs.append(p.communicate(timeout=max(1.0, deadline - time.monotonic()))[0])
+                except subprocess.TimeoutExpired:
+                    self.dump_logs()
+                    self.fail(f"{' '.join(p.args[3:])} did not finish within {timeout} s after the node "
+                              "failure: some API request is never answered, or retried for ever "
+                              "(node logs above)")
         finally:
             for p in procs:
                 if p.poll() is None:

@@ -136,13 +136,14 @@ int main(int argc, char** argv) {
     check(b.timeouts() == Timeouts{700, 120, 200}, "timeouts set, 0 keeps");
     SyncDaemon m;
     m.role = SyncRole::master;
-    m.mcast_ifn = "eth1";
+    // lo: the sync master opens a real multicast socket on the interface.
+    m.mcast_ifn = "lo";
     m.syncid = 9;
     b.start_daemon(m);
     check(err_of([&] { b.start_daemon(m); }) == EEXIST, "second master -> EEXIST");
     auto ds = b.daemons();
     check(ds.size() == 1 && ds[0].maxlen == 1472 && ds[0].port == 8848 && ds[0].ttl == 1 && ds[0].group &&
-              ds[0].group->str() == "224.0.0.81" && ds[0].syncid == 9 && ds[0].mcast_ifn == "eth1",
+              ds[0].group->str() == "224.0.0.81" && ds[0].syncid == 9 && ds[0].mcast_ifn == "lo",
           "master daemon defaults");
     b.stop_daemon(SyncRole::master);
     check(b.daemons().empty(), "daemon stopped");

@@ -222,16 +222,28 @@ class VmError(Exception):
 class Vm:
     """One booted guest. start() boots and waits until the agent is ready;
     run() executes one script; close() powers off (and kills qemu, by its
-    own pid, if it does not stop)."""
+    own pid, if it does not stop).
 
-    def __init__(self, memory_mb=768):
+    A detached VM (halb-lab up --mode vm) outlives the process that booted
+    it: qemu runs in its own session, save() writes what another process
+    needs to reach it, and Vm.attach() picks it up there; the job files in
+    the shared directory are the whole protocol, so any process can run
+    the next job."""
+
+    def __init__(self, memory_mb=768, detached=False):
         self.memory_mb = memory_mb
+        self.detached = detached
         self.proc = None
+        self.pid = None  # qemu's, also when attached rather than started here
         self.out = None
         self.console = None
         self.seq = 0
+        self.kernel_release = ""
 
-    def start(self):
+    def start(self, save_to=None):
+        """Boot and wait for the guest's agent. A detached VM given
+        `save_to` is described there from the moment qemu runs, so a
+        command killed during the boot still leaves a way to power it off."""
         reason = unavailable_reason()
         if reason:
             raise VmError(reason)
@@ -254,20 +266,70 @@ class Vm:
         ]
         t0 = time.monotonic()
         with open(self.console, "wb") as log:
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                         preexec_fn=_die_with_parent)
+            if self.detached:
+                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                             start_new_session=True)
+            else:
+                self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                             preexec_fn=_die_with_parent)
+        self.pid = self.proc.pid
+        if save_to:
+            self.save(save_to)
         ready = os.path.join(self.out, "ready")
-        while not os.path.exists(ready):
-            if self.proc.poll() is not None:
-                raise VmError(f"qemu exited ({self.proc.returncode}) before the guest was ready:\n{self.console_tail()}")
-            if time.monotonic() - t0 > BOOT_TIMEOUT:
-                self.close()
-                raise VmError(f"guest not ready after {BOOT_TIMEOUT:.0f}s:\n{self.console_tail()}")
-            time.sleep(0.1)
+        try:
+            while not os.path.exists(ready):
+                if self.proc.poll() is not None:
+                    raise VmError(f"qemu exited ({self.proc.returncode}) before the guest was ready:\n"
+                                  f"{self.console_tail()}")
+                if time.monotonic() - t0 > BOOT_TIMEOUT:
+                    raise VmError(f"guest not ready after {BOOT_TIMEOUT:.0f}s:\n{self.console_tail()}")
+                time.sleep(0.1)
+        except BaseException:  # a failed or interrupted boot leaves no emulator behind
+            self.close()
+            raise
         self.boot_seconds = time.monotonic() - t0
         with open(ready) as f:
             self.kernel_release = f.read().strip()
+        if save_to:
+            self.save(save_to)
         return self
+
+    def save(self, path):
+        """What attach() needs, as JSON in `path`."""
+        import json
+        with open(path + ".tmp", "w") as f:
+            json.dump({"pid": self.pid, "out": self.out, "console": self.console,
+                       "kernel_release": self.kernel_release, "memory_mb": self.memory_mb}, f)
+        os.rename(path + ".tmp", path)
+
+    @classmethod
+    def attach(cls, path):
+        """The detached VM save() described, if its qemu still runs."""
+        import json
+        with open(path) as f:
+            st = json.load(f)
+        vm = cls(st.get("memory_mb", 768), detached=True)
+        vm.pid, vm.out, vm.console = st["pid"], st["out"], st["console"]
+        vm.kernel_release = st.get("kernel_release", "")
+        # The next job number: one past the highest the guest has seen.
+        names = os.listdir(vm.out) if os.path.isdir(vm.out) else []
+        done = [int(n[4:-3]) for n in names if n.startswith("job-") and n.endswith(".sh")]
+        vm.seq = max(done, default=0)
+        return vm
+
+    def _alive(self):
+        if self.proc is not None:
+            return self.proc.poll() is None
+        if not self.pid:
+            return False
+        try:  # only our qemu: a recycled pid is some other program
+            with open(f"/proc/{self.pid}/cmdline", "rb") as f:
+                return QEMU.encode() in f.read() and self.out is not None
+        except OSError:
+            return False
+
+    def _exit_text(self):
+        return f"qemu exited ({self.proc.returncode})" if self.proc is not None else f"qemu (pid {self.pid}) is gone"
 
     def console_tail(self, n=40):
         try:
@@ -276,12 +338,12 @@ class Vm:
         except OSError:
             return "(no console log)"
 
-    def run(self, script, timeout=120):
+    def run(self, script, timeout=120, stream=None):
         """Runs `script` with /bin/sh inside the guest (cwd: the source
         tree; HALB_BUILD_DIR and HALB_SRC_DIR set as on the host). Returns
         (exit status, stdout and stderr merged). Raises VmError when the
         guest does not answer within timeout (+ a margin for the agent)."""
-        if self.proc is None or self.proc.poll() is not None:
+        if not self._alive():
             raise VmError(f"VM not running:\n{self.console_tail() if self.console else ''}")
         self.seq += 1
         base = os.path.join(self.out, f"job-{self.seq}")
@@ -293,9 +355,12 @@ class Vm:
             f.write(f"{int(timeout)}\n")
         os.rename(base + ".sh.tmp", base + ".sh")
         deadline = time.monotonic() + timeout + 30
+        shown = 0
         while not os.path.exists(base + ".rc"):
-            if self.proc.poll() is not None:
-                raise VmError(f"qemu exited ({self.proc.returncode}) during a job:\n{self.console_tail()}")
+            if stream is not None:  # the job's output as it grows
+                shown = self._stream(base + ".out", shown, stream)
+            if not self._alive():
+                raise VmError(f"{self._exit_text()} during a job:\n{self.console_tail()}")
             if time.monotonic() > deadline:
                 raise VmError(f"job {self.seq} gave no result within {timeout}s")
             time.sleep(0.05)
@@ -303,7 +368,23 @@ class Vm:
             rc = int(f.read().strip() or "255")
         with open(base + ".out", "rb") as f:
             output = f.read().decode(errors="replace")
+        if stream is not None:
+            self._stream(base + ".out", shown, stream)
         return rc, output
+
+    @staticmethod
+    def _stream(path, shown, stream):
+        try:
+            with open(path, "rb") as f:
+                f.seek(shown)
+                more = f.read()
+        except OSError:
+            return shown
+        # Whole lines only; the rest comes with the next look.
+        cut = more.rfind(b"\n") + 1
+        if cut:
+            stream(more[:cut].decode(errors="replace"))
+        return shown + cut
 
     def close(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -313,7 +394,19 @@ class Vm:
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait(5)
+        elif self.proc is None and self._alive():
+            # Attached: not our child, so watch its pid rather than wait().
+            try:
+                open(os.path.join(self.out, "poweroff"), "w").close()
+            except OSError:
+                pass
+            deadline = time.monotonic() + 20
+            while self._alive() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if self._alive():
+                os.kill(self.pid, 9)
         self.proc = None
+        self.pid = None
         if self.out and not os.environ.get("HALB_VM_KEEP"):
             shutil.rmtree(self.out, ignore_errors=True)
             self.out = None

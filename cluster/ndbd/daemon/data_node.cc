@@ -353,6 +353,7 @@ void DataNode::handle_closed(uint16_t peer, transport::Link* link, const std::st
 void DataNode::send_control(uint32_t to, uint16_t type, const ControlMsg& m) { queue_frame(to, type, wire::encode_control(m)); }
 
 void DataNode::send(uint32_t to, engine::Message m) {
+  if (failure_unsettled_ && hold_unsettled(to, m)) return;
   if (commit_durable_ && hold_reply(to, m)) return;
   queue_frame(to, wire::engine_message_type(m), wire::encode_engine_message(m));
 }
@@ -801,6 +802,11 @@ void DataNode::finish_dict(uint32_t id) {
 
 void DataNode::node_failures(const std::set<uint32_t>& failed) {
   if (!round_before_) round_before_ = members_;
+  // Before the engine hears of it: node_failed() itself finishes commits
+  // that waited for the dead replica, and their answers must wait too.
+  if (!failure_unsettled_)
+    logger_.info("node failure handling: commit answers to API nodes wait until this side is known to go on");
+  failure_unsettled_ = true;
   for (uint32_t n : failed) {
     logger_.warn("Node " + std::to_string(n) + " failed; cleaning up its transactions");
     engine_->node_failed(n);
@@ -820,8 +826,39 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
     stop("node restart failed: node(s) " + join(failed) + " failed during it", 1);
     return;
   }
+  if (!unsettled_timer_) unsettled_timer_ = std::make_unique<event::Timer>(loop_, [this] { unsettled_timeout(); });
+  // The failure round, the arbitrator's answer (ArbitrationTimeout, asked
+  // by the president and passed on), and a margin for a loaded machine.
+  unsettled_timer_->start((own_->heartbeat_interval_db_db * 1.5 + 2.0 * own_->arbitration_timeout + 2000) / 1000.0);
   if (!round_timer_) round_timer_ = std::make_unique<event::Timer>(loop_, [this] { check_round(); });
   if (!round_timer_->active()) round_timer_->start(own_->heartbeat_interval_db_db * 1.5 / 1000.0);
+}
+
+bool DataNode::hold_unsettled(uint32_t to, engine::Message& m) {
+  auto* conf = std::get_if<engine::ApiExecuteConf>(&m);
+  if (!conf || conf->state != engine::TransState::kCommitted) return false;
+  unsettled_replies_.push_back(UnsettledReply{to, std::move(m)});
+  return true;
+}
+
+void DataNode::settle_failures(const std::string& why) {
+  if (!failure_unsettled_) return;
+  failure_unsettled_ = false;
+  if (unsettled_timer_) unsettled_timer_->stop();
+  auto replies = std::move(unsettled_replies_);
+  unsettled_replies_.clear();
+  logger_.info("node failure handling settled (" + why + "): " + std::to_string(replies.size()) +
+               " commit answer(s) held meanwhile are sent");
+  for (auto& r : replies) send(r.to, std::move(r.m));
+}
+
+void DataNode::unsettled_timeout() {
+  if (!failure_unsettled_ || phase_ != Phase::kStarted) return;
+  stop("node failure handling did not settle in time (no arbitration result); " +
+           std::to_string(unsettled_replies_.size()) +
+           " commit answer(s) withheld; error 2305: Node lost connection to other nodes and can not form a "
+           "unpartitioned cluster",
+       kExitArbitrationLost);
 }
 
 void DataNode::check_round() {
@@ -840,6 +877,7 @@ void DataNode::check_round() {
   switch (check) {
     case mgmd::ArbitCheck::kWinGroupMajority:
     case mgmd::ArbitCheck::kWinMoreThanHalf:
+      settle_failures(text);
       return;
     case mgmd::ArbitCheck::kLoseLessThanHalf:
       stop(text + "; error 2305: Node lost connection to other nodes and can not form a unpartitioned cluster",
@@ -889,6 +927,7 @@ bool DataNode::arbitrator_configured() const {
 void DataNode::arbitration_result(bool won, const std::string& why) {
   if (won) {
     logger_.info(why);
+    settle_failures(why);
     return;
   }
   stop(why + "; error 2305: Node lost connection to other nodes and can not form a unpartitioned cluster",
@@ -898,6 +937,11 @@ void DataNode::arbitration_result(bool won, const std::string& why) {
 void DataNode::stop(const std::string& why, int exit_status) {
   if (phase_ == Phase::kStopping) return;
   phase_ = Phase::kStopping;
+  if (!unsettled_replies_.empty())
+    logger_.info(std::to_string(unsettled_replies_.size()) +
+                 " commit answer(s) held during node failure handling are never sent");
+  unsettled_replies_.clear();
+  failure_unsettled_ = false;
   exit_status_ = exit_status;
   (exit_status ? logger_.error(why) : logger_.info(why));
   report(mgmapi::NodeStatus::kShuttingDown, 0);

@@ -20,7 +20,10 @@
 // Failure: a link to a member data node that closes (or misses its
 // heartbeats) is that node's failure: node_failed() runs at once, before
 // any later message is handled, then the arbitration check (reference §5)
-// decides whether to go on, ask halb-mgmd to arbitrate, or stop.
+// decides whether to go on, ask halb-mgmd to arbitrate, or stop. Until it
+// has decided that this side goes on, no commit is answered to an API node
+// (the commit may lack the replica across a split): a side that loses
+// stops without ever acknowledging what only it holds.
 #pragma once
 
 #include <cstdint>
@@ -126,6 +129,12 @@ class DataNode : private engine::Peers, private engine::Clock {
   void node_failures(const std::set<uint32_t>& failed);
   void check_round();
   void arbitration_result(bool won, const std::string& why);
+  // A commit answer to an API node while a data node failure is unsettled:
+  // kept back (true) until this side is known to go on.
+  bool hold_unsettled(uint32_t to, engine::Message& m);
+  // This side goes on: the answers kept back leave now.
+  void settle_failures(const std::string& why);
+  void unsettled_timeout();
   // True when some management server or API node has ArbitrationRank 1 or 2.
   bool arbitrator_configured() const;
   void report(mgmapi::NodeStatus status, uint32_t phase);
@@ -208,6 +217,17 @@ class DataNode : private engine::Peers, private engine::Clock {
   // lost together (a partition) are judged together.
   std::optional<std::set<uint32_t>> round_before_;
   std::unique_ptr<event::Timer> round_timer_;
+  // From a data node's failure until this side is known to go on (no
+  // arbitration needed, or arbitration won), a commit may have reached only
+  // the replicas on this side of a split that the other side wins: its
+  // answer to the API waits here, and a loser stops without sending it.
+  bool failure_unsettled_ = false;
+  struct UnsettledReply {
+    uint32_t to;
+    engine::Message m;
+  };
+  std::deque<UnsettledReply> unsettled_replies_;
+  std::unique_ptr<event::Timer> unsettled_timer_;  // bounds the wait (ArbitrationTimeout)
   uint64_t gci_ = 1;
   // Files (the redo log is one user of changes_).
   std::unique_ptr<Durability> dur_;

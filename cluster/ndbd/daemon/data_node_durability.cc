@@ -203,7 +203,13 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
       if (!engine_running) return;
       std::string error;
       uint32_t failed = 0;
-      if (dur_) {
+      if (dur_ && failure_unsettled_) {
+        // This side may yet lose a split: its files must not name a GCI
+        // holding commits the winner never had. A later round saves it.
+        failed = 1;
+        logger_.info("node " + std::to_string(self_) + ": GCI " + std::to_string(*gci) +
+                     " not saved while a node failure is unsettled");
+      } else if (dur_) {
         // A node restart's copy makes GCIs restorable only from the one
         // current when it ended; before that only the data is flushed.
         bool ok = *gci >= marks_from_gci_ ? dur_->save_gci(*gci, error) : dur_->flush(error);

@@ -105,6 +105,7 @@ void Lqh::release(TransRecord& rec) {
 }
 
 void Lqh::on(uint32_t from, const CommitReq& m) {
+  if (failed_.count(from)) return;  // see TakeoverReq: only the successor decides now
   auto it = trans_.find(m.trans);
   if (it != trans_.end()) {
     // Fragments already committed through their chains are left as they
@@ -119,6 +120,7 @@ void Lqh::on(uint32_t from, const CommitReq& m) {
 }
 
 void Lqh::on(uint32_t, const CommitFragReq& m) {
+  if (failed_.count(m.tc)) return;  // see TakeoverReq: only the successor decides now
   auto it = trans_.find(m.trans);
   if (it != trans_.end()) {
     if (Fragment* f = fragment(m.table_id, m.fragment)) f->commit(m.trans, m.gci);
@@ -135,9 +137,13 @@ void Lqh::on(uint32_t, const CommitFragReq& m) {
   drain();
 }
 
-void Lqh::on(uint32_t, const CompleteReq& m) { trans_.erase(m.trans); }
+void Lqh::on(uint32_t from, const CompleteReq& m) {
+  if (failed_.count(from)) return;
+  trans_.erase(m.trans);
+}
 
 void Lqh::on(uint32_t from, const AbortReq& m) {
+  if (failed_.count(from)) return;  // see TakeoverReq: only the successor decides now
   auto it = trans_.find(m.trans);
   if (it != trans_.end() && !it->second.committed) {
     for (const auto& [table, frag] : it->second.fragments)
@@ -166,6 +172,12 @@ void Lqh::on(uint32_t from, const ScanFragReq& m) {
 }
 
 void Lqh::on(uint32_t from, const TakeoverReq& m) {
+  // The successor asks only about a coordinator it saw die. This node may
+  // not have noticed yet, and that coordinator's last requests may still be
+  // on their way here: refuse them from now on, or one prepared after this
+  // report would keep its locks for ever (every later writer of the row
+  // then fails with 266).
+  failed_.insert(m.failed_tc);
   TakeoverConf conf;
   conf.failed_tc = m.failed_tc;
   for (const auto& [t, rec] : trans_)

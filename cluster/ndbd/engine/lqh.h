@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "cluster/ndbd/engine/fragment.h"
 #include "cluster/ndbd/engine/messages.h"
@@ -48,8 +49,10 @@ class Lqh {
   void on(uint32_t from, const CopyFragReq& m);
   // Lock wait timeouts and operations whose locks were granted meanwhile.
   void tick(uint64_t now_ms);
-  // Requests of a dead coordinator's transactions are refused from now on:
-  // its successor decides their fate from what the nodes report.
+  // Requests of a dead coordinator's transactions (prepare, commit, abort,
+  // complete) are dropped from now on: its successor decides their fate
+  // from what the nodes report. A TakeoverReq for it does the same, since
+  // it can arrive before this node has noticed the death itself.
   void node_failed(uint32_t node) { failed_.insert(node); }
   void node_restarted(uint32_t node) { failed_.erase(node); }
   // Non-zero: every new write is refused with this error (410 while the
@@ -58,6 +61,12 @@ class Lqh {
 
   size_t transactions() const { return trans_.size(); }
   size_t operations() const { return operations_; }
+  // The transactions holding records here, and whether each committed.
+  std::vector<std::pair<TransId, bool>> transaction_states() const {
+    std::vector<std::pair<TransId, bool>> out;
+    for (const auto& [id, rec] : trans_) out.emplace_back(id, rec.committed);
+    return out;
+  }
 
  private:
   struct TransRecord {

@@ -225,12 +225,30 @@ void Tc::api_failed(uint32_t api_node) {
     it = it->second.api_node == api_node ? scans_.erase(it) : std::next(it);
 }
 
+void Tc::abort_late(TransId id) {
+  auto it = trans_.find(id);
+  if (it != trans_.end() && !it->second.abort_sent) {
+    // Its abort waits for the operations still out (an abort would drop
+    // those queued behind locks unanswered); it then goes to every node.
+    it->second.abort_everywhere = true;
+    return;
+  }
+  for (uint32_t n : dist_.live_nodes()) peers_.send(n, AbortReq{id});
+}
+
 void Tc::on(uint32_t, const LqhKeyConf& m) {
   auto it = trans_.find(m.result.trans);
-  if (it == trans_.end()) return;
+  if (it == trans_.end()) {
+    abort_late(m.result.trans);
+    return;
+  }
   Trans& t = it->second;
   auto op = t.ops.find(m.result.op_id);
-  if (op == t.ops.end() || op->second.answered) return;
+  if (op == t.ops.end()) return;
+  if (op->second.answered) {
+    abort_late(t.id);
+    return;
+  }
   op->second.answered = true;
   const PendingOp p = op->second;
   if (t.error == 0 && (t.phase == Phase::kExecuting || t.phase == Phase::kOpen)) {
@@ -284,10 +302,17 @@ void Tc::continue_after_lookup(Trans& t, const PendingOp& p, const std::optional
 
 void Tc::on(uint32_t, const LqhKeyRef& m) {
   auto it = trans_.find(m.result.trans);
-  if (it == trans_.end()) return;
+  if (it == trans_.end()) {
+    abort_late(m.result.trans);
+    return;
+  }
   Trans& t = it->second;
   auto op = t.ops.find(m.result.op_id);
-  if (op == t.ops.end() || op->second.answered) return;
+  if (op == t.ops.end()) return;
+  if (op->second.answered) {
+    abort_late(t.id);
+    return;
+  }
   op->second.answered = true;
   const PendingOp p = op->second;
   uint32_t error = m.result.error;
@@ -401,6 +426,8 @@ void Tc::send_abort(Trans& t) {
   t.abort_sent = true;
   for (uint32_t n : t.participants)
     if (dist_.state(n) != NodeState::kDead) t.awaiting.insert(n);
+  if (t.abort_everywhere)
+    for (uint32_t n : dist_.live_nodes()) t.awaiting.insert(n);
   for (uint32_t n : t.awaiting) peers_.send(n, AbortReq{t.id});
 }
 

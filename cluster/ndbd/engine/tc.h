@@ -124,6 +124,7 @@ class Tc {
     uint64_t gci = 0;
     std::set<uint32_t> awaiting;
     bool abort_sent = false;
+    bool abort_everywhere = false;  // a late answer showed replicas outside `participants` may hold it
   };
   struct Scan {
     uint32_t api_node = 0;
@@ -165,6 +166,11 @@ class Tc {
   void decide_takeover(uint32_t failed_tc);
   void reply(const Trans& t, TransState state);
   void remember_failed(TransId id, uint32_t error);
+  // An operation answered after its transaction ended, or after a node
+  // failure already failed it (part of its chain was alive and went on):
+  // the replicas it reached prepared it behind the abort. Abort it again
+  // everywhere, so no prepared operation and no lock stay behind.
+  void abort_late(TransId id);
 
   uint32_t self_;
   const Dictionary& dict_;

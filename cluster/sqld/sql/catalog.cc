@@ -279,14 +279,29 @@ void Catalog::reload() {
   version_ = v;
 }
 
+void Catalog::invalidate(const std::string& db, const std::string& name) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    snap_.tables.erase({db, name});
+  }
+  reload();
+}
+
+void Catalog::invalidate_all() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    snap_.tables.clear();
+  }
+  reload();
+}
+
 void Catalog::refresher() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lk(stop_mu_);
       if (stop_cv_.wait_for(lk, std::chrono::duration<double>(kRefreshInterval), [this] { return stop_; })) return;
     }
-    uint64_t v = 0;
-    if (read_version(v) && v != version_.load()) reload();
+    refresh();
     check_kills();
   }
 }
@@ -364,12 +379,19 @@ bool Catalog::database_exists(const std::string& db) {
   return snap_.databases.count(db) > 0;
 }
 
+void Catalog::refresh() {
+  uint64_t v = 0;
+  if (read_version(v) && v != version_.load()) reload();
+}
+
 std::vector<std::string> Catalog::databases() {
+  refresh();
   std::lock_guard<std::mutex> lk(mu_);
   return {snap_.databases.begin(), snap_.databases.end()};
 }
 
 std::vector<std::string> Catalog::tables(const std::string& db) {
+  refresh();
   std::vector<std::string> out;
   std::lock_guard<std::mutex> lk(mu_);
   for (auto& [k, t] : snap_.tables)

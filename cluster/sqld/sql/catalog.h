@@ -59,12 +59,19 @@ class Catalog {
   SqlError post_kill(uint32_t id, bool query_only);
 
   bool database_exists(const std::string& db);
+  // Listings (SHOW DATABASES/TABLES, information_schema) check the version
+  // row first (one round trip): a DROP on another node is not listed.
   std::vector<std::string> databases();
   std::vector<std::string> tables(const std::string& db);
   // nullptr if there is no such table (after reloading once on a miss).
   std::shared_ptr<const CatalogTable> table(const std::string& db, const std::string& name);
   // Forces a reload (e.g. the cluster said a cached table no longer exists).
   void reload();
+  // Reloads without reusing the cached db.name: the cluster says its table is
+  // gone, though another node may have re-created it with the same text.
+  void invalidate(const std::string& db, const std::string& name);
+  // The same for every table (which one is stale is not known).
+  void invalidate_all();
   uint64_t version() const { return version_.load(); }
 
   std::optional<SqlError> create_database(const std::string& db, bool if_not_exists, bool& existed);
@@ -102,6 +109,8 @@ class Catalog {
   // Reads every catalog row; false on a cluster error.
   bool load(Snapshot& out, uint64_t& version, std::string& error);
   bool read_version(uint64_t& v);
+  // Reloads when the version row moved.
+  void refresh();
   // Writes (or with nullopt deletes) rows and bumps the version, in one
   // transaction; `must_not_exist` keys make it fail with 630 if present.
   api::NdbError write_rows(const std::vector<std::pair<std::string, std::optional<std::string>>>& rows,

@@ -404,13 +404,17 @@ void ClusterSession::end_statement(bool ok, size_t mark, StatementResult& r) {
     ctx_.rollback();
     return;
   }
-  if (ctx_.tx_rolled_back || (!ctx_.tx && ctx_.tx_executed)) {
+  if (ctx_.tx_rolled_back) {
+    // The cluster aborted the transaction (lock wait timeout, a row gone
+    // under a locking read, a data node lost): all of it is gone, as with
+    // NDB's mysqld, and the next statement starts afresh.
     ctx_.rollback();
     ctx_.in_transaction = false;
     return;
   }
   // Statement-level undo: drop what this statement buffered.
   if (ctx_.tx) ctx_.tx->discard_buffered_from(mark);
+  ctx_.undo_statement_writes();
 }
 
 // ---- queries through SQLite --------------------------------------------------------
@@ -582,33 +586,51 @@ StatementResult ClusterSession::run_sql(const std::vector<Token>& t, std::string
 StatementResult ClusterSession::run_prepared(sqlite3_stmt* stmt, const Rewritten& rw, std::string_view sql,
                                              const std::vector<ColumnDef>* known_columns) {
   StatementResult r;
-  ctx_.begin_statement();
-  ctx_.stmt_lock = rw.lock;
-  ctx_.insert_columns = rw.insert_columns.empty() ? nullptr : &rw.insert_columns;
-  if (!ctx_.autocommit) ctx_.in_transaction = true;
-  const size_t mark = ctx_.tx ? ctx_.tx->buffered().size() : 0;
-  const int ncols = sqlite3_column_count(stmt);
   std::vector<ColumnDef> columns;
-  if (known_columns) columns = *known_columns;
-  int rc;
-  bool described = known_columns != nullptr;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    if (!described) {
-      columns = describe(stmt, rw.tables, true);
-      described = true;
+  bool described = false;
+  int ncols = 0;
+  // Another SQL node may just have dropped and re-created or rebuilt a table
+  // this node still caches (the catalog refresher is up to kRefreshInterval
+  // behind): the cluster then reports the old table gone and the catalog
+  // reloads. A statement that is the first work of its transaction simply
+  // runs again on the new table instead of failing with 1146.
+  const bool first_work = !ctx_.tx || (!ctx_.tx_executed && ctx_.tx->buffered().empty());
+  const bool was_in_transaction = ctx_.in_transaction;
+  for (int attempt = 0;; ++attempt) {
+    r = StatementResult{};
+    ctx_.begin_statement();
+    ctx_.stmt_lock = rw.lock;
+    ctx_.insert_columns = rw.insert_columns.empty() ? nullptr : &rw.insert_columns;
+    if (!ctx_.autocommit) ctx_.in_transaction = true;
+    const size_t mark = ctx_.tx ? ctx_.tx->buffered().size() : 0;
+    columns.clear();
+    if (known_columns) columns = *known_columns;
+    described = known_columns != nullptr;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      ncols = sqlite3_column_count(stmt);
+      if (!described) {
+        columns = describe(stmt, rw.tables, true);
+        described = true;
+      }
+      Row row;
+      row.reserve(static_cast<size_t>(ncols));
+      for (int i = 0; i < ncols; ++i) row.push_back(value_for(stmt, i, columns[static_cast<size_t>(i)]));
+      r.rows.push_back(std::move(row));
     }
-    Row row;
-    row.reserve(static_cast<size_t>(ncols));
-    for (int i = 0; i < ncols; ++i) row.push_back(value_for(stmt, i, columns[static_cast<size_t>(i)]));
-    r.rows.push_back(std::move(row));
+    ncols = sqlite3_column_count(stmt);
+    bool ok = rc == SQLITE_DONE;
+    if (!ok) {
+      r.error = sqlite_error(sql);
+      r.rows.clear();
+    }
+    sqlite3_reset(stmt);
+    end_statement(ok, mark, r);
+    if (!r.error || attempt > 0 || !first_work || !ctx_.stale_table || ctx_.interrupted.load()) break;
+    if (ctx_.tx) ctx_.rollback();
+    ctx_.in_transaction = was_in_transaction;
+    if (ensure_tables(rw.tables)) break;  // really gone: the first answer stands
   }
-  bool ok = rc == SQLITE_DONE;
-  if (!ok) {
-    r.error = sqlite_error(sql);
-    r.rows.clear();
-  }
-  sqlite3_reset(stmt);
-  end_statement(ok, mark, r);
   if (r.error) {
     r.rows.clear();
     last_warnings_ = ctx_.warnings;

@@ -27,8 +27,8 @@ api::Transaction& ExecContext::transaction() {
 void ExecContext::drop_transaction() {
   tx.reset();
   tx_executed = false;
-  own_deleted.clear();
-  own_inserted.clear();
+  own_rows.clear();
+  own_undo.clear();
 }
 
 void ExecContext::note_failed_insert() {
@@ -43,15 +43,45 @@ void ExecContext::note_failed_insert() {
     }
 }
 
+void ExecContext::note_write(const engine::Table& t, const std::vector<engine::Value>& key,
+                             std::optional<engine::Row> row) {
+  if (t.hidden_key) return;
+  RowKey k{t.id, engine::encode_key_values(t, t.primary_key, key)};
+  auto it = own_rows.find(k);
+  if (it == own_rows.end()) {
+    own_undo.emplace_back(k, std::nullopt);
+    own_rows.emplace(std::move(k), std::move(row));
+  } else {
+    own_undo.emplace_back(k, it->second);
+    it->second = std::move(row);
+  }
+}
+
+const std::optional<engine::Row>* ExecContext::own_row(const engine::Table& t,
+                                                       const std::vector<engine::Value>& key) const {
+  if (own_rows.empty() || t.hidden_key) return nullptr;
+  auto it = own_rows.find(RowKey{t.id, engine::encode_key_values(t, t.primary_key, key)});
+  return it == own_rows.end() ? nullptr : &it->second;
+}
+
+void ExecContext::undo_statement_writes() {
+  for (auto it = own_undo.rbegin(); it != own_undo.rend(); ++it) {
+    if (it->second) own_rows[it->first] = std::move(*it->second);
+    else own_rows.erase(it->first);
+  }
+  own_undo.clear();
+}
+
 api::NdbError ExecContext::flush() {
   if (!tx || tx->buffered().empty()) return {};
   api::NdbError e = tx->execute(engine::ExecType::kNoCommit);
-  insert_keys.clear();
   if (e) {
     note_failed_insert();
+    insert_keys.clear();
     drop_transaction();
     return e;
   }
+  insert_keys.clear();
   tx_executed = true;
   return e;
 }
@@ -68,6 +98,7 @@ api::NdbError ExecContext::commit() {
 
 void ExecContext::rollback() {
   if (tx && tx->started()) tx->execute(engine::ExecType::kRollback);
+  insert_keys.clear();
   drop_transaction();
 }
 
@@ -75,6 +106,7 @@ void ExecContext::begin_statement() {
   stmt_lock = engine::LockMode::kCommitted;
   error.reset();
   tx_rolled_back = false;
+  stale_table = false;
   affected = matched = changed = 0;
   first_insert_id = 0;
   rows_seen = 0;
@@ -83,6 +115,7 @@ void ExecContext::begin_statement() {
   rowid_keys.clear();
   rowid_rows.clear();
   next_rowid = 1;
+  own_undo.clear();
 }
 
 api::NdbError ExecContext::exists(const CatalogTable& t, const std::vector<engine::Value>& key, bool& found) {
@@ -94,21 +127,94 @@ api::NdbError ExecContext::exists(const CatalogTable& t, const std::vector<engin
   return e;
 }
 
+api::NdbError ExecContext::unique_holder(const CatalogTable& t, uint32_t index_id,
+                                         const std::vector<engine::Value>& key,
+                                         std::optional<std::vector<engine::Value>>& holder) {
+  holder.reset();
+  std::optional<engine::Row> r;
+  if (api::NdbError e = committed_read(t, index_id, key, r)) return e;
+  r = merge_unique(t, index_id, key, std::move(r));
+  if (r) holder = key_of(*t.ndb, *r);
+  return {};
+}
+
+api::NdbError ExecContext::committed_read(const CatalogTable& t, std::optional<uint32_t> unique_index,
+                                          const std::vector<engine::Value>& key, std::optional<engine::Row>& row) {
+  row.reset();
+  auto one = conn.start_transaction();
+  if (unique_index) one->read_unique(t.ndb->id, *unique_index, key);
+  else one->read(t.ndb->id, key);
+  api::NdbError e = one->execute(engine::ExecType::kCommit);
+  if (e.code == kErrNoSuchTuple) return {};
+  if (e) return e;
+  if (!one->results().empty() && one->results().back().row) row = std::move(one->results().back().row);
+  return {};
+}
+
+std::optional<engine::Row> ExecContext::merge_unique(const CatalogTable& t, uint32_t index_id,
+                                                     const std::vector<engine::Value>& key,
+                                                     std::optional<engine::Row> committed) const {
+  const engine::Table& nt = *t.ndb;
+  const engine::Index* ix = nt.index(index_id);
+  if (own_rows.empty() || nt.hidden_key || !ix) return committed;
+  auto matches = [&](const engine::Row& r) {
+    for (size_t i = 0; i < ix->columns.size() && i < key.size(); ++i) {
+      const uint32_t c = ix->columns[i];
+      if (c >= r.size() || engine::is_null(r[c]) || engine::compare_values(nt.columns[c], r[c], key[i]) != 0)
+        return false;
+    }
+    return true;
+  };
+  if (committed) {
+    if (const auto* own = own_row(nt, key_of(nt, *committed))) {
+      // this transaction changed or deleted the row the index points at
+      committed.reset();
+      if (*own && matches(**own)) committed = **own;
+    }
+  }
+  if (committed) return committed;
+  for (auto it = own_rows.lower_bound(RowKey{nt.id, std::string()}); it != own_rows.end() && it->first.first == nt.id;
+       ++it)
+    if (it->second && matches(*it->second)) return *it->second;
+  return std::nullopt;
+}
+
 api::NdbError ExecContext::point_read(const CatalogTable& t, std::optional<uint32_t> unique_index,
                                       const std::vector<engine::Value>& key, engine::Row& row, bool& found) {
   found = false;
-  if (stmt_lock == engine::LockMode::kCommitted) {
-    auto one = conn.start_transaction();
-    if (unique_index) one->read_unique(t.ndb->id, *unique_index, key);
-    else one->read(t.ndb->id, key);
-    api::NdbError e = one->execute(engine::ExecType::kCommit);
-    if (e.code == kErrNoSuchTuple) return {};
-    if (e) return e;
-    if (!one->results().empty() && one->results().back().row) {
-      row = *one->results().back().row;
-      found = true;
+  if (stmt_lock != engine::LockMode::kCommitted) return locked_read(t, unique_index, key, row, found);
+  std::optional<engine::Row> r;
+  if (!unique_index) {
+    if (const auto* own = own_row(*t.ndb, key)) {
+      r = *own;
+    } else if (api::NdbError e = committed_read(t, unique_index, key, r)) {
+      return e;
     }
-    return {};
+  } else {
+    if (api::NdbError e = committed_read(t, unique_index, key, r)) return e;
+    r = merge_unique(t, *unique_index, key, std::move(r));
+  }
+  if (r) {
+    row = std::move(*r);
+    found = true;
+  }
+  return {};
+}
+
+api::NdbError ExecContext::locked_read(const CatalogTable& t, std::optional<uint32_t> unique_index,
+                                       const std::vector<engine::Value>& key, engine::Row& row, bool& found) {
+  if (!unique_index) {
+    const auto* own = own_row(*t.ndb, key);
+    if (own && !*own) return {};  // deleted by this transaction
+    if (!own && tx_executed) {
+      std::optional<engine::Row> r;
+      if (api::NdbError e = committed_read(t, unique_index, key, r)) return e;
+      if (!r) return {};
+    }
+  } else if (tx_executed) {
+    std::optional<engine::Row> r;
+    if (api::NdbError e = committed_read(t, unique_index, key, r)) return e;
+    if (!merge_unique(t, *unique_index, key, std::move(r))) return {};
   }
   api::Transaction& t_ = transaction();
   std::vector<engine::ApiOp> saved = t_.buffered();
@@ -117,22 +223,30 @@ api::NdbError ExecContext::point_read(const CatalogTable& t, std::optional<uint3
   else t_.read(t.ndb->id, key, stmt_lock);
   api::NdbError e = t_.execute(engine::ExecType::kNoCommit);
   if (e.code == kErrNoSuchTuple && t_.results().size() > index && t_.results()[index].error == kErrNoSuchTuple) {
-    // The cluster aborts a transaction whose read finds nothing. If nothing
-    // had run in it yet, start it again with the buffered operations.
-    bool was_executed = tx_executed;
-    drop_transaction();
-    if (was_executed) {
+    if (tx_executed) {
+      // The committed read above saw the row: another transaction deleted
+      // it since, and the cluster aborted this one.
+      insert_keys.clear();
+      drop_transaction();
       tx_rolled_back = true;
       return api::make_error(kErrNoSuchTuple);
     }
+    // Nothing had run in the aborted transaction yet: start it again with
+    // the operations it had buffered (own_rows and insert_keys still hold).
+    tx.reset();
+    tx_executed = false;
     api::Transaction& fresh = transaction();
     for (auto& op : saved) fresh.add(op);
     return {};
   }
   if (e) {
+    note_failed_insert();
+    insert_keys.clear();
     drop_transaction();
+    tx_rolled_back = true;
     return e;
   }
+  insert_keys.clear();
   tx_executed = true;
   if (t_.results().size() > index && t_.results()[index].row) {
     row = *t_.results()[index].row;
@@ -141,24 +255,51 @@ api::NdbError ExecContext::point_read(const CatalogTable& t, std::optional<uint3
   return {};
 }
 
+void ExecContext::merge_own_rows(const CatalogTable& t, std::vector<engine::Row>& rows) const {
+  const engine::Table& nt = *t.ndb;
+  if (own_rows.empty() || nt.hidden_key) return;
+  auto first = own_rows.lower_bound(RowKey{nt.id, std::string()});
+  if (first == own_rows.end() || first->first.first != nt.id) return;
+  std::set<std::string> replaced;
+  std::vector<engine::Row> out;
+  out.reserve(rows.size());
+  for (auto& row : rows) {
+    std::string k = engine::encode_key(nt, nt.primary_key, row);
+    auto it = own_rows.find(RowKey{nt.id, k});
+    if (it == own_rows.end()) {
+      out.push_back(std::move(row));
+      continue;
+    }
+    if (it->second) out.push_back(*it->second);
+    replaced.insert(std::move(k));
+  }
+  for (auto it = first; it != own_rows.end() && it->first.first == nt.id; ++it)
+    if (it->second && !replaced.count(it->first.second)) out.push_back(*it->second);
+  rows = std::move(out);
+}
+
 api::NdbError ExecContext::scan(const CatalogTable& t, engine::ScanSpec spec, std::vector<engine::Row>& rows) {
   auto r = conn.scan(t.ndb->id, std::move(spec));
   if (r.error) return r.error;
+  merge_own_rows(t, r.rows);
   if (stmt_lock == engine::LockMode::kCommitted || r.rows.empty()) {
     rows = std::move(r.rows);
     return {};
   }
   // Locking scan: re-read every row found with the statement's lock, in
-  // the session's transaction, one batch.
+  // the session's transaction, one batch (own rows are visible to it).
   api::Transaction& t_ = transaction();
   const size_t index = t_.buffered().size();
   for (auto& row : r.rows) t_.read(t.ndb->id, key_of(*t.ndb, row), stmt_lock);
   api::NdbError e = t_.execute(engine::ExecType::kNoCommit);
   if (e) {
+    note_failed_insert();
+    insert_keys.clear();
     drop_transaction();
     tx_rolled_back = true;
     return e;
   }
+  insert_keys.clear();
   tx_executed = true;
   rows.clear();
   for (size_t i = index; i < t_.results().size(); ++i)
@@ -189,7 +330,9 @@ SqlError ExecContext::map_error(const api::NdbError& e, const CatalogTable* t) {
     case 709:
     case 241:
     case 284:
-      catalog.reload();
+      stale_table = true;
+      if (t) catalog.invalidate(t->def.db, t->def.name);
+      else catalog.invalidate_all();
       return make_sql_error(er::kNoSuchTable, {(t ? t->def.db + "." : std::string()) + table});
     default:
       break;

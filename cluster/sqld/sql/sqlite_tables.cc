@@ -514,6 +514,46 @@ std::string key_text(const CatalogTable& t, const std::vector<uint32_t>& cols, c
   return s;
 }
 
+// A row that would clash with another on a unique index (committed, or
+// written by this transaction), found before the cluster does: the cluster
+// would end the whole transaction with 893 and name neither the value nor
+// the index. A round trip per unique index, only for tables that have one.
+// `old` (an UPDATE's row before) skips the indexes whose values stay;
+// `self` is the row's own primary key, never a clash with itself.
+// SQLITE_CONSTRAINT with `dup` set, or SQLITE_ERROR with the error raised.
+int unique_clash(VTab* vt, const engine::Row& row, const engine::Row* old, const std::vector<engine::Value>* self,
+                 SqlError& dup) {
+  ExecContext& ctx = *vt->ctx;
+  const CatalogTable& t = *vt->table;
+  const engine::Table& ndb = *t.ndb;
+  for (const auto& ix : ndb.indexes) {
+    if (ix.kind != engine::IndexKind::kUniqueHash) continue;
+    std::vector<engine::Value> ukey;
+    bool same = old != nullptr;
+    for (uint32_t c : ix.columns) {
+      if (c >= row.size() || engine::is_null(row[c])) break;  // NULLs are never duplicates
+      ukey.push_back(row[c]);
+      if (same && (c >= old->size() || engine::is_null((*old)[c]) ||
+                   engine::compare_values(ndb.columns[c], (*old)[c], row[c]) != 0))
+        same = false;
+    }
+    if (ukey.size() != ix.columns.size() || same) continue;
+    std::optional<std::vector<engine::Value>> holder;
+    if (api::NdbError e = ctx.unique_holder(t, ix.id, ukey, holder)) {
+      set_error(vt, ctx.map_error(e, &t));
+      return SQLITE_ERROR;
+    }
+    if (!holder) continue;
+    if (self && engine::encode_key_values(ndb, ndb.primary_key, *holder) ==
+                    engine::encode_key_values(ndb, ndb.primary_key, *self))
+      continue;
+    dup = make_sql_error(er::kDupEntry, {key_text(t, ix.columns, row), ix.name});
+    set_error(vt, dup);
+    return SQLITE_CONSTRAINT;
+  }
+  return SQLITE_OK;
+}
+
 int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid) {
   auto* vt = reinterpret_cast<VTab*>(v);
   ExecContext& ctx = *vt->ctx;
@@ -546,9 +586,7 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
       return SQLITE_ERROR;
     }
     ctx.transaction().remove(ndb.id, key);
-    std::pair<uint32_t, std::string> id{ndb.id, engine::encode_key_values(ndb, ndb.primary_key, key)};
-    ctx.own_inserted.erase(id);
-    ctx.own_deleted.insert(std::move(id));
+    ctx.note_write(ndb, key, std::nullopt);
     ++ctx.affected;
     return SQLITE_OK;
   }
@@ -647,16 +685,14 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
     }
     int conflict = sqlite3_vtab_on_conflict(vt->db);
     bool check = !ndb.hidden_key && (conflict == SQLITE_IGNORE || conflict == SQLITE_REPLACE || ctx.in_transaction);
-    std::pair<uint32_t, std::string> id;
-    if (!ndb.hidden_key) id = {ndb.id, engine::encode_key_values(ndb, ndb.primary_key, key)};
     if (check) {
       // Inside a transaction a duplicate found by the cluster would abort
       // the whole transaction: find it first, so only the statement fails.
-      // Rows this transaction deleted or inserted decide without a read.
+      // Rows this transaction wrote decide without a read.
       bool found = false;
-      if (ctx.own_inserted.count(id)) {
-        found = true;
-      } else if (!ctx.own_deleted.count(id)) {
+      if (const auto* own = ctx.own_row(ndb, key)) {
+        found = own->has_value();
+      } else {
         api::NdbError e = ctx.exists(t, key, found);
         if (e) {
           set_error(vt, ctx.map_error(e, &t));
@@ -671,6 +707,7 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
         }
         if (conflict == SQLITE_REPLACE) {
           ctx.transaction().write(ndb.id, key, set);
+          ctx.note_write(ndb, key, row);
           ctx.affected += 2;
           return SQLITE_OK;
         }
@@ -678,12 +715,19 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
         return SQLITE_CONSTRAINT;
       }
     }
+    if (conflict != SQLITE_REPLACE) {
+      // The same for the unique indexes. REPLACE leaves a clash on a unique
+      // index to the cluster.
+      SqlError dup;
+      if (int rc = unique_clash(vt, row, nullptr, nullptr, dup); rc != SQLITE_OK) {
+        if (rc != SQLITE_CONSTRAINT || conflict != SQLITE_IGNORE) return rc;
+        ctx.warnings.push_back(Warning{"Warning", er::kDupEntry, dup.message});
+        return SQLITE_OK;
+      }
+    }
     ctx.insert_keys[ctx.transaction().buffered().size()] = ndb.hidden_key ? std::string() : key_text(t, ndb.primary_key, row);
     ctx.transaction().insert(ndb.id, key, set);
-    if (!ndb.hidden_key) {
-      ctx.own_deleted.erase(id);
-      ctx.own_inserted.insert(std::move(id));
-    }
+    ctx.note_write(ndb, key, row);
     ++ctx.affected;
     return SQLITE_OK;
   }
@@ -705,9 +749,35 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
   bool key_changed = false;
   for (size_t i = 0; i < key.size(); ++i)
     if (engine::compare_values(ndb.columns[ndb.primary_key[i]], key[i], new_key[i]) != 0) key_changed = true;
+  SqlError dup;
+  if (int rc = unique_clash(vt, row, old_row, &key, dup); rc != SQLITE_OK) return rc;
   if (key_changed) {
+    // The new key must be free: the cluster's 630 would end the transaction.
+    bool taken = false;
+    if (const auto* own = ctx.own_row(ndb, new_key)) {
+      taken = own->has_value();
+    } else if (api::NdbError e = ctx.exists(t, new_key, taken)) {
+      set_error(vt, ctx.map_error(e, &t));
+      return SQLITE_ERROR;
+    }
+    if (taken) {
+      set_error(vt, make_sql_error(er::kDupEntry, {key_text(t, ndb.primary_key, row), "PRIMARY"}));
+      return SQLITE_CONSTRAINT;
+    }
     ctx.transaction().remove(ndb.id, key);
+    if (std::any_of(ndb.indexes.begin(), ndb.indexes.end(),
+                    [](const engine::Index& i) { return i.kind == engine::IndexKind::kUniqueHash; })) {
+      // The row keeps its unique values: its old index entries must be gone
+      // before the insert adds them again (one batch runs both at once).
+      if (api::NdbError e = ctx.flush()) {
+        ctx.tx_rolled_back = true;
+        set_error(vt, ctx.map_error(e, &t));
+        return SQLITE_ERROR;
+      }
+    }
     ctx.transaction().insert(ndb.id, new_key, set);
+    ctx.note_write(ndb, key, std::nullopt);
+    ctx.note_write(ndb, new_key, row);
     ++ctx.changed;
     ++ctx.affected;
     return SQLITE_OK;
@@ -721,6 +791,7 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
   }
   if (changed.empty()) return SQLITE_OK;
   ctx.transaction().update(ndb.id, key, changed);
+  ctx.note_write(ndb, key, row);
   ++ctx.changed;
   ++ctx.affected;
   if (out_rowid) *out_rowid = old_rowid;

@@ -14,7 +14,7 @@
 namespace halb::director::lvsd {
 namespace {
 
-constexpr size_t kChunk = 1 << 16;
+constexpr size_t kChunk = 1 << 18;
 
 void close_fd(int& fd) {
   if (fd >= 0) close(fd);

@@ -62,7 +62,10 @@ Worker::~Worker() {
 }
 
 void Worker::start() {
-  thread_ = std::thread([this] { loop_.run(); });
+  thread_ = std::thread([this] {
+    counter_slot = static_cast<unsigned>(index_);
+    loop_.run();
+  });
   // "lvsd-fwd-N" in top -H and /proc/PID/task/*/comm.
   pthread_setname_np(thread_.native_handle(), ("lvsd-fwd-" + std::to_string(index_)).c_str());
 }

@@ -14,16 +14,20 @@ void ewma(uint64_t& avg, uint64_t rate) {
 }  // namespace
 
 void Counters::zero() {
-  for (auto* c : {&conns, &inpkts, &outpkts, &inbytes, &outbytes}) c->store(0, std::memory_order_relaxed);
+  for (auto& sl : slots_)
+    for (auto* c : {&sl.conns, &sl.inpkts, &sl.outpkts, &sl.inbytes, &sl.outbytes})
+      c->store(0, std::memory_order_relaxed);
 }
 
 backend::Stats Counters::totals() const {
   backend::Stats s;
-  s.conns = conns.load(std::memory_order_relaxed);
-  s.inpkts = inpkts.load(std::memory_order_relaxed);
-  s.outpkts = outpkts.load(std::memory_order_relaxed);
-  s.inbytes = inbytes.load(std::memory_order_relaxed);
-  s.outbytes = outbytes.load(std::memory_order_relaxed);
+  for (const auto& sl : slots_) {
+    s.conns += sl.conns.load(std::memory_order_relaxed);
+    s.inpkts += sl.inpkts.load(std::memory_order_relaxed);
+    s.outpkts += sl.outpkts.load(std::memory_order_relaxed);
+    s.inbytes += sl.inbytes.load(std::memory_order_relaxed);
+    s.outbytes += sl.outbytes.load(std::memory_order_relaxed);
+  }
   return s;
 }
 

@@ -2,8 +2,12 @@
 // and IPVS's rate estimator.
 //
 // Worker threads add to Counters on every read and write without taking the
-// table lock, so the fields are relaxed atomics; only the totals matter, not
-// their order. The Estimator is sampled every 2 s under the table lock and
+// table lock. Like the kernel's per-CPU ip_vs_stats, each worker adds to its
+// own cache-line-sized slot (counter_slot, set once per thread), so two
+// workers moving bytes of the same service do not bounce one cache line
+// between cores on every packet; totals() sums the slots. The fields are
+// relaxed atomics: only the totals matter, not their order. The Estimator is
+// sampled every 2 s under the table lock and
 // follows net/netfilter/ipvs/ip_vs_est.c: each sample's rate is smoothed
 // with an EWMA of weight 1/4, in the kernel's fixed-point scales (conns and
 // packets << 10, bytes << 5 per second), so halb-lvsd's rates round as
@@ -17,20 +21,34 @@
 
 namespace halb::director::lvsd {
 
-struct Counters {
-  std::atomic<uint64_t> conns{0}, inpkts{0}, outpkts{0}, inbytes{0}, outbytes{0};
+// This thread's slot in every Counters; forwarding worker N sets N. Threads
+// beyond kSlots share slots, which stays correct (atomic adds), only slower.
+inline thread_local unsigned counter_slot = 0;
 
+struct Counters {
+  static constexpr unsigned kSlots = 8;
+  struct alignas(64) Slot {
+    std::atomic<uint64_t> conns{0}, inpkts{0}, outpkts{0}, inbytes{0}, outbytes{0};
+  };
+
+  void add_conn() { mine().conns.fetch_add(1, std::memory_order_relaxed); }
   void add_in(uint64_t bytes) {
-    inpkts.fetch_add(1, std::memory_order_relaxed);
-    inbytes.fetch_add(bytes, std::memory_order_relaxed);
+    Slot& s = mine();
+    s.inpkts.fetch_add(1, std::memory_order_relaxed);
+    s.inbytes.fetch_add(bytes, std::memory_order_relaxed);
   }
   void add_out(uint64_t bytes) {
-    outpkts.fetch_add(1, std::memory_order_relaxed);
-    outbytes.fetch_add(bytes, std::memory_order_relaxed);
+    Slot& s = mine();
+    s.outpkts.fetch_add(1, std::memory_order_relaxed);
+    s.outbytes.fetch_add(bytes, std::memory_order_relaxed);
   }
   void zero();
   // The totals, rates left zero.
   backend::Stats totals() const;
+
+ private:
+  Slot& mine() { return slots_[counter_slot % kSlots]; }
+  Slot slots_[kSlots];
 };
 
 class Estimator {

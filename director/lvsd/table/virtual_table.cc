@@ -25,8 +25,6 @@ std::string_view conn_state_name(ConnState s) {
 
 namespace {
 
-bool counts_active(ConnState s) { return s == ConnState::syn_sent || s == ConnState::established; }
-
 void check_service(const backend::Service& s) {
   const auto& k = s.key;
   if (k.protocol == backend::Protocol::fwmark) {
@@ -119,7 +117,8 @@ void VirtualTable::edit_service(const backend::Service& svc) {
 void VirtualTable::del_service(const backend::ServiceKey& key) {
   auto s = find(key);
   for (auto& d : s->dests) d->removed = true;
-  drop_templates([&](const TemplateKey& k, const Template&) { return k.first == key; });
+  drop_templates([&](const TemplateKey& k, const Template&) { return k.first == key; }, true);
+  unbind_synced_of([](const DestEntry& d) { return d.removed; });
   services_.erase(key);
 }
 
@@ -155,14 +154,16 @@ void VirtualTable::del_dest(const backend::ServiceKey& key, const backend::Dest&
   gone->removed = true;
   s->dests.erase(it);
   s->scheduler->dest_removed(sched_view(*s), index);
-  drop_templates([&](const TemplateKey&, const Template& t) { return t.dest == gone; });
+  drop_templates([&](const TemplateKey&, const Template& t) { return t.dest == gone; }, true);
+  unbind_synced_of([&](const DestEntry& d) { return &d == gone.get(); });
 }
 
 void VirtualTable::flush() {
   for (auto& [k, s] : services_)
     for (auto& d : s->dests) d->removed = true;
   services_.clear();
-  drop_templates([](const TemplateKey&, const Template&) { return true; });
+  drop_templates([](const TemplateKey&, const Template&) { return true; }, true);
+  unbind_synced_of([](const DestEntry&) { return true; });
 }
 
 void VirtualTable::zero(const std::optional<backend::ServiceKey>& key) {
@@ -207,6 +208,7 @@ void VirtualTable::start_daemon(backend::SyncDaemon d, uint16_t default_maxlen) 
   if (!d.port) d.port = 8848;
   if (!d.ttl) d.ttl = 1;
   if (!d.maxlen) d.maxlen = default_maxlen;
+  if (d.role == backend::SyncRole::master) set_sync_master(true);
   daemons_.push_back(std::move(d));
 }
 
@@ -214,6 +216,7 @@ void VirtualTable::stop_daemon(backend::SyncRole role) {
   auto it = std::find_if(daemons_.begin(), daemons_.end(), [&](const auto& d) { return d.role == role; });
   if (it == daemons_.end()) throw BackendError(ESRCH, "Sync daemon not running");
   daemons_.erase(it);
+  if (role == backend::SyncRole::master) set_sync_master(false);
 }
 
 std::vector<backend::ServiceStatus> VirtualTable::services() const {
@@ -268,10 +271,23 @@ std::vector<backend::Connection> VirtualTable::connections(double now) const {
     e.client_addr = k.second;
     e.virtual_addr = k.first.addr;
     e.virtual_port = k.first.port;
-    e.dest_addr = t.dest->conf.addr;
-    e.dest_port = t.dest->conf.port;
-    e.state = "NONE";
+    e.dest_addr = t.dest_addr;
+    e.dest_port = t.dest_port;
+    e.state = std::string(sync::state_name(0, t.state, true));
     e.expires_s = left(t.expires);
+    out.push_back(std::move(e));
+  }
+  for (const auto& [k, c] : synced_) {
+    backend::Connection e;
+    e.protocol = c.key.protocol;
+    e.client_addr = c.entry.caddr;
+    e.client_port = c.entry.cport;
+    e.virtual_addr = c.entry.vaddr;
+    e.virtual_port = c.entry.vport;
+    e.dest_addr = c.entry.daddr;
+    e.dest_port = c.entry.dport;
+    e.state = std::string(sync::state_name(c.entry.protocol, c.entry.state, false));
+    e.expires_s = left(c.expires);
     out.push_back(std::move(e));
   }
   return out;
@@ -289,15 +305,19 @@ uint32_t VirtualTable::idle_timeout(ConnState s) const {
 }
 
 // ip_vs_bind_dest: count the connection, then set OVERLOAD at u_threshold.
-void VirtualTable::bind(DestEntry& d, ConnState s) {
-  (counts_active(s) ? d.active : d.inactive)++;
+void VirtualTable::bind(DestEntry& d, ConnState s) { bind_as(d, counts_active(s)); }
+
+void VirtualTable::bind_as(DestEntry& d, bool active) {
+  (active ? d.active : d.inactive)++;
   if (d.conf.u_threshold != 0 && d.active + d.inactive >= d.conf.u_threshold) d.overloaded = true;
 }
 
 // ip_vs_unbind_dest: uncount, then clear OVERLOAD below l_threshold (or
 // below 3/4 of u_threshold when l_threshold is 0).
-void VirtualTable::unbind(DestEntry& d, ConnState s) {
-  uint32_t& n = counts_active(s) ? d.active : d.inactive;
+void VirtualTable::unbind(DestEntry& d, ConnState s) { unbind_as(d, counts_active(s)); }
+
+void VirtualTable::unbind_as(DestEntry& d, bool active) {
+  uint32_t& n = active ? d.active : d.inactive;
   if (n) --n;
   uint64_t total = d.active + d.inactive;
   if (d.conf.l_threshold != 0) {
@@ -309,13 +329,20 @@ void VirtualTable::unbind(DestEntry& d, ConnState s) {
   }
 }
 
-void VirtualTable::drop_templates(const std::function<bool(const TemplateKey&, const Template&)>& which) {
+void VirtualTable::drop_templates(const std::function<bool(const TemplateKey&, const Template&)>& which,
+                                  bool keep_synced) {
   for (auto it = templates_.begin(); it != templates_.end();) {
-    if (which(it->first, it->second)) {
-      if (it->second.dest->persist) --it->second.dest->persist;
-      it = templates_.erase(it);
-    } else {
+    Template& t = it->second;
+    if (!which(it->first, t)) {
       ++it;
+      continue;
+    }
+    if (t.dest && t.dest->persist) --t.dest->persist;
+    if (keep_synced && t.from_sync) {
+      t.dest.reset();
+      ++it;
+    } else {
+      it = templates_.erase(it);
     }
   }
 }
@@ -326,14 +353,27 @@ void VirtualTable::drop_templates(const std::function<bool(const TemplateKey&, c
 std::shared_ptr<DestEntry> VirtualTable::persistent_dest(ServiceEntry& s, const IpAddress& client, double now) {
   TemplateKey key{s.conf.key, persistence_group(client, s.conf.netmask)};
   auto it = templates_.find(key);
-  if (it != templates_.end()) {
-    if (it->second.expires > now && !it->second.dest->removed) {
-      it->second.expires = now + s.conf.timeout;
-      return it->second.dest;
+  if (it == templates_.end()) return nullptr;
+  Template& t = it->second;
+  if (t.expires > now) {
+    // A synced template binds to its dest on first use: the master chose
+    // it, the backup's table may have been filled in only after failover.
+    if (!t.dest || t.dest->removed) {
+      if (t.dest && t.dest->persist) --t.dest->persist;
+      t.dest.reset();
+      if (auto d = find_bound_dest(s.conf.key, t.dest_addr, t.dest_port)) {
+        t.dest = d;
+        d->persist++;
+      }
     }
-    if (it->second.dest->persist) --it->second.dest->persist;
-    templates_.erase(it);
+    if (t.dest) {
+      t.expires = std::max(t.expires, now + s.conf.timeout);
+      journal_template(key, t, s, now);
+      return t.dest;
+    }
   }
+  if (t.dest && t.dest->persist) --t.dest->persist;
+  templates_.erase(it);
   return nullptr;
 }
 
@@ -373,8 +413,14 @@ Admission VirtualTable::admit(const backend::ServiceKey& key, const IpAddress& c
     dest = s.dests[*p.index];
     if (persistent) {
       TemplateKey tk{key, persistence_group(client, s.conf.netmask)};
-      templates_[tk] = Template{dest, now + s.conf.timeout};
+      Template& t = templates_[tk];
+      t = Template{};
+      t.dest = dest;
+      t.dest_addr = dest->conf.addr;
+      t.dest_port = dest->conf.port;
+      t.expires = now + s.conf.timeout;
       dest->persist++;
+      journal_template(tk, t, s, now);
     }
   }
   auto c = std::make_shared<ConnEntry>();
@@ -389,9 +435,10 @@ Admission VirtualTable::admit(const backend::ServiceKey& key, const IpAddress& c
   c->state = key.protocol == backend::Protocol::udp ? ConnState::udp : ConnState::syn_sent;
   c->last_active.store(now, std::memory_order_relaxed);
   bind(*dest, c->state);
-  s.counters.conns.fetch_add(1, std::memory_order_relaxed);
-  dest->counters.conns.fetch_add(1, std::memory_order_relaxed);
+  s.counters.add_conn();
+  dest->counters.add_conn();
   conns_.emplace(c->id, c);
+  if (c->state == ConnState::udp) journal_conn(*c, now);
   a.conn = std::move(c);
   return a;
 }
@@ -405,6 +452,7 @@ void VirtualTable::set_state(ConnEntry& c, ConnState s) {
     (is ? c.dest->active : c.dest->inactive)++;
   }
   c.state = s;
+  if (conns_.count(c.id)) journal_conn(c, c.last_active.load(std::memory_order_relaxed));
 }
 
 void VirtualTable::release(ConnEntry& c, double now) {
@@ -414,8 +462,10 @@ void VirtualTable::release(ConnEntry& c, double now) {
   // The template outlives its last connection by the persistence timeout.
   if (c.svc->conf.flags & backend::kSvcPersistent) {
     auto t = templates_.find({c.service, persistence_group(c.client_addr, c.svc->conf.netmask)});
-    if (t != templates_.end() && t->second.dest == c.dest)
+    if (t != templates_.end() && t->second.dest == c.dest) {
       t->second.expires = std::max(t->second.expires, now + c.svc->conf.timeout);
+      journal_template(t->first, t->second, *c.svc, now);
+    }
   }
   conns_.erase(it);
   if (max_conns_ && conns_.size() < max_conns_) full_logged_ = false;
@@ -432,6 +482,7 @@ void VirtualTable::tick(double now) {
     if (c->svc->conf.flags & backend::kSvcPersistent)
       in_use[{c->service, persistence_group(c->client_addr, c->svc->conf.netmask)}] = true;
   drop_templates([&](const TemplateKey& k, const Template& t) { return t.expires <= now && !in_use.count(k); });
+  sync_tick(now);
 }
 
 }  // namespace halb::director::lvsd

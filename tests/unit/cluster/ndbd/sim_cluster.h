@@ -53,6 +53,7 @@ class SimCluster {
     c.node_id = n;
     nodes_[n] = std::make_unique<DataNodeEngine>(c, groups_, *links_[n], clock);
     dead_.erase(n);
+    lingering_.erase(n);
     DataNodeEngine& fresh = *nodes_[n];
     fresh.tc().set_sequence_base(incarnation << 32);
     uint32_t donor = 0;
@@ -140,6 +141,37 @@ class SimCluster {
     }
   }
 
+  // A process crash as the survivors' sockets see it: nothing more reaches
+  // `n`, but what it sent before it died is still in flight and arrives.
+  // Nobody has noticed yet: call declare_failed() for each survivor, in
+  // any order, interleaved with deliveries.
+  void crash(uint32_t n) {
+    dead_.insert(n);
+    lingering_.insert(n);
+    std::deque<Envelope> keep;
+    for (auto& e : net_)
+      if (e.to != n) keep.push_back(std::move(e));
+    net_ = std::move(keep);
+  }
+  void declare_failed(uint32_t observer, uint32_t n) { node(observer).node_failed(n); }
+  // Delivers the oldest message matching `pick` ahead of the others (a
+  // faster link); false when none matches.
+  bool deliver_first(const std::function<bool(const Envelope&)>& pick) {
+    for (size_t i = 0; i < net_.size(); ++i)
+      if (pick(net_[i])) {
+        Envelope e = std::move(net_[i]);
+        net_.erase(net_.begin() + static_cast<std::ptrdiff_t>(i));
+        deliver(std::move(e));
+        return true;
+      }
+    return false;
+  }
+  bool pending(const std::function<bool(const Envelope&)>& pick) const {
+    for (auto& e : net_)
+      if (pick(e)) return true;
+    return false;
+  }
+
   void kill(uint32_t n) {
     dead_.insert(n);
     std::deque<Envelope> keep;
@@ -214,7 +246,7 @@ class SimCluster {
   };
 
   void deliver(Envelope e) {
-    if (dead(e.from) || dead(e.to)) return;
+    if ((dead(e.from) && !lingering_.count(e.from)) || dead(e.to)) return;
     if (e.to == kApi) {
       if (auto* c = std::get_if<ApiExecuteConf>(&e.m)) replies_[c->request] = std::move(*c);
       if (auto* b = std::get_if<ApiScanBatch>(&e.m)) {
@@ -235,6 +267,7 @@ class SimCluster {
   std::map<uint32_t, std::unique_ptr<Link>> links_;
   std::map<uint32_t, std::unique_ptr<DataNodeEngine>> nodes_;
   std::set<uint32_t> dead_;
+  std::set<uint32_t> lingering_;  // crashed, their last messages still arrive
   std::deque<Envelope> net_;
   uint32_t request_ = 0;
   std::map<uint32_t, ApiExecuteConf> replies_;

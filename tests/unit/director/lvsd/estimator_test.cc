@@ -2,6 +2,9 @@
 // them: 2-second samples, EWMA weight 1/4, the kernel's rounding.
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "director/lvsd/table/counters.h"
 
 namespace halb::director::lvsd {
@@ -56,7 +59,8 @@ TEST(Counters, TotalsAndZero) {
   c.add_in(10);
   c.add_in(5);
   c.add_out(7);
-  c.conns += 2;
+  c.add_conn();
+  c.add_conn();
   auto t = c.totals();
   EXPECT_EQ(t.inpkts, 2u);
   EXPECT_EQ(t.inbytes, 15u);
@@ -64,6 +68,27 @@ TEST(Counters, TotalsAndZero) {
   EXPECT_EQ(t.conns, 2u);
   c.zero();
   EXPECT_EQ(c.totals(), backend::Stats{});
+}
+
+TEST(Counters, ThreadsAddToTheirOwnSlotsAndTotalsSumThem) {
+  Counters c;
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < Counters::kSlots + 3; ++i)  // more threads than slots share some
+    threads.emplace_back([&c, i] {
+      counter_slot = i;
+      for (int k = 0; k < 1000; ++k) {
+        c.add_in(3);
+        c.add_out(1);
+      }
+      c.add_conn();
+    });
+  for (auto& t : threads) t.join();
+  auto t = c.totals();
+  EXPECT_EQ(t.conns, Counters::kSlots + 3);
+  EXPECT_EQ(t.inpkts, 1000u * (Counters::kSlots + 3));
+  EXPECT_EQ(t.inbytes, 3000u * (Counters::kSlots + 3));
+  EXPECT_EQ(t.outbytes, 1000u * (Counters::kSlots + 3));
+  counter_slot = 0;
 }
 
 }  // namespace
