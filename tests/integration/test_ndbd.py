@@ -179,6 +179,11 @@ class TwoDataNodes(NdbdCluster):
             self.assertIn("verified 100000 rows, 0 bad", self.tool_ok("--node", str(n), "verify", "t1", "100000"))
             self.assertIn("rows 100000", self.tool_ok("--node", str(n), "count", "t1"))
         self.assertIn("id 4242 val row-4242", self.tool_ok("unique", "t1", "4242"))
+        # logrotate's SIGHUP: the node reopens its log and goes on serving.
+        self.nodes[2].send_signal(signal.SIGHUP)
+        wait_for(lambda: "SIGHUP: log file reopened" in self.log_text(2), 10, what="node 2 reopening its log")
+        self.assertTrue(self.nodes[2].alive())
+        self.assertIn("verified 100000 rows, 0 bad", self.tool_ok("--node", "2", "verify", "t1", "100000"))
         self.assertIn("dropped t1", self.tool_ok("drop", "t1"))
         rc, out = self.tool("count", "t1")
         self.assertNotEqual(rc, 0)

@@ -247,6 +247,11 @@ int main(int argc, char** argv) {
     ready.ready();
     event::Signal term(loop, SIGTERM, [&] { node->shutdown("data node " + id + " stopping on SIGTERM"); });
     event::Signal intr(loop, SIGINT, [&] { node->shutdown("data node " + id + " stopping on SIGINT"); });
+    // logrotate's SIGHUP must not end a data node (the default action would).
+    event::Signal hup(loop, SIGHUP, [&] {
+      logger.configure(sinks);
+      logger.info("SIGHUP: log file reopened; configuration changes need a node restart, as with ndbd");
+    });
     loop.run();
     status = node->exit_status();
     restart = node->restart_requested();
