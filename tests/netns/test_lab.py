@@ -182,10 +182,34 @@ class NetnsDrills(unittest.TestCase):
             return
         v = run["verdict"]
         self.assertTrue(v["valid"], v["why"])
-        self.assertGreater(v["acknowledged"], 0)
+        self.assertGreater(v["acknowledged"], 0, self.why_no_writes(run))
         for d in run["drills"]:
             if "start" in d:
                 self.assertEqual((d["lost"], d["duplicated"]), (0, 0), d["name"])
+
+    def why_no_writes(self, run):
+        """What the client saw when nothing was acknowledged: the workload's
+        own log and the errors it recorded, for the failure message."""
+        run_dir = os.path.join(self.lab.state, "runs", run["id"])
+        out = []
+        try:
+            with open(os.path.join(run_dir, "workload.log"), errors="replace") as f:
+                out.append("workload.log: " + " | ".join(f.read().splitlines()[-15:]))
+        except OSError as e:
+            out.append(f"no workload.log: {e}")
+        errors = {}
+        try:
+            with open(os.path.join(run_dir, "history.jsonl")) as f:
+                for line in f:
+                    rec = json.loads(line)
+                    if rec.get("type") in ("fail", "info"):
+                        key = f"{rec['type']}: {rec.get('error', '')[:120]}"
+                        errors[key] = errors.get(key, 0) + 1
+        except (OSError, ValueError) as e:
+            out.append(f"no history: {e}")
+        out += [f"{n} x {k}" for k, n in sorted(errors.items(), key=lambda kv: -kv[1])[:8]]
+        out.append("status: " + self.lab.cli("status", check=False).stdout[-1500:])
+        return "\n".join(out)
 
     def test_director_drills_move_the_vip(self):
         r, run = self.lab.drill(*DIRECTOR_DRILLS)
