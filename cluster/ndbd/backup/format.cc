@@ -2,6 +2,7 @@
 #include "cluster/ndbd/backup/format.h"
 
 #include "cluster/ndbd/wire/buffer.h"
+#include "cluster/ndbd/wire/value_codec.h"
 #include "cluster/transport/frame.h"
 
 namespace halb::cluster::backup {
@@ -11,27 +12,9 @@ namespace {
 constexpr std::string_view kMagic = "HALBBKP";
 constexpr uint8_t kVersion = 1;
 
-void put_value(wire::Writer& w, const engine::Value& v) {
-  if (std::holds_alternative<std::monostate>(v)) {
-    w.u8(0);
-  } else if (auto* i = std::get_if<int64_t>(&v)) {
-    w.u8(1);
-    w.u64(static_cast<uint64_t>(*i));
-  } else if (auto* u = std::get_if<uint64_t>(&v)) {
-    w.u8(2);
-    w.u64(*u);
-  } else if (auto* d = std::get_if<double>(&v)) {
-    w.u8(3);
-    w.f64(*d);
-  } else {
-    w.u8(4);
-    w.str(std::get<std::string>(v));
-  }
-}
-
 void put_row(wire::Writer& w, const engine::Row& row) {
   w.u16(static_cast<uint16_t>(row.size()));
-  for (auto& v : row) put_value(w, v);
+  for (auto& v : row) wire::put_value(w, v);
 }
 
 engine::Row get_row(wire::Reader& r) {
@@ -42,16 +25,7 @@ engine::Row get_row(wire::Reader& r) {
     return row;
   }
   row.reserve(n);
-  for (uint16_t i = 0; i < n && r.ok(); ++i) {
-    switch (r.u8()) {
-      case 0: row.emplace_back(std::monostate{}); break;
-      case 1: row.emplace_back(static_cast<int64_t>(r.u64())); break;
-      case 2: row.emplace_back(r.u64()); break;
-      case 3: row.emplace_back(r.f64()); break;
-      case 4: row.emplace_back(r.str()); break;
-      default: r.fail("unknown value tag"); break;
-    }
-  }
+  for (uint16_t i = 0; i < n && r.ok(); ++i) row.push_back(wire::get_value(r));
   return row;
 }
 

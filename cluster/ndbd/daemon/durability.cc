@@ -280,16 +280,16 @@ void Durability::begin_lcp(engine::DataNodeEngine& eng) {
     return;
   }
   lcp_started_lsn_ = redo_->head_lsn();
-  lcp_todo_.clear();
+  lcp_queue_.clear();
   for (const auto& [key, f] : eng.lqh().fragments())
-    lcp_todo_.push_back(Pending{key.first, f->table().version, key.second});
+    lcp_queue_.push_back(Pending{key.first, f->table().version, key.second});
   in_fragment_ = false;
   lcp_cursor_.clear();
   const uint64_t keep = done_.empty() ? 0 : done_.back().start_lsn;
   logger_.info("Node " + std::to_string(node_id_) + ": Local checkpoint " + std::to_string(id) +
                " started. Keep GCI = " + std::to_string(complete_gci_) + " oldest restorable GCI = " +
                std::to_string(saved_gci_) + " (redo from lsn " + std::to_string(keep) + ", " +
-               std::to_string(lcp_todo_.size()) + " fragments)");
+               std::to_string(lcp_queue_.size()) + " fragments)");
 }
 
 void Durability::step(engine::DataNodeEngine& eng, uint64_t current_gci) {
@@ -308,17 +308,17 @@ void Durability::step(engine::DataNodeEngine& eng, uint64_t current_gci) {
   std::string error;
   const auto deadline = std::chrono::steady_clock::now() + kLcpStepBudget;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (lcp_todo_.empty()) {
+    if (lcp_queue_.empty()) {
       finish_lcp(current_gci);
       return;
     }
-    const Pending p = lcp_todo_.back();
+    const Pending p = lcp_queue_.back();
     engine::Fragment* f = eng.lqh().fragment(p.table, p.fragment);
     if (!f || f->table().version != p.version) {
       // Dropped meanwhile: its file (if begun) stays out of the control file.
       if (in_fragment_) lcp_.end_fragment(error);
       in_fragment_ = false;
-      lcp_todo_.pop_back();
+      lcp_queue_.pop_back();
       continue;
     }
     if (!in_fragment_) {
@@ -335,7 +335,7 @@ void Durability::step(engine::DataNodeEngine& eng, uint64_t current_gci) {
     if (batch.done) {
       if (!lcp_.end_fragment(error)) break;
       in_fragment_ = false;
-      lcp_todo_.pop_back();
+      lcp_queue_.pop_back();
     }
   }
   if (!error.empty()) {

@@ -117,7 +117,7 @@ class Durability : public engine::ChangeSink {
   struct Pending {
     uint32_t table, version, fragment;
   };
-  std::vector<Pending> lcp_todo_;
+  std::vector<Pending> lcp_queue_;  // fragments the running LCP has still to write
   bool in_fragment_ = false;
   std::string lcp_cursor_;
   uint64_t lcp_started_lsn_ = 0;  // redo head when the last LCP began

@@ -12,6 +12,7 @@
 
 #include "cluster/ndbd/fs/files.h"
 #include "cluster/ndbd/fs/records.h"
+#include "cluster/ndbd/wire/value_codec.h"
 
 namespace halb::cluster::fs {
 
@@ -113,7 +114,7 @@ bool LcpWriter::flush_block(std::string& error) {
 bool LcpWriter::add_row(const engine::Row& row, uint64_t gci, std::string& error) {
   wire::Writer w;
   w.u64(gci);
-  put_row(w, row);
+  wire::put_values(w, row);
   block_ += w.bytes();
   ++block_rows_;
   ++info_.fragments.back().rows;
@@ -222,7 +223,7 @@ bool read_lcp_fragment(const LcpInfo& lcp, const LcpFragment& f,
     }
     for (uint32_t i = 0; i < first && r.ok(); ++i) {
       uint64_t gci = r.u64();
-      engine::Row row = get_row(r);
+      engine::Row row = wire::get_values(r);
       if (!r.ok()) break;
       if (!each(std::move(row), gci)) return bad("a row does not fit its table");
       ++rows;

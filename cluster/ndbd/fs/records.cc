@@ -2,49 +2,11 @@
 #include "cluster/ndbd/fs/records.h"
 
 #include "cluster/ndbd/fs/crc32c.h"
+#include "cluster/ndbd/wire/value_codec.h"
 
 namespace halb::cluster::fs {
 
 using engine::Row;
-using engine::Value;
-
-void put_row(wire::Writer& w, const Row& row) {
-  w.u32(static_cast<uint32_t>(row.size()));
-  for (const Value& v : row) {
-    if (std::holds_alternative<std::monostate>(v)) {
-      w.u8(0);
-    } else if (auto* i = std::get_if<int64_t>(&v)) {
-      w.u8(1);
-      w.u64(static_cast<uint64_t>(*i));
-    } else if (auto* u = std::get_if<uint64_t>(&v)) {
-      w.u8(2);
-      w.u64(*u);
-    } else if (auto* d = std::get_if<double>(&v)) {
-      w.u8(3);
-      w.f64(*d);
-    } else {
-      w.u8(4);
-      w.str(std::get<std::string>(v));
-    }
-  }
-}
-
-Row get_row(wire::Reader& r) {
-  Row row;
-  uint32_t n = r.count(1);
-  row.reserve(n);
-  for (uint32_t i = 0; i < n && r.ok(); ++i) {
-    switch (r.u8()) {
-      case 0: row.emplace_back(std::monostate{}); break;
-      case 1: row.emplace_back(static_cast<int64_t>(r.u64())); break;
-      case 2: row.emplace_back(r.u64()); break;
-      case 3: row.emplace_back(r.f64()); break;
-      case 4: row.emplace_back(r.str()); break;
-      default: r.fail("a value has an unknown type tag"); break;
-    }
-  }
-  return row;
-}
 
 std::string frame(std::string_view body) {
   wire::Writer w;
@@ -108,14 +70,14 @@ std::string encode_redo(const RedoRecord& r) {
     return w.take();
   }
   put_change_head(w, r.gci, r.table_id, r.table_version, r.fragment, r.op, r.key);
-  if (r.op != engine::ChangeOp::kDelete) put_row(w, r.row ? *r.row : Row{});
+  if (r.op != engine::ChangeOp::kDelete) wire::put_values(w, r.row ? *r.row : Row{});
   return w.take();
 }
 
 std::string encode_change(const engine::RowChange& c) {
   wire::Writer w;
   put_change_head(w, c.gci, c.table_id, c.table_version, c.fragment, c.op, c.key);
-  if (c.op != engine::ChangeOp::kDelete) put_row(w, c.row ? *c.row : Row{});
+  if (c.op != engine::ChangeOp::kDelete) wire::put_values(w, c.row ? *c.row : Row{});
   return w.take();
 }
 
@@ -137,7 +99,7 @@ std::optional<RedoRecord> decode_redo(std::string_view body, std::string& error)
     if (op < 1 || op > 4) r.fail("unknown change operation " + std::to_string(op));
     out.op = static_cast<engine::ChangeOp>(op);
     out.key = r.str();
-    if (r.ok() && out.op != engine::ChangeOp::kDelete) out.row = get_row(r);
+    if (r.ok() && out.op != engine::ChangeOp::kDelete) out.row = wire::get_values(r);
   }
   if (r.ok() && !r.at_end()) r.fail("trailing bytes after the record");
   if (!r.ok()) {

@@ -20,9 +20,6 @@ namespace halb::cluster::fs {
 
 inline constexpr size_t kFrameHeader = 8;
 
-void put_row(wire::Writer& w, const engine::Row& row);
-engine::Row get_row(wire::Reader& r);
-
 // body -> length + crc + body.
 std::string frame(std::string_view body);
 

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "cluster/ndbd/wire/buffer.h"
+#include "cluster/ndbd/wire/value_codec.h"
 #include "cluster/transport/frame.h"
 
 namespace halb::cluster::wire {
@@ -23,35 +24,9 @@ static_assert(sizeof(kNames) / sizeof(kNames[0]) == kTypes, "a name for every en
 
 // ---- values, rows and the shared structs ------------------------------------
 
-void put(Writer& w, const Value& v) {
-  w.u8(static_cast<uint8_t>(v.index()));
-  if (auto* i = std::get_if<int64_t>(&v)) w.u64(static_cast<uint64_t>(*i));
-  else if (auto* u = std::get_if<uint64_t>(&v)) w.u64(*u);
-  else if (auto* d = std::get_if<double>(&v)) w.f64(*d);
-  else if (auto* s = std::get_if<std::string>(&v)) w.str(*s);
-}
-Value get_value(Reader& r) {
-  switch (r.u8()) {
-    case 0: return std::monostate{};
-    case 1: return static_cast<int64_t>(r.u64());
-    case 2: return r.u64();
-    case 3: return r.f64();
-    case 4: return r.str();
-    default: r.fail("a value has an unknown type tag"); return std::monostate{};
-  }
-}
-
-void put(Writer& w, const std::vector<Value>& vs) {
-  w.u32(static_cast<uint32_t>(vs.size()));
-  for (auto& v : vs) put(w, v);
-}
-std::vector<Value> get_values(Reader& r) {
-  std::vector<Value> out;
-  uint32_t n = r.count(1);
-  out.reserve(n);
-  for (uint32_t i = 0; i < n && r.ok(); ++i) out.push_back(get_value(r));
-  return out;
-}
+// The overloads the structs below are written with; the bytes are value_codec's.
+void put(Writer& w, const Value& v) { put_value(w, v); }
+void put(Writer& w, const std::vector<Value>& vs) { put_values(w, vs); }
 
 void put(Writer& w, const std::vector<Row>& rows) {
   w.u32(static_cast<uint32_t>(rows.size()));
