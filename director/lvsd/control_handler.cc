@@ -6,6 +6,7 @@
 #include <fstream>
 #include <optional>
 
+#include "director/lvsd/forward/forwarder.h"
 #include "director/lvsd/protocol.h"
 #include "director/lvsd/sync/service.h"
 
@@ -49,6 +50,14 @@ Json ControlHandler::dispatch(const std::string& cmd, const Json& req) {
   std::optional<backend::SyncRole> stopped;
   if (cmd == "get-sync-stats") {
     ok["sync"] = sync_ ? sync_->stats_json() : Json::object();
+    return ok;
+  }
+  if (cmd == "get-workers") {
+    ok["workers"] = Json::array();
+    if (forwarder_)
+      for (const auto& w : forwarder_->status())
+        ok["workers"].push_back({{"sessions", w.sessions}, {"handed_over", w.handed_over},
+                                 {"taken_over", w.taken_over}});
     return ok;
   }
   {

@@ -17,6 +17,7 @@ namespace halb::director::lvsd {
 namespace sync {
 class SyncService;
 }
+class Forwarder;
 
 class ControlHandler {
  public:
@@ -28,6 +29,9 @@ class ControlHandler {
   // The sync daemons start-daemon/stop-daemon start and stop; without one
   // (unit tests) the commands only record the settings.
   void set_sync(sync::SyncService* s) { sync_ = s; }
+  // The worker threads get-workers reports on; without them (unit tests)
+  // it reports none.
+  void set_forwarder(const Forwarder* f) { forwarder_ = f; }
 
  private:
   nlohmann::json dispatch(const std::string& cmd, const nlohmann::json& req);
@@ -36,6 +40,7 @@ class ControlHandler {
   Clock now_;
   std::function<void()> services_changed_;
   sync::SyncService* sync_ = nullptr;
+  const Forwarder* forwarder_ = nullptr;
 };
 
 // The MTU-derived maxlen the kernel gives a backup sync daemon on `ifname`

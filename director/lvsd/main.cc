@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
   });
   sync::SyncService sync_daemons(loop, shared, logger, mono_now);
   handler.set_sync(&sync_daemons);
+  handler.set_forwarder(&forwarder);
   control::Server server(loop, logger, [&](const control::Json& req, const control::Peer&) {
     return handler.handle(req);
   });

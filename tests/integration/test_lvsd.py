@@ -122,6 +122,32 @@ class LvsdForwarding(unittest.TestCase):
         for o in others:
             o.close()
 
+    def test_long_connections_are_balanced_over_the_threads(self):
+        # SO_REUSEPORT alone splits eight connections from one client 6/2
+        # about as often as 4/4; the busier thread hands new ones over.
+        self.service([1, 1], sched="rr")
+        held = []
+        try:
+            for i in range(8):
+                c = socket.create_connection((VIP, self.port), timeout=5)
+                c.sendall(f"c{i}\n".encode())
+                f = c.makefile()
+                self.assertTrue(f.readline().endswith(f" c{i}\n"))
+                held.append((c, f))
+            workers = self.lvsd.ok({"cmd": "get-workers"})["workers"]
+            self.assertEqual([w["sessions"] for w in workers], [4, 4], workers)
+            self.assertEqual(sum(w["handed_over"] for w in workers), sum(w["taken_over"] for w in workers))
+            # A handed-over connection is served like any other.
+            for i, (c, f) in enumerate(held):
+                c.sendall(f"again{i}\n".encode())
+                self.assertTrue(f.readline().endswith(f" again{i}\n"))
+        finally:
+            for c, f in held:
+                f.close()
+                c.close()
+        wait_for(lambda: [w["sessions"] for w in self.lvsd.ok({"cmd": "get-workers"})["workers"]] == [0, 0], 5,
+                 what="sessions released on both threads")
+
     def test_half_close_propagates(self):
         (a,) = self.service([1])
         with socket.create_connection((VIP, self.port), timeout=5) as c:

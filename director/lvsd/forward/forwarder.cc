@@ -10,12 +10,24 @@ namespace halb::director::lvsd {
 
 Forwarder::Forwarder(int threads, SharedTable& shared, log::Logger& logger, ForwardSettings settings) {
   for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>(i, shared, logger, settings));
+  std::vector<Worker*> all;
+  for (auto& w : workers_) all.push_back(w.get());
+  for (auto& w : workers_) w->set_peers(all);
 }
 
-Forwarder::~Forwarder() { workers_.clear(); }
+Forwarder::~Forwarder() {
+  for (auto& w : workers_) w->stop();
+  workers_.clear();
+}
 
 void Forwarder::start() {
   for (auto& w : workers_) w->start();
+}
+
+std::vector<Forwarder::WorkerStatus> Forwarder::status() const {
+  std::vector<WorkerStatus> out;
+  for (const auto& w : workers_) out.push_back({w->load(), w->handed_over(), w->taken_over()});
+  return out;
 }
 
 bool Forwarder::sync(double timeout_s) {

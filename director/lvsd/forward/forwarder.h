@@ -20,6 +20,13 @@ class Forwarder {
   void start();
   // True when every worker caught up within timeout_s.
   bool sync(double timeout_s = 2.0);
+  // Per worker, in thread order: sessions held, connections handed over
+  // to another worker and taken from one (the balancing at work).
+  struct WorkerStatus {
+    int sessions;
+    uint64_t handed_over, taken_over;
+  };
+  std::vector<WorkerStatus> status() const;
 
  private:
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -13,6 +13,10 @@ namespace {
 constexpr int kAcceptBatch = 64;     // accepts per wakeup before serving other sockets
 constexpr double kRetrySeconds = 1;  // a service socket that failed to open
 constexpr double kFdPause = 0.1;     // out of descriptors: stop accepting this long
+// How many more sessions than the least busy worker a worker may hold
+// before it hands new connections over. 2 rather than 1: at a difference of
+// one, short connections would bounce between workers on every accept.
+constexpr int kHandoffMargin = 1;
 }
 
 struct Worker::Listener {
@@ -44,18 +48,17 @@ Worker::Worker(int index, SharedTable& shared, log::Logger& logger, ForwardSetti
         }
         apply_sync();
       }),
-      retry_(loop_, [this] { apply_sync(); }) {
+      retry_(loop_, [this] { apply_sync(); }),
+      handoff_wake_(loop_, [this] { take_handoffs(); }) {
   // Async leaves the loop unreferenced; a worker with no services yet must
   // still wait for its first sync.
   ev_ref(loop_.raw());
 }
 
 Worker::~Worker() {
-  if (thread_.joinable()) {
-    stopping_.store(true);
-    wake_.notify();
-    thread_.join();
-  }
+  stop();
+  for (auto& h : handoffs_) drop(h.fd, *h.conn);
+  handoffs_.clear();
   sessions_.clear();
   tcp_.clear();
   udp_.clear();
@@ -68,6 +71,13 @@ void Worker::start() {
   });
   // "lvsd-fwd-N" in top -H and /proc/PID/task/*/comm.
   pthread_setname_np(thread_.native_handle(), ("lvsd-fwd-" + std::to_string(index_)).c_str());
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  stopping_.store(true);
+  wake_.notify();
+  thread_.join();
 }
 
 void Worker::sync(uint64_t generation) {
@@ -146,13 +156,56 @@ void Worker::on_accept(Listener& l) {
       close_with_reset(fd);
       continue;
     }
-    auto s = std::make_unique<TcpSession>(ctx_, fd, std::move(a.conn), [this](TcpSession* done) {
-      sessions_.erase(done);
-    });
-    TcpSession* raw = s.get();
-    sessions_.emplace(raw, std::move(s));
-    raw->start();
+    Worker* target = pick_worker();
+    target->load_.fetch_add(1, std::memory_order_relaxed);
+    if (target == this) start_session(fd, std::move(a.conn));
+    else {
+      handed_over_.fetch_add(1, std::memory_order_relaxed);
+      target->hand_over(fd, std::move(a.conn));
+    }
   }
+}
+
+Worker* Worker::pick_worker() {
+  Worker* best = this;
+  for (Worker* w : peers_)
+    if (w->load() < best->load()) best = w;
+  return load() - best->load() >= kHandoffMargin ? best : this;
+}
+
+void Worker::hand_over(int fd, std::shared_ptr<ConnEntry> conn) {
+  {
+    std::lock_guard lock(handoff_mu_);
+    handoffs_.push_back({fd, std::move(conn)});
+  }
+  handoff_wake_.notify();
+}
+
+void Worker::take_handoffs() {
+  std::vector<Handoff> batch;
+  {
+    std::lock_guard lock(handoff_mu_);
+    batch.swap(handoffs_);
+  }
+  taken_over_.fetch_add(batch.size(), std::memory_order_relaxed);
+  for (auto& h : batch) start_session(h.fd, std::move(h.conn));
+}
+
+void Worker::start_session(int fd, std::shared_ptr<ConnEntry> conn) {
+  auto s = std::make_unique<TcpSession>(ctx_, fd, std::move(conn), [this](TcpSession* done) {
+    sessions_.erase(done);
+    load_.fetch_sub(1, std::memory_order_relaxed);
+  });
+  TcpSession* raw = s.get();
+  sessions_.emplace(raw, std::move(s));
+  raw->start();
+}
+
+void Worker::drop(int fd, ConnEntry& conn) {
+  close_with_reset(fd);
+  std::lock_guard lock(ctx_.shared.mu);
+  ctx_.shared.table.set_state(conn, ConnState::close);
+  ctx_.shared.table.release(conn, mono_now());
 }
 
 }  // namespace halb::director::lvsd

@@ -29,17 +29,40 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
+  // Every worker of the pool, this one included; set before start().
+  void set_peers(std::vector<Worker*> peers) { peers_ = std::move(peers); }
   void start();
+  // Ends the thread (idempotent). A pool stops every worker before it
+  // destroys any, as a running worker may still hand a connection over.
+  void stop();
   // Thread-safe: ask the worker to match its sockets to the table's
   // services; synced() reaches `generation` once it has.
   void sync(uint64_t generation);
   uint64_t synced() const { return synced_.load(); }
+  // Sessions this worker serves or has been handed and not yet started.
+  int load() const { return load_.load(std::memory_order_relaxed); }
+  // Connections this worker accepted and gave to another, and took from one.
+  uint64_t handed_over() const { return handed_over_.load(std::memory_order_relaxed); }
+  uint64_t taken_over() const { return taken_over_.load(std::memory_order_relaxed); }
 
  private:
   struct Listener;
+  struct Handoff {
+    int fd;
+    std::shared_ptr<ConnEntry> conn;
+  };
   void apply_sync();
   void on_accept(Listener& l);
   void open_service(const backend::ServiceKey& key);
+  // The worker a new connection should go to: this one unless another holds
+  // at least kHandoffMargin fewer sessions.
+  Worker* pick_worker();
+  // Thread-safe: queue an accepted, admitted connection for this worker.
+  void hand_over(int fd, std::shared_ptr<ConnEntry> conn);
+  void take_handoffs();
+  void start_session(int fd, std::shared_ptr<ConnEntry> conn);
+  // Close a connection that will never be served and free its table entry.
+  void drop(int fd, ConnEntry& conn);
 
   int index_;
   event::Loop loop_;
@@ -52,6 +75,12 @@ class Worker {
   std::map<backend::ServiceKey, std::unique_ptr<Listener>> tcp_;
   std::map<backend::ServiceKey, std::unique_ptr<UdpService>> udp_;
   std::unordered_map<TcpSession*, std::unique_ptr<TcpSession>> sessions_;
+  std::vector<Worker*> peers_;
+  std::atomic<int> load_{0};
+  std::atomic<uint64_t> handed_over_{0}, taken_over_{0};
+  std::mutex handoff_mu_;
+  std::vector<Handoff> handoffs_;
+  event::Async handoff_wake_;
   std::thread thread_;
 };
 
