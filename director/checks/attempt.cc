@@ -16,6 +16,14 @@ void Attempt::arm_deadline(double seconds, std::string reason) {
   deadline_.start(seconds);
 }
 
+bool Attempt::open_stream(Stream& stream, const Spec& spec, bool udp, const std::string& what,
+                          double connect_timeout) {
+  std::string error;
+  if (stream.open(spec.rip, spec.port, udp, error, connect_timeout)) return true;
+  finish_soon(false, what + ": " + error);
+  return false;
+}
+
 void Attempt::finish(bool up, std::string reason) {
   if (!done_) return;
   deadline_.stop();

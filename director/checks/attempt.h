@@ -5,6 +5,8 @@
 #include <string>
 
 #include "director/checks/check.h"
+#include "director/checks/spec.h"
+#include "director/checks/stream.h"
 #include "lib/event/loop.h"
 
 namespace halb::director::checks {
@@ -21,6 +23,11 @@ class Attempt : public Check {
   // Report on the next loop iteration (a verdict known while starting).
   void finish_soon(bool up, std::string reason);
   bool finished() const { return !done_; }
+  // Start `stream` towards the check's real server. When not even the
+  // socket can be made, the verdict "`what`: why" goes out on the next loop
+  // iteration and false comes back.
+  bool open_stream(Stream& stream, const Spec& spec, bool udp, const std::string& what,
+                   double connect_timeout = 0);
   // Stop sockets, handles and children before the verdict goes out.
   virtual void halt() {}
 

@@ -69,11 +69,7 @@ class Dialog : public Attempt {
         stream_(loop, {[this] { on_connected(); }, [this] { on_readable(); },
                        [this](std::string why) { finish(false, what_ + ": " + why); }}) {
     plan(spec);
-    std::string error;
-    if (!stream_.open(spec.rip, spec.port, false, error, spec.checktimeout)) {
-      finish_soon(false, what_ + ": " + error);
-      return;
-    }
+    if (!open_stream(stream_, spec, false, what_, spec.checktimeout)) return;
     arm_deadline(spec.negotiatetimeout, what_ + ": timed out");
   }
   void halt() override { stream_.close(); }

@@ -114,11 +114,7 @@ class DnsCheck : public Attempt {
     put16(q, qtype_);
     put16(q, 1);  // IN
     question_ = name;
-    std::string error;
-    if (!stream_.open(spec.rip, spec.port, true, error)) {
-      finish_soon(false, what_ + ": " + error);
-      return;
-    }
+    if (!open_stream(stream_, spec, true, what_)) return;
     stream_.write(q);
     arm_deadline(spec.negotiatetimeout, what_ + ": no answer for " + name);
   }

@@ -46,11 +46,7 @@ class HttpCheck : public Attempt {
     request_ = std::string(head_ ? "HEAD " : "GET ") + path + " HTTP/1.0\r\nHost: " +
                (spec.virtualhost.empty() ? host : spec.virtualhost) +
                "\r\nUser-Agent: halb-director (ldirectord check)\r\nAccept: */*\r\nConnection: close\r\n\r\n";
-    std::string error;
-    if (!stream_.open(spec.rip, spec.port, false, error, spec.checktimeout)) {
-      finish_soon(false, what_ + ": " + error);
-      return;
-    }
+    if (!open_stream(stream_, spec, false, what_, spec.checktimeout)) return;
     arm_deadline(spec.negotiatetimeout, what_ + ": timed out");
   }
 

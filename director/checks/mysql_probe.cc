@@ -28,11 +28,7 @@ class MysqlCheck : public Attempt {
       finish_soon(false, "Error: Must specify a login and request string for mysql check of " + target_name(spec));
       return;
     }
-    std::string error;
-    if (!stream_.open(spec.rip, spec.port, false, error, spec.checktimeout)) {
-      finish_soon(false, what_ + ": " + error);
-      return;
-    }
+    if (!open_stream(stream_, spec, false, what_, spec.checktimeout)) return;
     arm_deadline(spec.negotiatetimeout, what_ + ": timed out");
   }
   void halt() override { stream_.close(); }

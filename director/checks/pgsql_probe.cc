@@ -67,11 +67,7 @@ class PgsqlCheck : public Attempt {
       return;
     }
     database_ = spec.database.empty() ? login_ : spec.database;
-    std::string error;
-    if (!stream_.open(spec.rip, spec.port, false, error, spec.checktimeout)) {
-      finish_soon(false, what_ + ": " + error);
-      return;
-    }
+    if (!open_stream(stream_, spec, false, what_, spec.checktimeout)) return;
     arm_deadline(spec.negotiatetimeout, what_ + ": timed out");
   }
   void halt() override { stream_.close(); }

@@ -58,11 +58,7 @@ class RadiusCheck : public Attempt {
     pkt += static_cast<char>(len >> 8);
     pkt += static_cast<char>(len & 0xff);
     pkt += authenticator_ + attrs;
-    std::string error;
-    if (!stream_.open(spec.rip, spec.port, true, error)) {
-      finish_soon(false, what_ + ": " + error);
-      return;
-    }
+    if (!open_stream(stream_, spec, true, what_)) return;
     stream_.write(pkt);
     arm_deadline(spec.negotiatetimeout, what_ + ": no answer");
   }

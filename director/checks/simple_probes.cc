@@ -23,11 +23,7 @@ class Connect : public Attempt {
         stream_(loop, {[this] { finish(true, "connected to " + name_); },
                        [] {},
                        [this](std::string why) { finish(false, "connect to " + name_ + ": " + why); }}) {
-    std::string error;
-    if (!stream_.open(spec.rip, spec.port, false, error)) {
-      finish_soon(false, "connect to " + name_ + ": " + error);
-      return;
-    }
+    if (!open_stream(stream_, spec, false, "connect to " + name_)) return;
     arm_deadline(spec.checktimeout, "connect to " + name_ + ": timed out");
   }
   void halt() override { stream_.close(); }

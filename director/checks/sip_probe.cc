@@ -17,11 +17,7 @@ class SipCheck : public Attempt {
         udp_(spec.udp),
         stream_(loop, {[this] { send_options(); }, [this] { on_readable(); },
                        [this](std::string why) { finish(false, what_ + ": " + why); }}) {
-    std::string error;
-    if (!stream_.open(spec.rip, spec.port, udp_, error, spec.checktimeout)) {
-      finish_soon(false, what_ + ": " + error);
-      return;
-    }
+    if (!open_stream(stream_, spec, udp_, what_, spec.checktimeout)) return;
     if (udp_) send_options();
     arm_deadline(spec.negotiatetimeout, what_ + ": no answer");
   }
