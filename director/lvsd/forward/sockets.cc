@@ -52,6 +52,7 @@ int open_service_socket(const IpAddress& addr, uint16_t port, bool udp) {
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (!udp) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (family == AF_INET) {
     setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
   } else {
@@ -83,6 +84,12 @@ int start_connect(const IpAddress& addr, uint16_t port, bool udp) {
     return -1;
   }
   return fd;
+}
+
+bool connect_established(int fd) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0 && info.tcpi_state == TCP_ESTABLISHED;
 }
 
 void close_with_reset(int fd) {

@@ -27,12 +27,20 @@ std::optional<std::pair<IpAddress, uint16_t>> from_sockaddr(const SockAddr& sa);
 
 // A non-blocking listening (TCP) or bound (UDP) socket at addr:port, with
 // SO_REUSEPORT so every worker has its own, and IP_FREEBIND so a service
-// can be added before its VIP is configured.
+// can be added before its VIP is configured. A TCP listener has
+// TCP_NODELAY set, which Linux copies to every accepted socket: one
+// setsockopt per service instead of one per connection.
 int open_service_socket(const IpAddress& addr, uint16_t port, bool udp);
 
 // A non-blocking socket of addr's family whose connect() to addr:port has
 // started (EINPROGRESS) or finished.
 int start_connect(const IpAddress& addr, uint16_t port, bool udp);
+
+// True when a started TCP connect has already completed (TCP_INFO says
+// ESTABLISHED). To a real server on the same host or a fast LAN the
+// handshake is often over before connect() returns EINPROGRESS; asking
+// saves a trip through the event loop and an epoll_ctl per connection.
+bool connect_established(int fd);
 
 // Close with SO_LINGER 0, so the peer sees a reset rather than a FIN.
 void close_with_reset(int fd);

@@ -69,13 +69,16 @@ void TcpSession::start() {
   }
   // One watcher per socket for the whole session: replacing it would cost
   // epoll_ctl calls per connection.
-  dest_io_ = std::make_unique<event::Io>(ctx_.loop, dest_fd_, EV_WRITE, [this](int ev) {
+  dest_io_ = std::make_unique<event::Io>(ctx_.loop, dest_fd_, 0, [this](int ev) {
     if (!connected_) return on_connect_ready();
     if (ev & EV_READ) d2c_.drained = false;
     on_io();
   });
-  dest_io_->start();
-  dest_events_ = EV_WRITE;
+  if (connect_established(dest_fd_)) {
+    on_connected();
+    return;
+  }
+  want(*dest_io_, dest_events_, EV_WRITE);
   connect_timer_.start(ctx_.settings.connect_timeout);
 }
 
@@ -97,8 +100,6 @@ void TcpSession::on_connect_ready() {
 
 void TcpSession::on_connected() {
   connected_ = true;
-  int one = 1;
-  setsockopt(client_fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c2d_.from = client_fd_;
   c2d_.to = dest_fd_;
   c2d_.inbound = true;
