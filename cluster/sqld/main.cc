@@ -24,6 +24,7 @@
 #include "lib/daemon/options.h"
 #include "lib/daemon/pidfile.h"
 #include "lib/log/log.h"
+#include "lib/version/version.h"
 
 using namespace halb;
 using namespace halb::cluster;
@@ -104,6 +105,7 @@ bool number(const Settings& s, const std::string& name, uint64_t min, uint64_t m
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv, halb::version::kShortV)) return halb::version::print("halb-sqld");
   daemon::CommonOptions opts;
   opts.config_dir = "/etc";
   opts.run_dir = "/run/halb";
