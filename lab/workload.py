@@ -165,26 +165,47 @@ def run(a):
 FILLER = "CREATE TABLE IF NOT EXISTS lab_filler (id INT NOT NULL PRIMARY KEY, pad VARCHAR(255)) ENGINE=NDBCLUSTER"
 
 
-def fill(a):
+# The cluster's temporary errors (NDB's "try again": a node failure or a
+# lock wait aborted the transaction): the filler retries its batch.
+TEMPORARY = (1205, 1213, 1296, 1297)
+
+
+def fill(a, retries=20):
     """Insert 255-byte rows, 500 a statement, until the cluster answers
-    1114 (table is full)."""
+    1114 (table is full). A batch a temporary error aborted is sent again
+    (on a new connection if the old one went); one that got in after all
+    (1062 on the retry) is counted and passed."""
     c = _connect(a, timeout=30)
     n = 0
-    with c.cursor() as cur:
-        cur.execute(FILLER)
-        while True:
-            try:
-                cur.executemany("INSERT INTO lab_filler VALUES (%s, %s)",
-                                [(n + i, "x" * 255) for i in range(500)])
-                n += 500
-            except Exception as e:  # noqa: BLE001
-                code = e.args[0] if e.args else 0
-                if code == 1114:
-                    print(f"table full after {n} filler rows: {e}")
-                    return
+    failures = 0
+    cur = c.cursor()
+    cur.execute(FILLER)
+    while True:
+        try:
+            cur.executemany("INSERT INTO lab_filler VALUES (%s, %s)",
+                            [(n + i, "x" * 255) for i in range(500)])
+            n += 500
+            failures = 0
+        except Exception as e:  # noqa: BLE001
+            code = e.args[0] if e.args and isinstance(e.args[0], int) else 0
+            if code == 1114:
+                print(f"table full after {n} filler rows: {e}")
+                return
+            if code == 1062 and failures:
+                n += 500  # the batch the temporary error hid got in
+                failures = 0
+                continue
+            retry = code in TEMPORARY or code in (2006, 2013)  # temporary, or the connection went
+            failures += 1
+            if not retry or failures > retries:
                 raise
-            if n > 10_000_000:
-                sys.exit("the table never became full")
+            print(f"filler batch at {n}: {e}; again ({failures}/{retries})", flush=True)
+            time.sleep(0.5)
+            if code in (2006, 2013):
+                c = _connect(a, timeout=30)
+                cur = c.cursor()
+        if n > 10_000_000:
+            sys.exit("the table never became full")
 
 
 def unfill(a):
