@@ -21,7 +21,9 @@ Subcommands (each runs in the client's namespace):
          read back every id of the run;
   final  only the read-back;
   fill   insert filler rows until the cluster answers 1114 (table is
-         full); unfill drops them.
+         full); unfill drops them;
+  probe  one SQL node's answers to the check query, its data node count
+         and a rolled-back write (halb-lab status).
 Speaks MySQL with PyMySQL (Debian: python3-pymysql).
 """
 import argparse
@@ -208,6 +210,39 @@ def fill(a, retries=20):
             sys.exit("the table never became full")
 
 
+def probe(a):
+    """One SQL node as a client sees it, for `halb-lab status`: the
+    director's check query, the data nodes it has, and whether a write of
+    the insert loop's table gets through (rolled back, so nothing stays).
+    One line; never raises."""
+    out = []
+    try:
+        c = _connect(a, timeout=a.timeout)
+    except Exception as e:  # noqa: BLE001
+        print(f"cannot log in: {e}")
+        return
+    steps = (("check", "SELECT * FROM ldirectordb.connectioncheck"),
+             ("data nodes", "SHOW STATUS LIKE 'Ndb_number_of_data_nodes'"),
+             ("write", None))
+    for what, sql in steps:
+        try:
+            with c.cursor() as cur:
+                if sql:
+                    cur.execute(sql)
+                    row = cur.fetchone()
+                    out.append(f"{what} {row[-1] if row else 'no row'}")
+                else:
+                    # The loop's INSERT, auto-increment and all, never committed.
+                    cur.execute("BEGIN")
+                    cur.execute(INSERT, ("lab-probe", "lab-probe"))
+                    cur.execute("ROLLBACK")
+                    out.append("write ok")
+        except Exception as e:  # noqa: BLE001 - reported, the next step still tried
+            out.append(f"{what} FAILED: {e}")
+    c.close()
+    print("; ".join(out))
+
+
 def unfill(a):
     c = _connect(a, timeout=60)
     with c.cursor() as cur:
@@ -217,7 +252,7 @@ def unfill(a):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=("setup", "run", "final", "fill", "unfill"))
+    ap.add_argument("command", choices=("setup", "run", "final", "fill", "unfill", "probe"))
     ap.add_argument("--host", required=True)
     ap.add_argument("--port", type=int, default=3306)
     ap.add_argument("--socket", default="", help="a Unix socket instead of host:port (root@localhost)")
@@ -244,6 +279,8 @@ def main(argv=None):
         fill(a)
     elif a.command == "unfill":
         unfill(a)
+    elif a.command == "probe":
+        probe(a)
     elif a.command == "run":
         run(a)
     else:

@@ -114,6 +114,11 @@ class UpDown:
         self.assertIn("held by ndb1", status)
         self.assertNotIn("NOT RUNNING", status)
         self.assertRegex(status, r"director-ndb1 pid \d+")
+        if SQLD:
+            # Each real's SQL node asked directly (what a drill run with no
+            # write through prints): the check, both data nodes, a write.
+            for host in ("sql1", "sql2"):
+                self.assertIn(f"sqld {host} asked directly: check 1; data nodes 2; write ok", status)
         for ns in lab.namespaces:
             self.assertIn(ns, netns.list_namespaces())
         self.assertEqual(len(lab.namespaces), 6 if self.MODE == "netns" else 0)
