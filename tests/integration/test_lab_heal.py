@@ -8,6 +8,8 @@ against a scripted stand-in (no namespaces, no daemons, a second or so):
 - the DataMemory filler sends a batch again after the cluster's temporary
   error 1297 (it aborted the whole drill before) and counts a batch that
   got in after all (1062 on the retry)."""
+import contextlib
+import io
 import os
 import sys
 import unittest
@@ -126,7 +128,8 @@ class Filler(unittest.TestCase):
         workload._connect = connect
         workload.time.sleep = lambda s: None
         try:
-            workload.fill(None, retries=retries)
+            with contextlib.redirect_stdout(io.StringIO()):
+                workload.fill(None, retries=retries)
         finally:
             workload._connect, workload.time.sleep = saved, saved_sleep
         return log, len(connects)
