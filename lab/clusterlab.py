@@ -526,9 +526,14 @@ class ClusterLab:
 
     # ---- observation ---------------------------------------------------------
     def mgm(self, command, host="ndb1", timeout=20):
-        """halb-mgm -e COMMAND against both management servers."""
-        r = self.run_in(host, [self.program("halb-mgm"), "-c", self.t.mgm_connectstring(), "--try-reconnect", "1",
-                               "-e", command], timeout=timeout)
+        """halb-mgm -e COMMAND against both management servers. A client
+        that does not answer in time (seen right after a management server
+        was killed) is an answer too, not the end of the drill run."""
+        try:
+            r = self.run_in(host, [self.program("halb-mgm"), "-c", self.t.mgm_connectstring(), "--try-reconnect",
+                                   "1", "-e", command], timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return f"halb-mgm -e '{command}': no answer in {timeout} s\n"
         return r.stdout + r.stderr
 
     def mgm_reachable(self, director):

@@ -5,12 +5,15 @@ against a scripted stand-in (no namespaces, no daemons, a second or so):
   its node restart (a peer declared it dead while it replayed its redo
   log: "node restart failed: node(s) 3 failed during it"), and waits for a
   partition's loser that has not exited yet instead of leaving it down;
+- a management client that hangs (seen right after a management server
+  was killed) makes a data node's state unknown, not the drill run crash;
 - the DataMemory filler sends a batch again after the cluster's temporary
   error 1297 (it aborted the whole drill before) and counts a batch that
   got in after all (1062 on the retry)."""
 import contextlib
 import io
 import os
+import subprocess
 import sys
 import unittest
 
@@ -19,6 +22,7 @@ from halb import SRC_DIR
 sys.path.insert(0, os.path.join(SRC_DIR, "lab"))
 import drills  # noqa: E402
 import workload  # noqa: E402
+import clusterlab  # noqa: E402
 from clusterlab import LabError  # noqa: E402
 
 
@@ -86,6 +90,20 @@ class DataNodesBack(unittest.TestCase):
         lab = ScriptedLab({"sql1": [None, 1, 1, 1, "starts"]})
         with self.assertRaisesRegex(LabError, "ndbd on sql1 exited 3 times while restarting"):
             self.heal(lab, ["sql1"])
+
+
+class HangingMgm(unittest.TestCase):
+    def test_a_management_client_that_hangs_is_an_unknown_state(self):
+        lab = clusterlab.ClusterLab.__new__(clusterlab.ClusterLab)
+        lab.program = lambda name: "/bin/false"
+        lab.t = type("T", (), {"mgm_connectstring": lambda self: "host=127.0.0.1:1"})()
+
+        def hang(host, argv, timeout=30, input=None):
+            raise subprocess.TimeoutExpired(argv, timeout)
+
+        lab.run_in = hang
+        self.assertIn("no answer in 20 s", lab.mgm("3 STATUS"))
+        self.assertEqual(lab.ndbd_status("sql1"), "")
 
 
 class FakeError(Exception):
