@@ -526,9 +526,14 @@ class ClusterLab:
 
     # ---- observation ---------------------------------------------------------
     def mgm(self, command, host="ndb1", timeout=20):
-        """halb-mgm -e COMMAND against both management servers."""
-        r = self.run_in(host, [self.program("halb-mgm"), "-c", self.t.mgm_connectstring(), "--try-reconnect", "1",
-                               "-e", command], timeout=timeout)
+        """halb-mgm -e COMMAND against both management servers. A client
+        that does not answer in time (seen right after a management server
+        was killed) is an answer too, not the end of the drill run."""
+        try:
+            r = self.run_in(host, [self.program("halb-mgm"), "-c", self.t.mgm_connectstring(), "--try-reconnect",
+                                   "1", "-e", command], timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return f"halb-mgm -e '{command}': no answer in {timeout} s\n"
         return r.stdout + r.stderr
 
     def mgm_reachable(self, director):
@@ -589,7 +594,28 @@ class ClusterLab:
             lines.append(f"  data node {host}: {self.ndbd_status(host) or 'unknown'}")
         if not self.st["sqld"]:
             lines.append(f"SQL nodes: {self.sqld_reason()}")
+            return "\n".join(lines)
+        # What a client behind the VIP depends on, for a drill run that got
+        # no write through: the holder's table (weights: a quiesced real is
+        # 0) and each real's SQL node asked directly.
+        holder = self.vip_holder()
+        if holder and self.mode != "loopback":
+            table = [" ".join(l.split()) for l in self.ipvs_table(holder).splitlines()[3:] if l.strip()]
+            lines.append(f"  {holder}'s table: " + (" | ".join(table) or "empty"))
+        for host in seed.REALS:
+            lines.append(f"  sqld {host} asked directly: {self.probe_sqld(host)}")
         return "\n".join(lines)
+
+    def probe_sqld(self, host):
+        """One line: how the SQL node on `host` answers a client (workload.py probe)."""
+        import workload
+        try:
+            r = self.run_in("client", [self.python, os.path.join(self.here, "workload.py"), "probe",
+                                       *workload.connect_args(self.t, self.t.hosts[host])], timeout=30)
+        except subprocess.TimeoutExpired:
+            return "no answer in 30 s"
+        text = r.stdout.strip() or r.stderr.strip()
+        return text.splitlines()[-1] if text else "no output"
 
     # ---- faults ----------------------------------------------------------------
     def crash_host(self, host):

@@ -28,6 +28,7 @@ class Drill:
     modes = ("netns", "loopback")
     needs_sqld = False
     moves_vip = False
+    in_chaos = True  # drawn by --chaos
     unavailable = None  # a reason, when the drill cannot run at all yet
 
     def why_not(self, lab):
@@ -131,6 +132,30 @@ class _NodeKill(Drill):
         return f"{self.role} on {host} killed (SIGKILL)"
 
 
+def bring_data_nodes_back(lab, hosts, ctx, timeout=120):
+    """Start the data nodes of `hosts` that are not running and wait until
+    all are started, starting again one that exits during its node
+    restart, as NDB's angel process does (a restart can fail: a peer that
+    dies or declares the newcomer dead meanwhile). Each such second start
+    is noted: the drill still heals, the report shows it."""
+    tries = {h: 0 for h in hosts}
+
+    def started():
+        for h in hosts:
+            if lab.pid(f"ndbd-{h}"):
+                continue
+            # Not running: the loser that has now exited, or a restart that failed.
+            if tries[h] >= 3:
+                raise LabError(f"ndbd on {h} exited {tries[h]} times while restarting")
+            if tries[h]:
+                ctx["notes"].append(f"ndbd on {h} exited during its restart; started again")
+            tries[h] += 1
+            lab.start(f"ndbd-{h}", h, lab.ndbd_argv(h))
+        return all(lab.ndbd_status(h) == "started" for h in hosts)
+
+    wait(started, timeout, "data nodes " + ", ".join(hosts) + " started")
+
+
 class DataNodeKill(_NodeKill):
     name = "ndbd-kill"
     summary = "kill -9 one data node; the other replica carries on, the restarted node copies back"
@@ -145,8 +170,7 @@ class DataNodeKill(_NodeKill):
 
     def heal(self, lab, ctx):
         host = ctx["victim"]
-        lab.start(f"ndbd-{host}", host, lab.ndbd_argv(host))
-        wait(lambda: lab.ndbd_status(host) == "started", 120, f"data node on {host} started again")
+        bring_data_nodes_back(lab, [host], ctx)
         return f"ndbd on {host} restarted and started"
 
 
@@ -233,10 +257,8 @@ class DataPartition(Drill):
 
     def heal(self, lab, ctx):
         lab.partition_data_nodes(False)
-        for h in seed.REALS:
-            if not lab.pid(f"ndbd-{h}"):
-                lab.start(f"ndbd-{h}", h, lab.ndbd_argv(h))
-        wait(lambda: all(lab.ndbd_status(h) == "started" for h in seed.REALS), 120, "both data nodes started")
+        # The loser may still be on its way out: it is started again once it has gone.
+        bring_data_nodes_back(lab, list(seed.REALS), ctx)
         return "partition healed, the loser restarted"
 
 
@@ -266,10 +288,29 @@ class FillDataMemory(Drill):
 
 
 class SystemRestart(Drill):
+    """The seed's whole-cluster restart: every data node at once, through
+    the management server (ALL RESTART, graceful), the cluster coming back
+    from the data nodes' own files. halb-ndbd restarts in place (same pid,
+    as NDB's angel would start it again)."""
     name = "system-restart"
-    summary = "restart everything (a system restart from the data nodes' disk)"
-    unavailable = ("needs the durability work (issue 6): halb-ndbd keeps data in memory only, "
-                   "so a system restart would begin empty")
+    summary = "restart everything (ALL RESTART: a system restart from the data nodes' disk)"
+    # Named only, not drawn by --chaos yet: a write acknowledged while the
+    # data nodes wait for the last GCI before restarting can be lost (seen
+    # after an ndbd-kill: the write got in GCI n+1, the nodes stopped once
+    # GCI n was complete). --chaos draws it once that is fixed in halb-ndbd.
+    in_chaos = False
+
+    def fault(self, lab, ctx):
+        out = lab.mgm("ALL RESTART", timeout=60).strip()
+        ctx["notes"].append("ALL RESTART: " + (out.splitlines()[-1] if out else "no answer"))
+        return "every data node restarting (system restart)"
+
+    def settle(self, lab, ctx):
+        wait(lambda: all(lab.ndbd_status(h) != "started" for h in seed.REALS), 30, "both data nodes leaving")
+
+    def heal(self, lab, ctx):
+        bring_data_nodes_back(lab, list(seed.REALS), ctx, timeout=180)
+        return "the cluster started again from the data nodes' files"
 
 
 ALL = [DirectorKill(), DirectorStop(), DataNodeKill(), SqlNodeKill(), MgmdKill(), CrossoverCut(), LanCut(),
@@ -282,7 +323,7 @@ def chaos_list(lab, n, seed_value, exclude=()):
     for name in exclude:
         if name not in BY_NAME:
             raise LabError(f"unknown drill {name!r}; known: {', '.join(BY_NAME)}")
-    pool = [d.name for d in ALL if d.why_not(lab) is None and d.name not in exclude]
+    pool = [d.name for d in ALL if d.in_chaos and d.why_not(lab) is None and d.name not in exclude]
     if not pool:
         raise LabError("no drill can run on this lab")
     return [rng.choice(pool) for _ in range(n)]

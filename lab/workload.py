@@ -21,7 +21,9 @@ Subcommands (each runs in the client's namespace):
          read back every id of the run;
   final  only the read-back;
   fill   insert filler rows until the cluster answers 1114 (table is
-         full); unfill drops them.
+         full); unfill drops them;
+  probe  one SQL node's answers to the check query, its data node count
+         and a rolled-back write (halb-lab status).
 Speaks MySQL with PyMySQL (Debian: python3-pymysql).
 """
 import argparse
@@ -165,26 +167,80 @@ def run(a):
 FILLER = "CREATE TABLE IF NOT EXISTS lab_filler (id INT NOT NULL PRIMARY KEY, pad VARCHAR(255)) ENGINE=NDBCLUSTER"
 
 
-def fill(a):
+# The cluster's temporary errors (NDB's "try again": a node failure or a
+# lock wait aborted the transaction): the filler retries its batch.
+TEMPORARY = (1205, 1213, 1296, 1297)
+
+
+def fill(a, retries=20):
     """Insert 255-byte rows, 500 a statement, until the cluster answers
-    1114 (table is full)."""
+    1114 (table is full). A batch a temporary error aborted is sent again
+    (on a new connection if the old one went); one that got in after all
+    (1062 on the retry) is counted and passed."""
     c = _connect(a, timeout=30)
     n = 0
-    with c.cursor() as cur:
-        cur.execute(FILLER)
-        while True:
-            try:
-                cur.executemany("INSERT INTO lab_filler VALUES (%s, %s)",
-                                [(n + i, "x" * 255) for i in range(500)])
-                n += 500
-            except Exception as e:  # noqa: BLE001
-                code = e.args[0] if e.args else 0
-                if code == 1114:
-                    print(f"table full after {n} filler rows: {e}")
-                    return
+    failures = 0
+    cur = c.cursor()
+    cur.execute(FILLER)
+    while True:
+        try:
+            cur.executemany("INSERT INTO lab_filler VALUES (%s, %s)",
+                            [(n + i, "x" * 255) for i in range(500)])
+            n += 500
+            failures = 0
+        except Exception as e:  # noqa: BLE001
+            code = e.args[0] if e.args and isinstance(e.args[0], int) else 0
+            if code == 1114:
+                print(f"table full after {n} filler rows: {e}")
+                return
+            if code == 1062 and failures:
+                n += 500  # the batch the temporary error hid got in
+                failures = 0
+                continue
+            retry = code in TEMPORARY or code in (2006, 2013)  # temporary, or the connection went
+            failures += 1
+            if not retry or failures > retries:
                 raise
-            if n > 10_000_000:
-                sys.exit("the table never became full")
+            print(f"filler batch at {n}: {e}; again ({failures}/{retries})", flush=True)
+            time.sleep(0.5)
+            if code in (2006, 2013):
+                c = _connect(a, timeout=30)
+                cur = c.cursor()
+        if n > 10_000_000:
+            sys.exit("the table never became full")
+
+
+def probe(a):
+    """One SQL node as a client sees it, for `halb-lab status`: the
+    director's check query, the data nodes it has, and whether a write of
+    the insert loop's table gets through (rolled back, so nothing stays).
+    One line; never raises."""
+    out = []
+    try:
+        c = _connect(a, timeout=a.timeout)
+    except Exception as e:  # noqa: BLE001
+        print(f"cannot log in: {e}")
+        return
+    steps = (("check", "SELECT * FROM ldirectordb.connectioncheck"),
+             ("data nodes", "SHOW STATUS LIKE 'Ndb_number_of_data_nodes'"),
+             ("write", None))
+    for what, sql in steps:
+        try:
+            with c.cursor() as cur:
+                if sql:
+                    cur.execute(sql)
+                    row = cur.fetchone()
+                    out.append(f"{what} {row[-1] if row else 'no row'}")
+                else:
+                    # The loop's INSERT, auto-increment and all, never committed.
+                    cur.execute("BEGIN")
+                    cur.execute(INSERT, ("lab-probe", "lab-probe"))
+                    cur.execute("ROLLBACK")
+                    out.append("write ok")
+        except Exception as e:  # noqa: BLE001 - reported, the next step still tried
+            out.append(f"{what} FAILED: {e}")
+    c.close()
+    print("; ".join(out))
 
 
 def unfill(a):
@@ -196,7 +252,7 @@ def unfill(a):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=("setup", "run", "final", "fill", "unfill"))
+    ap.add_argument("command", choices=("setup", "run", "final", "fill", "unfill", "probe"))
     ap.add_argument("--host", required=True)
     ap.add_argument("--port", type=int, default=3306)
     ap.add_argument("--socket", default="", help="a Unix socket instead of host:port (root@localhost)")
@@ -223,6 +279,8 @@ def main(argv=None):
         fill(a)
     elif a.command == "unfill":
         unfill(a)
+    elif a.command == "probe":
+        probe(a)
     elif a.command == "run":
         run(a)
     else:

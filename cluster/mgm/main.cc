@@ -16,6 +16,7 @@
 #include "cluster/mgm/interpreter.h"
 #include "cluster/mgm/texts.h"
 #include "lib/config/reader.h"
+#include "lib/version/version.h"
 
 using namespace halb;
 using namespace halb::cluster;
@@ -45,6 +46,7 @@ std::optional<std::string> read_text(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv, halb::version::kShortV)) return halb::version::print("halb-mgm");
   std::optional<std::string> connect, execute;
   std::string defaults_file = "/etc/my.cnf";
   mgm::InterpreterOptions options;

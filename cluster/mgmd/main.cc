@@ -24,6 +24,7 @@
 #include "lib/daemon/options.h"
 #include "lib/daemon/pidfile.h"
 #include "lib/log/log.h"
+#include "lib/version/version.h"
 
 using namespace halb;
 using namespace halb::cluster;
@@ -97,6 +98,7 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv, halb::version::kShortV)) return halb::version::print("halb-mgmd");
   daemon::CommonOptions opts;
   opts.config_dir = "/var/lib/mysql-cluster";
   opts.run_dir = "/run/halb";

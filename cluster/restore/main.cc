@@ -1,5 +1,5 @@
 // cluster/restore/main.cc: halb-restore -- puts one data node's part of a
-// backup back into a cluster (see restorer.h and halb-restore(8)).
+// backup back into a cluster (see restorer.h and halb-restore(1)).
 #include <getopt.h>
 
 #include <chrono>
@@ -10,6 +10,7 @@
 
 #include "cluster/restore/restorer.h"
 #include "lib/config/reader.h"
+#include "lib/version/version.h"
 
 using namespace halb::cluster;
 
@@ -40,6 +41,7 @@ bool number(const char* text, uint32_t& out, uint32_t min = 0) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv, halb::version::kShortV)) return halb::version::print("halb-restore");
   restore::RestoreOptions o;
   bool have_node = false, have_backup = false, have_path = false;
   enum { kPath = 1000, kPrint, kPrintMeta, kPrintData, kPrintLog, kBatch };

@@ -24,6 +24,7 @@
 #include "lib/daemon/options.h"
 #include "lib/daemon/pidfile.h"
 #include "lib/log/log.h"
+#include "lib/version/version.h"
 
 using namespace halb;
 using namespace halb::cluster;
@@ -104,6 +105,7 @@ bool number(const Settings& s, const std::string& name, uint64_t min, uint64_t m
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv, halb::version::kShortV)) return halb::version::print("halb-sqld");
   daemon::CommonOptions opts;
   opts.config_dir = "/etc";
   opts.run_dir = "/run/halb";
@@ -157,18 +159,6 @@ int main(int argc, char** argv) {
     usage(stderr);
     return 2;
   }
-  std::string pidfile = s.get("pid-file").value_or(opts.run_dir + "/halb-sqld.pid");
-  if (mode == 'k') return daemon::stop_by_pidfile(pidfile, SIGTERM, 60) == 1 ? 1 : 0;
-  if (mode == 's') {
-    auto p = daemon::probe_pidfile(pidfile);
-    if (p.status == daemon::PidStatus::running) {
-      printf("halb-sqld is running (pid %d)\n", static_cast<int>(p.pid));
-      return 0;
-    }
-    printf("halb-sqld is stopped\n");
-    return p.status == daemon::PidStatus::stale ? 1 : 3;
-  }
-
   // my.cnf: [mysql_cluster] then [mysqld], a later value winning.
   std::optional<std::string> cnf_connectstring;
   if (defaults_given || access(defaults_file.c_str(), R_OK) == 0) {
@@ -182,10 +172,23 @@ int main(int argc, char** argv) {
       cnf_connectstring = cluster_options(cnf, ClusterProgram::kMysqld).connectstring;
     } catch (const config::ConfigError& e) {
       fprintf(stderr, "halb-sqld: %s\n", e.what());
-      return config::kExitNotConfigured;
+      // A broken my.cnf must not keep -k from stopping the running server.
+      if (!mode) return config::kExitNotConfigured;
     }
   }
   if (!s.given.count("skip-networking") && s.from_cnf.count("skip-networking")) s.given["skip-networking"] = "1";
+  // After my.cnf: its [mysqld] pid-file names the file -k and -s look at.
+  std::string pidfile = s.get("pid-file").value_or(opts.run_dir + "/halb-sqld.pid");
+  if (mode == 'k') return daemon::stop_by_pidfile(pidfile, SIGTERM, 60) == 1 ? 1 : 0;
+  if (mode == 's') {
+    auto p = daemon::probe_pidfile(pidfile);
+    if (p.status == daemon::PidStatus::running) {
+      printf("halb-sqld is running (pid %d)\n", static_cast<int>(p.pid));
+      return 0;
+    }
+    printf("halb-sqld is stopped\n");
+    return p.status == daemon::PidStatus::stale ? 1 : 3;
+  }
 
   sqld::EngineOptions engine_options;
   sqld::server::ConnectionSettings conn;

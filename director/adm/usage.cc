@@ -4,15 +4,12 @@
 #include <string>
 
 #include "director/adm/command.h"
-
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "unknown"
-#endif
+#include "lib/version/version.h"
 
 namespace halb::director::adm {
 
 std::string version_text() {
-  return std::string("halb-adm ") + PACKAGE_VERSION + " (ipvsadm v1.31 command line and output)\n";
+  return version::line("halb-adm") + " (ipvsadm v1.31 command line and output)\n";
 }
 
 std::string usage_text(const std::string& p) {

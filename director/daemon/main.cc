@@ -28,6 +28,7 @@
 #include "lib/daemon/options.h"
 #include "lib/daemon/pidfile.h"
 #include "lib/log/log.h"
+#include "lib/version/version.h"
 
 using namespace halb;
 namespace dd = halb::director::daemon;
@@ -256,7 +257,7 @@ int main(int argc, char** argv) {
   }
   switch (inv.command) {
     case Command::help: fputs(dd::usage_text(inv.name).c_str(), stdout); return 0;
-    case Command::version: printf("%s (halb) %s\n", inv.name.c_str(), PACKAGE_VERSION); return 0;
+    case Command::version: return version::print(inv.name);
     case Command::status: return status(inv);
     case Command::stop: return stop(inv);
     case Command::reload:

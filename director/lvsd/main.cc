@@ -19,6 +19,7 @@
 #include "lib/daemon/options.h"
 #include "lib/daemon/pidfile.h"
 #include "lib/log/log.h"
+#include "lib/version/version.h"
 
 using namespace halb;
 using namespace halb::director::lvsd;
@@ -71,6 +72,7 @@ log::Sinks sinks_for(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv)) return halb::version::print("halb-lvsd");
   Options o;
   o.common.config_dir = "/etc/ha.d";
   o.common.run_dir = "/run/halb";

@@ -21,6 +21,7 @@
 #include "director/backend/choice.h"
 #include "director/syncswap/swap.h"
 #include "lib/log/log.h"
+#include "lib/version/version.h"
 
 using namespace halb;
 using namespace halb::director;
@@ -77,6 +78,7 @@ void usage(FILE* out, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv)) return halb::version::print("halb-syncswap");
   std::string name = argv[0];
   if (auto s = name.rfind('/'); s != std::string::npos) name = name.substr(s + 1);
   std::string which = env_or("HALB_BACKEND", "auto");

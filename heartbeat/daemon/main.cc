@@ -23,6 +23,7 @@
 #include "lib/daemon/options.h"
 #include "lib/daemon/pidfile.h"
 #include "lib/log/log.h"
+#include "lib/version/version.h"
 
 using namespace halb;
 
@@ -81,6 +82,7 @@ log::Sinks sinks_for(const heartbeat::HaCf& ha, const daemon::CommonOptions& o) 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv, halb::version::kShortV)) return halb::version::print("halb-heartbeat");
   daemon::CommonOptions opts;
   opts.config_dir = "/etc/ha.d";
   opts.run_dir = "/run/halb";

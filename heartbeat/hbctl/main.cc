@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lib/control/client.h"
+#include "lib/version/version.h"
 
 namespace {
 
@@ -41,6 +42,7 @@ const Json* find_node(const Json& st, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv)) return halb::version::print("halb-hbctl");
   std::string run_dir = "/run/halb";
   bool sentences = false;
   static option table[] = {{"run-dir", required_argument, nullptr, 'R'},

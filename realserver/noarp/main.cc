@@ -19,6 +19,7 @@
 
 #include "lib/config/reader.h"
 #include "lib/daemon/options.h"
+#include "lib/version/version.h"
 #include "realserver/noarp/plan.h"
 #include "realserver/noarp/system.h"
 
@@ -264,6 +265,7 @@ void usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv)) return halb::version::print("halb-noarp");
   Options o;
   enum { kMethod = 0x3000, kLabel, kConfigDir, kRunDir };
   static option table[] = {{"method", required_argument, nullptr, kMethod},

@@ -151,6 +151,26 @@ class InitScriptsShape(unittest.TestCase):
                 self.assertIn(f"etc/systemd/{name}.service", etc_am)
                 self.assertIn(f"man/{name}.8", man_am)
 
+    def test_scripts_provide_only_their_own_names(self):
+        """insserv (update-rc.d's backend when it is installed) refuses a
+        second script providing a name another one provides: a halb script
+        claiming Debian's names would make installing halb-director beside
+        Debian's ldirectord (the mixed pair) fail. The dependencies name
+        only LSB facilities and halb's own scripts."""
+        debian_names = {"heartbeat", "ldirectord", "ndb_mgmd", "ndbd", "mysql", "mariadb",
+                        "arptables-noarp-addr", "arptables_jf"}
+        names = scripts()
+        for name in names:
+            with self.subTest(script=name):
+                with open(os.path.join(INITD, name)) as f:
+                    info = re.search(r"### BEGIN INIT INFO\n(.*?)### END INIT INFO", f.read(), re.S).group(1)
+                fields = dict(re.findall(r"(?m)^# ([A-Z][A-Za-z-]+):\s+(.*)$", info))
+                self.assertEqual(fields["Provides"].split(), [name])
+                for key in ("Required-Start", "Required-Stop", "Should-Start", "Should-Stop"):
+                    for dep in fields.get(key, "").split():
+                        self.assertNotIn(dep, debian_names, f"{key} names Debian's {dep}")
+                        self.assertTrue(dep.startswith("$") or dep in names, f"{key}: {dep} is no facility or script")
+
     def test_status_of_every_stopped_service_is_3(self):
         s = Scratch(self)
         run, conf, state = s.dir("run"), s.dir("conf"), s.dir("state")

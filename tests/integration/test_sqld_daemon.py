@@ -71,6 +71,38 @@ class CommandLineWins(SqldCluster):
         self.assertFalse(os.path.exists(f"{path}/override.sock"))
         self.assertEqual(subprocess.run(argv + ["-s"], capture_output=True).returncode, 3)
 
+    def test_pid_file_from_my_cnf_and_the_command_line(self):
+        """my.cnf's [mysqld] pid_file (MySQL's spelling) is where the server
+        writes its pid and where -s and -k look; --pid-file wins over it."""
+        path = self.tmp.path
+        port = free_tcp_port()
+        cnf = os.path.join(path, "pidfile.cnf")
+        cnf_pid = os.path.join(path, "cnf-dir", "sqld.pid")
+        os.makedirs(os.path.dirname(cnf_pid))
+        with open(cnf, "w") as f:
+            f.write(f"[mysql_cluster]\nndb-connectstring = {self.cs}\n[mysqld]\nport = {port}\n"
+                    f"socket = {path}/pidfile.sock\nbind-address = 127.0.0.1\npid_file = {cnf_pid}\n")
+        run = os.path.join(path, "run4")  # where the default pid file would be
+        argv = [program("halb-sqld"), f"--defaults-file={cnf}", "--run-dir", run]
+        p = self._proc("pidfile", argv + ["--foreground", "--initial-root-password-file", os.path.join(path, "rootpw")])
+        wait_for(lambda: port_open(port) or not p.alive(), 90, interval=0.2, what="halb-sqld listening")
+        self.assertTrue(p.alive(), self.log("pidfile"))
+        wait_for(lambda: os.path.exists(cnf_pid), 10, what="the pid file my.cnf names")
+        with open(cnf_pid) as f:
+            self.assertEqual(int(f.read().split()[0]), p.p.pid)
+        self.assertFalse(os.path.exists(os.path.join(run, "halb-sqld.pid")))
+        r = subprocess.run(argv + ["-s"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(f"(pid {p.p.pid})", r.stdout)
+        # --pid-file names another file: nothing runs by that one.
+        other = argv + ["--pid-file", os.path.join(path, "other.pid")]
+        self.assertEqual(subprocess.run(other + ["-s"], capture_output=True).returncode, 3)
+        self.assertEqual(subprocess.run(other + ["-k"], capture_output=True).returncode, 0)
+        self.assertTrue(p.alive())
+        self.assertEqual(subprocess.run(argv + ["-k"], capture_output=True).returncode, 0)
+        wait_for(lambda: not p.alive(), 30, what="halb-sqld stopped by the pid file my.cnf names")
+        self.assertEqual(subprocess.run(argv + ["-s"], capture_output=True).returncode, 3)
+
 
     def test_daemonizes_and_reports_ready(self):
         path = self.tmp.path

@@ -114,6 +114,12 @@ class UpDown:
         self.assertIn("held by ndb1", status)
         self.assertNotIn("NOT RUNNING", status)
         self.assertRegex(status, r"director-ndb1 pid \d+")
+        if SQLD:
+            # Each real's SQL node asked directly (what a drill run with no
+            # write through prints): the check, its data nodes (the second may
+            # still be linking just after up), a write.
+            for host in ("sql1", "sql2"):
+                self.assertRegex(status, rf"sqld {host} asked directly: check 1; data nodes [12]; write ok")
         for ns in lab.namespaces:
             self.assertIn(ns, netns.list_namespaces())
         self.assertEqual(len(lab.namespaces), 6 if self.MODE == "netns" else 0)
@@ -149,6 +155,35 @@ class LoopbackUpDown(UpDown, unittest.TestCase):
         if SQLD:
             self.assertTrue(run["verdict"]["valid"], run["verdict"]["why"])
             self.assertEqual([(d["lost"], d["duplicated"]) for d in run["drills"]], [(0, 0), (0, 0)])
+        self.assertEqual(lab.down(), [])
+
+
+    def test_system_restart_brings_the_cluster_back_from_disk(self):
+        lab = LabCli(self, "loopback")
+        self.addCleanup(lab.down)
+        lab.up()
+        r, run = lab.drill("system-restart")
+        # Not the exit code: it is 1 when the checker finds a write lost, and
+        # about one run in three loses one today (acknowledged while the data
+        # nodes waited for the last global checkpoint, then not restored:
+        # halb-ndbd's to fix; until then --chaos leaves this drill out).
+        self.assertIsNotNone(run, r.stdout + r.stderr)
+        d = run["drills"][0]
+        self.assertTrue(d["ok"], d)
+        self.assertRegex(d["notes"][0], r"^ALL RESTART: ")
+        status = lab.cli("status").stdout
+        self.assertIn("data node sql1: started", status)
+        self.assertIn("data node sql2: started", status)
+        for host in ("sql1", "sql2"):
+            with open(os.path.join(lab.state, "hosts", host, "log", f"ndbd-{host}.log"), errors="replace") as f:
+                # Restarted in place; each comes back from its own files (when
+                # one is back first, the other catches up by a node restart).
+                text = f.read()
+                self.assertIn("restarting on request of the management server", text)
+                self.assertRegex(text, r"\(system restart\)|Node restart: own files restored")
+        if SQLD:
+            self.assertGreater(run["verdict"]["acknowledged"], 0)
+            self.assertEqual(d["duplicated"], 0)
         self.assertEqual(lab.down(), [])
 
 
@@ -266,7 +301,7 @@ class NetnsDrills(unittest.TestCase):
 
     def test_drills_that_cannot_run_yet_say_why(self):
         out = self.lab.cli("drill", "--list").stdout
-        self.assertRegex(out, r"system-restart\s+unavailable: needs the durability work")
+        self.assertRegex(out, r"system-restart\s+ready \(by name only: --chaos leaves it out\)")
         if not SQLD:
             self.assertRegex(out, r"sqld-kill\s+unavailable: halb-sqld is not built")
         r = self.lab.cli("drill", "no-such-drill", check=False)

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cluster/api/connection.h"
+#include "lib/version/version.h"
 
 using namespace halb::cluster;
 using namespace halb::cluster::api;
@@ -86,6 +87,7 @@ const char* done_word(const std::string& cmd) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv)) return halb::version::print("halb-ndbapi-tool");
   std::string cs;
   uint32_t node = 0;
   long batch = 100, from = 0;

@@ -19,6 +19,7 @@
 #include "lib/daemon/options.h"
 #include "lib/daemon/pidfile.h"
 #include "lib/log/log.h"
+#include "lib/version/version.h"
 
 using namespace halb;
 using namespace halb::cluster;
@@ -100,6 +101,7 @@ int stop_or_status(char mode, const std::string& run_dir, uint32_t id) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (halb::version::asked(argc, argv, halb::version::kShortV)) return halb::version::print("halb-ndbd");
   std::vector<std::string> original_args(argv, argv + argc);
   daemon::CommonOptions opts;
   opts.config_dir = "/etc/mysql-cluster";

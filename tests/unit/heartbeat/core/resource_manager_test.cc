@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -23,11 +26,18 @@ struct Fixture : ::testing::Test {
   log::Logger logger;
   void SetUp() override {
     char tmpl[] = "/tmp/halb-rm-XXXXXX";
-    dir = mkdtemp(tmpl);
-    mkdir((dir + "/resource.d").c_str(), 0755);
+    ASSERT_NE(mkdtemp(tmpl), nullptr) << "mkdtemp: " << strerror(errno);
+    dir = tmpl;
+    ASSERT_EQ(mkdir((dir + "/resource.d").c_str(), 0755), 0) << strerror(errno);
     journal = dir + "/journal";
   }
-  void TearDown() override { std::system(("rm -rf " + dir).c_str()); }
+  // No shell (and no unchecked system() result): a temp dir left behind is a failure.
+  void TearDown() override {
+    if (dir.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    EXPECT_FALSE(ec) << "removing " << dir << ": " << ec.message();
+  }
   // A script recording "<name> <args> <op>" and keeping state in a file.
   void script(const std::string& name, const std::string& start_body = "") {
     std::string path = dir + "/resource.d/" + name;
