@@ -29,12 +29,23 @@ void ExecContext::drop_transaction() {
   tx_executed = false;
   own_rows.clear();
   own_undo.clear();
+  own_keys.clear();
+  savepoints.clear();
+  hidden_key_writes = 0;
+}
+
+void ExecContext::note_table(const std::shared_ptr<const CatalogTable>& t) {
+  auto& slot = written_tables[t->ndb->id];
+  if (slot != t) slot = t;
 }
 
 void ExecContext::note_failed_insert() {
   failed_insert_key.reset();
+  failed_table_id.reset();
   if (!tx) return;
   const auto& r = tx->results();
+  for (size_t i = 0; i < r.size(); ++i)
+    if (r[i].error && i < executed_tables_.size() && !failed_table_id) failed_table_id = executed_tables_[i];
   for (size_t i = 0; i < r.size(); ++i)
     if (r[i].error == 630 || r[i].error == 893) {
       auto it = insert_keys.find(i);
@@ -45,8 +56,12 @@ void ExecContext::note_failed_insert() {
 
 void ExecContext::note_write(const engine::Table& t, const std::vector<engine::Value>& key,
                              std::optional<engine::Row> row) {
-  if (t.hidden_key) return;
+  if (t.hidden_key) {
+    ++hidden_key_writes;
+    return;
+  }
   RowKey k{t.id, engine::encode_key_values(t, t.primary_key, key)};
+  if (!savepoints.empty()) own_keys.try_emplace(k, key);
   auto it = own_rows.find(k);
   if (it == own_rows.end()) {
     own_undo.emplace_back(k, std::nullopt);
@@ -72,8 +87,14 @@ void ExecContext::undo_statement_writes() {
   own_undo.clear();
 }
 
+void ExecContext::remember_executed_tables() {
+  executed_tables_.clear();
+  for (const auto& op : tx->buffered()) executed_tables_.push_back(op.table_id);
+}
+
 api::NdbError ExecContext::flush() {
   if (!tx || tx->buffered().empty()) return {};
+  remember_executed_tables();
   api::NdbError e = tx->execute(engine::ExecType::kNoCommit);
   if (e) {
     note_failed_insert();
@@ -87,8 +108,12 @@ api::NdbError ExecContext::flush() {
 }
 
 api::NdbError ExecContext::commit() {
-  if (!tx) return {};
+  if (!tx) {
+    savepoints.clear();
+    return {};
+  }
   api::NdbError e;
+  remember_executed_tables();
   if (!tx->buffered().empty() || tx->started()) e = tx->execute(engine::ExecType::kCommit);
   if (e) note_failed_insert();
   insert_keys.clear();
@@ -221,6 +246,7 @@ api::NdbError ExecContext::locked_read(const CatalogTable& t, std::optional<uint
   const size_t index = saved.size();
   if (unique_index) t_.read_unique(t.ndb->id, *unique_index, key, stmt_lock);
   else t_.read(t.ndb->id, key, stmt_lock);
+  remember_executed_tables();
   api::NdbError e = t_.execute(engine::ExecType::kNoCommit);
   if (e.code == kErrNoSuchTuple && t_.results().size() > index && t_.results()[index].error == kErrNoSuchTuple) {
     if (tx_executed) {
@@ -291,6 +317,7 @@ api::NdbError ExecContext::scan(const CatalogTable& t, engine::ScanSpec spec, st
   api::Transaction& t_ = transaction();
   const size_t index = t_.buffered().size();
   for (auto& row : r.rows) t_.read(t.ndb->id, key_of(*t.ndb, row), stmt_lock);
+  remember_executed_tables();
   api::NdbError e = t_.execute(engine::ExecType::kNoCommit);
   if (e) {
     note_failed_insert();
@@ -308,6 +335,10 @@ api::NdbError ExecContext::scan(const CatalogTable& t, engine::ScanSpec spec, st
 }
 
 SqlError ExecContext::map_error(const api::NdbError& e, const CatalogTable* t) {
+  if (!t && failed_table_id) {
+    auto it = written_tables.find(*failed_table_id);
+    if (it != written_tables.end()) t = it->second.get();
+  }
   std::string table = t ? t->def.name : std::string("?");
   switch (e.code) {
     case 266:

@@ -118,10 +118,54 @@ struct ExecContext {
   api::NdbError unique_holder(const CatalogTable& t, uint32_t index_id, const std::vector<engine::Value>& key,
                               std::optional<std::vector<engine::Value>>& holder);
 
-  // The MySQL error for a cluster error on table `t`.
+  // The MySQL error for a cluster error on table `t` (nullptr: the table of
+  // the operation that failed in the last flush/commit, when known).
   SqlError map_error(const api::NdbError& e, const CatalogTable* t);
 
+  // Tables this session wrote to, by cluster table id: names the table of
+  // a failed commit (1114) and lets ROLLBACK TO SAVEPOINT re-create rows.
+  std::map<uint32_t, std::shared_ptr<const CatalogTable>> written_tables;
+  void note_table(const std::shared_ptr<const CatalogTable>& t);
+  // The table of the operation the cluster refused in the last execute.
+  std::optional<uint32_t> failed_table_id;
+
+  // ---- INSERT ... ON DUPLICATE KEY UPDATE (upsert.cc)
+  // While `upsert` is set, an INSERT whose row clashes with another on the
+  // primary key or a unique index inserts nothing and leaves here the key
+  // it clashed on: table column positions and their stored values.
+  struct Clash {
+    std::vector<uint32_t> columns;
+    std::vector<engine::Value> values;
+  };
+  bool upsert = false;
+  std::optional<Clash> clash;
+
+  // ---- savepoints (savepoints.cc)
+  // A savepoint remembers what the transaction had written (own_rows) and
+  // how many writes went to tables without a primary key (those rows are
+  // not tracked, so a rollback past them is refused).
+  struct Savepoint {
+    std::string name;
+    std::map<RowKey, std::optional<engine::Row>> rows;
+    uint64_t hidden_key_writes = 0;
+  };
+  std::vector<Savepoint> savepoints;
+  uint64_t hidden_key_writes = 0;
+  // The key values of every row in own_rows (a deleted row has no row to
+  // take them from).
+  std::map<RowKey, std::vector<engine::Value>> own_keys;
+  void set_savepoint(const std::string& name);
+  // Undoes the writes made since savepoint `name` (it stays, later ones go).
+  // False when there is no such savepoint; `error` set when the undo failed.
+  bool rollback_to_savepoint(const std::string& name, std::optional<SqlError>& error);
+  bool release_savepoint(const std::string& name);
+
  private:
+  // Table ids of the operations an execute sends, in order: results() name
+  // the failing one by position.
+  void remember_executed_tables();
+  std::vector<uint32_t> executed_tables_;
+
   api::NdbError committed_read(const CatalogTable& t, std::optional<uint32_t> unique_index,
                                const std::vector<engine::Value>& key, std::optional<engine::Row>& row);
   // The row a unique index read sees once own writes are applied to the
