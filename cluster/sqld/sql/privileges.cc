@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include "cluster/sqld/sql/catalog.h"
 #include "cluster/sqld/sql/table_def.h"
 
 namespace halb::cluster::sqld {
@@ -27,21 +26,21 @@ uint32_t all_for(const GrantTarget& on) {
 
 bool same_target(const GrantTarget& a, const GrantTarget& b) { return a.db == b.db && a.table == b.table; }
 
-// A database-level grant's name may hold LIKE wildcards ('\_' is a literal '_').
-bool database_matches(const std::string& pattern, const std::string& db) {
-  if (pattern.find_first_of("%_\\") == std::string::npos) return pattern == db;
-  std::string plain;
-  bool wild = false;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i] == '\\' && i + 1 < pattern.size()) {
-      plain.push_back(pattern[++i]);
-      continue;
-    }
-    if (pattern[i] == '%' || pattern[i] == '_') wild = true;
-    plain.push_back(pattern[i]);
+// A database-level grant's name may hold LIKE wildcards: '%' any run, '_'
+// one character, a backslash makes the next one literal (`test\_db`).
+bool database_matches(std::string_view pattern, std::string_view db) {
+  if (pattern.empty()) return db.empty();
+  if (pattern[0] == '%') {
+    while (pattern.size() > 1 && pattern[1] == '%') pattern.remove_prefix(1);
+    for (size_t k = 0; k <= db.size(); ++k)
+      if (database_matches(pattern.substr(1), db.substr(k))) return true;
+    return false;
   }
-  if (!wild) return plain == db;
-  return host_matches(pattern, db);
+  if (db.empty()) return false;
+  if (pattern[0] == '\\' && pattern.size() > 1)
+    return pattern[1] == db[0] && database_matches(pattern.substr(2), db.substr(1));
+  if (pattern[0] == '_' || pattern[0] == db[0]) return database_matches(pattern.substr(1), db.substr(1));
+  return false;
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ TEST(Privileges, GrantAndRevokeRewriteTheLines) {
 
 TEST(Upsert, FindsOnDuplicateKeyUpdate) {
   auto at = [](const std::string& sql) { return on_duplicate_position(tokenize(sql).tokens); };
-  EXPECT_EQ(at("INSERT INTO t VALUES (1) ON DUPLICATE KEY UPDATE n = 1"), 5u);
+  EXPECT_EQ(at("INSERT INTO t VALUES (1) ON DUPLICATE KEY UPDATE n = 1"), 7u);
   EXPECT_EQ(at("INSERT INTO t SELECT * FROM a JOIN b ON a.x = b.x ON DUPLICATE KEY UPDATE n = 1"), 17u);
   EXPECT_EQ(at("INSERT INTO t VALUES ('ON DUPLICATE KEY UPDATE')"), 0u);
   EXPECT_EQ(at("UPDATE t SET n = 1"), 0u);
@@ -105,10 +105,10 @@ TEST(Upsert, InlinesParametersAsLiterals) {
   std::string sql = "INSERT INTO t VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE s = ?";
   auto t = tokenize(sql).tokens;
   std::string out = inline_parameters(t, sql, {Value{int64_t{-5}}, Value{std::monostate{}}, Value{2.5},
-                                                Value{std::string("it's a \\ \0 x", 13)}, Value{uint64_t{7}}});
+                                                Value{std::string("it's a \\ \0 x", 12)}, Value{uint64_t{7}}});
   EXPECT_EQ(out, std::string("INSERT INTO t VALUES (-5, NULL, 2.5, 'it''s a \\\\ \\0 x') ON DUPLICATE KEY UPDATE s = 7"));
   auto back = tokenize(out).tokens;
-  EXPECT_EQ(back[12].text, std::string("it's a \\ \0 x", 13));
+  EXPECT_EQ(back[12].text, std::string("it's a \\ \0 x", 12));
 }
 
 TEST(TableDefSizes, RowAndColumnLimits) {
