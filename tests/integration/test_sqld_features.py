@@ -95,6 +95,16 @@ class SqlFeatures(SqldCluster):
         self.assertEqual(q("SELECT u, n FROM h"), [(1, 2)])
         # the other SQL node sees the result
         self.assertEqual(self.run_sql(self.connect(1), "SELECT n FROM odku.t WHERE id = 5"), [(1,)])
+        # "id = LAST_INSERT_ID(id)" hands the existing row's id to the client
+        q("CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(10), UNIQUE KEY an (name))")
+        with c.cursor() as cur:
+            cur.execute("INSERT INTO a (name) VALUES ('x'), ('y')")
+            cur.execute("INSERT INTO a (name) VALUES ('y') ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)")
+            self.assertEqual(cur.lastrowid, 2)
+            # as with InnoDB, the value generated for the row that clashed is used up
+            cur.execute("INSERT INTO a (name) VALUES ('z') ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)")
+            self.assertEqual(cur.lastrowid, 4)
+        self.assertEqual(q("SELECT LAST_INSERT_ID()"), [(4,)])
 
     def test_on_duplicate_key_update_found_rows(self):
         # CLIENT_FOUND_ROWS: a row left as it was counts 1
@@ -184,6 +194,14 @@ class SqlFeatures(SqldCluster):
         self.assertEqual(self.sql_error(u, "INSERT INTO p1.t VALUES (1, 1) ON DUPLICATE KEY UPDATE v = 9"),
                          (1142, f"UPDATE command denied to user {who} for table 't'"))
         self.assertEqual(self.sql_error(u, "USE p2"), (1044, f"Access denied for user {who} to database 'p2'"))
+        with self.assertRaises(pymysql.MySQLError) as e:
+            self.connect(user="pu", password="pw", database="p2")
+        self.assertEqual(e.exception.args, (1044, f"Access denied for user {who} to database 'p2'"))
+        self.assertEqual(self.run_sql(self.connect(user="pu", password="pw", database="p1"), "SELECT DATABASE()"),
+                         [("p1",)])
+        self.assertEqual(self.sql_error(u, "SHOW TABLES FROM p2")[0], 1044)
+        self.assertEqual(self.sql_error(u, f"KILL {root.thread_id()}"),
+                         (1095, f"You are not owner of thread {root.thread_id()}"))
         self.assertEqual(self.sql_error(u, "CREATE TABLE p1.x (id INT PRIMARY KEY)"),
                          (1142, f"CREATE command denied to user {who} for table 'x'"))
         self.assertEqual(self.sql_error(u, "DROP TABLE p1.t"), (1142, f"DROP command denied to user {who} for table 't'"))
@@ -230,6 +248,15 @@ class SqlFeatures(SqldCluster):
         self.assertEqual(self.sql_error(u, "GRANT INSERT ON p2.* TO 'seed'@'%'"),
                          (1044, f"Access denied for user {who} to database 'p2'"))
         self.run_sql(u, "USE p2")
+        # privileges on some tables only: SHOW TABLES lists those
+        self.run_sql(root, "CREATE TABLE p2.s2 (id INT PRIMARY KEY)")
+        self.run_sql(root, "CREATE USER 'tu'@'%' IDENTIFIED BY 'tpw'")
+        self.run_sql(root, "GRANT INSERT ON p2.s2 TO 'tu'@'%'")
+        tu = self.connect(user="tu", password="tpw", database="p2")
+        self.assertEqual(self.run_sql(tu, "SHOW TABLES"), [("s2",)])
+        self.assertEqual(self.run_sql(tu, "SHOW DATABASES"), [("information_schema",), ("p2",)])
+        self.assertEqual(self.run_sql(tu, "INSERT INTO s2 VALUES (1)"), 1)
+        self.assertEqual(self.sql_error(tu, "SELECT * FROM s2")[0], 1142)
 
     # ---- long values -------------------------------------------------------------
 

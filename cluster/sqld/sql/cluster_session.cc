@@ -657,7 +657,9 @@ StatementResult ClusterSession::run_prepared(sqlite3_stmt* stmt, const Rewritten
     }
     if (ctx_.first_insert_id) last_insert_id_ = ctx_.first_insert_id;
     r.last_insert_id = ctx_.first_insert_id;
+    if (ctx_.explicit_insert_id) r.last_insert_id = *ctx_.explicit_insert_id;
   }
+  if (ctx_.explicit_insert_id) last_insert_id_ = *ctx_.explicit_insert_id;  // LAST_INSERT_ID(expr)
   last_warnings_ = ctx_.warnings;
   r.warning_count = static_cast<uint16_t>(std::min<size_t>(ctx_.warnings.size(), 65535));
   return r;

@@ -134,6 +134,7 @@ void ExecContext::begin_statement() {
   stale_table = false;
   affected = matched = changed = 0;
   first_insert_id = 0;
+  explicit_insert_id.reset();
   rows_seen = 0;
   warnings.clear();
   failed_insert_key.reset();

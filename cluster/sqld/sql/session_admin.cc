@@ -316,6 +316,10 @@ StatementResult ClusterSession::do_kill(const std::vector<Token>& t, std::string
   if ((id >> 24) == 0) return error_result(make_sql_error(er::kNoSuchThread, {std::to_string(id)}));
   if ((id >> 24) == shared_.node_id) {
     ConnectionRegistry* reg = shared_.registry.load();
+    if (reg && !(privileges().global() & priv::kSuper))
+      for (const auto& p : reg->processes())
+        if (p.id == id && p.user != client_.user)
+          return error_result(SqlError{1095, "HY000", "You are not owner of thread " + std::to_string(id)});
     if (!reg || !reg->kill(id, query_only)) r.error = make_sql_error(er::kNoSuchThread, {std::to_string(id)});
     return r;
   }
@@ -877,7 +881,10 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
   if (what == "TABLES") {
     tail(db, pattern);
     if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+    if (!can_use_database(db)) return error_result(make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, db}));
     if (!catalog_.database_exists(db)) return error_result(make_sql_error(er::kBadDb, {db}));
+    // With privileges on some tables only, only those are listed.
+    const bool every = privileges().on_database(db) & ~priv::kGrantOption;
     std::vector<ColumnDef> cols = {text_column("Tables_in_" + db + (pattern.empty() ? "" : " (" + pattern + ")"), 64)};
     if (full) cols.push_back(text_column("Table_type", 64));
     StatementResult r = result_set(cols);
@@ -885,6 +892,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     std::sort(names.begin(), names.end());
     for (auto& n : names) {
       if (!pattern.empty() && !like(pattern, n)) continue;
+      if (!every && !privileges().any_on_table(db, n)) continue;
       Row row = {n};
       if (full) row.push_back(std::string("BASE TABLE"));
       r.rows.push_back(std::move(row));

@@ -896,6 +896,11 @@ void fn_connection_id(sqlite3_context* c, int, sqlite3_value**) {
 }
 void fn_last_insert_id(sqlite3_context* c, int argc, sqlite3_value** argv) {
   if (argc == 1) {
+    // LAST_INSERT_ID(expr): the statement's insert id from now on (the
+    // "id = LAST_INSERT_ID(id)" idiom of ON DUPLICATE KEY UPDATE)
+    if (sqlite3_value_type(argv[0]) != SQLITE_NULL)
+      static_cast<Module*>(sqlite3_user_data(c))->ctx->explicit_insert_id =
+          static_cast<uint64_t>(sqlite3_value_int64(argv[0]));
     sqlite3_result_value(c, argv[0]);
     return;
   }

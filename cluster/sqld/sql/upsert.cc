@@ -396,6 +396,7 @@ StatementResult ClusterSession::run_upsert(const std::vector<Token>& t, std::str
              "  Warnings: " + std::to_string(ctx_.warnings.size());
   if (ctx_.first_insert_id) last_insert_id_ = ctx_.first_insert_id;
   r.last_insert_id = ctx_.first_insert_id;
+  if (ctx_.explicit_insert_id) r.last_insert_id = last_insert_id_ = *ctx_.explicit_insert_id;
   return r;
 }
 
