@@ -257,6 +257,9 @@ class SqlFeatures(SqldCluster):
         self.assertEqual(self.run_sql(tu, "SHOW DATABASES"), [("information_schema",), ("p2",)])
         self.assertEqual(self.run_sql(tu, "INSERT INTO s2 VALUES (1)"), 1)
         self.assertEqual(self.sql_error(tu, "SELECT * FROM s2")[0], 1142)
+        self.run_sql(root, "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'tu'@'%'")
+        self.assertEqual(self.run_sql(root, "SHOW GRANTS FOR 'tu'@'%'"), [("GRANT USAGE ON *.* TO `tu`@`%`",)])
+        self.assertEqual(self.sql_error(tu, "INSERT INTO s2 VALUES (2)")[0], 1142)
 
     # ---- long values -------------------------------------------------------------
 

@@ -242,6 +242,24 @@ class SqlOnCluster(NdbdCluster):
         self.assertIn("cols: id\tn\tu\n1\t106\t10\nrows: 1", out)
         self.assertIn("cols: id\n1\n5\nrows: 2", out)
 
+    def test_long_rows_in_batches_and_a_node_restart(self):
+        # 60 KB rows: one statement writing 40 of them, a locking scan over
+        # them, and a node restart copying them, each in batches that fit the
+        # transport's 1 MB frames (the links used to close on such batches).
+        values = ", ".join(f"({i}, REPEAT('r', 60000))" for i in range(40))
+        out = self.in_database("lr", "CREATE TABLE t (id INT PRIMARY KEY, x TEXT)\n"
+                               f"INSERT INTO t VALUES {values}\n"
+                               "UPDATE t SET x = CONCAT(x, 's')\n")
+        self.assertIn("ok affected=40 insert_id=0 warnings=0 info=Records: 40", out)
+        self.assertIn("info=Rows matched: 40  Changed: 40", out)
+        self.nodes[3].stop()
+        self.start_ndbd(3)
+        self.wait_started([3])
+        self.assertIn("Node restart completed copying the fragments to Node 3", self.log_text(3))
+        self.nodes[2].stop()
+        out = self.sql("SELECT COUNT(*), SUM(LENGTH(x)), MIN(RIGHT(x, 2)) FROM lr.t\n")
+        self.assertIn("40\t2400040\trs\n", out)
+
     def test_many_sessions_share_one_connection(self):
         self.sql("CREATE DATABASE cc\nCREATE TABLE cc.acct (id INT PRIMARY KEY, bal BIGINT NOT NULL)\n"
                  "INSERT INTO cc.acct VALUES (1, 1000), (2, 1000)\n"

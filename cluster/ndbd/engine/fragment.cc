@@ -477,9 +477,13 @@ ScanBatch Fragment::scan(const ScanSpec& spec, const std::string& cursor) const 
 CopyBatch Fragment::copy_rows(const std::string& cursor, uint32_t max_rows, uint64_t since_gci) const {
   CopyBatch out;
   auto it = cursor.empty() ? rows_.begin() : rows_.upper_bound(cursor);
-  for (; it != rows_.end() && out.rows.size() < std::max<uint32_t>(1, max_rows); ++it) {
+  // A batch travels in one transport frame (1 MB): long rows make it shorter.
+  constexpr size_t kBatchBytes = 256 * 1024;
+  size_t bytes = 0;
+  for (; it != rows_.end() && out.rows.size() < std::max<uint32_t>(1, max_rows) && bytes < kBatchBytes; ++it) {
     out.cursor = it->first;
     if (!it->second.committed) continue;
+    bytes += it->second.committed->bytes.size();
     const uint64_t gci = it->second.committed->gci;
     if (since_gci && gci <= since_gci) out.rows.push_back(CopiedRow{it->second.key, gci, true});
     else out.rows.push_back(CopiedRow{layout_.decode(it->second.committed->bytes), gci, false});

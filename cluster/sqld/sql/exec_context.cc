@@ -2,12 +2,19 @@
 // reads (see exec_context.h).
 #include "cluster/sqld/sql/exec_context.h"
 
+#include <algorithm>
+
 #include "cluster/sqld/sql/errors.h"
 
 namespace halb::cluster::sqld {
 
 namespace {
 constexpr uint32_t kErrNoSuchTuple = 626;
+
+size_t value_bytes(const engine::Value& v) {
+  const auto* s = std::get_if<std::string>(&v);
+  return 8 + (s ? s->size() : 0);
+}
 
 std::vector<engine::Value> key_of(const engine::Table& t, const engine::Row& row) {
   std::vector<engine::Value> key;
@@ -90,6 +97,17 @@ void ExecContext::undo_statement_writes() {
 void ExecContext::remember_executed_tables() {
   executed_tables_.clear();
   for (const auto& op : tx->buffered()) executed_tables_.push_back(op.table_id);
+}
+
+bool ExecContext::batch_full() {
+  if (!tx) return false;
+  const auto& ops = tx->buffered();
+  if (ops.size() < counted_ops_) counted_ops_ = buffered_bytes_ = 0;  // executed or discarded since
+  for (; counted_ops_ < ops.size(); ++counted_ops_) {
+    for (const auto& v : ops[counted_ops_].key) buffered_bytes_ += value_bytes(v);
+    for (const auto& [c, v] : ops[counted_ops_].set) buffered_bytes_ += value_bytes(v);
+  }
+  return buffered_bytes_ > kBatchBytes;
 }
 
 api::NdbError ExecContext::flush() {
@@ -306,6 +324,11 @@ void ExecContext::merge_own_rows(const CatalogTable& t, std::vector<engine::Row>
 }
 
 api::NdbError ExecContext::scan(const CatalogTable& t, engine::ScanSpec spec, std::vector<engine::Row>& rows) {
+  // A batch of rows comes in one frame: fewer rows a batch when they may be long.
+  size_t longest_row = 0;
+  for (const auto& c : t.ndb->columns) longest_row += 8 + c.length;
+  spec.batch_rows = static_cast<uint32_t>(std::clamp<size_t>(kBatchBytes / std::max<size_t>(1, longest_row), 1,
+                                                              std::max<uint32_t>(1, spec.batch_rows)));
   auto r = conn.scan(t.ndb->id, std::move(spec));
   if (r.error) return r.error;
   merge_own_rows(t, r.rows);
@@ -314,24 +337,31 @@ api::NdbError ExecContext::scan(const CatalogTable& t, engine::ScanSpec spec, st
     return {};
   }
   // Locking scan: re-read every row found with the statement's lock, in
-  // the session's transaction, one batch (own rows are visible to it).
-  api::Transaction& t_ = transaction();
-  const size_t index = t_.buffered().size();
-  for (auto& row : r.rows) t_.read(t.ndb->id, key_of(*t.ndb, row), stmt_lock);
-  remember_executed_tables();
-  api::NdbError e = t_.execute(engine::ExecType::kNoCommit);
-  if (e) {
-    note_failed_insert();
-    insert_keys.clear();
-    drop_transaction();
-    tx_rolled_back = true;
-    return e;
-  }
-  insert_keys.clear();
-  tx_executed = true;
+  // the session's transaction (own rows are visible to it), in batches
+  // whose answers fit a frame.
   rows.clear();
-  for (size_t i = index; i < t_.results().size(); ++i)
-    if (t_.results()[i].row) rows.push_back(*t_.results()[i].row);
+  for (size_t from = 0; from < r.rows.size();) {
+    api::Transaction& t_ = transaction();
+    const size_t index = t_.buffered().size();
+    size_t bytes = 0;
+    for (; from < r.rows.size() && (bytes == 0 || bytes < kBatchBytes); ++from) {
+      for (const auto& v : r.rows[from]) bytes += value_bytes(v);
+      t_.read(t.ndb->id, key_of(*t.ndb, r.rows[from]), stmt_lock);
+    }
+    remember_executed_tables();
+    api::NdbError e = t_.execute(engine::ExecType::kNoCommit);
+    if (e) {
+      note_failed_insert();
+      insert_keys.clear();
+      drop_transaction();
+      tx_rolled_back = true;
+      return e;
+    }
+    insert_keys.clear();
+    tx_executed = true;
+    for (size_t i = index; i < t_.results().size(); ++i)
+      if (t_.results()[i].row) rows.push_back(*t_.results()[i].row);
+  }
   return {};
 }
 

@@ -63,6 +63,12 @@ struct ExecContext {
   api::Transaction& transaction();
   // Executes the buffered operations (kNoCommit); on error the transaction is gone.
   api::NdbError flush();
+  // An execute's operations and its answer (with every written row's
+  // after-image) each travel in one transport frame of at most 1 MB: a
+  // statement writing many large rows executes them (kNoCommit) in batches
+  // of about kBatchBytes instead of all at once.
+  static constexpr size_t kBatchBytes = 256 * 1024;
+  bool batch_full();
   api::NdbError commit();
   void rollback();
   // Forgets the transaction after the cluster aborted it.
@@ -166,6 +172,7 @@ struct ExecContext {
   // the failing one by position.
   void remember_executed_tables();
   std::vector<uint32_t> executed_tables_;
+  size_t counted_ops_ = 0, buffered_bytes_ = 0;  // for batch_full()
 
   api::NdbError committed_read(const CatalogTable& t, std::optional<uint32_t> unique_index,
                                const std::vector<engine::Value>& key, std::optional<engine::Row>& row);

@@ -555,7 +555,25 @@ int unique_clash(VTab* vt, const engine::Row& row, const engine::Row* old, const
   return SQLITE_OK;
 }
 
+int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid);
+
+// Writes go to the session's transaction; a statement that has buffered
+// a lot executes it (without committing) before going on.
 int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid) {
+  int rc = update_row(v, argc, argv, out_rowid);
+  auto* vt = reinterpret_cast<VTab*>(v);
+  ExecContext& ctx = *vt->ctx;
+  if (rc == SQLITE_OK && ctx.batch_full()) {
+    if (api::NdbError e = ctx.flush()) {
+      ctx.tx_rolled_back = true;
+      set_error(vt, ctx.map_error(e, nullptr));
+      return SQLITE_ERROR;
+    }
+  }
+  return rc;
+}
+
+int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid) {
   auto* vt = reinterpret_cast<VTab*>(v);
   ExecContext& ctx = *vt->ctx;
   const CatalogTable& t = *vt->table;
