@@ -252,6 +252,13 @@ class SqlOnCluster(NdbdCluster):
                                "UPDATE t SET x = CONCAT(x, 's')\n")
         self.assertIn("ok affected=40 insert_id=0 warnings=0 info=Records: 40", out)
         self.assertIn("info=Rows matched: 40  Changed: 40", out)
+        # Inside a transaction such a statement cannot be undone alone once
+        # part of it went out: failing late, it ends the transaction.
+        more = ", ".join(f"({i}, REPEAT('m', 60000))" for i in range(100, 120))
+        out = self.sql(f"USE lr\nBEGIN\nINSERT INTO t VALUES (99, 'early')\nINSERT INTO t VALUES {more}, (0, 'dup')\n"
+                       "!status\nCOMMIT\nSELECT COUNT(*) FROM t WHERE id >= 99\n")
+        self.assertIn("error 1062 (23000): Duplicate entry '0' for key 'PRIMARY'\nstatus 2\n", out)
+        self.assertIn("cols: COUNT(*)\n0\n", out)
         self.nodes[3].stop()
         self.start_ndbd(3)
         self.wait_started([3])

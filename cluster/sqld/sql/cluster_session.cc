@@ -407,10 +407,11 @@ void ClusterSession::end_statement(bool ok, size_t mark, StatementResult& r) {
     ctx_.rollback();
     return;
   }
-  if (ctx_.tx_rolled_back) {
+  if (ctx_.tx_rolled_back || ctx_.flushed_in_statement) {
     // The cluster aborted the transaction (lock wait timeout, a row gone
     // under a locking read, a data node lost): all of it is gone, as with
-    // NDB's mysqld, and the next statement starts afresh.
+    // NDB's mysqld, and the next statement starts afresh. A statement that
+    // had executed part of its writes cannot be undone alone either.
     ctx_.rollback();
     ctx_.in_transaction = false;
     return;

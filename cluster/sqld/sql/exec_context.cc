@@ -149,6 +149,7 @@ void ExecContext::begin_statement() {
   stmt_lock = engine::LockMode::kCommitted;
   error.reset();
   tx_rolled_back = false;
+  flushed_in_statement = false;
   stale_table = false;
   affected = matched = changed = 0;
   first_insert_id = 0;

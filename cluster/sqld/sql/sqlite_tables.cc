@@ -564,6 +564,7 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
   auto* vt = reinterpret_cast<VTab*>(v);
   ExecContext& ctx = *vt->ctx;
   if (rc == SQLITE_OK && ctx.batch_full()) {
+    ctx.flushed_in_statement = true;
     if (api::NdbError e = ctx.flush()) {
       ctx.tx_rolled_back = true;
       set_error(vt, ctx.map_error(e, nullptr));
