@@ -82,6 +82,14 @@ class SqlFeatures(SqldCluster):
         code, msg = self.sql_error(c, "INSERT INTO t (id, u) VALUES (7, 70), (1, 0) ON DUPLICATE KEY UPDATE u = 30")
         self.assertEqual((code, msg), (1062, "Duplicate entry '30' for key 'uu'"))
         self.assertEqual(q("SELECT COUNT(*) FROM t WHERE id = 7"), [(0,)])
+        # the UPDATE part is checked even when nothing clashes
+        self.assertEqual(self.sql_error(c, "INSERT INTO t (id, u) VALUES (8, 80) ON DUPLICATE KEY UPDATE nope = 1"),
+                         (1054, "Unknown column 'nope' in 'field list'"))
+        self.assertEqual(self.sql_error(c, "INSERT INTO t (id, u) VALUES (8, 80) ON DUPLICATE KEY UPDATE n = VALUES(zz)"),
+                         (1054, "Unknown column 'zz' in 'field list'"))
+        self.assertEqual(self.sql_error(c, "INSERT INTO t (id, u) VALUES (8, 80) ON DUPLICATE KEY UPDATE")[0], 1064)
+        self.assertEqual(self.sql_error(c, "INSERT INTO t (id, u) VALUES (8, 80, 1) ON DUPLICATE KEY UPDATE n = 1")[0], 1136)
+        self.assertEqual(q("SELECT COUNT(*) FROM t WHERE id = 8"), [(0,)])
         # inside a transaction, undone by ROLLBACK
         q("BEGIN")
         self.assertEqual(q("INSERT INTO t (id, u) VALUES (1, 10) ON DUPLICATE KEY UPDATE n = -1"), 2)

@@ -307,6 +307,13 @@ StatementResult ClusterSession::run_upsert(const std::vector<Token>& t, std::str
     st.updates[key_columns] = *out;
     return std::nullopt;
   };
+  {
+    // A mistake in the UPDATE part is an error even when no row clashes.
+    sqlite3_stmt* check = nullptr;
+    auto e = prepare("UPDATE " + target + " SET " + assignments + " WHERE 0", &check);
+    sqlite3_finalize(check);
+    if (e) return fail(*e);
+  }
   const std::vector<std::string> insert_columns = cols;
 
   // One statement for the cluster: every row, then one commit (autocommit)
