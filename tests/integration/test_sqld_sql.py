@@ -246,16 +246,18 @@ class SqlOnCluster(NdbdCluster):
         # 60 KB rows: one statement writing 40 of them, a locking scan over
         # them, and a node restart copying them, each in batches that fit the
         # transport's 1 MB frames (the links used to close on such batches).
-        values = ", ".join(f"({i}, REPEAT('r', 60000))" for i in range(40))
-        out = self.in_database("lr", "CREATE TABLE t (id INT PRIMARY KEY, x TEXT)\n"
+        values = ", ".join(f"({i}, {i}, REPEAT('r', 60000))" for i in range(40))
+        out = self.in_database("lr", "CREATE TABLE t (id INT PRIMARY KEY, k INT, x TEXT, KEY (k))\n"
                                f"INSERT INTO t VALUES {values}\n"
-                               "UPDATE t SET x = CONCAT(x, 's')\n")
+                               "UPDATE t SET x = CONCAT(x, 's')\n"
+                               "SELECT COUNT(*), SUM(LENGTH(x)) FROM t WHERE k >= 0\n")  # ordered index scan
         self.assertIn("ok affected=40 insert_id=0 warnings=0 info=Records: 40", out)
         self.assertIn("info=Rows matched: 40  Changed: 40", out)
+        self.assertIn("cols: COUNT(*)\tSUM(LENGTH(x))\n40\t2400040\n", out)
         # Inside a transaction such a statement cannot be undone alone once
         # part of it went out: failing late, it ends the transaction.
-        more = ", ".join(f"({i}, REPEAT('m', 60000))" for i in range(100, 120))
-        out = self.sql(f"USE lr\nBEGIN\nINSERT INTO t VALUES (99, 'early')\nINSERT INTO t VALUES {more}, (0, 'dup')\n"
+        more = ", ".join(f"({i}, 0, REPEAT('m', 60000))" for i in range(100, 120))
+        out = self.sql(f"USE lr\nBEGIN\nINSERT INTO t VALUES (99, 0, 'early')\nINSERT INTO t VALUES {more}, (0, 0, 'dup')\n"
                        "!status\nCOMMIT\nSELECT COUNT(*) FROM t WHERE id >= 99\n")
         self.assertIn("error 1062 (23000): Duplicate entry '0' for key 'PRIMARY'\nstatus 2\n", out)
         self.assertIn("cols: COUNT(*)\n0\n", out)

@@ -452,12 +452,16 @@ ScanBatch Fragment::scan(const ScanSpec& spec, const std::string& cursor) const 
   const std::string low = encode_key_values(t, prefix_of(*cols, spec.low.size()), spec.low);
   const std::string high = encode_key_values(t, prefix_of(*cols, spec.high.size()), spec.high);
   const uint32_t batch = std::max<uint32_t>(1, spec.batch_rows);
+  size_t bytes = 0;
   auto take = [&](const std::string& sort_key, const Entry* e) {
     if (!e || !e->committed) return true;
     Row row = layout_.decode(e->committed->bytes);
     out.cursor = sort_key;
-    if (filter_matches(t, spec.filter, row)) out.rows.push_back(std::move(row));
-    return out.rows.size() < batch;
+    if (filter_matches(t, spec.filter, row)) {
+      bytes += e->committed->bytes.size();
+      out.rows.push_back(std::move(row));
+    }
+    return out.rows.size() < batch && bytes < kBatchBytes;
   };
   bool finished;
   if (index) {
@@ -477,8 +481,6 @@ ScanBatch Fragment::scan(const ScanSpec& spec, const std::string& cursor) const 
 CopyBatch Fragment::copy_rows(const std::string& cursor, uint32_t max_rows, uint64_t since_gci) const {
   CopyBatch out;
   auto it = cursor.empty() ? rows_.begin() : rows_.upper_bound(cursor);
-  // A batch travels in one transport frame (1 MB): long rows make it shorter.
-  constexpr size_t kBatchBytes = 256 * 1024;
   size_t bytes = 0;
   for (; it != rows_.end() && out.rows.size() < std::max<uint32_t>(1, max_rows) && bytes < kBatchBytes; ++it) {
     out.cursor = it->first;

@@ -325,11 +325,6 @@ void ExecContext::merge_own_rows(const CatalogTable& t, std::vector<engine::Row>
 }
 
 api::NdbError ExecContext::scan(const CatalogTable& t, engine::ScanSpec spec, std::vector<engine::Row>& rows) {
-  // A batch of rows comes in one frame: fewer rows a batch when they may be long.
-  size_t longest_row = 0;
-  for (const auto& c : t.ndb->columns) longest_row += 8 + c.length;
-  spec.batch_rows = static_cast<uint32_t>(std::clamp<size_t>(kBatchBytes / std::max<size_t>(1, longest_row), 1,
-                                                              std::max<uint32_t>(1, spec.batch_rows)));
   auto r = conn.scan(t.ndb->id, std::move(spec));
   if (r.error) return r.error;
   merge_own_rows(t, r.rows);
