@@ -288,6 +288,11 @@ class SqlFeatures(SqldCluster):
         self.assertEqual(self.sql_error(c, "CREATE TABLE w (a VARCHAR(10000), b VARCHAR(10000))")[0], 1118)
         self.assertEqual(self.sql_error(c, "CREATE TABLE w (a VARCHAR(20000))"),
                          (1074, "Column length too big for column 'a' (max = 16383); use BLOB or TEXT instead"))
+        # a row whose TEXT values add up to more than a transport frame holds is refused
+        self.run_sql(c, "CREATE TABLE many (id INT PRIMARY KEY, " + ", ".join(f"t{i} TEXT" for i in range(8)) + ")")
+        code, msg = self.sql_error(c, "INSERT INTO many VALUES (1" + ", REPEAT('m', 60000)" * 8 + ")")
+        self.assertEqual(code, 1118, msg)
+        self.assertEqual(self.run_sql(c, "INSERT INTO many VALUES (2" + ", REPEAT('m', 40000)" * 8 + ")"), 1)
         self.run_sql(c, "CREATE TABLE w (id INT PRIMARY KEY, a VARBINARY(60000))")
         self.run_sql(c, "INSERT INTO w VALUES (1, REPEAT('z', 60000))")
         self.assertEqual(self.run_sql(c, "SELECT LENGTH(a) FROM w"), [(60000,)])

@@ -68,6 +68,8 @@ struct ExecContext {
   // statement writing many large rows executes them (kNoCommit) in batches
   // of about kBatchBytes instead of all at once.
   static constexpr size_t kBatchBytes = 256 * 1024;
+  // The largest row (all its values): it must fit a frame on its own.
+  static constexpr size_t kMaxRowBytes = 384 * 1024;
   bool batch_full();
   api::NdbError commit();
   void rollback();

@@ -688,6 +688,19 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
     int64_t explicit_value = int_of(row[*auto_col]);
     if (explicit_value > 0) ctx.catalog.note_explicit_auto_increment(t, static_cast<uint64_t>(explicit_value));
   }
+  {
+    // One row goes whole into a transport frame (1 MB) with its operation
+    // and answer: refuse a row whose TEXT/BLOB values together get near it.
+    size_t bytes = 0;
+    for (const auto& v : row)
+      if (const auto* str = std::get_if<std::string>(&v)) bytes += str->size();
+    if (bytes > ExecContext::kMaxRowBytes) {
+      set_error(vt, SqlError{1118, "42000",
+                             "Row size too large: " + std::to_string(bytes) + " bytes; halb keeps a row's values, "
+                             "TEXT and BLOB included, within " + std::to_string(ExecContext::kMaxRowBytes) + " bytes"});
+      return SQLITE_CONSTRAINT;
+    }
+  }
   if (ndb.hidden_key) row.push_back(engine::Value{});
   auto split = [&](const engine::Row& r, std::vector<engine::Value>& key, engine::ColumnValues& set) {
     for (uint32_t k : ndb.primary_key) key.push_back(r[k]);
