@@ -27,10 +27,10 @@ def port_open(port):
 ROOT_PASSWORD = "rootpw"
 
 
-def config_ini(data_dir, mgm_port):
+def config_ini(data_dir, mgm_port, data_memory="40M"):
     return f"""[NDBD DEFAULT]
 NoOfReplicas=2
-DataMemory=40M
+DataMemory={data_memory}
 IndexMemory=16M
 HeartbeatIntervalDbDb=500
 HeartbeatIntervalDbApi=500
@@ -64,6 +64,7 @@ class SqldCluster(unittest.TestCase):
 
     SQL_NODES = 2
     SQLD_ARGS = ()  # more command-line options for every halb-sqld
+    DATA_MEMORY = "40M"
 
     @classmethod
     def prepare_files(cls, path):
@@ -87,7 +88,7 @@ class SqldCluster(unittest.TestCase):
         cls.mgm_port = free_tcp_port()
         cls.cs = f"127.0.0.1:{cls.mgm_port}"
         with open(os.path.join(path, "config.ini"), "w") as f:
-            f.write(config_ini(path, cls.mgm_port))
+            f.write(config_ini(path, cls.mgm_port, cls.DATA_MEMORY))
         cls.mgmd = cls._proc("mgmd", [program("halb-mgmd"), "-f", os.path.join(path, "config.ini"),
                                        "--ndb-nodeid", "1", "--foreground", "--run-dir", os.path.join(path, "run")])
         wait_for(lambda: port_open(cls.mgm_port) or not cls.mgmd.alive(), 10, what="halb-mgmd listening")

@@ -27,8 +27,12 @@ class SqlOnCluster(NdbdCluster):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         return r.stdout
 
+    def in_database(self, db, script, *args, **kw):
+        """Runs `script` in a new database `db`."""
+        return self.sql(f"CREATE DATABASE {db}\nUSE {db}\n" + script, *args, **kw)
+
     def test_ddl_and_dml(self):
-        out = self.sql("CREATE DATABASE sb\nUSE sb\n"
+        out = self.in_database("sb", ""
                        "CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0, "
                        "c CHAR(10) NOT NULL DEFAULT '', PRIMARY KEY (id)) ENGINE=innodb\n"
                        "SHOW WARNINGS\n"
@@ -71,7 +75,7 @@ class SqlOnCluster(NdbdCluster):
         self.assertIn("`v` varchar(8) DEFAULT NULL", out)
 
     def test_transactions_and_statement_undo(self):
-        out = self.sql("CREATE DATABASE tx\nUSE tx\nCREATE TABLE t (id INT PRIMARY KEY, v INT)\n"
+        out = self.in_database("tx", "CREATE TABLE t (id INT PRIMARY KEY, v INT)\n"
                        "INSERT INTO t VALUES (1, 1), (2, 2)\n"
                        "@0 USE tx\n@1 USE tx\n"
                        "@0 BEGIN\n@0 !status\n"
@@ -96,7 +100,7 @@ class SqlOnCluster(NdbdCluster):
         # A locking read that finds nothing made the cluster abort the whole
         # transaction; the SQL node used to answer 1213 and lose the
         # transaction's earlier work.
-        out = self.sql("CREATE DATABASE mr\nUSE mr\nCREATE TABLE t (id INT PRIMARY KEY, v INT)\n"
+        out = self.in_database("mr", "CREATE TABLE t (id INT PRIMARY KEY, v INT)\n"
                        "INSERT INTO t VALUES (1, 1), (2, 2)\n"
                        "BEGIN\nUPDATE t SET v = 10 WHERE id = 1\n"
                        "UPDATE t SET v = 99 WHERE id = 999\n"
@@ -116,7 +120,7 @@ class SqlOnCluster(NdbdCluster):
         # The cluster aborts a transaction whose lock wait times out (266):
         # all of it is gone, the session is out of it (no SERVER_STATUS_IN_TRANS),
         # and the next statement starts afresh instead of committing half of it.
-        out = self.sql("CREATE DATABASE lw\nUSE lw\nCREATE TABLE t (id INT PRIMARY KEY, v INT)\n"
+        out = self.in_database("lw", "CREATE TABLE t (id INT PRIMARY KEY, v INT)\n"
                        "INSERT INTO t VALUES (1, 1), (2, 2)\n"
                        "@0 USE lw\n@1 USE lw\n"
                        "@0 BEGIN\n@0 UPDATE t SET v = 10 WHERE id = 1\n"
@@ -130,7 +134,7 @@ class SqlOnCluster(NdbdCluster):
         self.assertIn("cols: id\tv\n1\t10\n2\t2\n3\t3\nrows: 3", out)
 
     def test_a_transaction_reads_its_own_writes(self):
-        out = self.sql("CREATE DATABASE own\nUSE own\n"
+        out = self.in_database("own", ""
                        "CREATE TABLE t (id INT PRIMARY KEY, v INT, u INT, UNIQUE KEY (u), KEY (v))\n"
                        "INSERT INTO t VALUES (1, 1, 10), (2, 2, 20), (3, 3, 30)\n"
                        "BEGIN\n"
@@ -169,7 +173,7 @@ class SqlOnCluster(NdbdCluster):
     def test_unique_key_duplicates(self):
         # Found before the cluster would abort the whole transaction with
         # 893; the message names the value and the index, as MySQL's does.
-        out = self.sql("CREATE DATABASE uk\nUSE uk\n"
+        out = self.in_database("uk", ""
                        "CREATE TABLE t (id INT PRIMARY KEY, u INT, UNIQUE KEY uu (u))\n"
                        "INSERT INTO t VALUES (1, 10)\n"
                        "BEGIN\nINSERT INTO t VALUES (5, 50)\n"
@@ -206,7 +210,7 @@ class SqlOnCluster(NdbdCluster):
         self.assertIn("cols: id\tu\tv\n2\t20\t0\n4\t10\t5\nrows: 2", out)
 
     def test_prepared_statements_keep_their_metadata(self):
-        out = self.sql("CREATE DATABASE ps\nUSE ps\n"
+        out = self.in_database("ps", ""
                        "CREATE TABLE s (id INTEGER NOT NULL AUTO_INCREMENT, k INTEGER DEFAULT '0' NOT NULL, "
                        "c CHAR(120) DEFAULT '' NOT NULL, PRIMARY KEY (id))\n"
                        "INSERT INTO s (k, c) VALUES (1, 'a'), (2, 'b'), (3, 'c')\n"
@@ -220,6 +224,50 @@ class SqlOnCluster(NdbdCluster):
         self.assertIn("stmt 3 params=0 cols=0", out)
         self.assertIn("error 1295 (HY000)", out)
         self.assertIn("error 1243 (HY000)", out)
+
+    def test_prepared_upsert_and_savepoints(self):
+        # ON DUPLICATE KEY UPDATE as a prepared statement (parameters on both
+        # sides of it), and a savepoint inside a prepared-statement session.
+        out = self.in_database("pu", "CREATE TABLE c (id INT PRIMARY KEY, n INT, u INT, UNIQUE KEY cu (u))\n"
+                               "!prepare INSERT INTO c (id, n, u) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + ?\n"
+                               "!execute 1 1 5 10 100\n!execute 1 1 5 10 100\n!execute 1 2 0 10 1\n"
+                               "!execute 1 3 7 30\n"
+                               "SELECT id, n, u FROM c ORDER BY id\n"
+                               "BEGIN\nSAVEPOINT s1\n!execute 1 4 1 40 0\nROLLBACK TO SAVEPOINT s1\n"
+                               "!execute 1 5 1 50 0\nCOMMIT\nSELECT id FROM c ORDER BY id\n")
+        self.assertIn("stmt 1 params=4 cols=0", out)
+        self.assertIn("ok affected=1 insert_id=0", out)
+        self.assertEqual(out.count("ok affected=2 insert_id=0"), 2, out)
+        self.assertIn("error 1210 (HY000)", out)
+        self.assertIn("cols: id\tn\tu\n1\t106\t10\nrows: 1", out)
+        self.assertIn("cols: id\n1\n5\nrows: 2", out)
+
+    def test_long_rows_in_batches_and_a_node_restart(self):
+        # 60 KB rows: one statement writing 40 of them, a locking scan over
+        # them, and a node restart copying them, each in batches that fit the
+        # transport's 1 MB frames (the links used to close on such batches).
+        values = ", ".join(f"({i}, {i}, REPEAT('r', 60000))" for i in range(40))
+        out = self.in_database("lr", "CREATE TABLE t (id INT PRIMARY KEY, k INT, x TEXT, KEY (k))\n"
+                               f"INSERT INTO t VALUES {values}\n"
+                               "UPDATE t SET x = CONCAT(x, 's')\n"
+                               "SELECT COUNT(*), SUM(LENGTH(x)) FROM t WHERE k >= 0\n")  # ordered index scan
+        self.assertIn("ok affected=40 insert_id=0 warnings=0 info=Records: 40", out)
+        self.assertIn("info=Rows matched: 40  Changed: 40", out)
+        self.assertIn("cols: COUNT(*)\tSUM(LENGTH(x))\n40\t2400040\n", out)
+        # Inside a transaction such a statement cannot be undone alone once
+        # part of it went out: failing late, it ends the transaction.
+        more = ", ".join(f"({i}, 0, REPEAT('m', 60000))" for i in range(100, 120))
+        out = self.sql(f"USE lr\nBEGIN\nINSERT INTO t VALUES (99, 0, 'early')\nINSERT INTO t VALUES {more}, (0, 0, 'dup')\n"
+                       "!status\nCOMMIT\nSELECT COUNT(*) FROM t WHERE id >= 99\n")
+        self.assertIn("error 1062 (23000): Duplicate entry '0' for key 'PRIMARY'\nstatus 2\n", out)
+        self.assertIn("cols: COUNT(*)\n0\n", out)
+        self.nodes[3].stop()
+        self.start_ndbd(3)
+        self.wait_started([3])
+        self.assertIn("Node restart completed copying the fragments to Node 3", self.log_text(3))
+        self.nodes[2].stop()
+        out = self.sql("SELECT COUNT(*), SUM(LENGTH(x)), MIN(RIGHT(x, 2)) FROM lr.t\n")
+        self.assertIn("40\t2400040\trs\n", out)
 
     def test_many_sessions_share_one_connection(self):
         self.sql("CREATE DATABASE cc\nCREATE TABLE cc.acct (id INT PRIMARY KEY, bal BIGINT NOT NULL)\n"

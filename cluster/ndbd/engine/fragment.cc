@@ -452,12 +452,16 @@ ScanBatch Fragment::scan(const ScanSpec& spec, const std::string& cursor) const 
   const std::string low = encode_key_values(t, prefix_of(*cols, spec.low.size()), spec.low);
   const std::string high = encode_key_values(t, prefix_of(*cols, spec.high.size()), spec.high);
   const uint32_t batch = std::max<uint32_t>(1, spec.batch_rows);
+  size_t bytes = 0;
   auto take = [&](const std::string& sort_key, const Entry* e) {
     if (!e || !e->committed) return true;
     Row row = layout_.decode(e->committed->bytes);
     out.cursor = sort_key;
-    if (filter_matches(t, spec.filter, row)) out.rows.push_back(std::move(row));
-    return out.rows.size() < batch;
+    if (filter_matches(t, spec.filter, row)) {
+      bytes += e->committed->bytes.size();
+      out.rows.push_back(std::move(row));
+    }
+    return out.rows.size() < batch && bytes < kBatchBytes;
   };
   bool finished;
   if (index) {
@@ -477,9 +481,11 @@ ScanBatch Fragment::scan(const ScanSpec& spec, const std::string& cursor) const 
 CopyBatch Fragment::copy_rows(const std::string& cursor, uint32_t max_rows, uint64_t since_gci) const {
   CopyBatch out;
   auto it = cursor.empty() ? rows_.begin() : rows_.upper_bound(cursor);
-  for (; it != rows_.end() && out.rows.size() < std::max<uint32_t>(1, max_rows); ++it) {
+  size_t bytes = 0;
+  for (; it != rows_.end() && out.rows.size() < std::max<uint32_t>(1, max_rows) && bytes < kBatchBytes; ++it) {
     out.cursor = it->first;
     if (!it->second.committed) continue;
+    bytes += it->second.committed->bytes.size();
     const uint64_t gci = it->second.committed->gci;
     if (since_gci && gci <= since_gci) out.rows.push_back(CopiedRow{it->second.key, gci, true});
     else out.rows.push_back(CopiedRow{layout_.decode(it->second.committed->bytes), gci, false});

@@ -46,7 +46,7 @@ struct ScanSpec {
   bool low_inclusive = true, high_inclusive = true;
   bool descending = false;
   Filter filter;            // kTrue = keep all
-  uint32_t batch_rows = 64;  // rows per batch (>= 1)
+  uint32_t batch_rows = 64;  // rows per batch (>= 1); fewer when they add up to kBatchBytes
 };
 
 // "" when the spec fits the table: an ordered index that exists, bounds no
@@ -121,6 +121,9 @@ class Fragment {
   // row unless this replica already has a newer one or saw it deleted
   // during the copy; end_copy() returns to normal. Returns 0 or 827/625.
   CopyBatch copy_rows(const std::string& cursor, uint32_t max_rows, uint64_t since_gci = 0) const;
+  // A batch of rows (scan or copy) travels in one transport frame of at
+  // most 1 MB: a batch ends early once its rows hold this many bytes.
+  static constexpr size_t kBatchBytes = 256 * 1024;
   void begin_copy();
   // Catch-up (node restart from own files restored to GCI `since`): keeps
   // the rows, takes forwarded writes as begin_copy does; apply_copy checks

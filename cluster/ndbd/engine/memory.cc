@@ -56,24 +56,38 @@ uint32_t SlotPages::pages_held() const {
 
 ChunkPages::~ChunkPages() {
   for (auto& p : pages_)
-    if (p.held) pool_.give();
+    if (p.held)
+      for (uint32_t k = 0; k < p.span; ++k) pool_.give();
 }
 
 std::optional<uint32_t> ChunkPages::fitting_page(uint32_t bytes) const {
   for (uint32_t i = 0; i < pages_.size(); ++i)
-    if (pages_[i].held && pool_.page_bytes() - pages_[i].used >= bytes) return i;
+    if (pages_[i].held && pages_[i].span == 1 && pool_.page_bytes() - pages_[i].used >= bytes) return i;
   return std::nullopt;
 }
 
 std::optional<uint32_t> ChunkPages::pages_needed(uint32_t bytes) const {
   bytes = align4(bytes);
-  if (bytes > pool_.page_bytes()) return std::nullopt;
+  if (bytes > pool_.page_bytes()) {
+    uint32_t span = (bytes + pool_.page_bytes() - 1) / pool_.page_bytes();
+    if (span > pool_.total_pages()) return std::nullopt;
+    return span;
+  }
   return fitting_page(bytes) ? 0u : 1u;
 }
 
 std::optional<uint32_t> ChunkPages::alloc(uint32_t bytes) {
   bytes = align4(bytes);
-  if (bytes > pool_.page_bytes()) return std::nullopt;
+  if (bytes > pool_.page_bytes()) {
+    const uint32_t span = (bytes + pool_.page_bytes() - 1) / pool_.page_bytes();
+    if (pool_.free_pages() < span) return std::nullopt;
+    for (uint32_t k = 0; k < span; ++k) pool_.take();
+    uint32_t i = 0;
+    while (i < pages_.size() && pages_[i].held) ++i;
+    if (i == pages_.size()) pages_.emplace_back();
+    pages_[i] = Page{true, bytes, span};
+    return i;
+  }
   auto idx = fitting_page(bytes);
   if (!idx) {
     if (!pool_.take()) return std::nullopt;
@@ -92,12 +106,16 @@ void ChunkPages::free(uint32_t page, uint32_t bytes) {
   p.used -= align4(bytes);
   if (p.used == 0) {
     p.held = false;
-    pool_.give();
+    for (uint32_t k = 0; k < p.span; ++k) pool_.give();
+    p.span = 1;
   }
 }
 
 uint32_t ChunkPages::pages_held() const {
-  return static_cast<uint32_t>(std::count_if(pages_.begin(), pages_.end(), [](const Page& p) { return p.held; }));
+  uint32_t n = 0;
+  for (const auto& p : pages_)
+    if (p.held) n += p.span;
+  return n;
 }
 
 }  // namespace halb::cluster::engine

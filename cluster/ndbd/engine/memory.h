@@ -78,6 +78,8 @@ class SlotPages {
 };
 
 // Variable-length chunks charged by length (var parts, hash index entries).
+// A chunk longer than a page (a var part with a 64 KB TEXT) takes whole
+// pages of its own.
 class ChunkPages {
  public:
   ChunkPages(PagePool& pool) : pool_(pool) {}
@@ -85,8 +87,8 @@ class ChunkPages {
   ChunkPages(const ChunkPages&) = delete;
   ChunkPages& operator=(const ChunkPages&) = delete;
 
-  // Pages alloc(bytes) would take from the pool: 0 or 1; nullopt when no
-  // page could hold it at all.
+  // Pages alloc(bytes) would take from the pool (0 when it fits a held
+  // page); nullopt when the pool could never hold it.
   std::optional<uint32_t> pages_needed(uint32_t bytes) const;
   // The page the chunk went to; nullopt when the pool is exhausted.
   std::optional<uint32_t> alloc(uint32_t bytes);
@@ -97,6 +99,7 @@ class ChunkPages {
   struct Page {
     bool held = false;
     uint32_t used = 0;
+    uint32_t span = 1;  // pool pages held: more than 1 for one chunk longer than a page
   };
   std::optional<uint32_t> fitting_page(uint32_t bytes) const;
   PagePool& pool_;

@@ -62,7 +62,9 @@ std::string normalise(Table& t) {
     if (!names.insert(c.name).second) return "column " + c.name + " repeated";
     if (c.type < ColumnType::kInt || c.type > ColumnType::kBlob) return "column " + c.name + ": unknown type";
     if (is_string(c.type)) {
-      uint32_t max = (c.type == ColumnType::kText || c.type == ColumnType::kBlob) ? kInlineBlobLimit : 8000;
+      uint32_t max = (c.type == ColumnType::kText || c.type == ColumnType::kBlob) ? kInlineBlobLimit
+                     : is_fixed(c.type)                                             ? kMaxFixedLength
+                                                                                    : kMaxVarLength;
       if (c.length == 0 || c.length > max) return "column " + c.name + ": length out of range";
     }
     if (c.type == ColumnType::kDecimal && (c.precision == 0 || c.precision > 18 || c.scale > c.precision))

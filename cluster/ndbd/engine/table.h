@@ -32,8 +32,13 @@ enum class ColumnType : uint8_t {
 };
 
 // How much of a BLOB/TEXT the engine keeps inline; larger values are refused
-// (NDB keeps the rest in a parts table, which halb does not have).
-inline constexpr uint32_t kInlineBlobLimit = 8000;
+// (NDB keeps the rest in a parts table, which halb does not have). A var
+// part value carries a 2-byte length, so MySQL's TEXT/BLOB size fits.
+inline constexpr uint32_t kInlineBlobLimit = 65535;
+// The longest VARCHAR/VARBINARY value (MySQL's row size limit).
+inline constexpr uint32_t kMaxVarLength = 65535;
+// The longest CHAR/BINARY (255 utf8mb4 characters and then some).
+inline constexpr uint32_t kMaxFixedLength = 8000;
 // NDB's limit on a primary key's size.
 inline constexpr uint32_t kMaxKeyBytes = 3500;
 // Name of the hidden key column a table without a primary key gets.

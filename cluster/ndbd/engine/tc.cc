@@ -625,10 +625,19 @@ void Tc::on(uint32_t from, const ScanFragConf& m) {
         return false;
       });
     }
+    // batches of batch_rows rows, or fewer when they add up to a frame's worth
     const size_t batch = std::max<uint32_t>(1, s.spec.batch_rows);
-    for (size_t i = 0; i < s.buffer.size(); i += batch)
+    for (size_t i = 0; i < s.buffer.size();) {
+      size_t end = i, bytes = 0;
+      while (end < s.buffer.size() && end - i < batch && (end == i || bytes < Fragment::kBatchBytes)) {
+        for (const auto& v : s.buffer[end])
+          if (const auto* str = std::get_if<std::string>(&v)) bytes += str->size();
+        ++end;
+      }
       s.ready.emplace_back(s.buffer.begin() + static_cast<std::ptrdiff_t>(i),
-                           s.buffer.begin() + static_cast<std::ptrdiff_t>(std::min(s.buffer.size(), i + batch)));
+                           s.buffer.begin() + static_cast<std::ptrdiff_t>(end));
+      i = end;
+    }
     s.buffer.clear();
   }
   pump(m.scan_ref);

@@ -202,6 +202,13 @@ bool Connection::handshake() {
     channel_.flush();
     return false;
   }
+  if (!info.database.empty()) {  // the account may lack any privilege on it: 1044
+    if (StatementResult use = session_->init_db(info.database); use.error) {
+      send_error(*use.error);
+      channel_.flush();
+      return false;
+    }
+  }
   registry_.logged_in(id_, user_, session_->current_database(), session_.get());
   send_ok();
   return channel_.flush();
@@ -565,6 +572,13 @@ void Connection::do_change_user(std::string_view body) {
   if (!session_) {
     send_error(cluster_unavailable_error());
     return;
+  }
+  if (!db.empty()) {
+    if (StatementResult use = session_->init_db(db); use.error) {
+      close_session();
+      send_error(*use.error);
+      return;
+    }
   }
   registry_.logged_in(id_, user_, session_->current_database(), session_.get());
   send_ok();

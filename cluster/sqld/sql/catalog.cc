@@ -560,19 +560,40 @@ std::optional<SqlError> Catalog::copy_rows(const CatalogTable& from, const engin
 }
 
 std::optional<SqlError> Catalog::add_index(const std::string& db, const std::string& name, const IndexMeta& index) {
+  return rebuild(db, name, [&](TableDef& def) -> std::optional<SqlError> {
+    for (auto& ix : def.indexes)
+      if (iequals(ix.name, index.name)) return SqlError{1061, "42000", "Duplicate key name '" + index.name + "'"};
+    IndexMeta ix = index;
+    for (auto& c : ix.columns) {
+      auto pos = def.column_index(c);
+      if (!pos) return SqlError{1072, "42000", "Key column '" + c + "' doesn't exist in table"};
+      c = def.columns[*pos].name;
+    }
+    if (ix.primary) def.indexes.insert(def.indexes.begin(), ix);
+    else def.indexes.push_back(ix);
+    return std::nullopt;
+  });
+}
+
+std::optional<SqlError> Catalog::drop_index(const std::string& db, const std::string& name, const std::string& index) {
+  return rebuild(db, name, [&](TableDef& def) -> std::optional<SqlError> {
+    for (auto it = def.indexes.begin(); it != def.indexes.end(); ++it) {
+      if (!iequals(it->name, index)) continue;
+      if (it->primary)
+        return SqlError{1235, "42000", "This version of halb-sqld doesn't yet support dropping the primary key"};
+      def.indexes.erase(it);
+      return std::nullopt;
+    }
+    return SqlError{1091, "42000", "Can't DROP '" + index + "'; check that column/key exists"};
+  });
+}
+
+std::optional<SqlError> Catalog::rebuild(const std::string& db, const std::string& name,
+                                         const std::function<std::optional<SqlError>(TableDef&)>& change) {
   auto t = table(db, name);
   if (!t) return make_sql_error(er::kNoSuchTable, {db + "." + name});
   TableDef def = t->def;
-  for (auto& ix : def.indexes)
-    if (iequals(ix.name, index.name)) return SqlError{1061, "42000", "Duplicate key name '" + index.name + "'"};
-  IndexMeta ix = index;
-  for (auto& c : ix.columns) {
-    auto pos = def.column_index(c);
-    if (!pos) return SqlError{1072, "42000", "Key column '" + c + "' doesn't exist in table"};
-    c = def.columns[*pos].name;
-  }
-  if (ix.primary) def.indexes.insert(def.indexes.begin(), ix);
-  else def.indexes.push_back(ix);
+  if (auto e = change(def)) return e;
   engine::Table fresh = def.to_cluster_table();
   fresh.name = rebuilt_name(def.cluster_name(), t->cluster_name);
   std::string why = engine::normalise(fresh);
@@ -733,6 +754,20 @@ std::optional<SqlError> Catalog::set_password(const std::string& user, const std
     if (a.account.user != user || a.account.host_pattern != host) continue;
     std::string v = hex_encode(sha1_sha1);
     for (auto& g : a.grants) v += "\n" + g;
+    api::NdbError e = write_rows({{user_key(user, host), v}});
+    if (e) return cluster_error(e);
+    return std::nullopt;
+  }
+  return SqlError{1133, "28000", "Can't find any matching row in the user table"};
+}
+
+std::optional<SqlError> Catalog::set_grants(const std::string& user, const std::string& host,
+                                            const std::vector<std::string>& grants) {
+  reload();
+  for (auto& a : accounts()) {
+    if (a.account.user != user || a.account.host_pattern != host) continue;
+    std::string v = hex_encode(a.account.password_sha1_sha1);
+    for (auto& g : grants) v += "\n" + g;
     api::NdbError e = write_rows({{user_key(user, host), v}});
     if (e) return cluster_error(e);
     return std::nullopt;

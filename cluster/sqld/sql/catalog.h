@@ -67,6 +67,9 @@ class Catalog {
   std::shared_ptr<const CatalogTable> table(const std::string& db, const std::string& name);
   // Forces a reload (e.g. the cluster said a cached table no longer exists).
   void reload();
+  // Reads the version row (one round trip) and reloads when it moved: what
+  // another SQL node just changed is seen now, not at the next refresh.
+  void sync() { refresh(); }
   // Reloads without reusing the cached db.name: the cluster says its table is
   // gone, though another node may have re-created it with the same text.
   void invalidate(const std::string& db, const std::string& name);
@@ -82,6 +85,8 @@ class Catalog {
   std::optional<SqlError> truncate_table(const std::string& db, const std::string& name);
   // Adds an index by building a new cluster table and copying the rows.
   std::optional<SqlError> add_index(const std::string& db, const std::string& name, const IndexMeta& index);
+  // Drops a secondary index the same way (1091 when there is none by that name).
+  std::optional<SqlError> drop_index(const std::string& db, const std::string& name, const std::string& index);
 
   // AUTO_INCREMENT: the next value for db.t (ranges taken per SQL node, so
   // values may have gaps across nodes). 0 with `error` set on failure.
@@ -94,6 +99,9 @@ class Catalog {
   std::optional<SqlError> create_user(const Account& a, bool if_not_exists, bool& existed);
   std::optional<SqlError> drop_user(const std::string& user, const std::string& host, bool if_exists, bool& missing);
   std::optional<SqlError> set_password(const std::string& user, const std::string& host, const std::string& sha1_sha1);
+  // Replaces the account's GRANT lines (what SHOW GRANTS prints).
+  std::optional<SqlError> set_grants(const std::string& user, const std::string& host,
+                                     const std::vector<std::string>& grants);
   std::optional<SqlError> add_grant(const std::string& user, const std::string& host, const std::string& grant_text,
                                     bool revoke);
 
@@ -117,6 +125,10 @@ class Catalog {
                            const std::vector<std::string>& must_not_exist = {});
   std::optional<std::string> read_row(const std::string& key, api::NdbError& error);
   std::shared_ptr<const CatalogTable> find_cached(const std::string& db, const std::string& name);
+  // Builds db.name anew with `change` applied to its definition, copies
+  // the rows, switches the catalog entry over and drops the old table.
+  std::optional<SqlError> rebuild(const std::string& db, const std::string& name,
+                                  const std::function<std::optional<SqlError>(TableDef&)>& change);
   std::optional<SqlError> copy_rows(const CatalogTable& from, const engine::Table& to);
   void refresher();
   void check_kills();

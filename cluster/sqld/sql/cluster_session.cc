@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cluster/sqld/sql/errors.h"
+#include "cluster/sqld/sql/upsert.h"
 #include "cluster/sqld/sql/value_codec.h"
 
 namespace halb::cluster::sqld {
@@ -310,16 +311,10 @@ StatementResult ClusterSession::run_statement(const std::vector<Token>& tokens, 
   }
   if (w == "COMMIT") return do_commit();
   if (w == "ROLLBACK") {
-    if (t.size() > 1 && t[1].is_word("TO")) {
-      r.error = SqlError{1305, "42000", "SAVEPOINT does not exist"};
-      return r;
-    }
+    if (t[1].is_word("TO") || (t[1].is_word("WORK") && t[2].is_word("TO"))) return do_savepoint(t, sql);
     return do_rollback();
   }
-  if (w == "SAVEPOINT" || w == "RELEASE") {
-    r.error = SqlError{1235, "42000", "This version of MySQL doesn't yet support 'SAVEPOINT with NDBCLUSTER'"};
-    return r;
-  }
+  if (w == "SAVEPOINT" || w == "RELEASE") return do_savepoint(t, sql);
   if (w == "KILL") return do_kill(t, sql);
   if (w == "CREATE") return do_create(t, sql);
   if (w == "DROP") return do_drop(t, sql);
@@ -329,6 +324,10 @@ StatementResult ClusterSession::run_statement(const std::vector<Token>& tokens, 
   if (w == "REVOKE") return do_grant(t, sql, true);
   if (w == "DESCRIBE" || w == "DESC" || w == "EXPLAIN") return do_describe(t, sql);
   if (w == "FLUSH") {
+    if (auto e = check_global_access(priv::kReload, "RELOAD")) {
+      r.error = e;
+      return r;
+    }
     catalog_.reload();
     return ok();
   }
@@ -374,9 +373,13 @@ StatementResult ClusterSession::do_begin() {
 
 StatementResult ClusterSession::do_commit() {
   StatementResult r;
+  ctx_.warnings.clear();
   api::NdbError e = ctx_.commit();
   ctx_.in_transaction = false;
-  if (e) r.error = ctx_.map_error(e, nullptr);
+  if (e) {
+    r.error = ctx_.map_error(e, nullptr);
+    last_warnings_ = ctx_.warnings;  // the cluster's error, for SHOW WARNINGS
+  }
   return r;
 }
 
@@ -404,10 +407,11 @@ void ClusterSession::end_statement(bool ok, size_t mark, StatementResult& r) {
     ctx_.rollback();
     return;
   }
-  if (ctx_.tx_rolled_back) {
+  if (ctx_.tx_rolled_back || ctx_.flushed_in_statement) {
     // The cluster aborted the transaction (lock wait timeout, a row gone
     // under a locking read, a data node lost): all of it is gone, as with
-    // NDB's mysqld, and the next statement starts afresh.
+    // NDB's mysqld, and the next statement starts afresh. A statement that
+    // had executed part of its writes cannot be undone alone either.
     ctx_.rollback();
     ctx_.in_transaction = false;
     return;
@@ -556,17 +560,14 @@ std::vector<ColumnDef> ClusterSession::describe(sqlite3_stmt* s, const std::vect
 StatementResult ClusterSession::run_sql(const std::vector<Token>& t, std::string_view sql) {
   StatementResult r;
   // INSERT ... ON DUPLICATE KEY UPDATE: done by the front end.
-  std::string w = first_word(t);
-  if (w == "INSERT") {
-    for (size_t i = 0; i + 3 < t.size(); ++i)
-      if (t[i].is_word("ON") && t[i + 1].is_word("DUPLICATE") && t[i + 2].is_word("KEY") && t[i + 3].is_word("UPDATE")) {
-        r.error = SqlError{1235, "42000", "This version of MySQL doesn't yet support 'ON DUPLICATE KEY UPDATE'"};
-        return r;
-      }
-  }
+  if (size_t on = on_duplicate_position(t)) return run_upsert(t, sql, on);
   Rewritten rw = rewrite_for_sqlite(t, sql, rewrite_env());
   if (rw.error) {
     r.error = rw.error;
+    return r;
+  }
+  if (auto e = check_dml_access(first_word(t), rw)) {
+    r.error = e;
     return r;
   }
   if (rw.placeholders) {
@@ -657,7 +658,9 @@ StatementResult ClusterSession::run_prepared(sqlite3_stmt* stmt, const Rewritten
     }
     if (ctx_.first_insert_id) last_insert_id_ = ctx_.first_insert_id;
     r.last_insert_id = ctx_.first_insert_id;
+    if (ctx_.explicit_insert_id) r.last_insert_id = *ctx_.explicit_insert_id;
   }
+  if (ctx_.explicit_insert_id) last_insert_id_ = *ctx_.explicit_insert_id;  // LAST_INSERT_ID(expr)
   last_warnings_ = ctx_.warnings;
   r.warning_count = static_cast<uint16_t>(std::min<size_t>(ctx_.warnings.size(), 65535));
   return r;
@@ -668,6 +671,10 @@ StatementResult ClusterSession::run_prepared(sqlite3_stmt* stmt, const Rewritten
 StatementResult ClusterSession::init_db(std::string_view database) {
   StatementResult r;
   std::string db(database);
+  if (!can_use_database(db)) {
+    r.error = make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, db});
+    return r;
+  }
   if (!catalog_.database_exists(db)) {
     r.error = make_sql_error(er::kBadDb, {db});
     return r;
@@ -769,16 +776,21 @@ PrepareResult ClusterSession::prepare_statement(std::string_view sql) {
     }
     p.text_replay = true;
   } else {
-    for (size_t i = 0; i + 3 < p.tokens.size(); ++i)
-      if (p.tokens[i].is_word("ON") && p.tokens[i + 1].is_word("DUPLICATE")) {
-        out.error = make_sql_error(er::kUnsupportedPs);
-        return out;
-      }
     p.rewritten = rewrite_for_sqlite(p.tokens, p.sql, rewrite_env());
     if (p.rewritten.error) {
       out.error = p.rewritten.error;
       return out;
     }
+    if (auto e = check_dml_access(w, p.rewritten)) {
+      out.error = e;
+      return out;
+    }
+  }
+  if (on_duplicate_position(p.tokens)) {
+    // Run as text at execute, with the parameters inlined.
+    for (auto& tk : p.tokens) p.params += tk.kind == Token::Kind::kPlaceholder ? 1 : 0;
+    p.upsert = true;
+  } else if (dml) {
     if (auto e = prepare_sqlite(p.rewritten, p.sql, &p.stmt)) {
       out.error = e;
       return out;
@@ -817,6 +829,13 @@ StatementResult ClusterSession::execute_statement(uint32_t statement_id, const s
   ctx_.interrupted = false;
   if (p.text_replay) {
     r = run_statement(p.tokens, p.sql);
+  } else if (p.upsert) {
+    if (params.size() != p.params) {
+      r.error = SqlError{1210, "HY000", "Incorrect arguments to mysqld_stmt_execute"};
+      return r;
+    }
+    std::string text = inline_parameters(p.tokens, p.sql, params);
+    r = run_statement(tokenize(text).tokens, text);
   } else {
     if (params.size() != p.params) {
       r.error = SqlError{1210, "HY000", "Incorrect arguments to mysqld_stmt_execute"};
@@ -825,6 +844,10 @@ StatementResult ClusterSession::execute_statement(uint32_t statement_id, const s
     // A table changed since prepare (another node's DDL): refresh the
     // virtual tables; SQLite re-prepares the statement on its own.
     if (auto e = ensure_tables(p.rewritten.tables)) {
+      r.error = e;
+      return r;
+    }
+    if (auto e = check_dml_access(first_word(p.tokens), p.rewritten)) {  // a REVOKE since prepare
       r.error = e;
       return r;
     }

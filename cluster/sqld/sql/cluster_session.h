@@ -17,6 +17,7 @@
 #include "cluster/sqld/sql/catalog.h"
 #include "cluster/sqld/sql/cluster_engine.h"
 #include "cluster/sqld/sql/exec_context.h"
+#include "cluster/sqld/sql/privileges.h"
 #include "cluster/sqld/sql/rewrite.h"
 #include "cluster/sqld/sql/session.h"
 #include "cluster/sqld/sql/sqlite_tables.h"
@@ -75,6 +76,7 @@ class ClusterSession final : public Session, public SessionInfo {
     std::vector<ColumnDef> columns;
     uint16_t params = 0;
     bool text_replay = false;  // BEGIN/COMMIT/SET...: run as a query
+    bool upsert = false;       // ON DUPLICATE KEY UPDATE: run as text, parameters inlined
   };
 
   PrepareResult prepare_statement(std::string_view sql);
@@ -118,6 +120,23 @@ class ClusterSession final : public Session, public SessionInfo {
   std::optional<SystemVar> sysvar(const std::string& raw);
   std::string warnings_note();
 
+  // INSERT ... ON DUPLICATE KEY UPDATE (upsert.cc); `on` is where ON is.
+  StatementResult run_upsert(const std::vector<Token>& t, std::string_view sql, size_t on);
+  // SAVEPOINT / ROLLBACK TO / RELEASE SAVEPOINT (savepoints.cc)
+  StatementResult do_savepoint(const std::vector<Token>& t, std::string_view sql);
+  // DROP INDEX name ON t / ALTER TABLE t DROP INDEX (session_admin.cc)
+  StatementResult drop_index(const std::string& db, const std::string& table, const std::string& index);
+
+  // privileges (access.cc): nullopt when allowed, else MySQL's error
+  const Privileges& privileges();
+  std::optional<SqlError> check_table_access(const std::string& db, const std::string& table, uint32_t need);
+  std::optional<SqlError> check_database_access(const std::string& db, uint32_t need);
+  std::optional<SqlError> check_global_access(uint32_t need, const char* names);
+  // SELECT/INSERT/UPDATE/DELETE/REPLACE on the tables of `rw` (the first is the target)
+  std::optional<SqlError> check_dml_access(const std::string& verb, const Rewritten& rw);
+  bool can_use_database(const std::string& db);
+  std::optional<SqlError> grant_access_error(const GrantTarget& on);
+
   EngineShared& shared_;
   ClientInfo client_;
   Catalog& catalog_;
@@ -133,6 +152,8 @@ class ClusterSession final : public Session, public SessionInfo {
   uint32_t next_statement_id_ = 1;
   mutable std::mutex statement_mu_;
   std::string statement_;
+  Privileges privileges_;
+  uint64_t privileges_version_ = ~uint64_t{0};
 };
 
 // Column definition helpers shared with SHOW.

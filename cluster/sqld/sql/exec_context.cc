@@ -2,12 +2,19 @@
 // reads (see exec_context.h).
 #include "cluster/sqld/sql/exec_context.h"
 
+#include <algorithm>
+
 #include "cluster/sqld/sql/errors.h"
 
 namespace halb::cluster::sqld {
 
 namespace {
 constexpr uint32_t kErrNoSuchTuple = 626;
+
+size_t value_bytes(const engine::Value& v) {
+  const auto* s = std::get_if<std::string>(&v);
+  return 8 + (s ? s->size() : 0);
+}
 
 std::vector<engine::Value> key_of(const engine::Table& t, const engine::Row& row) {
   std::vector<engine::Value> key;
@@ -29,12 +36,23 @@ void ExecContext::drop_transaction() {
   tx_executed = false;
   own_rows.clear();
   own_undo.clear();
+  own_keys.clear();
+  savepoints.clear();
+  hidden_key_writes = 0;
+}
+
+void ExecContext::note_table(const std::shared_ptr<const CatalogTable>& t) {
+  auto& slot = written_tables[t->ndb->id];
+  if (slot != t) slot = t;
 }
 
 void ExecContext::note_failed_insert() {
   failed_insert_key.reset();
+  failed_table_id.reset();
   if (!tx) return;
   const auto& r = tx->results();
+  for (size_t i = 0; i < r.size(); ++i)
+    if (r[i].error && i < executed_tables_.size() && !failed_table_id) failed_table_id = executed_tables_[i];
   for (size_t i = 0; i < r.size(); ++i)
     if (r[i].error == 630 || r[i].error == 893) {
       auto it = insert_keys.find(i);
@@ -45,8 +63,12 @@ void ExecContext::note_failed_insert() {
 
 void ExecContext::note_write(const engine::Table& t, const std::vector<engine::Value>& key,
                              std::optional<engine::Row> row) {
-  if (t.hidden_key) return;
+  if (t.hidden_key) {
+    ++hidden_key_writes;
+    return;
+  }
   RowKey k{t.id, engine::encode_key_values(t, t.primary_key, key)};
+  if (!savepoints.empty()) own_keys.try_emplace(k, key);
   auto it = own_rows.find(k);
   if (it == own_rows.end()) {
     own_undo.emplace_back(k, std::nullopt);
@@ -72,8 +94,25 @@ void ExecContext::undo_statement_writes() {
   own_undo.clear();
 }
 
+void ExecContext::remember_executed_tables() {
+  executed_tables_.clear();
+  for (const auto& op : tx->buffered()) executed_tables_.push_back(op.table_id);
+}
+
+bool ExecContext::batch_full() {
+  if (!tx) return false;
+  const auto& ops = tx->buffered();
+  if (ops.size() < counted_ops_) counted_ops_ = buffered_bytes_ = 0;  // executed or discarded since
+  for (; counted_ops_ < ops.size(); ++counted_ops_) {
+    for (const auto& v : ops[counted_ops_].key) buffered_bytes_ += value_bytes(v);
+    for (const auto& [c, v] : ops[counted_ops_].set) buffered_bytes_ += value_bytes(v);
+  }
+  return buffered_bytes_ > kBatchBytes;
+}
+
 api::NdbError ExecContext::flush() {
   if (!tx || tx->buffered().empty()) return {};
+  remember_executed_tables();
   api::NdbError e = tx->execute(engine::ExecType::kNoCommit);
   if (e) {
     note_failed_insert();
@@ -87,8 +126,12 @@ api::NdbError ExecContext::flush() {
 }
 
 api::NdbError ExecContext::commit() {
-  if (!tx) return {};
+  if (!tx) {
+    savepoints.clear();
+    return {};
+  }
   api::NdbError e;
+  remember_executed_tables();
   if (!tx->buffered().empty() || tx->started()) e = tx->execute(engine::ExecType::kCommit);
   if (e) note_failed_insert();
   insert_keys.clear();
@@ -106,9 +149,11 @@ void ExecContext::begin_statement() {
   stmt_lock = engine::LockMode::kCommitted;
   error.reset();
   tx_rolled_back = false;
+  flushed_in_statement = false;
   stale_table = false;
   affected = matched = changed = 0;
   first_insert_id = 0;
+  explicit_insert_id.reset();
   rows_seen = 0;
   warnings.clear();
   failed_insert_key.reset();
@@ -221,6 +266,7 @@ api::NdbError ExecContext::locked_read(const CatalogTable& t, std::optional<uint
   const size_t index = saved.size();
   if (unique_index) t_.read_unique(t.ndb->id, *unique_index, key, stmt_lock);
   else t_.read(t.ndb->id, key, stmt_lock);
+  remember_executed_tables();
   api::NdbError e = t_.execute(engine::ExecType::kNoCommit);
   if (e.code == kErrNoSuchTuple && t_.results().size() > index && t_.results()[index].error == kErrNoSuchTuple) {
     if (tx_executed) {
@@ -287,27 +333,39 @@ api::NdbError ExecContext::scan(const CatalogTable& t, engine::ScanSpec spec, st
     return {};
   }
   // Locking scan: re-read every row found with the statement's lock, in
-  // the session's transaction, one batch (own rows are visible to it).
-  api::Transaction& t_ = transaction();
-  const size_t index = t_.buffered().size();
-  for (auto& row : r.rows) t_.read(t.ndb->id, key_of(*t.ndb, row), stmt_lock);
-  api::NdbError e = t_.execute(engine::ExecType::kNoCommit);
-  if (e) {
-    note_failed_insert();
-    insert_keys.clear();
-    drop_transaction();
-    tx_rolled_back = true;
-    return e;
-  }
-  insert_keys.clear();
-  tx_executed = true;
+  // the session's transaction (own rows are visible to it), in batches
+  // whose answers fit a frame.
   rows.clear();
-  for (size_t i = index; i < t_.results().size(); ++i)
-    if (t_.results()[i].row) rows.push_back(*t_.results()[i].row);
+  for (size_t from = 0; from < r.rows.size();) {
+    api::Transaction& t_ = transaction();
+    const size_t index = t_.buffered().size();
+    size_t bytes = 0;
+    for (; from < r.rows.size() && (bytes == 0 || bytes < kBatchBytes); ++from) {
+      for (const auto& v : r.rows[from]) bytes += value_bytes(v);
+      t_.read(t.ndb->id, key_of(*t.ndb, r.rows[from]), stmt_lock);
+    }
+    remember_executed_tables();
+    api::NdbError e = t_.execute(engine::ExecType::kNoCommit);
+    if (e) {
+      note_failed_insert();
+      insert_keys.clear();
+      drop_transaction();
+      tx_rolled_back = true;
+      return e;
+    }
+    insert_keys.clear();
+    tx_executed = true;
+    for (size_t i = index; i < t_.results().size(); ++i)
+      if (t_.results()[i].row) rows.push_back(*t_.results()[i].row);
+  }
   return {};
 }
 
 SqlError ExecContext::map_error(const api::NdbError& e, const CatalogTable* t) {
+  if (!t && failed_table_id) {
+    auto it = written_tables.find(*failed_table_id);
+    if (it != written_tables.end()) t = it->second.get();
+  }
   std::string table = t ? t->def.name : std::string("?");
   switch (e.code) {
     case 266:

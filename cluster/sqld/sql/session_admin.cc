@@ -186,6 +186,8 @@ StatementResult ClusterSession::do_set(const std::vector<Token>& t, std::string_
     if (t[i].is_word("PASSWORD") && t[i + 1].is_op("(") && t[i + 2].kind == K::kString) password = t[i + 2].text;
     else if (t[i].kind == K::kString) password = t[i].text;
     else return error_result(syntax_error(sql, t[i].offset));
+    if (user != client_.user || host != client_.account_host)
+      if (auto e = check_global_access(priv::kCreateUser, "CREATE USER")) return error_result(*e);
     implicit_commit(nullptr);
     if (auto e = catalog_.set_password(user, host, password_sha1_sha1(password))) r.error = e;
     return r;
@@ -247,6 +249,8 @@ StatementResult ClusterSession::do_set(const std::vector<Token>& t, std::string_
           user_vars_[name] = number ? *value : sqlite_literal(*value);
         }
       } else {
+        if (scope == "global")
+          if (auto e = check_global_access(priv::kSuper, "SUPER or SYSTEM_VARIABLES_ADMIN")) return error_result(*e);
         auto known = shared_.globals->get(name);
         bool special = name == "autocommit" || name == "sql_mode" || name == "last_insert_id" || name == "identity" ||
                        name == "pseudo_thread_id";
@@ -312,6 +316,10 @@ StatementResult ClusterSession::do_kill(const std::vector<Token>& t, std::string
   if ((id >> 24) == 0) return error_result(make_sql_error(er::kNoSuchThread, {std::to_string(id)}));
   if ((id >> 24) == shared_.node_id) {
     ConnectionRegistry* reg = shared_.registry.load();
+    if (reg && !(privileges().global() & priv::kSuper))
+      for (const auto& p : reg->processes())
+        if (p.id == id && p.user != client_.user)
+          return error_result(SqlError{1095, "HY000", "You are not owner of thread " + std::to_string(id)});
     if (!reg || !reg->kill(id, query_only)) r.error = make_sql_error(er::kNoSuchThread, {std::to_string(id)});
     return r;
   }
@@ -336,6 +344,7 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
     }
     if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
     std::string db = t[i].text;
+    if (auto e = check_database_access(db, priv::kCreate)) return error_result(*e);
     implicit_commit(&r);
     if (r.error) return r;
     bool existed = false;
@@ -356,6 +365,8 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
     }
     p.def.db = p.db.empty() ? ctx_.current_db : p.db;
     if (p.def.db.empty()) return error_result(make_sql_error(er::kNoDb));
+    if (auto e = check_table_access(p.def.db, p.def.name, priv::kCreate)) return error_result(*e);
+    if (auto e = p.def.check_sizes()) return error_result(*e);
     if (!catalog_.database_exists(p.def.db)) return error_result(make_sql_error(er::kBadDb, {p.def.db}));
     implicit_commit(&r);
     if (r.error) return r;
@@ -401,12 +412,14 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
       ++i;
     }
     if (!t[i].is_op(")") || ix.columns.empty()) return error_result(syntax_error(sql, t[i].offset));
+    if (auto e = check_table_access(db, table, priv::kIndex)) return error_result(*e);
     implicit_commit(&r);
     if (r.error) return r;
     if (auto e = catalog_.add_index(db, table, ix)) return error_result(*e);
     return r;
   }
   if (t[i].is_word("USER")) {
+    if (auto e = check_global_access(priv::kCreateUser, "CREATE USER")) return error_result(*e);
     ++i;
     bool if_not_exists = false;
     if (t[i].is_word("IF") && t[i + 1].is_word("NOT") && t[i + 2].is_word("EXISTS")) {
@@ -456,9 +469,24 @@ StatementResult ClusterSession::do_drop(const std::vector<Token>& t, std::string
   bool database = t[i].is_word("DATABASE") || t[i].is_word("SCHEMA");
   bool table = t[i].is_word("TABLE") || t[i].is_word("TABLES");
   bool user = t[i].is_word("USER");
-  if (t[i].is_word("INDEX"))
-    return error_result(SqlError{1235, "42000", "This version of halb-sqld doesn't yet support 'DROP INDEX'"});
+  if (t[i].is_word("INDEX")) {
+    // DROP INDEX name ON [db.]t
+    ++i;
+    if (!t[i].is_name() || !t[i + 1].is_word("ON") || !t[i + 2].is_name()) return error_result(syntax_error(sql, t[i].offset));
+    std::string index = t[i].text, db = ctx_.current_db, name = t[i + 2].text;
+    i += 3;
+    if (t[i].is_op(".") && t[i + 1].is_name()) {
+      db = name;
+      name = t[i + 1].text;
+      i += 2;
+    }
+    if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+    if (auto e = check_table_access(db, name, priv::kIndex)) return error_result(*e);
+    return drop_index(db, name, index);
+  }
   if (!database && !table && !user) return error_result(syntax_error(sql, t[i].offset));
+  if (user)
+    if (auto e = check_global_access(priv::kCreateUser, "CREATE USER")) return error_result(*e);
   ++i;
   bool if_exists = false;
   if (t[i].is_word("IF") && t[i + 1].is_word("EXISTS")) {
@@ -471,6 +499,7 @@ StatementResult ClusterSession::do_drop(const std::vector<Token>& t, std::string
   if (database) {
     if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
     std::string db = t[i].text;
+    if (auto e = check_database_access(db, priv::kDrop)) return error_result(*e);
     bool missing = false;
     size_t tables = catalog_.tables(db).size();
     if (auto e = catalog_.drop_database(db, if_exists, missing)) return error_result(*e);
@@ -501,6 +530,7 @@ StatementResult ClusterSession::do_drop(const std::vector<Token>& t, std::string
       i += 2;
     }
     if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+    if (auto e = check_table_access(db, name, priv::kDrop)) return error_result(*e);
     bool missing = false;
     if (auto e = catalog_.drop_table(db, name, true, missing)) return error_result(*e);
     if (missing) unknown.push_back(db + "." + name);
@@ -528,6 +558,7 @@ StatementResult ClusterSession::do_truncate(const std::vector<Token>& t, std::st
     name = t[i + 1].text;
   }
   if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+  if (auto e = check_table_access(db, name, priv::kDrop)) return error_result(*e);
   StatementResult r;
   implicit_commit(&r);
   if (r.error) return r;
@@ -540,6 +571,8 @@ StatementResult ClusterSession::do_alter(const std::vector<Token>& t, std::strin
   // cluster tables support (by rebuilding the table).
   size_t i = 1;
   if (!t[i].is_word("TABLE")) {
+    if (t[i].is_word("USER"))
+      if (auto e = check_global_access(priv::kCreateUser, "CREATE USER")) return error_result(*e);
     if (t[i].is_word("USER") || t[i].is_word("DATABASE") || t[i].is_word("SCHEMA")) return StatementResult{};
     return error_result(syntax_error(sql, t[i].offset));
   }
@@ -552,11 +585,15 @@ StatementResult ClusterSession::do_alter(const std::vector<Token>& t, std::strin
     i += 2;
   }
   if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+  if (auto e = check_table_access(db, table, priv::kAlter)) return error_result(*e);
   StatementResult r;
   if (t[i].is_word("ENGINE")) {
     implicit_commit(&r);
     return r;
   }
+  if (t[i].is_word("DROP") && (t[i + 1].is_word("INDEX") || t[i + 1].is_word("KEY")) && t[i + 2].is_name() &&
+      t[i + 3].kind == K::kEnd)
+    return drop_index(db, table, t[i + 2].text);
   if (!t[i].is_word("ADD"))
     return error_result(SqlError{1235, "42000", "This version of halb-sqld doesn't yet support this ALTER TABLE"});
   ++i;
@@ -567,16 +604,19 @@ StatementResult ClusterSession::do_alter(const std::vector<Token>& t, std::strin
   if (t[i].is_word("UNIQUE")) {
     ix.unique = true;
     ++i;
+    if (!(t[i].is_word("INDEX") || t[i].is_word("KEY"))) --i;  // ADD UNIQUE [INDEX|KEY] name
   }
-  if (!(t[i].is_word("INDEX") || t[i].is_word("KEY")))
+  if (!(t[i].is_word("INDEX") || t[i].is_word("KEY") || ix.unique))
     return error_result(SqlError{1235, "42000", "This version of halb-sqld doesn't yet support this ALTER TABLE"});
   ++i;
   if (t[i].is_name()) ix.name = t[i++].text;
+  if (t[i].is_word("USING")) i += 2;
   if (!t[i].is_op("(")) return error_result(syntax_error(sql, t[i].offset));
   ++i;
   while (t[i].is_name()) {
     ix.columns.push_back(t[i++].text);
     if (t[i].is_op("(")) i += 3;
+    if (t[i].is_word("ASC") || t[i].is_word("DESC")) ++i;
     if (!t[i].is_op(",")) break;
     ++i;
   }
@@ -588,40 +628,119 @@ StatementResult ClusterSession::do_alter(const std::vector<Token>& t, std::strin
   return r;
 }
 
-StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::string_view sql, bool revoke) {
-  // GRANT privs ON what TO account [IDENTIFIED BY 'pw'] [WITH GRANT OPTION]
-  size_t i = 1;
-  size_t on = 0, to = 0;
-  for (size_t k = 1; k < t.size(); ++k) {
-    if (!on && t[k].is_word("ON")) on = k;
-    if (!to && ((!revoke && t[k].is_word("TO")) || (revoke && t[k].is_word("FROM")))) to = k;
-  }
-  if (!on || !to || to < on) return error_result(syntax_error(sql, t[i].offset));
-  std::string privs(sql.substr(t[1].offset, t[on - 1].end - t[1].offset));
-  std::string what(sql.substr(t[on + 1].offset, t[to - 1].end - t[on + 1].offset));
-  i = to + 1;
-  std::string user, host;
-  if (!parse_account(t, i, user, host)) return error_result(syntax_error(sql, t[i].offset));
+StatementResult ClusterSession::drop_index(const std::string& db, const std::string& table, const std::string& index) {
   StatementResult r;
   implicit_commit(&r);
   if (r.error) return r;
-  std::string up = to_upper(privs);
-  std::string text = "GRANT " + up + " ON " + what + " TO `" + user + "`@`" + host + "`";
-  bool grant_option = false;
-  for (size_t k = i; k < t.size(); ++k)
-    if (t[k].is_word("GRANT") && k + 1 < t.size() && t[k + 1].is_word("OPTION")) grant_option = true;
-  if (grant_option) text += " WITH GRANT OPTION";
+  if (auto e = catalog_.drop_index(db, table, index)) return error_result(*e);
+  return r;
+}
+
+StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::string_view sql, bool revoke) {
+  // GRANT privs ON what TO account [, account] [IDENTIFIED BY 'pw'] [WITH GRANT OPTION]
+  // REVOKE privs ON what FROM account [, account]
+  // REVOKE ALL [PRIVILEGES], GRANT OPTION FROM account
+  size_t on = 0, to = 0;
+  for (size_t k = 1; k < t.size() && t[k].kind != K::kEnd; ++k) {
+    if (!on && !to && t[k].is_word("ON")) on = k;
+    if (!to && ((!revoke && t[k].is_word("TO")) || (revoke && t[k].is_word("FROM")))) to = k;
+  }
+  bool revoke_everything = revoke && !on && to;
+  if (!to || (!on && !revoke_everything) || (on && to < on)) return error_result(syntax_error(sql, t[1].offset));
+  uint32_t mask = 0;
+  bool all = false;
+  std::string why;
+  if (!parse_privilege_list(t, 1, on ? on : to, mask, all, why)) {
+    if (why == "column privileges are not supported")
+      return error_result(SqlError{1235, "42000", "This version of halb-sqld doesn't yet support column privileges"});
+    return error_result(syntax_error(sql, t[1].offset));
+  }
+  GrantTarget target;
+  if (on && !parse_grant_target(t, on + 1, to, ctx_.current_db, target)) {
+    if (ctx_.current_db.empty() && to == on + 2) return error_result(make_sql_error(er::kNoDb));
+    return error_result(syntax_error(sql, t[on + 1].offset));
+  }
+  size_t i = to + 1;
+  std::vector<std::pair<std::string, std::string>> accounts;
+  for (;;) {
+    std::string user, host;
+    if (!parse_account(t, i, user, host)) return error_result(syntax_error(sql, t[i].offset));
+    accounts.emplace_back(user, host);
+    if (!t[i].is_op(",")) break;
+    ++i;
+  }
+  std::optional<std::string> password;
   if (!revoke && t[i].is_word("IDENTIFIED") && t[i + 1].is_word("BY") && t[i + 2].kind == K::kString) {
-    bool existed = false;
-    Account a{user, host, password_sha1_sha1(t[i + 2].text)};
-    catalog_.create_user(a, true, existed);
-    if (existed)
-      if (auto e = catalog_.set_password(user, host, a.password_sha1_sha1)) return error_result(*e);
+    password = t[i + 2].text;
+    i += 3;
   }
-  if (auto e = catalog_.add_grant(user, host, text, revoke)) {
-    if (revoke) return error_result(SqlError{1141, "42000", "There is no such grant defined for user '" + user + "' on host '" + host + "'"});
-    return error_result(*e);
+  if (!revoke && t[i].is_word("WITH") && t[i + 1].is_word("GRANT") && t[i + 2].is_word("OPTION")) {
+    mask |= priv::kGrantOption;
+    i += 3;
   }
+  if (t[i].kind != K::kEnd) return error_result(syntax_error(sql, t[i].offset));
+  // The level decides what ALL means and which privileges fit it.
+  uint32_t level_all = target.global() ? priv::kAllGlobal : target.database_level() ? priv::kAllDatabase : priv::kAllTable;
+  if (all) mask |= level_all;
+  if (!revoke_everything && (mask & ~priv::kGrantOption & ~level_all)) {
+    if (target.database_level()) return error_result(SqlError{1221, "HY000", "Incorrect usage of DB GRANT and GLOBAL PRIVILEGES"});
+    return error_result(SqlError{1144, "42000",
+                                 "Illegal GRANT/REVOKE command; please consult the manual to see which privileges can be used"});
+  }
+  // Who may: GRANT OPTION at that level and (for GRANT) every privilege given.
+  if (revoke_everything) {
+    if (auto e = check_global_access(priv::kCreateUser, "CREATE USER")) return error_result(*e);
+  } else {
+    if (auto e = grant_access_error(target)) return error_result(*e);
+    uint32_t held = target.global() ? privileges().global()
+                    : target.database_level() ? privileges().on_database(target.db)
+                                              : privileges().on_table(target.db, target.table);
+    if (!revoke && (mask & ~held & ~priv::kGrantOption)) {
+      if (target.global()) return error_result(make_sql_error(er::kAccessDenied, {client_.user, client_.host, "YES"}));
+      if (target.database_level())
+        return error_result(make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, target.db}));
+      return error_result(SqlError{1142, "42000", "GRANT command denied to user '" + client_.user + "'@'" + client_.host +
+                                                      "' for table '" + target.table + "'"});
+    }
+  }
+  if (!target.global() && !target.database_level() && !revoke && !catalog_.table(target.db, target.table))
+    return error_result(make_sql_error(er::kNoSuchTable, {target.db + "." + target.table}));
+  StatementResult r;
+  implicit_commit(&r);
+  if (r.error) return r;
+  catalog_.reload();  // the accounts as they stand, not as this node cached them
+  for (auto& [user, host] : accounts) {
+    const AccountRecord* record = nullptr;
+    auto all_accounts = catalog_.accounts();
+    for (auto& a : all_accounts)
+      if (a.account.user == user && a.account.host_pattern == host) record = &a;
+    if (!record && revoke) return error_result(SqlError{1141, "42000", "There is no such grant defined for user '" + user + "' on host '" + host + "'"});
+    if (!record || password) {
+      // MySQL 5.x's GRANT ... IDENTIFIED BY creates the account or sets its password
+      bool existed = false;
+      Account a{user, host, password ? password_sha1_sha1(*password) : std::string()};
+      if (!record && !password)
+        return error_result(SqlError{1133, "28000", "Can't find any matching row in the user table"});
+      if (auto e = catalog_.create_user(a, true, existed)) return error_result(*e);
+      if (existed)
+        if (auto e = catalog_.set_password(user, host, a.password_sha1_sha1)) return error_result(*e);
+    }
+    Privileges p = Privileges::from_grants(record ? record->grants : std::vector<std::string>{});
+    if (revoke_everything) {
+      p = Privileges{};
+    } else if (revoke) {
+      if (!p.revoke(target, mask)) {
+        if (target.global() || target.database_level())
+          return error_result(SqlError{1141, "42000", "There is no such grant defined for user '" + user + "' on host '" + host + "'"});
+        return error_result(SqlError{1147, "42000", "There is no such grant defined for user '" + user + "' on host '" + host +
+                                                        "' on table '" + target.table + "'"});
+      }
+    } else {
+      p.grant(target, mask);
+    }
+    if (auto e = catalog_.set_grants(user, host, p.grant_lines(user, host))) return error_result(*e);
+  }
+  privileges_version_ = ~uint64_t{0};
   return r;
 }
 
@@ -630,6 +749,7 @@ StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::strin
 StatementResult ClusterSession::show_columns(const std::string& db, const std::string& table, bool full,
                                              const std::string& pattern) {
   if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+  catalog_.sync();  // DDL on another SQL node a moment ago shows
   auto t = catalog_.table(db, table);
   if (!t) return error_result(make_sql_error(er::kNoSuchTable, {db + "." + table}));
   std::vector<ColumnDef> cols = {text_column("Field", 64), text_column("Type", 64)};
@@ -668,6 +788,7 @@ StatementResult ClusterSession::show_columns(const std::string& db, const std::s
 
 StatementResult ClusterSession::show_index(const std::string& db, const std::string& table) {
   if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+  catalog_.sync();  // DDL on another SQL node a moment ago shows
   auto t = catalog_.table(db, table);
   if (!t) return error_result(make_sql_error(er::kNoSuchTable, {db + "." + table}));
   StatementResult r = result_set({text_column("Table", 64), int_column("Non_unique", 1), text_column("Key_name", 64),
@@ -751,14 +872,19 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     std::vector<std::string> names = catalog_.databases();
     names.push_back("information_schema");
     std::sort(names.begin(), names.end());
+    const bool every = privileges().global() & (priv::kShowDatabases | priv::kAllDatabase);
     for (auto& n : names)
-      if (pattern.empty() || like(pattern, n)) r.rows.push_back({n});
+      if ((pattern.empty() || like(pattern, n)) && (every || n == "information_schema" || privileges().any_on_database(n)))
+        r.rows.push_back({n});
     return r;
   }
   if (what == "TABLES") {
     tail(db, pattern);
     if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+    if (!can_use_database(db)) return error_result(make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, db}));
     if (!catalog_.database_exists(db)) return error_result(make_sql_error(er::kBadDb, {db}));
+    // With privileges on some tables only, only those are listed.
+    const bool every = privileges().on_database(db) & ~priv::kGrantOption;
     std::vector<ColumnDef> cols = {text_column("Tables_in_" + db + (pattern.empty() ? "" : " (" + pattern + ")"), 64)};
     if (full) cols.push_back(text_column("Table_type", 64));
     StatementResult r = result_set(cols);
@@ -766,6 +892,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     std::sort(names.begin(), names.end());
     for (auto& n : names) {
       if (!pattern.empty() && !like(pattern, n)) continue;
+      if (!every && !privileges().any_on_table(db, n)) continue;
       Row row = {n};
       if (full) row.push_back(std::string("BASE TABLE"));
       r.rows.push_back(std::move(row));
@@ -791,7 +918,9 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
                                     text_column("State", 30), text_column("Info", full ? 65535 : 100)});
     r.columns[3].flags = 0;
     if (ConnectionRegistry* reg = shared_.registry.load()) {
+      const bool every = privileges().global() & priv::kProcess;
       for (auto& p : reg->processes()) {
+        if (!every && p.user != client_.user) continue;
         std::string info = p.info;
         if (!full && info.size() > 100) info.resize(100);
         r.rows.push_back({static_cast<int64_t>(p.id), p.user, p.host,
@@ -911,12 +1040,14 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
       if (t[i].is_word("CURRENT_USER")) ++i;
       else if (!parse_account(t, i, u, h)) return error_result(syntax_error(sql, t[i].offset));
     }
+    if (u != client_.user || h != client_.account_host)
+      if (auto e = check_global_access(priv::kCreateUser, "CREATE USER")) return error_result(*e);
     StatementResult r = result_set({text_column("Grants for " + u + "@" + h, 1024)});
     bool found = false;
     for (auto& a : catalog_.accounts()) {
       if (a.account.user != u || a.account.host_pattern != h) continue;
       found = true;
-      for (auto& g : a.grants) r.rows.push_back({g});
+      for (auto& g : Privileges::from_grants(a.grants).grant_lines(u, h)) r.rows.push_back({g});
     }
     if (!found)
       return error_result(SqlError{1141, "42000", "There is no such grant defined for user '" + u + "' on host '" + h + "'"});

@@ -522,7 +522,7 @@ std::string key_text(const CatalogTable& t, const std::vector<uint32_t>& cols, c
 // `self` is the row's own primary key, never a clash with itself.
 // SQLITE_CONSTRAINT with `dup` set, or SQLITE_ERROR with the error raised.
 int unique_clash(VTab* vt, const engine::Row& row, const engine::Row* old, const std::vector<engine::Value>* self,
-                 SqlError& dup) {
+                 SqlError& dup, ExecContext::Clash* clash = nullptr) {
   ExecContext& ctx = *vt->ctx;
   const CatalogTable& t = *vt->table;
   const engine::Table& ndb = *t.ndb;
@@ -548,13 +548,33 @@ int unique_clash(VTab* vt, const engine::Row& row, const engine::Row* old, const
                     engine::encode_key_values(ndb, ndb.primary_key, *self))
       continue;
     dup = make_sql_error(er::kDupEntry, {key_text(t, ix.columns, row), ix.name});
+    if (clash) *clash = ExecContext::Clash{ix.columns, ukey};
     set_error(vt, dup);
     return SQLITE_CONSTRAINT;
   }
   return SQLITE_OK;
 }
 
+int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid);
+
+// Writes go to the session's transaction; a statement that has buffered
+// a lot executes it (without committing) before going on.
 int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid) {
+  int rc = update_row(v, argc, argv, out_rowid);
+  auto* vt = reinterpret_cast<VTab*>(v);
+  ExecContext& ctx = *vt->ctx;
+  if (rc == SQLITE_OK && ctx.batch_full()) {
+    ctx.flushed_in_statement = true;
+    if (api::NdbError e = ctx.flush()) {
+      ctx.tx_rolled_back = true;
+      set_error(vt, ctx.map_error(e, nullptr));
+      return SQLITE_ERROR;
+    }
+  }
+  return rc;
+}
+
+int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out_rowid) {
   auto* vt = reinterpret_cast<VTab*>(v);
   ExecContext& ctx = *vt->ctx;
   const CatalogTable& t = *vt->table;
@@ -564,6 +584,7 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
     set_error(vt, make_sql_error(er::kQueryInterrupted));
     return SQLITE_INTERRUPT;
   }
+  ctx.note_table(vt->table);
   auto old_key = [&](int64_t rowid, std::vector<engine::Value>& key) {
     if (vt->int_rowid || ndb.hidden_key) {
       auto it = ctx.rowid_rows.find({ndb.id, rowid});
@@ -667,6 +688,19 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
     int64_t explicit_value = int_of(row[*auto_col]);
     if (explicit_value > 0) ctx.catalog.note_explicit_auto_increment(t, static_cast<uint64_t>(explicit_value));
   }
+  {
+    // One row goes whole into a transport frame (1 MB) with its operation
+    // and answer: refuse a row whose TEXT/BLOB values together get near it.
+    size_t bytes = 0;
+    for (const auto& v : row)
+      if (const auto* str = std::get_if<std::string>(&v)) bytes += str->size();
+    if (bytes > ExecContext::kMaxRowBytes) {
+      set_error(vt, SqlError{1118, "42000",
+                             "Row size too large: " + std::to_string(bytes) + " bytes; halb keeps a row's values, "
+                             "TEXT and BLOB included, within " + std::to_string(ExecContext::kMaxRowBytes) + " bytes"});
+      return SQLITE_CONSTRAINT;
+    }
+  }
   if (ndb.hidden_key) row.push_back(engine::Value{});
   auto split = [&](const engine::Row& r, std::vector<engine::Value>& key, engine::ColumnValues& set) {
     for (uint32_t k : ndb.primary_key) key.push_back(r[k]);
@@ -684,7 +718,8 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
       split(row, key, set);
     }
     int conflict = sqlite3_vtab_on_conflict(vt->db);
-    bool check = !ndb.hidden_key && (conflict == SQLITE_IGNORE || conflict == SQLITE_REPLACE || ctx.in_transaction);
+    bool check = !ndb.hidden_key &&
+                 (ctx.upsert || conflict == SQLITE_IGNORE || conflict == SQLITE_REPLACE || ctx.in_transaction);
     if (check) {
       // Inside a transaction a duplicate found by the cluster would abort
       // the whole transaction: find it first, so only the statement fails.
@@ -698,6 +733,10 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
           set_error(vt, ctx.map_error(e, &t));
           return SQLITE_ERROR;
         }
+      }
+      if (found && ctx.upsert) {
+        ctx.clash = ExecContext::Clash{ndb.primary_key, key};
+        return SQLITE_OK;
       }
       if (found) {
         std::string text = key_text(t, ndb.primary_key, row);
@@ -719,7 +758,16 @@ int x_update(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* out
       // The same for the unique indexes. REPLACE leaves a clash on a unique
       // index to the cluster.
       SqlError dup;
-      if (int rc = unique_clash(vt, row, nullptr, nullptr, dup); rc != SQLITE_OK) {
+      ExecContext::Clash clash;
+      if (int rc = unique_clash(vt, row, nullptr, nullptr, dup, &clash); rc != SQLITE_OK) {
+        if (rc == SQLITE_CONSTRAINT && ctx.upsert) {
+          // ON DUPLICATE KEY UPDATE: the front end updates the holder
+          ctx.error.reset();
+          sqlite3_free(vt->base.zErrMsg);
+          vt->base.zErrMsg = nullptr;
+          ctx.clash = std::move(clash);
+          return SQLITE_OK;
+        }
         if (rc != SQLITE_CONSTRAINT || conflict != SQLITE_IGNORE) return rc;
         ctx.warnings.push_back(Warning{"Warning", er::kDupEntry, dup.message});
         return SQLITE_OK;
@@ -880,6 +928,11 @@ void fn_connection_id(sqlite3_context* c, int, sqlite3_value**) {
 }
 void fn_last_insert_id(sqlite3_context* c, int argc, sqlite3_value** argv) {
   if (argc == 1) {
+    // LAST_INSERT_ID(expr): the statement's insert id from now on (the
+    // "id = LAST_INSERT_ID(id)" idiom of ON DUPLICATE KEY UPDATE)
+    if (sqlite3_value_type(argv[0]) != SQLITE_NULL)
+      static_cast<Module*>(sqlite3_user_data(c))->ctx->explicit_insert_id =
+          static_cast<uint64_t>(sqlite3_value_int64(argv[0]));
     sqlite3_result_value(c, argv[0]);
     return;
   }
@@ -962,6 +1015,36 @@ void fn_sleep(sqlite3_context* c, int, sqlite3_value** argv) {
   sqlite3_result_int(c, 0);
 }
 
+// LENGTH()/OCTET_LENGTH() count bytes in MySQL; CHAR_LENGTH() characters.
+void fn_octet_length(sqlite3_context* c, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(c);
+  sqlite3_result_int64(c, sqlite3_value_bytes(argv[0]));
+}
+
+void fn_char_length(sqlite3_context* c, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(c);
+  const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  sqlite3_result_int64(c, static_cast<int64_t>(utf8_length(std::string_view(p, static_cast<size_t>(sqlite3_value_bytes(argv[0]))))));
+}
+
+// REPEAT(s, n); NULL beyond max_allowed_packet's ceiling, as MySQL does.
+void fn_repeat(sqlite3_context* c, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+    return sqlite3_result_null(c);
+  const int64_t n = sqlite3_value_int64(argv[1]);
+  const bool blob = sqlite3_value_type(argv[0]) == SQLITE_BLOB;
+  const char* p = blob ? static_cast<const char*>(sqlite3_value_blob(argv[0]))
+                       : reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const size_t len = static_cast<size_t>(sqlite3_value_bytes(argv[0]));
+  if (n <= 0 || len == 0) return sqlite3_result_text(c, "", 0, SQLITE_STATIC);
+  if (static_cast<uint64_t>(n) * len > (64u << 20)) return sqlite3_result_null(c);
+  std::string out;
+  out.reserve(len * static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out.append(p ? p : "", len);
+  if (blob) sqlite3_result_blob64(c, out.data(), out.size(), SQLITE_TRANSIENT);
+  else sqlite3_result_text64(c, out.data(), out.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
 void free_module(void* p) { delete static_cast<Module*>(p); }
 
 }  // namespace
@@ -991,7 +1074,9 @@ bool register_cluster_tables(sqlite3* db, ExecContext& ctx, SessionInfo& info, s
       {"if", 3, fn_if, true}, {"concat", -1, fn_concat, true}, {"concat_ws", -1, fn_concat_ws, true},
       {"halb_left", 2, fn_left, true}, {"halb_right", 2, fn_right, true}, {"halb_div", 2, fn_div, true},
       {"halb_intdiv", 2, fn_intdiv, true}, {"rand", 0, fn_rand, false}, {"sleep", 1, fn_sleep, false},
-      {"lcase", 1, nullptr, true}, {"ucase", 1, nullptr, true},
+      {"lcase", 1, nullptr, true}, {"ucase", 1, nullptr, true}, {"length", 1, fn_octet_length, true},
+      {"octet_length", 1, fn_octet_length, true}, {"char_length", 1, fn_char_length, true},
+      {"character_length", 1, fn_char_length, true}, {"repeat", 2, fn_repeat, true},
   };
   for (const auto& f : kFns) {
     if (!f.fn) continue;

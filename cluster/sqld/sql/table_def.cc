@@ -33,6 +33,44 @@ std::string quote_string(std::string_view s) {
 
 }  // namespace
 
+std::optional<SqlError> TableDef::check_sizes() const {
+  constexpr uint64_t kMaxRow = 65535;
+  uint64_t row = 0;
+  uint32_t nullable = 0;
+  for (const auto& c : columns) {
+    if (c.nullable) ++nullable;
+    uint64_t bytes = 0;
+    const bool multibyte = c.base == "char" || c.base == "varchar";
+    if (c.base == "varchar" || c.base == "varbinary") {
+      const uint64_t max_chars = multibyte ? kMaxRow / 4 : kMaxRow;
+      if (c.length > max_chars)
+        return SqlError{1074, "42000", "Column length too big for column '" + c.name + "' (max = " +
+                                           std::to_string(max_chars) + "); use BLOB or TEXT instead"};
+      bytes = uint64_t{c.length} * (multibyte ? 4 : 1);
+      bytes += bytes > 255 ? 2 : 1;
+    } else if (c.base == "char" || c.base == "binary") {
+      bytes = uint64_t{c.length} * (multibyte ? 4 : 1);
+    } else if (c.is_binary() || c.base.find("text") != std::string::npos || c.base == "json") {
+      bytes = 12;  // kept apart from the row in MySQL: its pointer counts
+    } else if (c.base == "bigint" || c.base == "double" || c.base == "datetime") {
+      bytes = 8;
+    } else if (c.base == "decimal") {
+      bytes = c.precision / 2 + 1;
+    } else if (c.base == "bit") {
+      bytes = (c.length + 7) / 8;
+    } else {
+      bytes = 4;
+    }
+    row += bytes;
+  }
+  row += (nullable + 7) / 8;
+  if (row > kMaxRow)
+    return SqlError{1118, "42000",
+                    "Row size too large. The maximum row size for the used table type, not counting BLOBs, is 65535. "
+                    "This includes storage overhead, check the manual. You have to change some columns to TEXT or BLOBs"};
+  return std::nullopt;
+}
+
 std::string quote_ident(std::string_view name) {
   std::string out = "`";
   for (char c : name) {

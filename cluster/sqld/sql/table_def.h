@@ -67,6 +67,10 @@ struct TableDef {
   engine::Table to_cluster_table() const;
   // The column list SQLite's virtual table is declared with.
   std::string sqlite_declaration() const;
+  // MySQL's limits on column and row sizes: 1074 for a VARCHAR/VARBINARY
+  // longer than a row may be, 1118 when the columns other than TEXT/BLOB
+  // need more than 65535 bytes together.
+  std::optional<SqlError> check_sizes() const;
 };
 
 // Parses CREATE TABLE (tokens of the whole statement). Warnings (an engine

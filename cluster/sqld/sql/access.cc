@@ -1,0 +1,114 @@
+// cluster/sqld/sql/access.cc: privilege checks for the session's account.
+//
+// The account's privileges come from the catalog and are cached per catalog
+// version, so a statement pays nothing while no GRANT/REVOKE happened. A
+// check that fails asks the cluster for the catalog version (reloading when
+// it moved) and looks again: a GRANT made
+// on another SQL node a moment ago counts at once; a REVOKE there counts
+// once the catalog refresher (or FLUSH PRIVILEGES here) has seen it.
+#include <algorithm>
+
+#include "cluster/sqld/sql/cluster_session.h"
+#include "cluster/sqld/sql/errors.h"
+
+namespace halb::cluster::sqld {
+
+namespace {
+
+bool is_information_schema(const std::string& db) {
+  return iequals(db, "information_schema") || iequals(db, "performance_schema");
+}
+
+uint32_t lowest_bit(uint32_t m) { return m & (~m + 1); }
+
+}  // namespace
+
+const Privileges& ClusterSession::privileges() {
+  uint64_t v = catalog_.version();
+  if (v != privileges_version_) {
+    privileges_ = Privileges{};
+    for (const auto& a : catalog_.accounts())
+      if (a.account.user == client_.user && a.account.host_pattern == client_.account_host)
+        privileges_ = Privileges::from_grants(a.grants);
+    privileges_version_ = v;
+  }
+  return privileges_;
+}
+
+std::optional<SqlError> ClusterSession::check_table_access(const std::string& db, const std::string& table,
+                                                           uint32_t need) {
+  if (is_information_schema(db)) return std::nullopt;
+  auto missing = [&] { return need & ~privileges().on_table(db, table); };
+  if (!missing()) return std::nullopt;
+  catalog_.sync();
+  privileges_version_ = ~uint64_t{0};
+  uint32_t m = missing();
+  if (!m) return std::nullopt;
+  return SqlError{1142, "42000",
+                  priv::name(lowest_bit(m)) + " command denied to user '" + client_.user + "'@'" + client_.host +
+                      "' for table '" + table + "'"};
+}
+
+std::optional<SqlError> ClusterSession::check_database_access(const std::string& db, uint32_t need) {
+  if (is_information_schema(db) && !(need & ~priv::kSelect)) return std::nullopt;
+  auto missing = [&] { return need & ~privileges().on_database(db); };
+  if (!missing()) return std::nullopt;
+  catalog_.sync();
+  privileges_version_ = ~uint64_t{0};
+  if (!missing()) return std::nullopt;
+  return make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, db});
+}
+
+std::optional<SqlError> ClusterSession::check_global_access(uint32_t need, const char* names) {
+  auto missing = [&] { return need & ~privileges().global(); };
+  if (!missing()) return std::nullopt;
+  catalog_.sync();
+  privileges_version_ = ~uint64_t{0};
+  if (!missing()) return std::nullopt;
+  return SqlError{1227, "42000",
+                  std::string("Access denied; you need (at least one of) the ") + names +
+                      " privilege(s) for this operation"};
+}
+
+std::optional<SqlError> ClusterSession::check_dml_access(const std::string& verb, const Rewritten& rw) {
+  // The usual case first: every needed privilege held globally.
+  const uint32_t global = privileges().global();
+  uint32_t target_need = priv::kSelect;
+  if (verb == "INSERT") target_need = priv::kInsert;
+  else if (verb == "REPLACE") target_need = priv::kInsert | priv::kDelete;
+  else if (verb == "UPDATE") target_need = priv::kUpdate;
+  else if (verb == "DELETE") target_need = priv::kDelete;
+  if ((global & (target_need | priv::kSelect)) == (target_need | priv::kSelect)) return std::nullopt;
+  for (size_t i = 0; i < rw.tables.size(); ++i) {
+    const auto& ref = rw.tables[i];
+    // The target is the first table named; a table read elsewhere in the
+    // statement (a join, a subquery, INSERT ... SELECT) needs SELECT.
+    uint32_t need = i == 0 ? target_need : priv::kSelect;
+    if (i > 0 && ref.db == rw.tables[0].db && iequals(ref.name, rw.tables[0].name)) need = priv::kSelect;
+    if (auto e = check_table_access(ref.db, ref.name, need)) return e;
+  }
+  return std::nullopt;
+}
+
+bool ClusterSession::can_use_database(const std::string& db) {
+  if (is_information_schema(db)) return true;
+  if (privileges().any_on_database(db)) return true;
+  catalog_.sync();
+  privileges_version_ = ~uint64_t{0};
+  return privileges().any_on_database(db);
+}
+
+std::optional<SqlError> ClusterSession::grant_access_error(const GrantTarget& on) {
+  // GRANT/REVOKE need GRANT OPTION at the target's level or above.
+  if (on.global()) {
+    if (privileges().global() & priv::kGrantOption) return std::nullopt;
+    catalog_.sync();
+    privileges_version_ = ~uint64_t{0};
+    if (privileges().global() & priv::kGrantOption) return std::nullopt;
+    return make_sql_error(er::kAccessDenied, {client_.user, client_.host, "YES"});
+  }
+  if (on.database_level()) return check_database_access(on.db, priv::kGrantOption);
+  return check_table_access(on.db, on.table, priv::kGrantOption);
+}
+
+}  // namespace halb::cluster::sqld

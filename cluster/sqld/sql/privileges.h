@@ -1,0 +1,92 @@
+// cluster/sqld/sql/privileges.h: MySQL account privileges at the global,
+// database and table levels, read from and written back to the GRANT texts
+// the catalog keeps per account (the same lines SHOW GRANTS prints).
+//
+// A privilege held at a level applies below it: a global SELECT reads every
+// table, a database-level one every table of that database (the database
+// name may hold the LIKE wildcards '%' and '_', as in MySQL).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/sqld/sql/session.h"
+#include "cluster/sqld/sql/tokenizer.h"
+
+namespace halb::cluster::sqld {
+
+namespace priv {
+// Bit i is kNames[i]; the order is SHOW GRANTS's.
+inline constexpr uint32_t kSelect = 1u << 0, kInsert = 1u << 1, kUpdate = 1u << 2, kDelete = 1u << 3,
+                          kCreate = 1u << 4, kDrop = 1u << 5, kReload = 1u << 6, kShutdown = 1u << 7,
+                          kProcess = 1u << 8, kFile = 1u << 9, kReferences = 1u << 10, kIndex = 1u << 11,
+                          kAlter = 1u << 12, kShowDatabases = 1u << 13, kSuper = 1u << 14,
+                          kCreateTemporaryTables = 1u << 15, kLockTables = 1u << 16, kExecute = 1u << 17,
+                          kReplicationSlave = 1u << 18, kReplicationClient = 1u << 19, kCreateView = 1u << 20,
+                          kShowView = 1u << 21, kCreateRoutine = 1u << 22, kAlterRoutine = 1u << 23,
+                          kCreateUser = 1u << 24, kEvent = 1u << 25, kTrigger = 1u << 26,
+                          kCreateTablespace = 1u << 27, kGrantOption = 1u << 31;
+inline constexpr uint32_t kCount = 28;
+// ALL [PRIVILEGES] at each level (GRANT OPTION is never part of ALL).
+inline constexpr uint32_t kAllGlobal = (1u << kCount) - 1;
+inline constexpr uint32_t kAllDatabase = kSelect | kInsert | kUpdate | kDelete | kCreate | kDrop | kReferences |
+                                         kIndex | kAlter | kCreateTemporaryTables | kLockTables | kExecute |
+                                         kCreateView | kShowView | kCreateRoutine | kAlterRoutine | kEvent | kTrigger;
+inline constexpr uint32_t kAllTable = kSelect | kInsert | kUpdate | kDelete | kCreate | kDrop | kReferences | kIndex |
+                                      kAlter | kCreateView | kShowView | kTrigger;
+// MySQL's name of one privilege bit ("SELECT", "CREATE TEMPORARY TABLES").
+std::string name(uint32_t bit);
+// The lowest bit of `mask`'s names, comma separated, ALL PRIVILEGES when all.
+std::string list(uint32_t mask, uint32_t all);
+}  // namespace priv
+
+// ON *.* / db.* / db.t
+struct GrantTarget {
+  std::string db = "*";     // "*": every database
+  std::string table = "*";  // "*": every table of db
+  bool global() const { return db == "*"; }
+  bool database_level() const { return db != "*" && table == "*"; }
+};
+
+// Parses a privilege list (tokens [b, e)): "SELECT, INSERT", "ALL
+// [PRIVILEGES]", "USAGE", "GRANT OPTION". `all` is set for ALL, whose bits
+// depend on the level. Error text on an unknown privilege or column list.
+bool parse_privilege_list(const std::vector<Token>& t, size_t b, size_t e, uint32_t& mask, bool& all,
+                          std::string& error);
+// Parses "*.*", "*", "db.*", "db.t", "t" (tokens [b, e)); `current_db`
+// stands in for a missing database. False when it is none of those.
+bool parse_grant_target(const std::vector<Token>& t, size_t b, size_t e, const std::string& current_db,
+                        GrantTarget& out);
+
+class Privileges {
+ public:
+  // From the stored lines "GRANT <privs> ON <target> TO ... [WITH GRANT OPTION]";
+  // lines that do not parse are skipped.
+  static Privileges from_grants(const std::vector<std::string>& lines);
+  // The stored (and SHOW GRANTS) form: the global line first (USAGE when
+  // nothing is held globally), then databases, then tables.
+  std::vector<std::string> grant_lines(const std::string& user, const std::string& host) const;
+
+  void grant(const GrantTarget& on, uint32_t mask);
+  // False when the account holds none of `mask` at exactly that level.
+  bool revoke(const GrantTarget& on, uint32_t mask);
+
+  uint32_t global() const;
+  uint32_t on_database(const std::string& db) const;  // global and database level
+  uint32_t on_table(const std::string& db, const std::string& table) const;
+  // Any privilege on the database or on one of its tables (USE, SHOW DATABASES).
+  bool any_on_database(const std::string& db) const;
+  bool any_on_table(const std::string& db, const std::string& table) const { return on_table(db, table) != 0; }
+
+ private:
+  struct Entry {
+    GrantTarget on;
+    uint32_t mask = 0;
+  };
+  Entry* find(const GrantTarget& on);
+  std::vector<Entry> entries_;
+};
+
+}  // namespace halb::cluster::sqld

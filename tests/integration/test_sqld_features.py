@@ -1,0 +1,360 @@
+"""halb-sqld's SQL features with real clients on a loopback cluster (1
+halb-mgmd, 2 halb-ndbd, 2 halb-sqld): INSERT ... ON DUPLICATE KEY UPDATE,
+DROP INDEX / ALTER TABLE ... INDEX, savepoints, privileges enforced on both
+SQL nodes, long VARCHAR/TEXT/BLOB values in the text and binary protocols,
+and a full table named in error 1114."""
+import os
+import subprocess
+import unittest
+
+from sqld_cluster import ROOT_PASSWORD, SqldCluster
+
+try:
+    import pymysql
+except ImportError:  # python3-pymysql (scripts/install-deps)
+    pymysql = None
+
+
+def have_perl_dbd_mysql():
+    return subprocess.run(["perl", "-MDBD::mysql", "-e", "1"], capture_output=True).returncode == 0
+
+
+@unittest.skipUnless(pymysql, "python3-pymysql is not installed")
+class SqlFeatures(SqldCluster):
+    def connect(self, node=0, user="root", password=ROOT_PASSWORD, **kw):
+        return pymysql.connect(host="127.0.0.1", port=self.sql[node]["port"], user=user, password=password,
+                               autocommit=True, **kw)
+
+    def run_sql(self, conn, sql):
+        """Rows (a list of tuples) or the affected-row count."""
+        with conn.cursor() as cur:
+            n = cur.execute(sql)
+            return list(cur.fetchall()) if cur.description else n
+
+    def sql_error(self, conn, sql):
+        """(code, message) of the error `sql` must end with."""
+        with self.assertRaises(pymysql.MySQLError, msg=sql) as e:
+            self.run_sql(conn, sql)
+        return e.exception.args[0], e.exception.args[1]
+
+    def setup_db(self, name, *statements, node=0):
+        c = self.connect(node)
+        self.run_sql(c, f"CREATE DATABASE {name}")
+        self.run_sql(c, f"USE {name}")
+        for s in statements:
+            self.run_sql(c, s)
+        return c
+
+    # ---- INSERT ... ON DUPLICATE KEY UPDATE --------------------------------
+
+    def test_on_duplicate_key_update(self):
+        c = self.setup_db("odku", "CREATE TABLE t (id INT PRIMARY KEY, u INT, n INT NOT NULL DEFAULT 0, "
+                                  "s VARCHAR(20), UNIQUE KEY uu (u))")
+        q = lambda sql: self.run_sql(c, sql)
+        rows = lambda: q("SELECT id, u, n, s FROM t ORDER BY id")
+        self.assertEqual(q("INSERT INTO t (id, u, n) VALUES (1, 10, 1) ON DUPLICATE KEY UPDATE n = n + 1"), 1)
+        self.assertEqual(q("INSERT INTO t (id, u, n) VALUES (1, 10, 1) ON DUPLICATE KEY UPDATE n = n + 1"), 2)
+        # nothing changes: 0 affected rows
+        self.assertEqual(q("INSERT INTO t (id, u, n) VALUES (1, 10, 2) ON DUPLICATE KEY UPDATE n = VALUES(n)"), 0)
+        # a clash on the unique secondary index updates the row holding it
+        self.assertEqual(q("INSERT INTO t (id, u, n) VALUES (2, 10, 5) ON DUPLICATE KEY UPDATE n = VALUES(n) + 100"), 2)
+        self.assertEqual(rows(), [(1, 10, 105, None)])
+        # several rows: an insert, an update, an insert (and the info line)
+        with c.cursor() as cur:
+            self.assertEqual(cur.execute("INSERT INTO t (id, u, n) VALUES (3, 30, 3), (1, 11, 0), (4, 40, 4) "
+                                         "ON DUPLICATE KEY UPDATE s = 'dup'"), 4)
+            self.assertTrue(cur._result.message.endswith(b"Records: 3  Duplicates: 1  Warnings: 0"),
+                            cur._result.message)
+        # MySQL 8's row alias, with and without column aliases
+        self.assertEqual(q("INSERT INTO t (id, u, n) VALUES (3, 30, 7) AS new ON DUPLICATE KEY UPDATE n = new.n * 2"), 2)
+        self.assertEqual(q("INSERT INTO t (id, u, n) VALUES (4, 40, 1) AS new(a, b, m) "
+                           "ON DUPLICATE KEY UPDATE n = n + m, s = CONCAT('m', new.m)"), 2)
+        # INSERT ... SET and INSERT ... SELECT
+        self.assertEqual(q("INSERT INTO t SET id = 5, u = 50 ON DUPLICATE KEY UPDATE n = n + 1"), 1)
+        self.assertEqual(q("INSERT INTO t SET id = 5, u = 50 ON DUPLICATE KEY UPDATE n = n + 1"), 2)
+        self.assertEqual(q("INSERT INTO t (id, u, n) SELECT id + 100, u, n FROM t WHERE id IN (3, 4) "
+                           "ON DUPLICATE KEY UPDATE n = 0"), 4)
+        self.assertEqual(rows(), [(1, 10, 105, "dup"), (3, 30, 0, None), (4, 40, 0, "m1"), (5, 50, 1, None)])
+        # two rows of one statement clash with each other
+        self.assertEqual(q("INSERT INTO t (id, u, n) VALUES (6, 60, 1), (6, 61, 1) ON DUPLICATE KEY UPDATE n = n + 10"), 3)
+        self.assertEqual(q("SELECT u, n FROM t WHERE id = 6"), [(60, 11)])
+        # the UPDATE may itself clash: the statement fails and leaves nothing
+        code, msg = self.sql_error(c, "INSERT INTO t (id, u) VALUES (7, 70), (1, 0) ON DUPLICATE KEY UPDATE u = 30")
+        self.assertEqual((code, msg), (1062, "Duplicate entry '30' for key 'uu'"))
+        self.assertEqual(q("SELECT COUNT(*) FROM t WHERE id = 7"), [(0,)])
+        # the UPDATE part is checked even when nothing clashes
+        self.assertEqual(self.sql_error(c, "INSERT INTO t (id, u) VALUES (8, 80) ON DUPLICATE KEY UPDATE nope = 1"),
+                         (1054, "Unknown column 'nope' in 'field list'"))
+        self.assertEqual(self.sql_error(c, "INSERT INTO t (id, u) VALUES (8, 80) ON DUPLICATE KEY UPDATE n = VALUES(zz)"),
+                         (1054, "Unknown column 'zz' in 'field list'"))
+        self.assertEqual(self.sql_error(c, "INSERT INTO t (id, u) VALUES (8, 80) ON DUPLICATE KEY UPDATE")[0], 1064)
+        self.assertEqual(self.sql_error(c, "INSERT INTO t (id, u) VALUES (8, 80, 1) ON DUPLICATE KEY UPDATE n = 1")[0], 1136)
+        self.assertEqual(q("SELECT COUNT(*) FROM t WHERE id = 8"), [(0,)])
+        # inside a transaction, undone by ROLLBACK
+        q("BEGIN")
+        self.assertEqual(q("INSERT INTO t (id, u) VALUES (1, 10) ON DUPLICATE KEY UPDATE n = -1"), 2)
+        self.assertEqual(q("SELECT n FROM t WHERE id = 1"), [(-1,)])
+        q("ROLLBACK")
+        self.assertEqual(q("SELECT n FROM t WHERE id = 1"), [(105,)])
+        # a table without a primary key: the unique key decides
+        q("CREATE TABLE h (u INT, n INT, UNIQUE KEY hu (u))")
+        q("INSERT INTO h VALUES (1, 1) ON DUPLICATE KEY UPDATE n = n + 1")
+        self.assertEqual(q("INSERT INTO h VALUES (1, 1) ON DUPLICATE KEY UPDATE n = n + 1"), 2)
+        self.assertEqual(q("SELECT u, n FROM h"), [(1, 2)])
+        # the other SQL node sees the result
+        self.assertEqual(self.run_sql(self.connect(1), "SELECT n FROM odku.t WHERE id = 5"), [(1,)])
+        # "id = LAST_INSERT_ID(id)" hands the existing row's id to the client
+        q("CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(10), UNIQUE KEY an (name))")
+        with c.cursor() as cur:
+            cur.execute("INSERT INTO a (name) VALUES ('x'), ('y')")
+            cur.execute("INSERT INTO a (name) VALUES ('y') ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)")
+            self.assertEqual(cur.lastrowid, 2)
+            # as with InnoDB, the value generated for the row that clashed is used up
+            cur.execute("INSERT INTO a (name) VALUES ('z') ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)")
+            self.assertEqual(cur.lastrowid, 4)
+        self.assertEqual(q("SELECT LAST_INSERT_ID()"), [(4,)])
+
+    def test_on_duplicate_key_update_found_rows(self):
+        # CLIENT_FOUND_ROWS: a row left as it was counts 1
+        c = self.setup_db("odkufr", "CREATE TABLE t (id INT PRIMARY KEY, n INT)", "INSERT INTO t VALUES (1, 1)")
+        fr = self.connect(database="odkufr", client_flag=pymysql.constants.CLIENT.FOUND_ROWS)
+        self.assertEqual(self.run_sql(fr, "INSERT INTO t VALUES (1, 1) ON DUPLICATE KEY UPDATE n = VALUES(n)"), 1)
+        self.assertEqual(self.run_sql(c, "INSERT INTO t VALUES (1, 1) ON DUPLICATE KEY UPDATE n = VALUES(n)"), 0)
+
+    # ---- indexes -------------------------------------------------------------
+
+    def test_add_and_drop_indexes(self):
+        c = self.setup_db("ix", "CREATE TABLE t (id INT PRIMARY KEY, v INT, u INT)",
+                          "INSERT INTO t VALUES (1, 1, 1), (2, 1, 2)")
+        other = self.connect(1, database="ix")
+        keys = lambda: sorted({(r[2], r[1]) for r in self.run_sql(other, "SHOW INDEX FROM t")})
+        self.run_sql(c, "ALTER TABLE t ADD INDEX iv (v)")
+        self.run_sql(c, "ALTER TABLE t ADD UNIQUE uq (u)")
+        self.run_sql(c, "CREATE INDEX ivu ON t (v, u)")
+        self.assertEqual(keys(), [("PRIMARY", 0), ("iv", 1), ("ivu", 1), ("uq", 0)])
+        self.assertEqual(self.sql_error(other, "INSERT INTO t VALUES (3, 3, 2)"),
+                         (1062, "Duplicate entry '2' for key 'uq'"))
+        self.assertEqual(self.sql_error(c, "ALTER TABLE t ADD INDEX iv (u)"), (1061, "Duplicate key name 'iv'"))
+        self.run_sql(c, "DROP INDEX iv ON t")
+        self.run_sql(c, "ALTER TABLE t DROP INDEX uq")
+        self.run_sql(c, "ALTER TABLE ix.t DROP KEY ivu")
+        self.assertEqual(keys(), [("PRIMARY", 0)])
+        self.assertEqual(self.run_sql(other, "INSERT INTO t VALUES (3, 3, 2)"), 1)  # no unique key any more
+        self.assertEqual(self.run_sql(other, "SELECT id, v, u FROM t ORDER BY id"), [(1, 1, 1), (2, 1, 2), (3, 3, 2)])
+        self.assertEqual(self.sql_error(c, "DROP INDEX nope ON t"),
+                         (1091, "Can't DROP 'nope'; check that column/key exists"))
+        self.assertEqual(self.sql_error(c, "ALTER TABLE t ADD UNIQUE uq (u)")[0], 1062)  # duplicates in the rows
+        self.assertEqual(keys(), [("PRIMARY", 0)])
+
+    # ---- savepoints ------------------------------------------------------------
+
+    def test_savepoints(self):
+        c = self.setup_db("sp", "CREATE TABLE t (id INT PRIMARY KEY, v INT, u INT, UNIQUE KEY uu (u))",
+                          "INSERT INTO t VALUES (1, 1, 10), (2, 2, 20)")
+        q = lambda sql: self.run_sql(c, sql)
+        rows = lambda: q("SELECT id, v, u FROM t ORDER BY id")
+        q("BEGIN")
+        q("INSERT INTO t VALUES (3, 3, 30)")
+        q("SAVEPOINT a")
+        q("UPDATE t SET v = 11 WHERE id = 1")
+        q("DELETE FROM t WHERE id = 2")
+        q("INSERT INTO t VALUES (4, 4, 20)")  # takes the unique value the deleted row had
+        q("SAVEPOINT b")
+        q("UPDATE t SET u = 99 WHERE id = 3")
+        q("ROLLBACK TO SAVEPOINT b")
+        self.assertEqual(rows(), [(1, 11, 10), (3, 3, 30), (4, 4, 20)])
+        q("ROLLBACK WORK TO a")
+        self.assertEqual(rows(), [(1, 1, 10), (2, 2, 20), (3, 3, 30)])
+        self.assertEqual(self.sql_error(c, "ROLLBACK TO b"), (1305, "SAVEPOINT b does not exist"))
+        q("INSERT INTO t VALUES (5, 5, 50)")
+        q("RELEASE SAVEPOINT a")
+        self.assertEqual(self.sql_error(c, "ROLLBACK TO a"), (1305, "SAVEPOINT a does not exist"))
+        self.assertEqual(self.sql_error(c, "RELEASE SAVEPOINT a"), (1305, "SAVEPOINT a does not exist"))
+        q("COMMIT")
+        self.assertEqual(self.run_sql(self.connect(1), "SELECT id, v, u FROM sp.t ORDER BY id"),
+                         [(1, 1, 10), (2, 2, 20), (3, 3, 30), (5, 5, 50)])
+        # savepoints end with their transaction; outside one there are none
+        q("SAVEPOINT x")
+        self.assertEqual(self.sql_error(c, "ROLLBACK TO x"), (1305, "SAVEPOINT x does not exist"))
+        q("BEGIN")
+        q("SAVEPOINT x")
+        q("COMMIT")
+        self.assertEqual(self.sql_error(c, "ROLLBACK TO x"), (1305, "SAVEPOINT x does not exist"))
+
+    # ---- privileges ------------------------------------------------------------
+
+    def test_privileges(self):
+        root = self.setup_db("p1", "CREATE TABLE t (id INT PRIMARY KEY, v INT)", "INSERT INTO t VALUES (1, 1)",
+                             "CREATE DATABASE p2", "CREATE TABLE p2.s (id INT PRIMARY KEY)",
+                             "CREATE USER 'pu'@'%' IDENTIFIED BY 'pw'",
+                             "GRANT SELECT ON p1.* TO 'pu'@'%'",
+                             "GRANT INSERT ON p1.t TO 'pu'@'%'")
+        u = self.connect(user="pu", password="pw")
+        who = "'pu'@'127.0.0.1'"
+        self.assertEqual(self.run_sql(u, "SELECT v FROM p1.t"), [(1,)])
+        self.assertEqual(self.run_sql(u, "INSERT INTO p1.t VALUES (2, 2)"), 1)
+        self.assertEqual(self.sql_error(u, "UPDATE p1.t SET v = 0"),
+                         (1142, f"UPDATE command denied to user {who} for table 't'"))
+        self.assertEqual(self.sql_error(u, "DELETE FROM p1.t"), (1142, f"DELETE command denied to user {who} for table 't'"))
+        self.assertEqual(self.sql_error(u, "SELECT * FROM p2.s"), (1142, f"SELECT command denied to user {who} for table 's'"))
+        self.assertEqual(self.sql_error(u, "INSERT INTO p1.t SELECT id + 10, 0 FROM p2.s"),
+                         (1142, f"SELECT command denied to user {who} for table 's'"))
+        self.assertEqual(self.sql_error(u, "INSERT INTO p1.t VALUES (1, 1) ON DUPLICATE KEY UPDATE v = 9"),
+                         (1142, f"UPDATE command denied to user {who} for table 't'"))
+        self.assertEqual(self.sql_error(u, "USE p2"), (1044, f"Access denied for user {who} to database 'p2'"))
+        with self.assertRaises(pymysql.MySQLError) as e:
+            self.connect(user="pu", password="pw", database="p2")
+        self.assertEqual(e.exception.args, (1044, f"Access denied for user {who} to database 'p2'"))
+        self.assertEqual(self.run_sql(self.connect(user="pu", password="pw", database="p1"), "SELECT DATABASE()"),
+                         [("p1",)])
+        self.assertEqual(self.sql_error(u, "SHOW TABLES FROM p2")[0], 1044)
+        self.assertEqual(self.sql_error(u, f"KILL {root.thread_id()}"),
+                         (1095, f"You are not owner of thread {root.thread_id()}"))
+        self.assertEqual(self.sql_error(u, "CREATE TABLE p1.x (id INT PRIMARY KEY)"),
+                         (1142, f"CREATE command denied to user {who} for table 'x'"))
+        self.assertEqual(self.sql_error(u, "DROP TABLE p1.t"), (1142, f"DROP command denied to user {who} for table 't'"))
+        self.assertEqual(self.sql_error(u, "ALTER TABLE p1.t ADD INDEX iv (v)"),
+                         (1142, f"ALTER command denied to user {who} for table 't'"))
+        self.assertEqual(self.sql_error(u, "CREATE INDEX iv ON p1.t (v)"),
+                         (1142, f"INDEX command denied to user {who} for table 't'"))
+        self.assertEqual(self.sql_error(u, "CREATE DATABASE p3"), (1044, f"Access denied for user {who} to database 'p3'"))
+        self.assertEqual(self.sql_error(u, "DROP DATABASE p1"), (1044, f"Access denied for user {who} to database 'p1'"))
+        self.assertEqual(self.sql_error(u, "FLUSH PRIVILEGES")[0], 1227)
+        self.assertEqual(self.sql_error(u, "SET GLOBAL max_connections = 10")[0], 1227)
+        self.assertEqual(self.sql_error(u, "CREATE USER 'x'@'%'")[0], 1227)
+        self.assertEqual(self.sql_error(u, "GRANT SELECT ON p1.* TO 'pu'@'%'"),
+                         (1044, f"Access denied for user {who} to database 'p1'"))
+        self.assertEqual(self.run_sql(u, "SHOW DATABASES"), [("information_schema",), ("p1",)])
+        self.assertEqual(self.run_sql(u, "SHOW GRANTS"), [("GRANT USAGE ON *.* TO `pu`@`%`",),
+                                                          ("GRANT SELECT ON `p1`.* TO `pu`@`%`",),
+                                                          ("GRANT INSERT ON `p1`.`t` TO `pu`@`%`",)])
+        # a GRANT on the other SQL node counts at once; so does a REVOKE after FLUSH PRIVILEGES
+        other = self.connect(1)
+        self.run_sql(other, "GRANT UPDATE, DELETE ON p1.* TO 'pu'@'%'")
+        self.assertEqual(self.run_sql(u, "UPDATE p1.t SET v = 5 WHERE id = 1"), 1)
+        self.run_sql(other, "REVOKE SELECT, UPDATE ON p1.* FROM 'pu'@'%'")
+        self.run_sql(root, "FLUSH PRIVILEGES")
+        self.assertEqual(self.sql_error(u, "SELECT v FROM p1.t")[0], 1142)
+        self.assertEqual(self.run_sql(u, "DELETE FROM p1.t WHERE id = 2"), 1)
+        self.assertEqual(self.run_sql(u, "SHOW GRANTS"), [("GRANT USAGE ON *.* TO `pu`@`%`",),
+                                                          ("GRANT DELETE ON `p1`.* TO `pu`@`%`",),
+                                                          ("GRANT INSERT ON `p1`.`t` TO `pu`@`%`",)])
+        self.assertEqual(self.sql_error(root, "REVOKE SELECT ON p2.* FROM 'pu'@'%'"),
+                         (1141, "There is no such grant defined for user 'pu' on host '%'"))
+        self.assertEqual(self.sql_error(root, "GRANT SUPER ON p1.* TO 'pu'@'%'"),
+                         (1221, "Incorrect usage of DB GRANT and GLOBAL PRIVILEGES"))
+        # the seed's GRANT ALL ... IDENTIFIED BY makes an account that may do anything
+        self.run_sql(root, "grant all privileges on *.* to 'seed'@'%' identified by 'seedpw'")
+        s = self.connect(1, user="seed", password="seedpw")
+        self.run_sql(s, "CREATE DATABASE p4")
+        self.run_sql(s, "CREATE TABLE p4.t (id INT PRIMARY KEY)")
+        self.assertEqual(self.run_sql(s, "SELECT COUNT(*) FROM p2.s"), [(0,)])
+        self.assertIn(("p2",), self.run_sql(s, "SHOW DATABASES"))
+        # WITH GRANT OPTION lets an account pass on what it holds, and no more
+        self.run_sql(root, "GRANT SELECT ON p2.* TO 'pu'@'%' WITH GRANT OPTION")
+        self.run_sql(u, "GRANT SELECT ON p2.* TO 'seed'@'%'")
+        self.assertEqual(self.sql_error(u, "GRANT INSERT ON p2.* TO 'seed'@'%'"),
+                         (1044, f"Access denied for user {who} to database 'p2'"))
+        self.run_sql(u, "USE p2")
+        # privileges on some tables only: SHOW TABLES lists those
+        self.run_sql(root, "CREATE TABLE p2.s2 (id INT PRIMARY KEY)")
+        self.run_sql(root, "CREATE USER 'tu'@'%' IDENTIFIED BY 'tpw'")
+        self.run_sql(root, "GRANT INSERT ON p2.s2 TO 'tu'@'%'")
+        tu = self.connect(user="tu", password="tpw", database="p2")
+        self.assertEqual(self.run_sql(tu, "SHOW TABLES"), [("s2",)])
+        self.assertEqual(self.run_sql(tu, "SHOW DATABASES"), [("information_schema",), ("p2",)])
+        self.assertEqual(self.run_sql(tu, "INSERT INTO s2 VALUES (1)"), 1)
+        self.assertEqual(self.sql_error(tu, "SELECT * FROM s2")[0], 1142)
+        self.run_sql(root, "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'tu'@'%'")
+        self.assertEqual(self.run_sql(root, "SHOW GRANTS FOR 'tu'@'%'"), [("GRANT USAGE ON *.* TO `tu`@`%`",)])
+        self.assertEqual(self.sql_error(tu, "INSERT INTO s2 VALUES (2)")[0], 1142)
+
+    # ---- long values -------------------------------------------------------------
+
+    LONG_TABLE = "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(16000), x TEXT, b BLOB)"
+
+    def test_long_values(self):
+        c = self.setup_db("lv", self.LONG_TABLE)
+        v = "\U0001F600" * 15000   # 15000 characters, 60000 bytes
+        x = "x" * 60000
+        b = os.urandom(60000)
+        with c.cursor() as cur:
+            self.assertEqual(cur.execute("INSERT INTO t VALUES (1, %s, %s, %s)", (v, x, b)), 1)
+        self.assertEqual(self.run_sql(self.connect(1), "SELECT v, x, b FROM lv.t WHERE id = 1"), [(v, x, b)])
+        self.assertEqual(self.run_sql(c, "SELECT LENGTH(v), CHAR_LENGTH(v), LENGTH(x), LENGTH(b) FROM t"),
+                         [(60000, 15000, 60000, 60000)])
+        self.assertEqual(self.sql_error(c, "INSERT INTO t (id, x) VALUES (2, REPEAT('y', 70000))"),
+                         (1406, "Data too long for column 'x' at row 1"))
+        self.assertEqual(self.sql_error(c, "CREATE TABLE w (a VARCHAR(10000), b VARCHAR(10000))")[0], 1118)
+        self.assertEqual(self.sql_error(c, "CREATE TABLE w (a VARCHAR(20000))"),
+                         (1074, "Column length too big for column 'a' (max = 16383); use BLOB or TEXT instead"))
+        # a row whose TEXT values add up to more than a transport frame holds is refused
+        self.run_sql(c, "CREATE TABLE many (id INT PRIMARY KEY, " + ", ".join(f"t{i} TEXT" for i in range(8)) + ")")
+        code, msg = self.sql_error(c, "INSERT INTO many VALUES (1" + ", REPEAT('m', 60000)" * 8 + ")")
+        self.assertEqual(code, 1118, msg)
+        self.assertEqual(self.run_sql(c, "INSERT INTO many VALUES (2" + ", REPEAT('m', 40000)" * 8 + ")"), 1)
+        self.run_sql(c, "CREATE TABLE w (id INT PRIMARY KEY, a VARBINARY(60000))")
+        self.run_sql(c, "INSERT INTO w VALUES (1, REPEAT('z', 60000))")
+        self.assertEqual(self.run_sql(c, "SELECT LENGTH(a) FROM w"), [(60000,)])
+
+    @unittest.skipUnless(have_perl_dbd_mysql(), "libdbd-mysql-perl is not installed")
+    def test_long_values_and_upsert_in_the_binary_protocol(self):
+        # DBD::mysql with mysql_server_prepare: COM_STMT_PREPARE/EXECUTE and
+        # binary result rows.
+        self.setup_db("lvb", self.LONG_TABLE, "CREATE TABLE c (id INT PRIMARY KEY, n INT)")
+        script = r"""
+use strict; use DBI; use Digest::MD5 qw(md5_hex);
+my $dbh = DBI->connect("DBI:mysql:database=lvb;host=127.0.0.1;port=$ARGV[0];mysql_server_prepare=1",
+                       "root", $ARGV[1], {RaiseError => 1, PrintError => 0});
+my $x = 'q' x 60000; my $b = join('', map { chr(($_ * 7) % 256) } 0 .. 59999);
+my $ins = $dbh->prepare("INSERT INTO t (id, x, b) VALUES (?, ?, ?)");
+$ins->bind_param(1, 1); $ins->bind_param(2, $x); $ins->bind_param(3, $b, DBI::SQL_BLOB); $ins->execute;
+my $sel = $dbh->prepare("SELECT x, b FROM t WHERE id = ?");
+$sel->execute(1);
+my ($rx, $rb) = $sel->fetchrow_array;
+print "x ", length($rx), " ", ($rx eq $x ? "same" : "differs"), "\n";
+print "b ", length($rb), " ", (md5_hex($rb) eq md5_hex($b) ? "same" : "differs"), "\n";
+my $up = $dbh->prepare("INSERT INTO c VALUES (?, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)");
+for my $i (1 .. 3) { print "upsert ", $up->execute(7, $i) + 0, "\n"; }
+my ($n) = $dbh->selectrow_array("SELECT n FROM c WHERE id = 7");
+print "n $n\n";
+"""
+        r = subprocess.run(["perl", "-e", script, str(self.sql[0]["port"]), ROOT_PASSWORD],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "x 60000 same\nb 60000 same\nupsert 1\nupsert 2\nupsert 2\nn 6\n")
+
+
+@unittest.skipUnless(pymysql, "python3-pymysql is not installed")
+class TableFull(SqldCluster):
+    """A cluster with little DataMemory: error 1114 names the table and the
+    cluster's own error comes as a warning."""
+    SQL_NODES = 1
+    DATA_MEMORY = "4M"
+
+    def test_table_full_names_the_table(self):
+        c = pymysql.connect(host="127.0.0.1", port=self.sql[0]["port"], user="root", password=ROOT_PASSWORD,
+                            autocommit=True)
+        with c.cursor() as cur:
+            cur.execute("CREATE DATABASE tf")
+            cur.execute("CREATE TABLE tf.big (id INT PRIMARY KEY, x TEXT)")
+            with self.assertRaises(pymysql.MySQLError) as e:
+                for i in range(1000):
+                    cur.execute("INSERT INTO tf.big VALUES (%s, REPEAT('f', 60000))", (i,))
+            self.assertEqual(e.exception.args[:2], (1114, "The table 'big' is full"))
+            cur.execute("SHOW WARNINGS")
+            warnings = cur.fetchall()
+            self.assertTrue(any(w[1] == 1296 and "827" in w[2] for w in warnings), warnings)
+            # inside a transaction the statement that hits the limit names it as well
+            cur.execute("CREATE TABLE tf.small (id INT PRIMARY KEY)")
+            cur.execute("DELETE FROM tf.big WHERE id < 3")
+            cur.execute("BEGIN")
+            cur.execute("INSERT INTO tf.small VALUES (1)")
+            with self.assertRaises(pymysql.MySQLError) as e:
+                for i in range(1000, 1010):
+                    cur.execute("INSERT INTO tf.big VALUES (%s, REPEAT('g', 60000))", (i,))
+            self.assertEqual(e.exception.args[:2], (1114, "The table 'big' is full"))
+
+
+if __name__ == "__main__":
+    unittest.main()
