@@ -49,6 +49,9 @@ class ConnectionPool(SqldCluster):
             self.assertEqual(seen[0], seen[2])
             self.assertEqual(seen[1], seen[3])
             with sessions[0].cursor() as cur:
+                cur.execute("SELECT @@ndb_cluster_connection_pool")
+                self.assertEqual(cur.fetchone(), (2,))
+            with sessions[0].cursor() as cur:
                 cur.execute("CREATE DATABASE IF NOT EXISTS pool")
                 cur.execute("CREATE TABLE pool.t (id INT PRIMARY KEY, v INT NOT NULL)")
             for i, c in enumerate(sessions):
