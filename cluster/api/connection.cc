@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "cluster/config/connectstring.h"
 #include "cluster/ndbd/engine/table_codec.h"
 #include "cluster/ndbd/wire/engine_codec.h"
@@ -12,7 +14,8 @@ namespace halb::cluster::api {
 
 using wire::ControlMsg;
 
-Connection::Connection(log::Logger* logger) : logger_(logger), loop_(false) {
+Connection::Connection(log::Logger* logger, std::shared_ptr<TableDirectory> tables)
+    : logger_(logger), loop_(false), tables_(tables ? std::move(tables) : std::make_shared<TableDirectory>()) {
   if (!logger_) {
     log::Sinks sinks;
     sinks.ident = "halb-ndbapi";
@@ -30,7 +33,7 @@ Connection::~Connection() {
       std::lock_guard<std::mutex> lk(mu_);
       io_stop_ = true;
     }
-    io_wake_->notify();
+    io_idle_.notify_all();
     io_thread_.join();
     ev_set_loop_release_cb(loop_.raw(), nullptr, nullptr);
   }
@@ -44,7 +47,8 @@ Connection::~Connection() {
   mgm_.reset();
 }
 
-bool Connection::connect(const std::string& connectstring, double timeout_s, std::string& error) {
+bool Connection::connect(const std::string& connectstring, double timeout_s, std::string& error,
+                         std::optional<uint32_t> node_id) {
   ConnectString cs;
   try {
     cs = parse_connectstring(connectstring);
@@ -52,10 +56,12 @@ bool Connection::connect(const std::string& connectstring, double timeout_s, std
     error = e.what();
     return false;
   }
+  if (node_id) cs.node_id = *node_id;
   boot_ = mgmapi::bootstrap(cs, NodeType::kApi, cs.node_id, error, 1, 1);
   if (!boot_) return false;
   node_id_ = boot_->node_id;
   config_ = boot_->config;
+  view_ = empty_view(config_.data_node_ids(), config_.no_of_replicas());
   mgm_ = std::make_unique<mgmapi::ManagementSessions>(
       loop_, *logger_, cs, node_id_, NodeType::kApi,
       [](const std::string&, const mgmapi::Message&) { return mgmapi::Message().add("result", "Ok"); }, &*boot_);
@@ -73,14 +79,24 @@ bool Connection::connect(const std::string& connectstring, double timeout_s, std
 
 void Connection::start_io_thread() {
   if (io_thread_.joinable()) return;
-  io_wake_ = std::make_unique<event::Async>(loop_, [this] {
-    if (io_stop_) loop_.stop();
-  });
+  // Only wakes a polling thread out of its sleep; the loop then applies
+  // the watcher changes made meanwhile.
+  io_wake_ = std::make_unique<event::Async>(loop_, [] {});
   ev_set_userdata(loop_.raw(), this);
   ev_set_loop_release_cb(loop_.raw(), &Connection::release_lock, &Connection::acquire_lock);
   io_thread_ = std::thread([this] {
-    std::lock_guard<std::mutex> lk(mu_);
-    while (!io_stop_) loop_.run();
+    // Serves the links while no caller waits (heartbeats, node states,
+    // reconnects): a look every kIdlePollS, never a sleep in poll, so a
+    // caller that comes to wait finds the poll free and runs it itself.
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!io_stop_) {
+      io_idle_.wait_for(lk, std::chrono::duration<double>(kIdlePollS));
+      if (io_stop_ || poll_owned_ || !waiters_.empty()) continue;
+      poll_owned_ = true;
+      ev_run(loop_.raw(), EVRUN_NOWAIT);
+      poll_owned_ = false;
+      pass_poll_on();
+    }
   });
 }
 
@@ -91,7 +107,10 @@ void Connection::acquire_lock(struct ev_loop* l) noexcept { static_cast<Connecti
 
 void Connection::wake_waiters() {
   if (io_thread_.joinable()) {
-    waiters_.notify_all();
+    // Only the threads whose answer is here: a reply for one session must
+    // not wake every other one waiting on the same connection.
+    for (Waiter* w : waiters_)
+      if (!w->owner && (*w->done)()) w->cv.notify_one();
   } else if (waiting_ && waiting_()) {
     loop_.stop();
   }
@@ -114,15 +133,47 @@ bool Connection::wait_for_nodes(size_t count, double timeout_s) {
   return wait([this, count] { return started_nodes_locked().size() >= count; }, timeout_s);
 }
 
+void Connection::pass_poll_on() {
+  if (!poll_owned_ && !waiters_.empty()) waiters_.front()->cv.notify_one();
+}
+
 // Called with mu_ held.
 bool Connection::wait(const std::function<bool()>& done, double timeout_s) {
   if (done()) return true;
   if (io_thread_.joinable()) {
+    // The caller's own thread polls the links when nobody else does (NDB's
+    // poll owner): its answer wakes it straight from poll, with no hand-off
+    // through the I/O thread. Others wait on their own condition variable
+    // and are woken by the owner when their answer is in, or when the poll
+    // is free again.
+    if (loop_needs_wake_) {
+      loop_needs_wake_ = false;
+      io_wake_->notify();  // the polling thread picks up the write watcher this thread turned on
+    }
     std::unique_lock<std::mutex> lk(mu_, std::adopt_lock);
-    io_wake_->notify();  // the loop picks up watchers this thread changed
-    bool ok = waiters_.wait_for(lk, std::chrono::duration<double>(timeout_s), done);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                                   std::chrono::duration<double>(timeout_s));
+    Waiter w{&done, {}};
+    waiters_.push_back(&w);
+    bool timed_out = false;
+    while (!done() && !timed_out) {
+      if (!poll_owned_) {
+        poll_owned_ = true;
+        w.owner = true;
+        event::Timer limit(loop_, [] {});  // ends the poll at the deadline
+        limit.start(std::max(0.0, std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count()));
+        while (!done() && std::chrono::steady_clock::now() < deadline) ev_run(loop_.raw(), EVRUN_ONCE);
+        w.owner = false;
+        poll_owned_ = false;
+      } else if (w.cv.wait_until(lk, deadline) == std::cv_status::timeout) {
+        timed_out = !done();
+      }
+      if (std::chrono::steady_clock::now() >= deadline) timed_out = !done();
+    }
+    waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &w));
+    pass_poll_on();
     lk.release();
-    return ok;
+    return !timed_out;
   }
   bool timed_out = false;
   event::Timer timer(loop_, [&] {
@@ -164,12 +215,14 @@ void Connection::dial(uint32_t node, const std::string& host, uint16_t port) {
   transport::LinkHandlers h;
   h.on_up = [this, node](uint16_t) {
     links_[node].up = true;
+    note_node(node);
     wake_waiters();
   };
   h.on_message = [this, node](const transport::Frame& f) { on_frame(node, f); };
   h.on_writable = [this, node] { flush(node); };
   DataLink& l = links_[node];
   l = DataLink{};
+  note_node(node);
   auto holder = std::make_shared<transport::Link*>(nullptr);
   h.on_closed = [this, node, holder](const std::string& why) { on_closed(node, *holder, why); };
   l.link = std::make_unique<transport::Link>(loop_, *logger_, fd, *o, std::move(h));
@@ -183,6 +236,7 @@ void Connection::on_closed(uint32_t node, transport::Link* link, const std::stri
                 " closed: " + why);
   loop_.defer([l = std::shared_ptr<transport::Link>(std::move(it->second.link))] {});
   links_.erase(it);
+  note_node(node);
   // Whatever waited on that coordinator will not be answered.
   for (auto& [id, p] : pending_)
     if (p.node == node && !p.answered) {
@@ -197,8 +251,12 @@ bool Connection::send_frame(uint32_t node, uint16_t type, std::string payload) {
   auto it = links_.find(node);
   if (it == links_.end() || !it->second.link || !it->second.up) return false;
   DataLink& l = it->second;
-  if (l.backlog.empty() && l.link->send(type, payload) != transport::Link::SendResult::kFull) return true;
+  if (l.backlog.empty() && l.link->send(type, payload) != transport::Link::SendResult::kFull) {
+    if (l.link->queued() > 0) loop_needs_wake_ = true;
+    return true;
+  }
   l.backlog.emplace_back(type, std::move(payload));
+  loop_needs_wake_ = true;
   return true;
 }
 
@@ -244,6 +302,7 @@ void Connection::on_frame(uint32_t node, const transport::Frame& f) {
     }
     if (f.header.type == wire::kApiNodeState) {
       links_[node].started = c->request == static_cast<uint32_t>(wire::NodeStartState::kStarted);
+      note_node(node);
     } else if (f.header.type == wire::kApiDictConf) {
       auto it = pending_.find(c->request);
       if (it != pending_.end() && !it->second.answered) {
@@ -253,6 +312,24 @@ void Connection::on_frame(uint32_t node, const transport::Frame& f) {
     }
   }
   wake_waiters();
+}
+
+void Connection::note_node(uint32_t node) {
+  if (!view_) return;
+  auto it = links_.find(node);
+  bool started = it != links_.end() && it->second.link && it->second.up && it->second.started;
+  view_->set_state(node, started ? engine::NodeState::kAlive : engine::NodeState::kDead);
+}
+
+uint32_t Connection::coordinator_for(const engine::ApiOp& op) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return coordinator_for_locked(op);
+}
+
+uint32_t Connection::coordinator_for_locked(const engine::ApiOp& op) const {
+  if (!view_) return 0;
+  auto t = tables_->find(op.table_id);
+  return coordinator_for_operation(*view_, t.get(), op);
 }
 
 uint32_t Connection::pick_node(uint32_t preferred) const {
@@ -293,6 +370,7 @@ NdbError Connection::create_table(const engine::Table& t) {
 }
 
 NdbError Connection::drop_table(const std::string& name) {
+  tables_->forget(name);
   return dict_call(wire::kApiDropTable, ControlMsg{0, 0, name, ""}, nullptr);
 }
 
@@ -306,7 +384,9 @@ std::shared_ptr<const engine::Table> Connection::get_table(const std::string& na
     error = make_error(4275, "the data node sent an unreadable table: " + why);
     return nullptr;
   }
-  return std::make_shared<const engine::Table>(std::move(*t));
+  auto shared = std::make_shared<const engine::Table>(std::move(*t));
+  tables_->remember(shared);
+  return shared;
 }
 
 // ---- transactions and scans ---------------------------------------------------
@@ -404,7 +484,9 @@ NdbError Transaction::execute(engine::ExecType exec) {
   results_.clear();
   if (state_ != engine::TransState::kOpen) return make_error(4350);
   if (trans_ == 0) {
-    node_ = c_.pick_node(node_);
+    uint32_t want = node_;
+    if (!want && !ops_.empty()) want = c_.coordinator_for_locked(ops_.front());
+    node_ = c_.pick_node(want);
     if (!node_) {
       state_ = engine::TransState::kAborted;
       return make_error(kErrClusterUnavailable, "no started data node");

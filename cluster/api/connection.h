@@ -15,12 +15,19 @@
 // served between calls: a connection left idle for longer than
 // 4 x HeartbeatIntervalDbApi is dropped by the data nodes (its open
 // transactions abort) and re-made by the next call, which may then see a
-// temporary error. After start_io_thread() the loop runs on a thread of its
-// own instead: any number of threads may then call at once (each Transaction
-// used by one thread at a time), each waiting on a condition variable for its
-// own answer, and the links are served between calls too. Transactions go to a started data node's coordinator (round
-// robin, or the node asked for); dictionary changes go to the lowest
-// started data node, which ships them to the others before answering.
+// temporary error. After start_io_thread() any number of threads may call
+// at once (each Transaction used by one thread at a time): a caller that
+// waits runs the loop itself when no other thread does (NDB's poll owner),
+// so its answer wakes it straight from poll; the others wait on a condition
+// variable each and only the thread whose answer came is woken. A thread of
+// the connection's own serves the links between calls.
+//
+// Transactions go to a started data node's coordinator: the node asked for,
+// else the primary replica of the first operation's key (coordinator.h),
+// else round robin; dictionary changes go to the lowest started data node,
+// which ships them to the others before answering. A program wanting more than one API node id (halb-sqld's
+// ndb-cluster-connection-pool) makes several Connections and lets them share
+// one TableDirectory.
 #pragma once
 
 #include <condition_variable>
@@ -35,6 +42,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/api/coordinator.h"
 #include "cluster/api/error.h"
 #include "cluster/config/model.h"
 #include "cluster/mgmapi/session_keeper.h"
@@ -51,14 +59,19 @@ class Transaction;
 
 class Connection {
  public:
-  explicit Connection(log::Logger* logger = nullptr);
+  // `tables`: shared with other connections of the same program (a pool),
+  // so a table one of them looked up routes transactions on all.
+  explicit Connection(log::Logger* logger = nullptr, std::shared_ptr<TableDirectory> tables = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   // Gets an API node id and the configuration from halb-mgmd, then waits up
   // to `timeout_s` for a started data node. False with `error` set.
-  bool connect(const std::string& connectstring, double timeout_s, std::string& error);
+  // `node_id`, when given, replaces the connectstring's nodeid (0: any free
+  // API slot), for the second and later members of a pool.
+  bool connect(const std::string& connectstring, double timeout_s, std::string& error,
+               std::optional<uint32_t> node_id = std::nullopt);
   // Moves the event loop to a dedicated thread (after connect); from then on
   // the connection is usable from many threads at once. Stopped and joined
   // by the destructor.
@@ -75,8 +88,12 @@ class Connection {
   // The table as the dictionary holds it (ids, column positions).
   std::shared_ptr<const engine::Table> get_table(const std::string& name, NdbError& error);
 
-  // `node` 0: any started data node coordinates.
+  // `node` 0: the coordinator is chosen at the first execute (see above).
   std::unique_ptr<Transaction> start_transaction(uint32_t node = 0);
+  // The node a transaction starting with `op` would be sent to when it is
+  // started; 0 when round robin would choose.
+  uint32_t coordinator_for(const engine::ApiOp& op) const;
+  const std::shared_ptr<TableDirectory>& tables() const { return tables_; }
 
   struct ScanResult {
     NdbError error;
@@ -107,10 +124,23 @@ class Connection {
     bool done = false;
   };
 
+  // A thread waiting (I/O thread mode) for `done`, woken alone.
+  struct Waiter {
+    const std::function<bool()>* done;
+    std::condition_variable cv;
+    bool owner = false;  // polling the links itself
+  };
+  static constexpr double kIdlePollS = 0.01;
+
   uint32_t pick_node(uint32_t preferred) const;
+  uint32_t coordinator_for_locked(const engine::ApiOp& op) const;
   std::vector<uint32_t> started_nodes_locked() const;
+  // Keeps view_ in step with links_[node] (linked and started).
+  void note_node(uint32_t node);
   // Called when something a waiter may wait for happened.
   void wake_waiters();
+  // The poll is free: the first waiter takes it over.
+  void pass_poll_on();
   static void release_lock(struct ev_loop* l) noexcept;
   static void acquire_lock(struct ev_loop* l) noexcept;
   bool wait(const std::function<bool()>& done, double timeout_s);
@@ -140,11 +170,19 @@ class Connection {
   uint32_t next_request_ = 1;
   std::map<uint32_t, Pending> pending_;  // by request (execute, dictionary) or scan id
   mutable size_t round_robin_ = 0;
-  // Guards everything above once the I/O thread runs: the loop thread holds
-  // it except while it sleeps in poll (libev's release/acquire hooks), and a
-  // caller holds it except while it waits on waiters_.
+  std::shared_ptr<TableDirectory> tables_;
+  std::optional<engine::Distribution> view_;  // started data nodes as live
+  // Guards everything above once the I/O thread runs: the thread running
+  // the loop (poll_owned_) holds it except while it sleeps in poll (libev's
+  // release/acquire hooks), any other caller holds it except while it waits
+  // on its Waiter.
   mutable std::mutex mu_;
-  std::condition_variable waiters_;
+  std::vector<Waiter*> waiters_;
+  // A caller changed a watcher the sleeping loop must pick up (a link with
+  // bytes left to write): the next wait wakes the loop first.
+  bool loop_needs_wake_ = false;
+  bool poll_owned_ = false;  // some thread runs the loop
+  std::condition_variable io_idle_;
   std::thread io_thread_;
   bool io_stop_ = false;
   std::unique_ptr<event::Async> io_wake_;

@@ -40,6 +40,8 @@ void usage(FILE* out) {
           "  --defaults-file FILE        my.cnf to read (default /etc/my.cnf)\n"
           "  -c, --ndb-connectstring CS  management servers, e.g. \"host=10.0.0.1,host=10.0.0.2\"\n"
           "  --ndb-wait-connected S      seconds to wait for the cluster at start (default 30)\n"
+          "  --ndb-cluster-connection-pool N\n"
+          "                              API node ids (cluster connections) to spread sessions over (default 1)\n"
           "  -P, --port N                MySQL TCP port (default 3306)\n"
           "  -S, --socket PATH           Unix socket (default /run/mysqld/mysqld.sock)\n"
           "  --bind-address ADDR         address to listen on (default: all)\n"
@@ -119,7 +121,7 @@ int main(int argc, char** argv) {
                                         "initial-root-password-file", "max-connections", "max-allowed-packet",
                                         "connect-timeout", "wait-timeout", "interactive-timeout", "ssl-cert",
                                         "ssl-key", "ndb-wait-connected", "net-read-timeout", "net-write-timeout",
-                                        "defaults-file"};
+                                        "ndb-cluster-connection-pool", "defaults-file"};
   constexpr int kValueCount = sizeof kValueOptions / sizeof kValueOptions[0];
   enum { kSkipNetworking = kBase + 100 };
   std::vector<option> table = {{"stop", no_argument, nullptr, 'k'},
@@ -193,7 +195,7 @@ int main(int argc, char** argv) {
   sqld::EngineOptions engine_options;
   sqld::server::ConnectionSettings conn;
   sqld::server::ListenerOptions listen;
-  uint64_t wait_connected = 30, net_read_timeout = 30, net_write_timeout = 60;
+  uint64_t wait_connected = 30, net_read_timeout = 30, net_write_timeout = 60, pool = 1;
   uint64_t port = 3306, max_conn = 151, packet = 64ull << 20, connect_timeout = 10, wait = 28800,
            interactive = 28800;
   if (!number(s, "port", 0, 65535, port) || !number(s, "max-connections", 1, 100000, max_conn) ||
@@ -202,7 +204,8 @@ int main(int argc, char** argv) {
       !number(s, "wait-timeout", 1, 31536000, wait) || !number(s, "interactive-timeout", 1, 31536000, interactive) ||
       !number(s, "ndb-wait-connected", 1, 31536000, wait_connected) ||
       !number(s, "net-read-timeout", 1, 31536000, net_read_timeout) ||
-      !number(s, "net-write-timeout", 1, 31536000, net_write_timeout))
+      !number(s, "net-write-timeout", 1, 31536000, net_write_timeout) ||
+      !number(s, "ndb-cluster-connection-pool", 1, 63, pool))
     return config::kExitNotConfigured;
   listen.tcp = !s.given.count("skip-networking");
   listen.port = static_cast<uint16_t>(port);
@@ -235,6 +238,7 @@ int main(int argc, char** argv) {
     engine_options.initial_root_password = *pw;
   }
   engine_options.connect_timeout_s = static_cast<double>(wait_connected);
+  engine_options.connection_pool = static_cast<uint32_t>(pool);
   engine_options.port = listen.port;
   engine_options.socket = listen.socket;
   engine_options.bind_address = listen.bind_address;

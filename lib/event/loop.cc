@@ -79,6 +79,9 @@ Io::~Io() { stop(); }
 void Io::start() { ev_io_start(loop_.raw(), &w_); }
 void Io::stop() { ev_io_stop(loop_.raw(), &w_); }
 void Io::set_events(int events) {
+  // Unchanged: a stop/start would still cost the loop an epoll_ctl (it fails
+  // with EEXIST and libev retries), once per message on a busy link.
+  if ((w_.events & (EV_READ | EV_WRITE)) == (events & (EV_READ | EV_WRITE))) return;
   bool was = ev_is_active(&w_);
   ev_io_stop(loop_.raw(), &w_);
   ev_io_set(&w_, w_.fd, events);

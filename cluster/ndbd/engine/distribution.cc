@@ -64,4 +64,8 @@ bool Distribution::complete() const {
   return true;
 }
 
+uint32_t fragment_of_primary_key(const Table& t, const std::vector<Value>& key) {
+  return fragment_of_key(encode_key_values(t, t.primary_key, key), t.fragments > 0 ? t.fragments : 1);
+}
+
 }  // namespace halb::cluster::engine

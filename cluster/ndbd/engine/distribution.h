@@ -8,6 +8,7 @@
 #include <map>
 #include <vector>
 
+#include "cluster/ndbd/engine/table.h"
 #include "cluster/placement/node_groups.h"
 
 namespace halb::cluster::engine {
@@ -38,5 +39,10 @@ class Distribution {
   std::vector<NodeGroup> groups_;
   std::map<uint32_t, NodeState> states_;
 };
+
+// The fragment a row of `t` with primary key `key` lives in. The
+// coordinator routes by it, and the client API uses the same to choose the
+// coordinator (the fragment's primary) for a transaction it starts with a key.
+uint32_t fragment_of_primary_key(const Table& t, const std::vector<Value>& key);
 
 }  // namespace halb::cluster::engine

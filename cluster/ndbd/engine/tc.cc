@@ -135,8 +135,7 @@ bool Tc::send_key_op(Trans& t, const Table& table, OpType type, LockMode lock, c
       res.error = t.error = e;
       return false;
     }
-  const uint32_t fragment =
-      fragment_of_key(encode_key_values(table, table.primary_key, key), std::max<uint32_t>(1, table.fragments));
+  const uint32_t fragment = fragment_of_primary_key(table, key);
   std::vector<uint32_t> chain;
   if (type == OpType::kRead) {
     if (uint32_t p = dist_.primary(fragment)) chain.push_back(p);

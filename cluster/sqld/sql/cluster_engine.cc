@@ -1,7 +1,10 @@
 // cluster/sqld/sql/cluster_engine.cc: the Engine halb-sqld runs (see
-// cluster_engine.h): one api::Connection (its event loop on an I/O thread,
-// shared by every session thread), the catalog, and sessions.
+// cluster_engine.h): ndb-cluster-connection-pool api::Connections (each its
+// own API node id; session threads spread over them), the catalog, and
+// sessions.
 #include "cluster/sqld/sql/cluster_engine.h"
+
+#include <algorithm>
 
 #include "cluster/sqld/sql/cluster_session.h"
 
@@ -62,11 +65,27 @@ std::unique_ptr<Engine> make_cluster_engine(const EngineOptions& options, log::L
   auto shared = std::make_unique<EngineShared>();
   shared->options = options;
   shared->logger = &logger;
-  auto conn = std::make_unique<api::Connection>(&logger);
-  if (!conn->connect(options.connectstring, options.connect_timeout_s, error)) return nullptr;
-  conn->start_io_thread();
-  shared->node_id = conn->node_id();
-  shared->connections.push_back(std::move(conn));
+  auto tables = std::make_shared<api::TableDirectory>();
+  const uint32_t pool = std::max<uint32_t>(1, options.connection_pool);
+  for (uint32_t i = 0; i < pool; ++i) {
+    auto conn = std::make_unique<api::Connection>(&logger, tables);
+    // The connectstring's nodeid (if any) is the first member's; the others
+    // take any free API slot.
+    std::optional<uint32_t> node_id;
+    if (i > 0) node_id = 0;
+    if (!conn->connect(options.connectstring, options.connect_timeout_s, error, node_id)) {
+      if (i > 0)
+        error = "ndb-cluster-connection-pool=" + std::to_string(pool) + ": cluster connection " +
+                std::to_string(i + 1) + " got no API node id (" + error +
+                "); config.ini needs a free [mysqld] or [api] slot for every pool member";
+      return nullptr;
+    }
+    conn->start_io_thread();
+    logger.info("cluster connection " + std::to_string(i + 1) + "/" + std::to_string(pool) + ": API node id " +
+                std::to_string(conn->node_id()));
+    shared->connections.push_back(std::move(conn));
+  }
+  shared->node_id = shared->connections.front()->node_id();
   std::vector<api::Connection*> raw;
   for (auto& c : shared->connections) raw.push_back(c.get());
   shared->catalog = std::make_unique<Catalog>(raw, logger);

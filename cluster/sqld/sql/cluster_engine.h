@@ -19,6 +19,9 @@ inline constexpr const char* kServerVersion = "8.0.36-halb";
 struct EngineOptions {
   std::string connectstring;          // ndb-connectstring / [mysql_cluster]
   double connect_timeout_s = 30;      // first contact with halb-mgmd and a started data node
+  // ndb-cluster-connection-pool: cluster connections, each its own API node
+  // id, sessions spread over them round robin.
+  uint32_t connection_pool = 1;
   // Password for 'root'@'localhost' and 'root'@'127.0.0.1', set only when the
   // cluster holds no accounts yet (first start of the first SQL node).
   std::string initial_root_password;

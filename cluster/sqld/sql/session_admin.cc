@@ -953,7 +953,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     st["Questions"] = std::to_string(reg ? reg->questions() : 0);
     st["Threads_connected"] = std::to_string(reg ? reg->processes().size() : 0);
     st["Connections"] = std::to_string(shared_.sessions_opened.load());
-    st["Ndb_cluster_node_id"] = std::to_string(shared_.node_id);
+    st["Ndb_cluster_node_id"] = std::to_string(ctx_.conn.node_id());  // this session's pool member
     st["Ndb_number_of_data_nodes"] = std::to_string(ctx_.conn.started_nodes().size());
     st["Ndb_catalog_version"] = std::to_string(catalog_.version());
     st["Last_query_cost"] = "0.000000";

@@ -33,6 +33,7 @@ GlobalVars::GlobalVars(const EngineOptions& o) {
   s("socket", o.socket, true);
   s("bind_address", o.bind_address, true);
   i("max_connections", o.max_connections);
+  i("ndb_cluster_connection_pool", o.connection_pool, true);
   i("max_allowed_packet", o.max_allowed_packet);
   i("wait_timeout", o.wait_timeout_s);
   i("interactive_timeout", 28800);
