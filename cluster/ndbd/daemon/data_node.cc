@@ -620,13 +620,13 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
         logger_.warn("installing a table from node " + std::to_string(peer) + ": error " + std::to_string(r.error) +
                      " " + r.detail);
       else if (!r.error)
-        save_schema();
+        save_schema(phase_ == Phase::kRestartDict ? 0 : dict_gci(m.text));
       if (m.request) send_control(peer, wire::kDictInstallConf, ControlMsg{m.request, r.error, r.detail, ""});
       return;
     }
     case wire::kDictDropInstall: {
       auto r = engine_->drop_table(m.text);
-      if (!r.error) save_schema();
+      if (!r.error) save_schema(dict_gci(m.data));
       send_control(peer, wire::kDictInstallConf, ControlMsg{m.request, r.error, r.detail, ""});
       return;
     }
@@ -664,7 +664,7 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
           logger_.info("node restart: table " + t->name + " was dropped while this node was down");
           engine_->drop_table(t->name);
         }
-      save_schema();
+      save_schema(0);
       engine_->begin_restart(catchup_gci_);
       restart_waiting_.clear();
       for (uint32_t id : live)
@@ -694,6 +694,11 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
       }
       return;
     case wire::kArbitResult:
+      // Before the start: the lowest present node's answer for a partitioned start.
+      if (phase_ == Phase::kConnecting && peer < self_) {
+        partitioned_answer(m.request == 1, m.text + " (from node " + std::to_string(peer) + ")");
+        return;
+      }
       if (phase_ != Phase::kStarted || !members_.count(peer)) return;
       arbitration_result(m.request == 1, m.text + " (from node " + std::to_string(peer) + ")");
       return;
@@ -733,6 +738,11 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
     case wire::kApiCreateTable: {
       std::string error;
       auto t = engine::decode_table(m.data, error);
+      // Versions start at the current GCI, which only grows, also across
+      // system restarts: a table that reuses a dropped table's id never
+      // takes its version, so nothing of the old one in the redo log or a
+      // checkpoint fits the new one.
+      if (t) t->version = static_cast<uint32_t>(std::min<uint64_t>(std::max<uint64_t>(gci_, 1), UINT32_MAX));
       engine::DictResult r = t ? engine_->create_table(std::move(*t)) : engine::DictResult{engine::err::kBadRequest, error, nullptr};
       if (r.error) {
         answer.error = r.error;
@@ -744,9 +754,12 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
       answer.data = engine::encode_table(*r.table);
       install_type = wire::kDictInstall;
       install.data = answer.data;
-      save_schema();
+      // The CREATE belongs to the GCI current now, on every node: a system
+      // restart to an earlier GCI leaves the table out.
+      install.text = std::to_string(gci_);
+      save_schema(gci_);
       logger_.info("created table " + r.table->name + " (id " + std::to_string(r.table->id) + ") for API node " +
-                   std::to_string(peer));
+                   std::to_string(peer) + " in GCI " + std::to_string(gci_));
       break;
     }
     case wire::kApiDropTable: {
@@ -767,8 +780,10 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
       answer.text = m.text;
       install_type = wire::kDictDropInstall;
       install.text = m.text;
-      save_schema();
-      logger_.info("dropped table " + m.text + " for API node " + std::to_string(peer));
+      install.data = std::to_string(gci_);
+      save_schema(gci_);
+      logger_.info("dropped table " + m.text + " for API node " + std::to_string(peer) + " in GCI " +
+                   std::to_string(gci_));
       break;
     }
     default:
