@@ -482,6 +482,20 @@ void DataNode::step_initial_start() {
     return;
   }
   if (start_phase_ == 2 && !sr_decided_) {
+    // The others started without this node (their start set lacked it):
+    // it joins them by node restart instead.
+    for (auto& [id, p] : peers_)
+      if (p.is_data && p.hello && p.state == NodeStartState::kStarted) {
+        logger_.info("node " + std::to_string(self_) + ": node " + std::to_string(id) +
+                     " started without this node; joining by node restart");
+        phase_ = Phase::kConnecting;
+        phase_timer_.stop();
+        sr_sent_ = false;
+        sr_gcis_.clear();
+        sr_sets_.clear();
+        advance();
+        return;
+      }
     sr_exchange();  // phase 2: the latest restorable GCI, agreed by all
     return;
   }

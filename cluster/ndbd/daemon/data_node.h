@@ -270,6 +270,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool urgent_sent_ = false;  // GCP_URGENT sent for the replies held now
   // System restart: each node's restorable GCI (0 = no files).
   std::map<uint32_t, std::pair<bool, uint64_t>> sr_gcis_;
+  std::map<uint32_t, std::set<uint32_t>> sr_sets_;  // the nodes each peer starts with
   uint64_t sr_highest_gci_ = 0;
   std::set<uint32_t> sr_participants_;  // the nodes this (possibly partial) start waits for
   uint64_t connecting_since_ms_ = 0;  // the highest GCI the other nodes' files name

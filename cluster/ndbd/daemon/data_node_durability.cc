@@ -32,6 +32,21 @@ std::optional<uint64_t> parse_gci(const std::string& text) {
   return std::strtoull(text.c_str(), nullptr, 10);
 }
 
+// "2,3,4" -> {2,3,4}; nullopt when malformed.
+std::optional<std::set<uint32_t>> parse_ids(const std::string& text) {
+  std::set<uint32_t> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    auto id = parse_gci(text.substr(pos, end - pos));
+    if (!id || *id == 0 || *id > 255) return std::nullopt;
+    out.insert(static_cast<uint32_t>(*id));
+    pos = end + 1;
+  }
+  return out;
+}
+
 std::string join(const std::set<uint32_t>& ids) {
   std::string s;
   for (uint32_t id : ids) s += (s.empty() ? "" : ",") + std::to_string(id);
@@ -182,11 +197,21 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
   }
   const bool engine_running = phase_ != Phase::kWaiting && phase_ != Phase::kConnecting && phase_ != Phase::kStopping;
   switch (type) {
-    case wire::kSrGci:
+    case wire::kSrGci: {
+      // data: "<highest GCI its files name>|<the nodes it starts with>"
+      const size_t bar = m.data.find('|');
+      if (auto h = parse_gci(m.data.substr(0, bar))) sr_highest_gci_ = std::max(sr_highest_gci_, *h);
+      auto set = bar == std::string::npos ? std::nullopt : parse_ids(m.data.substr(bar + 1));
+      if (!set || !set->count(from)) {
+        logger_.limited("sr-" + std::to_string(from), log::Level::warn,
+                        "node " + std::to_string(from) + " sent a restart GCI without its start set; ignored");
+        return;
+      }
       sr_gcis_[from] = {m.request == 1, *gci};
-      if (auto h = parse_gci(m.data)) sr_highest_gci_ = std::max(sr_highest_gci_, *h);
+      sr_sets_[from] = *set;
       sr_decide();
       return;
+    }
     case wire::kGcpUrgent:
       if (round_) round_->urgent = true;
       else gcp_timer();
@@ -437,12 +462,29 @@ void DataNode::sr_exchange() {
   for (uint32_t id : sr_participants_)
     if (id != self_)
       send_control(id, wire::kSrGci, ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second),
-                                                std::to_string(fs_state_.highest_gci)});
+                                                std::to_string(fs_state_.highest_gci) + "|" + join(sr_participants_)});
   sr_decide();
 }
 
 void DataNode::sr_decide() {
   if (sr_decided_ || !sr_sent_ || phase_ != Phase::kStarting) return;
+  // Nodes that made up their minds at different moments (a node linked
+  // just as a partial start began) may start with different sets: all
+  // start with the nodes every one of them counts; a node left out joins
+  // by node restart once they are started.
+  std::set<uint32_t> common = sr_participants_;
+  for (auto& [id, set] : sr_sets_) {
+    if (!sr_participants_.count(id)) continue;
+    std::set<uint32_t> both;
+    for (uint32_t n : common)
+      if (set.count(n)) both.insert(n);
+    common = std::move(both);
+  }
+  if (common.count(self_) && common != sr_participants_) {
+    logger_.info("node " + std::to_string(self_) + ": starting with nodes " + join(common) + " (as the others do), not " +
+                 join(sr_participants_));
+    sr_participants_ = common;
+  }
   for (uint32_t id : sr_participants_)
     if (!sr_gcis_.count(id)) return;
   sr_decided_ = true;
