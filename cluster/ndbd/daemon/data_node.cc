@@ -451,6 +451,18 @@ void DataNode::advance() {
       auto it = peers_.find(id);
       if (it == peers_.end() || !it->second.hello || it->second.state != NodeStartState::kStarted) return;
     }
+    // The copy needs a started node of this node's own group (the others
+    // of a partial start may come up one by one).
+    for (auto& g : groups_) {
+      if (g.members.size() < 2 || !std::count(g.members.begin(), g.members.end(), self_)) continue;
+      bool source = false;
+      for (uint32_t n : g.members) {
+        auto it = peers_.find(n);
+        source = source || (n != self_ && it != peers_.end() && it->second.hello &&
+                            it->second.state == NodeStartState::kStarted);
+      }
+      if (!source) return;
+    }
     begin_node_restart();
     return;
   }

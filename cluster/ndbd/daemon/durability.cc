@@ -232,14 +232,14 @@ bool Durability::restore(engine::DataNodeEngine& eng, uint64_t gci, std::string&
   next_lcp_id_ = (ids.empty() ? 0 : ids.front()) + 1;
   lcp_started_lsn_ = redo_->head_lsn();
 
-  summary = std::to_string(schema_.size()) + " tables";
-  if (left_out) summary += " (" + std::to_string(left_out) + " created after GCI " + std::to_string(gci) + " left out)";
-  if (put_back) summary += " (" + std::to_string(put_back) + " dropped after GCI " + std::to_string(gci) + " put back)";
-  summary += ", " + (base ? "local checkpoint " + std::to_string(base->id) + " (" + std::to_string(lcp_rows) + " rows)"
+  summary = (base ? "local checkpoint " + std::to_string(base->id) + " (" + std::to_string(lcp_rows) + " rows)"
                   : std::string("no local checkpoint")) +
             " + redo log (" + std::to_string(applied) + " changes replayed, " + std::to_string(skipped_records) +
             " past GCI " + std::to_string(gci) + " or of dropped tables ignored) to GCI " + std::to_string(gci);
   if (!scan.damage.empty()) summary += "; redo log damaged (" + scan.damage + "), ignored from there on";
+  summary += "; " + std::to_string(schema_.size()) + " tables";
+  if (left_out) summary += ", " + std::to_string(left_out) + " created after GCI " + std::to_string(gci) + " left out";
+  if (put_back) summary += ", " + std::to_string(put_back) + " dropped after GCI " + std::to_string(gci) + " put back";
   return true;
 }
 
