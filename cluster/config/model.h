@@ -95,6 +95,8 @@ struct DataNode : NodeCommon {
   uint64_t backup_data_buffer_size = 2 * kMiB;
   uint64_t backup_log_buffer_size = 2 * kMiB;
   uint64_t backup_write_size = 32 * 1024;
+  // LCP disk write rate limit, bytes per second (NDB's MaxDiskWriteSpeed).
+  uint64_t max_disk_write_speed = 20 * kMiB;
 
   // LQH operation records: the explicit value, else 1.1 x TC operations.
   uint32_t local_operations() const {

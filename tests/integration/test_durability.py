@@ -13,7 +13,7 @@ from halb import program, wait_for
 from test_ndbd import NdbdCluster
 
 
-def durable_config(data_dir, mgm_port, data_nodes, extra=""):
+def durable_config(data_dir, mgm_port, data_nodes, extra="", gcp_ms=200):
     ndbd = "".join(f"[NDBD]\nId={i}\nHostName=127.0.0.1\nDataDir={data_dir}/d{i}\n\n" for i in data_nodes)
     return f"""[NDBD DEFAULT]
 NoOfReplicas=2
@@ -21,7 +21,7 @@ DataMemory=40M
 IndexMemory=16M
 HeartbeatIntervalDbDb=500
 HeartbeatIntervalDbApi=500
-TimeBetweenGlobalCheckpoints=200
+TimeBetweenGlobalCheckpoints={gcp_ms}
 {extra}
 
 [NDB_MGMD]
@@ -43,13 +43,14 @@ Id=22
 
 class Durability(NdbdCluster):
     EXTRA = ""
+    GCP_MS = 200
 
     def setUp(self):
         super().setUp()
         # Same cluster, with checkpoint settings; halb-mgmd reads the file at start.
         self.mgmd.stop()
         with open(self.config, "w") as f:
-            f.write(durable_config(self.tmp.path, self.port, self.DATA_NODES, self.EXTRA))
+            f.write(durable_config(self.tmp.path, self.port, self.DATA_NODES, self.EXTRA, self.GCP_MS))
         from halb import Proc
         self.mgmd = Proc([program("halb-mgmd"), "-f", self.config, "--ndb-nodeid", "1", "--foreground",
                           "--run-dir", os.path.join(self.tmp.path, "run")],
@@ -219,7 +220,10 @@ class DamagedRedo(Durability):
 
 
 class PartialStart(Durability):
-    EXTRA = "StartPartialTimeout=2000"
+    # One node of a two-node group is half the cluster: the other could be
+    # running alone, so the start also waits StartPartitionedTimeout and
+    # then asks the arbitrator (halb-mgmd).
+    EXTRA = "StartPartialTimeout=2000\nStartPartitionedTimeout=1000"
 
     def test_partial_system_restart_then_the_missing_node_joins(self):
         self.start_all("--initial")
@@ -230,6 +234,7 @@ class PartialStart(Durability):
         self.start_ndbd(2)
         self.wait_started([2], timeout=30)
         self.assertIn("Partial system restart after StartPartialTimeout (2000 ms) without node(s) 3", self.log_text(2))
+        self.assertIn("Partitioned start allowed: Arbitration won", self.log_text(2))
         self.assertIn("verified 3000 rows, 0 bad", self.tool_ok("verify", "t1", "3000"))
         self.tool_ok("--from", "3000", "load", "t1", "500")
         self.start_ndbd(3)

@@ -451,6 +451,18 @@ void DataNode::advance() {
       auto it = peers_.find(id);
       if (it == peers_.end() || !it->second.hello || it->second.state != NodeStartState::kStarted) return;
     }
+    // The copy needs a started node of this node's own group (the others
+    // of a partial start may come up one by one).
+    for (auto& g : groups_) {
+      if (g.members.size() < 2 || !std::count(g.members.begin(), g.members.end(), self_)) continue;
+      bool source = false;
+      for (uint32_t n : g.members) {
+        auto it = peers_.find(n);
+        source = source || (n != self_ && it != peers_.end() && it->second.hello &&
+                            it->second.state == NodeStartState::kStarted);
+      }
+      if (!source) return;
+    }
     begin_node_restart();
     return;
   }
@@ -482,6 +494,20 @@ void DataNode::step_initial_start() {
     return;
   }
   if (start_phase_ == 2 && !sr_decided_) {
+    // The others started without this node (their start set lacked it):
+    // it joins them by node restart instead.
+    for (auto& [id, p] : peers_)
+      if (p.is_data && p.hello && p.state == NodeStartState::kStarted) {
+        logger_.info("node " + std::to_string(self_) + ": node " + std::to_string(id) +
+                     " started without this node; joining by node restart");
+        phase_ = Phase::kConnecting;
+        phase_timer_.stop();
+        sr_sent_ = false;
+        sr_gcis_.clear();
+        sr_sets_.clear();
+        advance();
+        return;
+      }
     sr_exchange();  // phase 2: the latest restorable GCI, agreed by all
     return;
   }
@@ -620,13 +646,13 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
         logger_.warn("installing a table from node " + std::to_string(peer) + ": error " + std::to_string(r.error) +
                      " " + r.detail);
       else if (!r.error)
-        save_schema();
+        save_schema(phase_ == Phase::kRestartDict ? 0 : dict_gci(m.text));
       if (m.request) send_control(peer, wire::kDictInstallConf, ControlMsg{m.request, r.error, r.detail, ""});
       return;
     }
     case wire::kDictDropInstall: {
       auto r = engine_->drop_table(m.text);
-      if (!r.error) save_schema();
+      if (!r.error) save_schema(dict_gci(m.data));
       send_control(peer, wire::kDictInstallConf, ControlMsg{m.request, r.error, r.detail, ""});
       return;
     }
@@ -664,7 +690,7 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
           logger_.info("node restart: table " + t->name + " was dropped while this node was down");
           engine_->drop_table(t->name);
         }
-      save_schema();
+      save_schema(0);
       engine_->begin_restart(catchup_gci_);
       restart_waiting_.clear();
       for (uint32_t id : live)
@@ -694,6 +720,11 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
       }
       return;
     case wire::kArbitResult:
+      // Before the start: the lowest present node's answer for a partitioned start.
+      if (phase_ == Phase::kConnecting && peer < self_) {
+        partitioned_answer(m.request == 1, m.text + " (from node " + std::to_string(peer) + ")");
+        return;
+      }
       if (phase_ != Phase::kStarted || !members_.count(peer)) return;
       arbitration_result(m.request == 1, m.text + " (from node " + std::to_string(peer) + ")");
       return;
@@ -733,6 +764,11 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
     case wire::kApiCreateTable: {
       std::string error;
       auto t = engine::decode_table(m.data, error);
+      // Versions start at the current GCI, which only grows, also across
+      // system restarts: a table that reuses a dropped table's id never
+      // takes its version, so nothing of the old one in the redo log or a
+      // checkpoint fits the new one.
+      if (t) t->version = static_cast<uint32_t>(std::min<uint64_t>(std::max<uint64_t>(gci_, 1), UINT32_MAX));
       engine::DictResult r = t ? engine_->create_table(std::move(*t)) : engine::DictResult{engine::err::kBadRequest, error, nullptr};
       if (r.error) {
         answer.error = r.error;
@@ -744,9 +780,12 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
       answer.data = engine::encode_table(*r.table);
       install_type = wire::kDictInstall;
       install.data = answer.data;
-      save_schema();
+      // The CREATE belongs to the GCI current now, on every node: a system
+      // restart to an earlier GCI leaves the table out.
+      install.text = std::to_string(gci_);
+      save_schema(gci_);
       logger_.info("created table " + r.table->name + " (id " + std::to_string(r.table->id) + ") for API node " +
-                   std::to_string(peer));
+                   std::to_string(peer) + " in GCI " + std::to_string(gci_));
       break;
     }
     case wire::kApiDropTable: {
@@ -767,8 +806,10 @@ void DataNode::on_api_dict(uint16_t peer, uint16_t type, const ControlMsg& m) {
       answer.text = m.text;
       install_type = wire::kDictDropInstall;
       install.text = m.text;
-      save_schema();
-      logger_.info("dropped table " + m.text + " for API node " + std::to_string(peer));
+      install.data = std::to_string(gci_);
+      save_schema(gci_);
+      logger_.info("dropped table " + m.text + " for API node " + std::to_string(peer) + " in GCI " +
+                   std::to_string(gci_));
       break;
     }
     default:

@@ -155,11 +155,21 @@ class DataNode : private engine::Peers, private engine::Clock {
   void durability_tick();
   void release_replies();
   bool hold_reply(uint32_t to, engine::Message& m);
-  void save_schema();
+  // The schema file after a CREATE or DROP in GCI `gci` (0: during a node
+  // restart, before any GCI this node can restore to).
+  void save_schema(uint64_t gci);
+  // The GCI a dictionary change from `text` (the master's), else the current one.
+  uint64_t dict_gci(const std::string& text) const;
   void sr_exchange();
   // A partial system restart: StartPartialTimeout passed, this node has
   // files and the linked nodes cover every node group. Sets sr_participants_.
   bool partial_start_due();
+  // The present nodes cover every node group but none whole, and are
+  // exactly half: the missing half may be running as a cluster of its own.
+  // True once StartPartitionedTimeout passed (0 = never) and the
+  // arbitrator said yes to this half.
+  bool partitioned_start_allowed(const std::set<uint32_t>& present, const std::string& missing);
+  void partitioned_answer(bool granted, const std::string& why);
   void sr_decide();
   bool is_gcp_type(uint16_t type) const;
 
@@ -260,9 +270,14 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool urgent_sent_ = false;  // GCP_URGENT sent for the replies held now
   // System restart: each node's restorable GCI (0 = no files).
   std::map<uint32_t, std::pair<bool, uint64_t>> sr_gcis_;
+  std::map<uint32_t, std::set<uint32_t>> sr_sets_;  // the nodes each peer starts with
   uint64_t sr_highest_gci_ = 0;
   std::set<uint32_t> sr_participants_;  // the nodes this (possibly partial) start waits for
   uint64_t connecting_since_ms_ = 0;  // the highest GCI the other nodes' files name
+  // A possibly partitioned partial start: the arbitrator's answer.
+  enum class PartitionedStart { kNone, kAsking, kGranted, kRefused };
+  PartitionedStart partitioned_ = PartitionedStart::kNone;
+  bool partitioned_waiting_told_ = false;  // the wait was logged
   bool sr_sent_ = false;
   bool sr_decided_ = false;
   std::string start_kind_ = "initial start";

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "cluster/mgmd/arbitration.h"
 #include "cluster/ndbd/daemon/data_node.h"
 #include "cluster/ndbd/engine/error.h"
 #include "cluster/ndbd/wire/engine_codec.h"
@@ -29,6 +30,27 @@ std::optional<uint64_t> parse_gci(const std::string& text) {
   if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
     return std::nullopt;
   return std::strtoull(text.c_str(), nullptr, 10);
+}
+
+// "2,3,4" -> {2,3,4}; nullopt when malformed.
+std::optional<std::set<uint32_t>> parse_ids(const std::string& text) {
+  std::set<uint32_t> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    auto id = parse_gci(text.substr(pos, end - pos));
+    if (!id || *id == 0 || *id > 255) return std::nullopt;
+    out.insert(static_cast<uint32_t>(*id));
+    pos = end + 1;
+  }
+  return out;
+}
+
+std::string join(const std::set<uint32_t>& ids) {
+  std::string s;
+  for (uint32_t id : ids) s += (s.empty() ? "" : ",") + std::to_string(id);
+  return s.empty() ? "none" : s;
 }
 
 }  // namespace
@@ -63,10 +85,15 @@ void DataNode::event(mgmapi::Category c, int threshold, mgmapi::Severity s, cons
   if (mgm_) mgm_->report_event(mgmapi::Event{self_, c, threshold, s, text});
 }
 
-void DataNode::save_schema() {
+void DataNode::save_schema(uint64_t gci) {
   if (!dur_) return;
   std::string error;
-  if (!dur_->write_schema(*engine_, error)) logger_.error("node " + std::to_string(self_) + ": " + error);
+  if (!dur_->write_schema(*engine_, gci, error)) logger_.error("node " + std::to_string(self_) + ": " + error);
+}
+
+uint64_t DataNode::dict_gci(const std::string& text) const {
+  auto g = parse_gci(text);
+  return g && *g ? *g : gci_;
 }
 
 bool DataNode::is_gcp_type(uint16_t type) const { return type >= wire::kGcpPrepare && type <= wire::kGcpUrgent; }
@@ -170,11 +197,21 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
   }
   const bool engine_running = phase_ != Phase::kWaiting && phase_ != Phase::kConnecting && phase_ != Phase::kStopping;
   switch (type) {
-    case wire::kSrGci:
+    case wire::kSrGci: {
+      // data: "<highest GCI its files name>|<the nodes it starts with>"
+      const size_t bar = m.data.find('|');
+      if (auto h = parse_gci(m.data.substr(0, bar))) sr_highest_gci_ = std::max(sr_highest_gci_, *h);
+      auto set = bar == std::string::npos ? std::nullopt : parse_ids(m.data.substr(bar + 1));
+      if (!set || !set->count(from)) {
+        logger_.limited("sr-" + std::to_string(from), log::Level::warn,
+                        "node " + std::to_string(from) + " sent a restart GCI without its start set; ignored");
+        return;
+      }
       sr_gcis_[from] = {m.request == 1, *gci};
-      if (auto h = parse_gci(m.data)) sr_highest_gci_ = std::max(sr_highest_gci_, *h);
+      sr_sets_[from] = *set;
       sr_decide();
       return;
+    }
     case wire::kGcpUrgent:
       if (round_) round_->urgent = true;
       else gcp_timer();
@@ -334,14 +371,87 @@ bool DataNode::partial_start_due() {
       return false;
     }
   }
-  sr_participants_ = present;
   std::string missing;
-  for (uint32_t id : config_.data_node_ids())
+  std::set<uint32_t> all;
+  for (uint32_t id : config_.data_node_ids()) {
+    all.insert(id);
     if (!present.count(id)) missing += (missing.empty() ? "" : ",") + std::to_string(id);
+  }
+  // NDB's start check: the nodes here must be a side that would win
+  // arbitration against the missing ones. Fewer than half never start
+  // alone; exactly half with no node group whole may be one half of a
+  // partitioned cluster.
+  switch (mgmd::check_arbitration(all, present, groups_)) {
+    case mgmd::ArbitCheck::kLoseLessThanHalf:
+    case mgmd::ArbitCheck::kLoseMissingGroup:
+      logger_.limited("partial-half", log::Level::info,
+                      "node " + std::to_string(self_) + ": StartPartialTimeout passed, but nodes " + join(present) +
+                          " are fewer than half the data nodes and no node group is whole: waiting for " + missing);
+      return false;
+    case mgmd::ArbitCheck::kAskArbitrator:
+      if (!partitioned_start_allowed(present, missing)) return false;
+      break;
+    case mgmd::ArbitCheck::kWinGroupMajority:
+    case mgmd::ArbitCheck::kWinMoreThanHalf:
+      break;
+  }
+  sr_participants_ = present;
   event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
         "Partial system restart after StartPartialTimeout (" + std::to_string(timeout) + " ms) without node(s) " +
             missing + "; they join later by node restart");
   return true;
+}
+
+bool DataNode::partitioned_start_allowed(const std::set<uint32_t>& present, const std::string& missing) {
+  if (partitioned_ == PartitionedStart::kGranted) return true;
+  if (partitioned_ != PartitionedStart::kNone) return false;  // asking, or refused: wait for the others
+  const uint32_t timeout = own_->start_partitioned_timeout;
+  const bool due = timeout != 0 && now_ms() - connecting_since_ms_ >= timeout;
+  if (!due) {
+    if (!partitioned_waiting_told_)
+      event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
+            "Possibly partitioned start: nodes " + join(present) + " are half of the data nodes and no node group is "
+            "whole (node(s) " + missing + " may be running elsewhere); " +
+                (timeout ? "waiting StartPartitionedTimeout (" + std::to_string(timeout) +
+                               " ms) for them, then asking the arbitrator"
+                         : std::string("StartPartitionedTimeout=0: waiting for them for ever")));
+    partitioned_waiting_told_ = true;
+    return false;
+  }
+  const uint32_t president = *present.begin();
+  if (president != self_) return false;  // it asks, and tells the others (ARBIT_RESULT)
+  if (!arbitrator_configured()) {
+    partitioned_answer(false, "Network partitioning - no arbitrator configured");
+    return false;
+  }
+  // Every half of this cluster asks under the same ticket, so the
+  // arbitrator's first-asker rule lets exactly one of them start.
+  uint32_t ticket = 0x5174a27u;
+  for (uint32_t id : config_.data_node_ids()) ticket = ticket * 31 + id;
+  partitioned_ = PartitionedStart::kAsking;
+  event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
+        "StartPartitionedTimeout (" + std::to_string(timeout) + " ms) passed without node(s) " + missing +
+            ": Network partitioning - arbitration required for a partitioned start (ticket " + std::to_string(ticket) +
+            ")");
+  mgm_->arbitrate(ticket, [this](bool granted, const std::string& result) {
+    partitioned_answer(granted, granted ? "Arbitration won - positive reply (" + result + ")"
+                                : mgm_->up_count() ? "Arbitration lost - negative reply (" + result + ")"
+                                                   : "Network partitioning - no arbitrator available");
+  });
+  return false;
+}
+
+void DataNode::partitioned_answer(bool granted, const std::string& why) {
+  if (phase_ != Phase::kConnecting || partitioned_ == PartitionedStart::kGranted) return;
+  partitioned_ = granted ? PartitionedStart::kGranted : PartitionedStart::kRefused;
+  event(mgmapi::Category::kStartup, 1, granted ? mgmapi::Severity::kInfo : mgmapi::Severity::kWarning,
+        "Partitioned start " + std::string(granted ? "allowed" : "refused") + ": " + why +
+            (granted ? "" : "; waiting for the missing nodes (they may be started: then this node joins them)"));
+  // The president tells the other present nodes.
+  for (auto& [id, p] : peers_)
+    if (p.is_data && p.hello && p.state == wire::NodeStartState::kNotStarted && self_ < id)
+      send_control(id, wire::kArbitResult, ControlMsg{granted ? 1u : 0u, 0, why, ""});
+  advance();
 }
 
 void DataNode::sr_exchange() {
@@ -352,12 +462,29 @@ void DataNode::sr_exchange() {
   for (uint32_t id : sr_participants_)
     if (id != self_)
       send_control(id, wire::kSrGci, ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second),
-                                                std::to_string(fs_state_.highest_gci)});
+                                                std::to_string(fs_state_.highest_gci) + "|" + join(sr_participants_)});
   sr_decide();
 }
 
 void DataNode::sr_decide() {
   if (sr_decided_ || !sr_sent_ || phase_ != Phase::kStarting) return;
+  // Nodes that made up their minds at different moments (a node linked
+  // just as a partial start began) may start with different sets: all
+  // start with the nodes every one of them counts; a node left out joins
+  // by node restart once they are started.
+  std::set<uint32_t> common = sr_participants_;
+  for (auto& [id, set] : sr_sets_) {
+    if (!sr_participants_.count(id)) continue;
+    std::set<uint32_t> both;
+    for (uint32_t n : common)
+      if (set.count(n)) both.insert(n);
+    common = std::move(both);
+  }
+  if (common.count(self_) && common != sr_participants_) {
+    logger_.info("node " + std::to_string(self_) + ": starting with nodes " + join(common) + " (as the others do), not " +
+                 join(sr_participants_));
+    sr_participants_ = common;
+  }
   for (uint32_t id : sr_participants_)
     if (!sr_gcis_.count(id)) return;
   sr_decided_ = true;

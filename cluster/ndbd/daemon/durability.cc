@@ -27,6 +27,7 @@ DurabilityOptions durability_options(const std::string& fs_dir, const DataNode& 
   o.fragment_log_files = node.no_of_fragment_log_files;
   o.fragment_log_file_size = node.fragment_log_file_size;
   o.lcp_log2_words = node.time_between_local_checkpoints;
+  o.max_disk_write_speed = node.max_disk_write_speed;
   return o;
 }
 
@@ -46,7 +47,8 @@ bool Durability::create(std::string& error) {
   if (!fs::make_dir(redo_dir(), error) || !fs::make_dir(lcp_root(), error)) return false;
   redo_ = std::make_unique<fs::RedoLog>(redo_options());
   if (!redo_->create(error)) return false;
-  if (!fs::write_schema(schema_path(), {}, error)) return false;
+  schema_.clear();
+  if (!fs::write_schema(schema_path(), schema_, error)) return false;
   done_.clear();
   saved_gci_ = complete_gci_ = 0;
   return true;
@@ -93,16 +95,29 @@ FsState Durability::inspect() {
 }
 
 bool Durability::restore(engine::DataNodeEngine& eng, uint64_t gci, std::string& summary, std::string& error) {
-  // 1. Tables.
-  auto tables = fs::read_schema(schema_path(), error);
-  if (!tables) return false;
-  for (const auto& bytes : *tables) {
-    auto r = eng.install_table(bytes);
+  // 1. Tables: those whose CREATE is at or below gci and whose DROP (if
+  //    any) is above it. The file is rewritten to that state before the
+  //    restart mark voids the later GCIs.
+  auto entries = fs::read_schema(schema_path(), error);
+  if (!entries) return false;
+  std::vector<fs::SchemaEntry> kept;
+  uint32_t left_out = 0, put_back = 0;
+  for (auto& e : *entries) {
+    if (!e.present_at(gci)) {
+      left_out += e.create_gci > gci;
+      continue;
+    }
+    auto r = eng.install_table(e.table);
     if (r.error && r.error != engine::err::kTableExists) {
       error = "the schema file holds a table the engine refuses: " + r.detail;
       return false;
     }
+    put_back += e.drop_gci != 0;
+    e.drop_gci = 0;
+    kept.push_back(std::move(e));
   }
+  if (!fs::write_schema(schema_path(), kept, error)) return false;
+  schema_ = std::move(kept);
   auto fragment_for = [&](uint32_t table, uint32_t version, uint32_t fragment) -> engine::Fragment* {
     engine::Fragment* f = eng.lqh().fragment(table, fragment);
     return f && f->table().version == version ? f : nullptr;
@@ -222,6 +237,9 @@ bool Durability::restore(engine::DataNodeEngine& eng, uint64_t gci, std::string&
             " + redo log (" + std::to_string(applied) + " changes replayed, " + std::to_string(skipped_records) +
             " past GCI " + std::to_string(gci) + " or of dropped tables ignored) to GCI " + std::to_string(gci);
   if (!scan.damage.empty()) summary += "; redo log damaged (" + scan.damage + "), ignored from there on";
+  summary += "; " + std::to_string(schema_.size()) + " tables";
+  if (left_out) summary += ", " + std::to_string(left_out) + " created after GCI " + std::to_string(gci) + " left out";
+  if (put_back) summary += ", " + std::to_string(put_back) + " dropped after GCI " + std::to_string(gci) + " put back";
   return true;
 }
 
@@ -260,11 +278,25 @@ void Durability::complete_gci(uint64_t gci) {
   retire_lcps();
 }
 
-bool Durability::write_schema(const engine::DataNodeEngine& eng, std::string& error) {
-  std::vector<std::string> tables;
+bool Durability::write_schema(const engine::DataNodeEngine& eng, uint64_t gci, std::string& error) {
+  std::set<std::string> live;  // definitions the engine has now
   for (const auto& t : const_cast<engine::DataNodeEngine&>(eng).dictionary().tables())
-    if (!is_hidden(*t)) tables.push_back(engine::encode_table(*t));
-  return fs::write_schema(schema_path(), tables, error);
+    if (!is_hidden(*t)) live.insert(engine::encode_table(*t));
+  std::vector<fs::SchemaEntry> next;
+  for (auto& e : schema_) {
+    const bool alive = live.erase(e.table) > 0;
+    if (!alive && e.drop_gci == 0) {
+      if (gci == 0) continue;  // dropped before anything this node can restore to
+      e.drop_gci = gci;
+    }
+    // A DROP in a GCI the whole cluster completed is final.
+    if (e.drop_gci != 0 && e.drop_gci <= complete_gci_) continue;
+    next.push_back(e);
+  }
+  for (const auto& bytes : live) next.push_back(fs::SchemaEntry{bytes, gci, 0});
+  if (!fs::write_schema(schema_path(), next, error)) return false;
+  schema_ = std::move(next);
+  return true;
 }
 
 uint32_t Durability::write_refusal() const {
@@ -280,6 +312,7 @@ void Durability::begin_lcp(engine::DataNodeEngine& eng) {
     return;
   }
   lcp_started_lsn_ = redo_->head_lsn();
+  lcp_began_ = std::chrono::steady_clock::now();
   lcp_queue_.clear();
   for (const auto& [key, f] : eng.lqh().fragments())
     lcp_queue_.push_back(Pending{key.first, f->table().version, key.second});
@@ -306,8 +339,13 @@ void Durability::step(engine::DataNodeEngine& eng, uint64_t current_gci) {
     return;
   }
   std::string error;
-  const auto deadline = std::chrono::steady_clock::now() + kLcpStepBudget;
-  while (std::chrono::steady_clock::now() < deadline) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto deadline = now + kLcpStepBudget;
+  // MaxDiskWriteSpeed: the bytes this LCP may have written by now (with a
+  // first 100 ms worth at once, so a small checkpoint is not held back).
+  const double seconds = std::chrono::duration<double>(now - lcp_began_).count() + 0.1;
+  const double allowed = static_cast<double>(opt_.max_disk_write_speed) * seconds;
+  while (std::chrono::steady_clock::now() < deadline && static_cast<double>(lcp_.bytes_written()) <= allowed) {
     if (lcp_queue_.empty()) {
       finish_lcp(current_gci);
       return;

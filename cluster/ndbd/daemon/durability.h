@@ -2,7 +2,8 @@
 // DataDir/ndb_<id>_fs/ -- the redo log the change stream feeds, local
 // checkpoints, the schema file -- and putting a node back from them.
 //
-//   schema        the user tables (fs/schema_file.h), rewritten on each change
+//   schema        the user tables with the GCIs of their CREATE and DROP
+//                 (fs/schema_file.h), rewritten on each change
 //   redo/         the redo log (fs/redo_log.h)
 //   lcp/<id>/     local checkpoints (fs/lcp_files.h); the newest two are kept
 //
@@ -12,7 +13,9 @@
 // LCP: begins when 4 x 2^TimeBetweenLocalCheckpoints bytes of redo were
 // written since the last one began (NDB's meaning: log2 of 4-byte words
 // written) or the redo is half full, and writes a bounded number of rows
-// per step() so writes never stall. A finished LCP is the restore base once
+// per step() so writes never stall, at most MaxDiskWriteSpeed bytes per
+// second on average (a redo log too small for that rate fills up: new
+// writes then get 410 until the LCP ends and the redo is trimmed). A finished LCP is the restore base once
 // the cluster completed a GCI at or above its max_gci; the redo before the
 // base's start is then trimmed and older checkpoints are deleted.
 //
@@ -22,6 +25,7 @@
 // cannot give GCI r says why (restore() returns false).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,6 +36,7 @@
 #include "cluster/ndbd/engine/node.h"
 #include "cluster/ndbd/fs/lcp_files.h"
 #include "cluster/ndbd/fs/redo_log.h"
+#include "cluster/ndbd/fs/schema_file.h"
 #include "lib/log/log.h"
 
 namespace halb::cluster::ndbd {
@@ -41,6 +46,7 @@ struct DurabilityOptions {
   uint32_t fragment_log_files = 8;      // NoOfFragmentLogFiles (x4 segments)
   uint64_t fragment_log_file_size = 16ull << 20;
   uint32_t lcp_log2_words = 20;         // TimeBetweenLocalCheckpoints
+  uint64_t max_disk_write_speed = 20ull << 20;  // MaxDiskWriteSpeed: LCP bytes per second
 };
 DurabilityOptions durability_options(const std::string& fs_dir, const DataNode& node);
 
@@ -74,7 +80,10 @@ class Durability : public engine::ChangeSink {
   // Writes and syncs what is buffered, without a GCI mark.
   bool flush(std::string& error) { return !redo_ || redo_->sync(error); }
   void complete_gci(uint64_t gci);
-  bool write_schema(const engine::DataNodeEngine& eng, std::string& error);
+  // Rewrites the schema file from the engine's tables: a table new since
+  // the last call was created in GCI `gci`, one gone since was dropped in
+  // it (0: before any GCI this node can restore to -- a node restart).
+  bool write_schema(const engine::DataNodeEngine& eng, uint64_t gci, std::string& error);
   // One bounded piece of LCP work; the LCP starts when due. Log lines go to the logger.
   void step(engine::DataNodeEngine& eng, uint64_t current_gci);
   // 410 while the redo is nearly full, else 0: what new writes get.
@@ -104,6 +113,9 @@ class Durability : public engine::ChangeSink {
   log::Logger& logger_;
   uint32_t node_id_;
   std::unique_ptr<fs::RedoLog> redo_;
+  // The schema file's entries: tables alive, and tables dropped in a GCI
+  // not yet complete (a system restart below it puts them back).
+  std::vector<fs::SchemaEntry> schema_;
   uint64_t saved_gci_ = 0;
   uint64_t complete_gci_ = 0;
   std::string broken_;
@@ -121,6 +133,7 @@ class Durability : public engine::ChangeSink {
   bool in_fragment_ = false;
   std::string lcp_cursor_;
   uint64_t lcp_started_lsn_ = 0;  // redo head when the last LCP began
+  std::chrono::steady_clock::time_point lcp_began_{};  // MaxDiskWriteSpeed counts from here
   uint64_t next_lcp_id_ = 1;
   uint64_t lcps_done_ = 0;
   bool lcp_requested_ = false;

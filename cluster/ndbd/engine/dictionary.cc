@@ -1,6 +1,8 @@
 // cluster/ndbd/engine/dictionary.cc: table registry and unique index tables.
 #include "cluster/ndbd/engine/dictionary.h"
 
+#include <algorithm>
+
 #include "cluster/ndbd/engine/error.h"
 
 namespace halb::cluster::engine {
@@ -75,6 +77,7 @@ DictResult Dictionary::create(Table t, uint32_t default_fragments) {
     return r;
   }
   if (t.version == 0) t.version = 1;
+  if (auto old = retired_.find(t.id); old != retired_.end() && t.version <= old->second) t.version = old->second + 1;
   if (t.fragments == 0) t.fragments = default_fragments == 0 ? 1 : default_fragments;
   auto table = std::make_shared<const Table>(t);
   by_id_[t.id] = table;
@@ -121,6 +124,8 @@ DictResult Dictionary::drop(const std::string& name) {
     return r;
   }
   r.table = by_id_[it->second];
+  uint32_t& retired = retired_[r.table->id];
+  retired = std::max(retired, r.table->version);
   remove_unique_tables(*r.table);
   by_id_.erase(it->second);
   by_name_.erase(it);

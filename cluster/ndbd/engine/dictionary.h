@@ -53,6 +53,10 @@ class Dictionary {
   void remove_unique_tables(const Table& t);
   std::map<uint32_t, std::shared_ptr<const Table>> by_id_;
   std::map<std::string, uint32_t> by_name_;
+  // The highest version each dropped id had: a table that later takes the
+  // id gets a higher one, so (id, version) never names two tables (redo
+  // records and checkpoints of the dropped one must not fit the new one).
+  std::map<uint32_t, uint32_t> retired_;
   uint32_t max_tables_;
 };
 

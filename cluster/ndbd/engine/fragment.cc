@@ -478,6 +478,15 @@ ScanBatch Fragment::scan(const ScanSpec& spec, const std::string& cursor) const 
   return out;
 }
 
+uint64_t row_digest(std::string_view stored_bytes) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : stored_bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 CopyBatch Fragment::copy_rows(const std::string& cursor, uint32_t max_rows, uint64_t since_gci) const {
   CopyBatch out;
   auto it = cursor.empty() ? rows_.begin() : rows_.upper_bound(cursor);
@@ -487,8 +496,12 @@ CopyBatch Fragment::copy_rows(const std::string& cursor, uint32_t max_rows, uint
     if (!it->second.committed) continue;
     bytes += it->second.committed->bytes.size();
     const uint64_t gci = it->second.committed->gci;
-    if (since_gci && gci <= since_gci) out.rows.push_back(CopiedRow{it->second.key, gci, true});
-    else out.rows.push_back(CopiedRow{layout_.decode(it->second.committed->bytes), gci, false});
+    // Only rows stamped strictly below the restore GCI travel as key and
+    // digest: a row of the boundary GCI itself may have changed again
+    // within that GCI after the restarting node's copy of it.
+    const std::string& bytes = it->second.committed->bytes;
+    if (since_gci && gci < since_gci) out.rows.push_back(CopiedRow{it->second.key, gci, true, row_digest(bytes)});
+    else out.rows.push_back(CopiedRow{layout_.decode(bytes), gci, false, 0});
   }
   out.done = it == rows_.end();
   return out;
@@ -545,8 +558,9 @@ uint32_t Fragment::apply_copy(const CopiedRow& r) {
     if (tombstones_.count(key)) return 0;
     auto it = rows_.find(key);
     if (it == rows_.end() || !it->second.committed) return kCatchupMismatch;
-    const uint64_t have = it->second.committed->gci;
-    return have == r.gci || have > catchup_since_ ? 0 : kCatchupMismatch;
+    const Stored& own = *it->second.committed;
+    if (own.gci > catchup_since_) return 0;  // a forwarded write during the catch-up: newer
+    return own.gci == r.gci && row_digest(own.bytes) == r.digest ? 0 : kCatchupMismatch;
   }
   if (!unverified_.empty() && r.row.size() == t.columns.size()) unverified_.erase(encode_key(t, t.primary_key, r.row));
   if (r.row.size() != t.columns.size()) return err::kBadRequest;
@@ -559,7 +573,11 @@ uint32_t Fragment::apply_copy(const CopiedRow& r) {
     for (uint32_t k : t.primary_key) e.key.push_back(r.row[k]);
   // This replica already has the row, or saw it deleted, through forwarded
   // writes that are at least as new as anything a copy batch carries.
-  if ((e.committed && e.committed->gci >= r.gci) || tombstones_.count(key)) {
+  // During a catch-up the rows restored from files (stamped at or below
+  // the restore GCI) never count as newer: the source's row replaces them.
+  const bool own_newer = e.committed && e.committed->gci >= r.gci &&
+                         (!catchup_since_ || e.committed->gci > catchup_since_);
+  if (own_newer || tombstones_.count(key)) {
     cleanup(key);
     return 0;
   }

@@ -63,11 +63,18 @@ struct ScanBatch {
 struct CopiedRow {
   Row row;  // unchanged: the primary key values only
   uint64_t gci = 0;
-  bool unchanged = false;  // stamped at or below the catch-up GCI: key and stamp only
+  bool unchanged = false;  // stamped below the catch-up GCI: key, stamp and digest only
+  // unchanged: a digest of the stored row, so a replica whose own row has
+  // the same stamp but other contents is caught (a stamp alone does not
+  // name one row version: a takeover or a restart can reuse a GCI).
+  uint64_t digest = 0;
 };
 
+// The digest CopiedRow carries: 64-bit FNV-1a of the stored row bytes.
+uint64_t row_digest(std::string_view stored_bytes);
+
 // apply_copy() during a catch-up: this replica's row for an unchanged key is
-// missing or has another stamp, so its own state cannot be trusted.
+// missing or has another stamp or digest, so its own state cannot be trusted.
 inline constexpr uint32_t kCatchupMismatch = 1;
 
 struct CopyBatch {

@@ -112,6 +112,7 @@ void Lqh::on(uint32_t from, const CommitReq& m) {
     // are (commit is idempotent); the rest commit now.
     for (const auto& [table, frag] : it->second.fragments)
       if (Fragment* f = fragment(table, frag)) f->commit(m.trans, m.gci);
+    if (!it->second.committed) it->second.gci = m.gci;
     it->second.committed = true;
     release(it->second);
   }
@@ -124,6 +125,7 @@ void Lqh::on(uint32_t, const CommitFragReq& m) {
   auto it = trans_.find(m.trans);
   if (it != trans_.end()) {
     if (Fragment* f = fragment(m.table_id, m.fragment)) f->commit(m.trans, m.gci);
+    if (!it->second.committed) it->second.gci = m.gci;
     it->second.committed = true;
     release(it->second);
   }
@@ -181,7 +183,7 @@ void Lqh::on(uint32_t from, const TakeoverReq& m) {
   TakeoverConf conf;
   conf.failed_tc = m.failed_tc;
   for (const auto& [t, rec] : trans_)
-    if (tc_node_of(t) == m.failed_tc) conf.transactions.push_back({t, rec.committed});
+    if (tc_node_of(t) == m.failed_tc) conf.transactions.push_back({t, rec.committed, rec.gci});
   // Operations of the dead coordinator still queued behind locks will never
   // be answered; the successor's commit or abort settles what they hold.
   for (auto q = queued_.begin(); q != queued_.end();)

@@ -72,6 +72,7 @@ class Lqh {
   struct TransRecord {
     std::set<std::pair<uint32_t, uint32_t>> fragments;  // (table, fragment)
     bool committed = false;
+    uint64_t gci = 0;  // the commit's GCI, once committed (a takeover keeps it)
     size_t operations = 0;  // operation records held
   };
   void finish(const LqhKeyReq& req, const OpResult& r);

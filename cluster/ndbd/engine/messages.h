@@ -151,6 +151,7 @@ struct TakeoverConf {
   struct Trans {
     TransId trans = 0;
     bool committed = false;
+    uint64_t gci = 0;  // committed: the GCI the failed coordinator gave it
   };
   std::vector<Trans> transactions;  // this node's records of the failed TC's transactions
 };

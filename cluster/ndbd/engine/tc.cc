@@ -377,16 +377,18 @@ void Tc::hold_commits(bool hold) {
 bool Tc::committing_at_or_below(uint64_t gci) const {
   for (const auto& [id, t] : trans_)
     if (t.phase == Phase::kCommitting && t.gci <= gci) return true;
-  return false;
+  // A takeover still collecting reports may commit transactions with any
+  // GCI the failed coordinator gave out: no GCI is finished until it decided.
+  return !takeovers_.empty();
 }
 
 void Tc::start_commit(Trans& t) {
-  if (hold_commits_) {
+  if (hold_commits_ && !t.takeover_gci) {
     if (std::find(held_.begin(), held_.end(), t.id) == held_.end()) held_.push_back(t.id);
     return;
   }
   t.phase = Phase::kCommitting;
-  t.gci = gci_;
+  t.gci = t.takeover_gci ? t.takeover_gci : gci_;
   if (t.chains.empty()) {
     for (uint32_t n : t.participants)
       if (dist_.state(n) != NodeState::kDead) t.awaiting.insert(n);
@@ -525,8 +527,9 @@ void Tc::on(uint32_t from, const TakeoverConf& m) {
   if (it == takeovers_.end()) return;
   for (const auto& t : m.transactions) {
     auto& r = it->second.reports[t.trans];
-    r.first.insert(from);
-    r.second = r.second || t.committed;
+    r.nodes.insert(from);
+    if (t.committed && !r.committed) r.gci = t.gci;
+    r.committed = r.committed || t.committed;
   }
   it->second.awaiting.erase(from);
   if (it->second.awaiting.empty()) decide_takeover(m.failed_tc);
@@ -542,9 +545,12 @@ void Tc::decide_takeover(uint32_t failed_tc) {
     Trans& t = trans_[id];
     t.id = id;
     t.api_node = 0;
-    t.participants = report.first;
-    if (report.second) {
-      // Some replica committed: the decision was commit, so finish it.
+    t.participants = report.nodes;
+    if (report.committed) {
+      // Some replica committed: the decision was commit, so finish it with
+      // the GCI it already carries there (NDB keeps the transaction's GCI:
+      // a system restart to any GCI has all of it or none).
+      t.takeover_gci = report.gci;
       start_commit(t);
     } else {
       t.phase = Phase::kAborting;

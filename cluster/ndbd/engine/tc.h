@@ -122,6 +122,9 @@ class Tc {
     std::map<std::pair<uint32_t, uint32_t>, std::vector<uint32_t>> chains;
     std::set<std::pair<uint32_t, uint32_t>> awaiting_fragments;
     uint64_t gci = 0;
+    // Taken over after some replica committed it: the GCI the failed
+    // coordinator gave it, kept so a transaction never spans two GCIs.
+    uint64_t takeover_gci = 0;
     std::set<uint32_t> awaiting;
     bool abort_sent = false;
     bool abort_everywhere = false;  // a late answer showed replicas outside `participants` may hold it
@@ -144,7 +147,12 @@ class Tc {
   };
   struct Takeover {
     std::set<uint32_t> awaiting;
-    std::map<TransId, std::pair<std::set<uint32_t>, bool>> reports;  // trans -> (nodes, committed)
+    struct Report {
+      std::set<uint32_t> nodes;  // replicas holding the transaction
+      bool committed = false;    // some replica committed it
+      uint64_t gci = 0;          // the GCI that replica committed it with
+    };
+    std::map<TransId, Report> reports;
   };
 
   void route(Trans& t, const ApiOp& op, uint32_t index);

@@ -6,15 +6,24 @@
 
 namespace halb::cluster::fs {
 
-bool write_schema(const std::string& path, const std::vector<std::string>& tables, std::string& error) {
+namespace {
+constexpr uint32_t kMagicV1 = 0x48435348;  // "HSCH"
+constexpr uint32_t kMagicV2 = 0x48534332;  // "HSC2"
+}  // namespace
+
+bool write_schema(const std::string& path, const std::vector<SchemaEntry>& tables, std::string& error) {
   wire::Writer w;
-  w.u32(0x48435348);  // "HSCH"
+  w.u32(kMagicV2);
   w.u32(static_cast<uint32_t>(tables.size()));
-  for (const auto& t : tables) w.str(t);
+  for (const auto& t : tables) {
+    w.str(t.table);
+    w.u64(t.create_gci);
+    w.u64(t.drop_gci);
+  }
   return write_atomic(path, frame(w.bytes()), error);
 }
 
-std::optional<std::vector<std::string>> read_schema(const std::string& path, std::string& error) {
+std::optional<std::vector<SchemaEntry>> read_schema(const std::string& path, std::string& error) {
   auto bytes = read_all(path, error);
   if (!bytes) return std::nullopt;
   size_t pos = 0;
@@ -25,10 +34,19 @@ std::optional<std::vector<std::string>> read_schema(const std::string& path, std
     return std::nullopt;
   }
   wire::Reader r(body);
-  if (r.u32() != 0x48435348) r.fail("not a schema file");
-  std::vector<std::string> out;
-  uint32_t n = r.count(4);
-  for (uint32_t i = 0; i < n && r.ok(); ++i) out.push_back(r.str());
+  const uint32_t magic = r.u32();
+  if (magic != kMagicV1 && magic != kMagicV2) r.fail("not a schema file");
+  std::vector<SchemaEntry> out;
+  uint32_t n = r.count(magic == kMagicV2 ? 20 : 4);
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    SchemaEntry e;
+    e.table = r.str();
+    if (magic == kMagicV2) {
+      e.create_gci = r.u64();
+      e.drop_gci = r.u64();
+    }
+    out.push_back(std::move(e));
+  }
   if (r.ok() && !r.at_end()) r.fail("trailing bytes");
   if (!r.ok()) {
     error = path + ": " + r.error();

@@ -329,15 +329,17 @@ void put(Writer& w, const TakeoverConf& m) {
   for (auto& t : m.transactions) {
     w.u64(t.trans);
     w.boolean(t.committed);
+    w.u64(t.gci);
   }
 }
 void get(Reader& r, TakeoverConf& m) {
   m.failed_tc = r.u32();
-  uint32_t n = r.count(9);
+  uint32_t n = r.count(17);
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
     TakeoverConf::Trans t;
     t.trans = r.u64();
     t.committed = r.boolean();
+    t.gci = r.u64();
     m.transactions.push_back(t);
   }
 }
@@ -365,6 +367,7 @@ void put(Writer& w, const CopyFragConf& m) {
     put(w, row.row);
     w.u64(row.gci);
     w.boolean(row.unchanged);
+    w.u64(row.digest);
   }
   w.str(m.batch.cursor);
   w.boolean(m.batch.done);
@@ -373,12 +376,13 @@ void put(Writer& w, const CopyFragConf& m) {
 void get(Reader& r, CopyFragConf& m) {
   m.table_id = r.u32();
   m.fragment = r.u32();
-  uint32_t n = r.count(13);
+  uint32_t n = r.count(21);
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
     CopiedRow row;
     row.row = get_values(r);
     row.gci = r.u64();
     row.unchanged = r.boolean();
+    row.digest = r.u64();
     m.batch.rows.push_back(std::move(row));
   }
   m.batch.cursor = r.str();

@@ -53,8 +53,8 @@ uint32_t pull(Replica& src, Replica& dst, uint64_t since, size_t* full = nullptr
 TEST(Catchup, OnlyChangedRowsTravelAndLostRowsGo) {
   Replica live, back;
   for (int64_t k = 0; k < 10; ++k) {
-    live.put(k, k, 5);
-    back.put(k, k, 5);
+    live.put(k, k, 4);
+    back.put(k, k, 4);
   }
   // While `back` was down (its files end at GCI 5): 3 changed, 4 deleted, 20 new.
   live.put(3, 33, 7);
@@ -76,12 +76,43 @@ TEST(Catchup, OnlyChangedRowsTravelAndLostRowsGo) {
 
 TEST(Catchup, OwnRowsThatDifferAreAMismatch) {
   Replica live, back;
-  live.put(1, 1, 5);
-  back.put(1, 99, 4);  // another version at or below the restore GCI
+  live.put(1, 1, 4);
+  back.put(1, 99, 3);  // another version below the restore GCI
   back.frag.begin_catchup(5);
   EXPECT_EQ(pull(live, back, 5), kCatchupMismatch);
   Replica live2, empty;
-  live2.put(1, 1, 5);
+  live2.put(1, 1, 4);
   empty.frag.begin_catchup(5);
   EXPECT_EQ(pull(live2, empty, 5), kCatchupMismatch);  // a row it should have had
+}
+
+TEST(Catchup, SameStampOtherContentsIsAMismatch) {
+  // Equal GCI stamps do not prove equal rows: a takeover commit or a row
+  // changed twice within one GCI leaves two versions with one stamp.
+  Replica live, back;
+  live.put(1, 1, 4);
+  live.put(2, 2, 4);
+  back.put(1, 1, 4);
+  back.put(2, 99, 4);
+  back.frag.begin_catchup(5);
+  EXPECT_EQ(pull(live, back, 5), kCatchupMismatch);
+}
+
+TEST(Catchup, RowsOfTheBoundaryGciTravelWhole) {
+  // The restarting node's files end at GCI 5, but the row changed again
+  // within GCI 5 after its copy was made: the source's version wins.
+  Replica live, back;
+  live.put(1, 1, 5);
+  live.put(2, 2, 3);
+  back.put(1, 99, 5);
+  back.put(2, 2, 3);
+  back.frag.begin_catchup(5);
+  size_t full = 0, keys = 0;
+  ASSERT_EQ(pull(live, back, 5, &full, &keys), 0u);
+  EXPECT_EQ(back.frag.end_catchup(), 0u);
+  back.frag.end_copy();
+  EXPECT_EQ(full, 1u);
+  EXPECT_EQ(keys, 1u);
+  EXPECT_EQ(back.get(1), 1);
+  EXPECT_EQ(back.get(2), 2);
 }

@@ -45,6 +45,12 @@ TEST(Dictionary, CreateFindDrop) {
   EXPECT_FALSE(d.find("users"));
   EXPECT_FALSE(d.find("users/email$unique"));
   EXPECT_TRUE(d.tables().empty());
+  // The id comes back, with a higher version: (id, version) names one table.
+  auto again = d.create(users(), 4);
+  ASSERT_EQ(again.error, 0u);
+  EXPECT_EQ(again.table->id, 1u);
+  EXPECT_EQ(again.table->version, 2u);
+  EXPECT_EQ(d.unique_index_table(1, 1)->version, 2u);
 }
 
 TEST(Dictionary, BadDefinitionsAreRefusedWithAReason) {

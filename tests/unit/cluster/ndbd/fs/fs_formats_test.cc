@@ -278,10 +278,17 @@ TEST(FsFormats, SchemaRoundTripAndDamage) {
   TempDir d;
   std::string err;
   const std::string path = d.path + "/schema";
-  ASSERT_TRUE(fs::write_schema(path, {"one", std::string("t\0wo", 4)}, err)) << err;
+  const std::vector<fs::SchemaEntry> tables{{"one", 0, 0}, {std::string("t\0wo", 4), 7, 9}};
+  ASSERT_TRUE(fs::write_schema(path, tables, err)) << err;
   auto back = fs::read_schema(path, err);
   ASSERT_TRUE(back) << err;
-  EXPECT_EQ(*back, (std::vector<std::string>{"one", std::string("t\0wo", 4)}));
+  EXPECT_EQ(*back, tables);
+  // Present exactly from the CREATE's GCI until before the DROP's.
+  EXPECT_FALSE(tables[1].present_at(6));
+  EXPECT_TRUE(tables[1].present_at(7));
+  EXPECT_TRUE(tables[1].present_at(8));
+  EXPECT_FALSE(tables[1].present_at(9));
+  EXPECT_TRUE(tables[0].present_at(0));
   flip_byte(path, 14);
   EXPECT_FALSE(fs::read_schema(path, err));
   EXPECT_FALSE(fs::read_schema(d.path + "/missing", err));
