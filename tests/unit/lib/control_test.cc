@@ -13,13 +13,13 @@
 
 #include "lib/control/client.h"
 #include "lib/control/server.h"
+#include "tests/unit/support/temp_dir.h"
 
 using namespace halb;
 
 TEST(Control, RoundTripAndBadInput) {
-  char dir[] = "/tmp/halb-ctl-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  std::string path = std::string(dir) + "/ctl.sock";
+  halb::testing::TempDir dir("halb-ctl");
+  std::string path = dir.file("ctl.sock");
   event::Loop loop(false);
   log::Logger logger;
   control::Server server(loop, logger, [](const control::Json& req, const control::Peer& peer) {

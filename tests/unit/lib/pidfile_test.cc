@@ -1,5 +1,6 @@
 // Unit tests for lib/daemon/pidfile.
 #include "lib/daemon/pidfile.h"
+#include "tests/unit/support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -11,15 +12,12 @@
 using namespace halb::daemon;
 
 namespace {
-std::string temp_path(const char* name) {
-  char dir[] = "/tmp/halb-pid-XXXXXX";
-  EXPECT_NE(mkdtemp(dir), nullptr);
-  return std::string(dir) + "/" + name;
-}
+using halb::testing::TempDir;
 }  // namespace
 
 TEST(PidFile, AcquireProbeRelease) {
-  auto path = temp_path("d.pid");
+  TempDir dir("halb-pid");
+  auto path = dir.file("d.pid");
   EXPECT_EQ(probe_pidfile(path).status, PidStatus::stopped);
   PidFile pf;
   std::string err;
@@ -35,7 +33,8 @@ TEST(PidFile, AcquireProbeRelease) {
 }
 
 TEST(PidFile, StaleWhenPidIsGone) {
-  auto path = temp_path("stale.pid");
+  TempDir dir("halb-pid");
+  auto path = dir.file("stale.pid");
   std::ofstream(path) << "999999\n";
   EXPECT_EQ(probe_pidfile(path).status, PidStatus::stale);
   EXPECT_EQ(stop_by_pidfile(path, 15, 0.1), 3);
