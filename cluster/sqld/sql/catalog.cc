@@ -761,16 +761,21 @@ std::optional<SqlError> Catalog::set_password(const std::string& user, const std
   return SqlError{1133, "28000", "Can't find any matching row in the user table"};
 }
 
+// An account's row: its password hash, then one grant per line.
+std::optional<SqlError> Catalog::write_account_grants(const Account& account, const std::vector<std::string>& grants) {
+  std::string v = hex_encode(account.password_sha1_sha1);
+  for (auto& g : grants) v += "\n" + g;
+  api::NdbError e = write_rows({{user_key(account.user, account.host_pattern), v}});
+  if (e) return cluster_error(e);
+  return std::nullopt;
+}
+
 std::optional<SqlError> Catalog::set_grants(const std::string& user, const std::string& host,
                                             const std::vector<std::string>& grants) {
   reload();
   for (auto& a : accounts()) {
     if (a.account.user != user || a.account.host_pattern != host) continue;
-    std::string v = hex_encode(a.account.password_sha1_sha1);
-    for (auto& g : grants) v += "\n" + g;
-    api::NdbError e = write_rows({{user_key(user, host), v}});
-    if (e) return cluster_error(e);
-    return std::nullopt;
+    return write_account_grants(a.account, grants);
   }
   return SqlError{1133, "28000", "Can't find any matching row in the user table"};
 }
@@ -786,11 +791,7 @@ std::optional<SqlError> Catalog::add_grant(const std::string& user, const std::s
     } else if (std::find(grants.begin(), grants.end(), grant_text) == grants.end()) {
       grants.push_back(grant_text);
     }
-    std::string v = hex_encode(a.account.password_sha1_sha1);
-    for (auto& g : grants) v += "\n" + g;
-    api::NdbError e = write_rows({{user_key(user, host), v}});
-    if (e) return cluster_error(e);
-    return std::nullopt;
+    return write_account_grants(a.account, grants);
   }
   return SqlError{1133, "28000", "Can't find any matching row in the user table"};
 }

@@ -108,6 +108,7 @@ class Catalog {
   api::Connection& connection_for(size_t slot) { return *connections_[slot % connections_.size()]; }
 
  private:
+  std::optional<SqlError> write_account_grants(const Account& account, const std::vector<std::string>& grants);
   struct Snapshot {
     std::set<std::string> databases;
     std::map<std::pair<std::string, std::string>, std::shared_ptr<const CatalogTable>> tables;
