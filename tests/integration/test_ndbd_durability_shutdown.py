@@ -134,3 +134,29 @@ class GracefulShutdownUnderLoad(Durability):
             wait_for(lambda: self.log_text(n).count("halb-ndbd ") >= 2 or not self.nodes[n].alive(), 30,
                      what=f"node {n} restarting")
         self.wait_started(self.DATA_NODES, timeout=90)
+
+
+class NodeRestartTakesTheClusterGci(Durability):
+    # Long GCIs: the node restart ends before any global checkpoint round
+    # could tell the node the current GCI.
+    GCP_MS = 3000
+
+    def test_a_node_stopped_right_after_its_restart_waits_for_the_cluster_gci(self):
+        self.start_all("--initial")
+        self.tool_ok("create", "t1")
+        self.tool_ok("load", "t1", "1000")
+        time.sleep(7)  # two GCPs complete: node 3's files hold the rows
+        self.nodes[3].send_signal(signal.SIGKILL)
+        self.nodes[3].stop()
+        self.start_ndbd(3)
+        self.wait_started([3], timeout=60)
+        self.assertIn("shutdown", self.mgm("3 STOP").lower())
+        wait_for(lambda: not self.nodes[3].alive(), 30, what="node 3 stopped")
+        log3 = self.log_text(3)
+        caught_up = re.search(r"Node restart catch-up from GCI (\d+)", log3)
+        waited = re.search(r"waiting for GCI (\d+) to complete first", log3)
+        self.assertTrue(caught_up and waited, log3[-3000:])
+        # Not "GCI 1" (or 2): the stop waits for a GCI the cluster has not completed yet.
+        self.assertGreater(int(waited.group(1)), int(caught_up.group(1)), log3[-3000:])
+        self.assertNotIn("did not complete in time", log3)
+        self.assertIn("rows 1000", self.tool_ok("count", "t1"))
