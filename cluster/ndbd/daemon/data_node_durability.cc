@@ -76,7 +76,13 @@ bool DataNode::open_files(std::string& error) {
   }
   if (fs_state_.has_files) start_kind_ = "system restart";
   // The redo log is one user of the change stream; the backup log another.
-  changes_.users.push_back([d = dur_.get()](const engine::RowChange& c) { d->on_commit(c); });
+  // The 410 refusal follows every change, not only the 10 ms tick: a
+  // loaded loop can take many commits between two ticks and run past the
+  // redo's reserve (the node then has to stop).
+  changes_.users.push_back([this, d = dur_.get()](const engine::RowChange& c) {
+    d->on_commit(c);
+    engine_->lqh().refuse_writes(d->write_refusal());
+  });
   return true;
 }
 
