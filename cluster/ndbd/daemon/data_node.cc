@@ -289,6 +289,14 @@ void DataNode::on_link_up(uint16_t peer, transport::Link* link) {
     loop_.defer([l = std::shared_ptr<transport::Link>(std::move(owned))] {});
     return;
   }
+  bool data_peer = false;
+  for (auto& d : config_.data_nodes) data_peer = data_peer || d.node_id == peer;
+  if (data_peer && draining_) {
+    // A node starting now must not take this one, which is leaving, for a started peer.
+    owned->close("node " + std::to_string(self_) + " is shutting down");
+    loop_.defer([l = std::shared_ptr<transport::Link>(std::move(owned))] {});
+    return;
+  }
   Peer& p = peers_[peer];
   p = Peer{};
   p.link = std::move(owned);
@@ -402,6 +410,14 @@ void DataNode::on_frame(uint16_t peer, const transport::Frame& f) {
         return;
       }
       stamp_api_node(*m, peer);
+      if (draining_) {
+        // Shutting down: a new transaction is refused (temporary, the API
+        // tries another node); the running ones go on to their end.
+        if (auto* e = std::get_if<engine::ApiExecuteReq>(&*m); e && e->trans == 0) {
+          send(peer, engine::ApiExecuteConf{e->request, e->trans, engine::TransState::kAborted, kErrNodeNotStarted, {}});
+          return;
+        }
+      }
       if (phase_ != Phase::kStarted) {
         // Not serving yet: a temporary error the API retries elsewhere.
         if (auto* e = std::get_if<engine::ApiExecuteReq>(&*m))
@@ -441,7 +457,9 @@ void DataNode::advance() {
     auto it = peers_.find(id);
     bool hello = it != peers_.end() && it->second.hello;
     if (!hello) all_linked = false;
-    else if (it->second.state == NodeStartState::kStarted) any_started = true;
+    // A node in a graceful stop still says started until it is gone;
+    // halb-mgmd already calls it stopping or restarting.
+    else if (it->second.state == NodeStartState::kStarted && mgmd_started_.count(id)) any_started = true;
   }
   if (any_started) {
     // Node restart: wait until every node the management server calls
@@ -463,6 +481,7 @@ void DataNode::advance() {
       }
       if (!source) return;
     }
+    if (restore_before_linking()) return;
     begin_node_restart();
     return;
   }
@@ -517,24 +536,41 @@ void DataNode::step_initial_start() {
         "Start phase " + std::to_string(start_phase_) + " completed (" + start_kind_ + ")");
 }
 
+bool DataNode::restore_before_linking() {
+  if (own_restore_done_ || !dur_ || !fs_state_.has_files || fs_state_.restorable_gci == 0) return false;
+  own_restore_done_ = true;
+  // NDB restores in its own start phases, before it joins: no peer waits
+  // for this node's heartbeats while the files are read.
+  std::vector<transport::Link*> open;
+  for (auto& [id, p] : peers_)
+    if (p.is_data && p.link) open.push_back(p.link.get());
+  for (auto& [l, owned] : pending_) open.push_back(l);
+  for (auto* l : open) l->close("node " + std::to_string(self_) + " restores its own files first");
+  drain_closed();
+  report(mgmapi::NodeStatus::kStarting, 2);
+  event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
+        "Node restart: restoring own files to GCI " + std::to_string(fs_state_.restorable_gci) +
+            " before linking to the live nodes");
+  std::string summary, error;
+  if (dur_->restore(*engine_, fs_state_.restorable_gci, summary, error)) {
+    catchup_gci_ = fs_state_.restorable_gci;
+    start_kind_ = "node restart";
+    event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
+          "Node restart: own files restored to GCI " + std::to_string(catchup_gci_) + " (" + summary +
+              "); copying only the rows changed since from the live nodes");
+  } else {
+    own_restore_error_ = error;
+  }
+  report(mgmapi::NodeStatus::kStarting, 1);
+  return true;
+}
+
 void DataNode::begin_node_restart() {
   if (dur_) {
     // With usable files the node first comes back to its own last GCI and
     // then fetches only the rows stamped later; else it copies everything.
     std::string why = fs_state_.damaged ? "its own files are not usable: " + fs_state_.note : "it has no files";
-    catchup_gci_ = 0;
-    if (fs_state_.has_files && fs_state_.restorable_gci > 0) {
-      std::string summary, error;
-      if (dur_->restore(*engine_, fs_state_.restorable_gci, summary, error)) {
-        catchup_gci_ = fs_state_.restorable_gci;
-        start_kind_ = "node restart";
-        event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
-              "Node restart: own files restored to GCI " + std::to_string(catchup_gci_) + " (" + summary +
-                  "); copying only the rows changed since from the live nodes");
-      } else {
-        why = "its own files cannot be restored: " + error;
-      }
-    }
+    if (!own_restore_error_.empty()) why = "its own files cannot be restored: " + own_restore_error_;
     if (!catchup_gci_) {
       start_kind_ = fs_state_.has_files ? "node restart" : "initial node restart";
       std::string error;
@@ -568,7 +604,7 @@ void DataNode::on_tick() {
   if (phase_ == Phase::kStarted) backup_->tick();
   for (auto it = barriers_.begin(); it != barriers_.end();) {
     if (engine_->tc().finished_up_to(it->second)) {
-      send_control(it->first, wire::kRestartReady, ControlMsg{});
+      send_control(it->first, wire::kRestartReady, ControlMsg{0, 0, std::to_string(gci_), ""});
       it = barriers_.erase(it);
     } else {
       ++it;
@@ -672,12 +708,14 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
       for (auto& t : engine_->dictionary().tables())
         if (t->name.find("$unique") == std::string::npos)
           send_control(peer, wire::kDictInstall, ControlMsg{0, 0, t->name, engine::encode_table(*t)});
-      send_control(peer, wire::kRestartDictDone, ControlMsg{static_cast<uint32_t>(membership_changes_), 0, "", ""});
+      send_control(peer, wire::kRestartDictDone,
+                   ControlMsg{static_cast<uint32_t>(membership_changes_), 0, std::to_string(gci_), ""});
       return;
     case wire::kRestartDictDone: {
       if (phase_ != Phase::kRestartDict || peer != restart_source_) return;
       logger_.info("Node restart completed copy of dictionary information");
       membership_changes_ = m.request;
+      learn_gci(m.text);
       std::set<uint32_t> live{self_};
       for (auto& [id, q] : peers_)
         if (q.is_data && q.hello && q.state == NodeStartState::kStarted) live.insert(id);
@@ -711,6 +749,7 @@ void DataNode::on_control(uint16_t peer, uint16_t type, const ControlMsg& m) {
       return;
     case wire::kRestartReady:
       if (phase_ != Phase::kRestartBarrier) return;
+      learn_gci(m.text);
       restart_waiting_.erase(peer);
       if (restart_waiting_.empty()) {
         logger_.info("node " + std::to_string(self_) + ": every coordinator passed its barrier; copying fragments");

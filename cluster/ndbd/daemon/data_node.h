@@ -81,6 +81,10 @@ class DataNode : private engine::Peers, private engine::Clock {
   // A graceful stop: first the next global checkpoint completes (so every
   // commit answered so far is on disk), then stop(why, 0). Bounded wait.
   void shutdown(const std::string& why);
+  // While shutting down: refuses new transactions, and once none runs
+  // here names the GCI that must complete before the stop.
+  void drain_tick();
+  void drained_by(uint32_t node, uint64_t gci);
   int exit_status() const { return exit_status_; }
   // After the loop ended: did halb-mgmd ask for a restart, and how?
   bool restart_requested() const { return restart_requested_; }
@@ -124,6 +128,16 @@ class DataNode : private engine::Peers, private engine::Clock {
   void advance();
   void step_initial_start();
   void begin_node_restart();
+  // A node restart from this node's own files restores them before any
+  // link to a data node is up: the restore blocks the event loop, and a
+  // linked peer would miss this node's heartbeats meanwhile. Closes the
+  // data links first; true when it did (they are made again from the next
+  // status poll).
+  bool restore_before_linking();
+  // A node restart takes the live nodes' current GCI (sent with the
+  // dictionary and each barrier): until its first GCP round it would
+  // otherwise count from 1.
+  void learn_gci(const std::string& text);
   void on_tick();
   void become_started();
   void node_failures(const std::set<uint32_t>& failed);
@@ -283,7 +297,14 @@ class DataNode : private engine::Peers, private engine::Clock {
   std::string start_kind_ = "initial start";
   uint64_t catchup_gci_ = 0;              // node restart from own files: restored to this GCI
   std::set<std::string> restart_tables_;  // tables the live node sent during a node restart
-  // shutdown(): waiting for this GCI to complete before stopping.
+  // Node restart: own files restored before linking (restore_before_linking).
+  bool own_restore_done_ = false;
+  std::string own_restore_error_;  // why they could not be, if they could not
+  // shutdown(): new transactions are refused while the running ones end
+  // (draining_); then the GCI current when this node's TC went idle, and
+  // any other stopping node's, must complete before this node stops.
+  bool draining_ = false;
+  uint64_t drained_gci_ = 0;  // the highest idle GCI of this and every other stopping node
   std::optional<uint64_t> stop_after_gci_;
   std::string stop_why_;
   std::unique_ptr<event::Timer> shutdown_timer_;

@@ -102,6 +102,13 @@ uint64_t DataNode::dict_gci(const std::string& text) const {
   return g && *g ? *g : gci_;
 }
 
+void DataNode::learn_gci(const std::string& text) {
+  auto g = parse_gci(text);
+  if (!g || *g <= gci_) return;
+  gci_ = *g;
+  engine_->set_gci(gci_);
+}
+
 bool DataNode::is_gcp_type(uint16_t type) const { return type >= wire::kGcpPrepare && type <= wire::kGcpUrgent; }
 
 uint32_t DataNode::gcp_master() const {
@@ -219,6 +226,10 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
       return;
     }
     case wire::kGcpUrgent:
+      if (m.request == 1) {  // a stopping node went idle in this GCI
+        drained_by(from, *gci);
+        return;
+      }
       if (round_) round_->urgent = true;
       else gcp_timer();
       return;
@@ -267,7 +278,9 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
     case wire::kGcpComplete:
       if (dur_) dur_->complete_gci(*gci);
       release_replies();
-      if (stop_after_gci_ && *gci >= *stop_after_gci_) {
+      if (stop_after_gci_ && *gci < *stop_after_gci_) {
+        if (uint32_t master = gcp_master()) gcp_send(master, wire::kGcpUrgent, gci_);
+      } else if (stop_after_gci_) {
         logger_.info("node " + std::to_string(self_) + ": GCI " + std::to_string(*gci) + " is complete; stopping");
         loop_.defer([this] { stop(stop_why_, 0); });
       }
@@ -310,22 +323,61 @@ void DataNode::durability_tick() {
     return;
   }
   engine_->lqh().refuse_writes(dur_->write_refusal());
+  drain_tick();
   if (phase_ == Phase::kStarted) dur_->step(*engine_, gci_);
 }
 
+// NDB's graceful stop: new transactions get a temporary error, running
+// ones end, and only a GCI holding every commit answered so far completes
+// before the node goes. A commit answered by another stopping node may sit
+// in this node's replicas in a later GCI: stopping nodes tell each other
+// the GCI they went idle in, and each waits for the highest it heard.
 void DataNode::shutdown(const std::string& why) {
-  if (phase_ == Phase::kStopping || stop_after_gci_) return;
+  if (phase_ == Phase::kStopping || draining_) return;
   if (!dur_ || phase_ != Phase::kStarted) {
     stop(why, 0);
     return;
   }
-  stop_after_gci_ = gci_;
+  draining_ = true;
   stop_why_ = why;
-  logger_.info(why + ": waiting for GCI " + std::to_string(gci_) + " to complete first");
+  logger_.info(why + ": refusing new transactions; waiting for the running ones and a final global checkpoint");
   shutdown_timer_ = std::make_unique<event::Timer>(loop_, [this] {
-    stop(stop_why_ + " (GCI " + std::to_string(*stop_after_gci_) + " did not complete in time)", 0);
+    stop(stop_why_ + " (" +
+             (stop_after_gci_ ? "GCI " + std::to_string(*stop_after_gci_) + " did not complete in time"
+                              : std::to_string(engine_->tc().transactions()) + " transaction(s) still running") +
+             ")",
+         0);
   });
-  shutdown_timer_->start(3.0 + 3.0 * own_->time_between_global_checkpoints / 1000.0);
+  // Room for running transactions to end (TransactionDeadlockDetectionTimeout
+  // bounds a stuck one) and for a few global checkpoints.
+  shutdown_timer_->start(5.0 + 3.0 * own_->time_between_global_checkpoints / 1000.0);
+  drain_tick();
+}
+
+void DataNode::drain_tick() {
+  if (!draining_ || stop_after_gci_ || phase_ != Phase::kStarted) return;
+  if (engine_->tc().transactions() != 0) return;
+  // Nothing runs here and nothing new starts: every commit this node
+  // answered took a GCI at or below the current one.
+  // One GCI more than needed: a commit another stopping node answered in
+  // a later GCI is then covered too, even when its word comes late.
+  drained_gci_ = std::max(drained_gci_, gci_);
+  stop_after_gci_ = std::max(drained_gci_, gci_ + 1);
+  logger_.info(stop_why_ + ": no transaction runs here; waiting for GCI " + std::to_string(*stop_after_gci_) +
+               " to complete first");
+  for (uint32_t id : members_)
+    if (id != self_ && linked(id)) gcp_send(id, wire::kGcpUrgent, gci_, 0, 1);
+  if (uint32_t master = gcp_master()) gcp_send(master, wire::kGcpUrgent, gci_);
+}
+
+void DataNode::drained_by(uint32_t node, uint64_t gci) {
+  if (gci <= drained_gci_) return;
+  drained_gci_ = gci;
+  if (stop_after_gci_ && *stop_after_gci_ < gci) {
+    logger_.info("node " + std::to_string(node) + " stops too and went idle in GCI " + std::to_string(gci) +
+                 ": waiting for that one");
+    stop_after_gci_ = gci;
+  }
 }
 
 // ---- CommitDurability=gcp ---------------------------------------------------------
@@ -536,7 +588,16 @@ void DataNode::sr_decide() {
     }
   start_kind_ = "system restart";
   std::string summary, error;
-  if (!dur_->restore(*engine_, restart_gci, summary, error)) {
+  if (own_restore_done_ && catchup_gci_ == restart_gci) {
+    summary = "own files restored before, for a node restart";
+  } else if (own_restore_done_) {
+    // The started nodes went down while this node read its files for a
+    // node restart: they hold another GCI now. A fresh process starts clean.
+    stop("system restart to GCI " + std::to_string(restart_gci) + " while this node's files were restored to GCI " +
+             std::to_string(catchup_gci_) + " for a node restart that could not happen; start this node again",
+         1);
+    return;
+  } else if (!dur_->restore(*engine_, restart_gci, summary, error)) {
     stop("system restart to GCI " + std::to_string(restart_gci) + " impossible on this node: " + error +
              " (restart this node with --initial once the others are started: it then copies everything from them)",
          1);
