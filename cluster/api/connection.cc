@@ -340,17 +340,17 @@ uint32_t Connection::pick_node(uint32_t preferred) const {
   return nodes[round_robin_++ % nodes.size()];
 }
 
+uint32_t Connection::pick_started_node(uint32_t preferred, double timeout_s) {
+  if (started_nodes_locked().empty()) wait([this] { return !started_nodes_locked().empty(); }, timeout_s);
+  return pick_node(preferred);
+}
+
 // ---- dictionary -------------------------------------------------------------
 
 NdbError Connection::dict_call(uint16_t type, ControlMsg m, ControlMsg* answer) {
   std::lock_guard<std::mutex> lk(mu_);
-  auto nodes = started_nodes_locked();
-  if (nodes.empty()) {
-    wait([this] { return !started_nodes_locked().empty(); }, request_timeout_s);
-    nodes = started_nodes_locked();
-    if (nodes.empty()) return make_error(kErrClusterUnavailable, "no started data node");
-  }
-  uint32_t node = nodes.front();
+  if (!pick_started_node(0, request_timeout_s)) return make_error(kErrClusterUnavailable, "no started data node");
+  uint32_t node = started_nodes_locked().front();
   uint32_t id = next_request_++;
   m.request = id;
   Pending& p = pending_[id];
@@ -417,7 +417,7 @@ NdbError Connection::execute(uint32_t node, engine::ApiExecuteReq& req, engine::
 Connection::ScanResult Connection::scan(uint32_t table_id, engine::ScanSpec spec, uint32_t node) {
   std::lock_guard<std::mutex> lk(mu_);
   ScanResult out;
-  node = pick_node(node);
+  node = pick_started_node(node, kNoNodeWaitS);
   if (!node) {
     out.error = make_error(kErrClusterUnavailable, "no started data node");
     return out;
@@ -486,7 +486,7 @@ NdbError Transaction::execute(engine::ExecType exec) {
   if (trans_ == 0) {
     uint32_t want = node_;
     if (!want && !ops_.empty()) want = c_.coordinator_for_locked(ops_.front());
-    node_ = c_.pick_node(want);
+    node_ = c_.pick_started_node(want, Connection::kNoNodeWaitS);
     if (!node_) {
       state_ = engine::TransState::kAborted;
       return make_error(kErrClusterUnavailable, "no started data node");

@@ -133,6 +133,13 @@ class Connection {
   static constexpr double kIdlePollS = 0.01;
 
   uint32_t pick_node(uint32_t preferred) const;
+  // pick_node(), first waiting up to timeout_s for a started data node.
+  // Without an I/O thread only a waiting caller runs the links, so a caller
+  // that gave up at once would never see the nodes come back.
+  uint32_t pick_started_node(uint32_t preferred, double timeout_s);
+  // How long a transaction or scan waits for a started data node before
+  // it answers 4035 (a dictionary call waits request_timeout_s).
+  static constexpr double kNoNodeWaitS = 1.0;
   uint32_t coordinator_for_locked(const engine::ApiOp& op) const;
   std::vector<uint32_t> started_nodes_locked() const;
   // Keeps view_ in step with links_[node] (linked and started).

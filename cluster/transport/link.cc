@@ -200,6 +200,12 @@ void Link::handle(const Frame& f) {
       if (auto o = h_.peer_options(id)) {
         opt_.checksum = o->checksum;
         opt_.send_buffer_memory = o->send_buffer_memory;
+        // The peer expects our beats at the interval for this pair of
+        // nodes (DbDb or DbApi), not at the longer one we watched with.
+        if (o->heartbeat_interval_s != opt_.heartbeat_interval_s) {
+          opt_.heartbeat_interval_s = o->heartbeat_interval_s;
+          tick_.start(opt_.heartbeat_interval_s, opt_.heartbeat_interval_s);
+        }
       }
       decoder_.set_require_checksum(opt_.checksum);
     }

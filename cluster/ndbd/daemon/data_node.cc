@@ -451,7 +451,7 @@ void DataNode::on_frame(uint16_t peer, const transport::Frame& f) {
 
 void DataNode::advance() {
   if (phase_ != Phase::kConnecting) return;
-  bool any_started = false, all_linked = true;
+  bool any_started = false, unconfirmed_started = false, all_linked = true;
   for (uint32_t id : config_.data_node_ids()) {
     if (id == self_) continue;
     auto it = peers_.find(id);
@@ -459,8 +459,14 @@ void DataNode::advance() {
     if (!hello) all_linked = false;
     // A node in a graceful stop still says started until it is gone;
     // halb-mgmd already calls it stopping or restarting.
-    else if (it->second.state == NodeStartState::kStarted && mgmd_started_.count(id)) any_started = true;
+    else if (it->second.state == NodeStartState::kStarted)
+      (mgmd_started_.count(id) ? any_started : unconfirmed_started) = true;
   }
+  // A peer says started and halb-mgmd has not said so yet: it has just
+  // started (a system restart this node was left out of) or it is on its
+  // way down. Neither is a cluster to start a system restart with; the
+  // next status tells which.
+  if (!any_started && unconfirmed_started) return;
   if (any_started) {
     // Node restart: wait until every node the management server calls
     // started is linked, so none is wrongly marked failed.

@@ -217,6 +217,31 @@ TEST(Link, HeartbeatsKeepAnIdleLinkAlive) {
   EXPECT_TRUE(a.up() && b.up());
 }
 
+TEST(Link, AcceptingSideBeatsAtThePairsIntervalOnceItKnowsThePeer) {
+  // A data node accepts before it knows whether a data node (DbDb) or an
+  // API node (DbApi) is calling, so it watches at the longer interval; once
+  // HELLO names the peer it must also beat at the pair's shorter one, or
+  // the dialer, expecting beats every 0.1 s, declares it dead.
+  Pair p;
+  bool closed = false;
+  LinkHandlers ha, hb;
+  ha.on_closed = hb.on_closed = [&](const std::string&) { closed = true; };
+  hb.peer_options = [&](uint16_t peer) {
+    auto o = p.options(3, peer);
+    o.heartbeat_interval_s = 0.1;
+    return std::optional<LinkOptions>(o);
+  };
+  auto oa = p.options(2, 3), ob = p.options(3, 0);
+  oa.heartbeat_interval_s = 0.1;
+  ob.heartbeat_interval_s = 0.5;
+  Link a(p.loop, p.logger, p.fds[0], oa, ha);
+  Link b(p.loop, p.logger, p.fds[1], ob, hb);
+  // Eight of the dialer's intervals with no application traffic.
+  p.run_until([] { return false; }, 0.8);
+  EXPECT_FALSE(closed);
+  EXPECT_TRUE(a.up() && b.up());
+}
+
 #include "cluster/config/config_ini.h"
 #include "cluster/transport/link_config.h"
 #include "cluster/transport/listener.h"
