@@ -256,6 +256,12 @@ bool Catalog::load(Snapshot& out, uint64_t& version, std::string& error) {
     ct->cluster_name = cluster_name;
     api::NdbError e;
     ct->ndb = conn().get_table(cluster_name, e);
+    if (!ct->ndb && e.code != kErrNoSuchTable) {
+      // The cluster did not answer (a node failure, a restart): a snapshot
+      // without the table would make it look dropped. Keep the old one.
+      error = "cannot read cluster table " + cluster_name + ": " + e.message;
+      return false;
+    }
     if (!ct->ndb) {
       logger_.warn("catalog: cluster table " + cluster_name + " is missing: " + e.message);
       continue;
@@ -453,8 +459,15 @@ std::optional<SqlError> Catalog::create_table(const TableDef& def, bool if_not_e
   api::NdbError e = conn().create_table(t);
   if (e.code == kErrTableExists) {
     // A leftover cluster table without a catalog row (a crash between the
-    // two steps): replace it.
-    if (!table(def.db, def.name)) {
+    // two steps): replace it. Asked of the catalog row itself, never of the
+    // snapshot: a snapshot may lack a table only because the cluster could
+    // not answer for a moment, and dropping it then would lose its rows.
+    api::NdbError re;
+    auto row = read_row(table_key(def.db, def.name), re);
+    if (re) return cluster_error(re);
+    if (!row) {
+      logger_.warn("CREATE TABLE " + def.db + "." + def.name + ": cluster table " + t.name +
+                   " has no catalog row (left by an interrupted CREATE); replacing it");
       conn().drop_table(t.name);
       e = conn().create_table(t);
     } else {
@@ -627,6 +640,8 @@ uint64_t Catalog::next_auto_increment(const CatalogTable& t, api::NdbError& erro
     error = tx->execute(engine::ExecType::kNoCommit);
     uint64_t next = t.def.auto_increment_start;
     if (error.code == kErrNoSuchTuple) {
+      logger_.warn("AUTO_INCREMENT of " + t.def.db + "." + t.def.name + ": no sequence row in the catalog; "
+                   "starting again at " + std::to_string(next));
       tx = conn().start_transaction();
       error = {};
     } else if (!error && !tx->results().empty() && tx->results()[0].row) {
