@@ -281,6 +281,38 @@ class SqlOnCluster(NdbdCluster):
         self.assertIn("2000\t840\n", out)
         self.assertIn("160\t160\n", out)
 
+    def test_auto_increment_after_truncate_and_recreate_on_another_sql_node(self):
+        """Each SQL node holds a range of AUTO_INCREMENT values. A TRUNCATE or a
+        DROP + CREATE through one restarts the shared sequence; the other must
+        not go on from the range it held for the old table, or the two hand
+        out the same ids (1062 on inserts that name no id)."""
+        self.sql("CREATE DATABASE ai\nCREATE TABLE ai.t (id INT AUTO_INCREMENT PRIMARY KEY, v INT)\n")
+        nodes = [subprocess.Popen([program("halb-sql-tool"), "-c", self.cs, "-D", "ai"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+
+        def run(node, statement):
+            node.stdin.write(statement + "\n")
+            node.stdin.flush()
+            return node.stdout.readline().strip()
+
+        try:
+            for reset in ("TRUNCATE TABLE t",
+                          "DROP TABLE t\nCREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v INT)"):
+                for i, node in enumerate(nodes):  # each takes a range
+                    self.assertRegex(run(node, f"INSERT INTO t (v) VALUES ({i})"), r"^ok affected=1 ")
+                for line in reset.split("\n"):
+                    self.assertRegex(run(nodes[1], line), r"^ok ")
+                for i in range(40):
+                    self.assertRegex(run(nodes[i % 2], f"INSERT INTO t (v) VALUES ({i})"), r"^ok affected=1 ",
+                                     f"insert {i} after {reset!r}")
+        finally:
+            for node in nodes:
+                node.stdin.close()
+                node.wait(timeout=60)
+                node.stdout.close()
+        out = self.sql("SELECT COUNT(*), COUNT(DISTINCT id) FROM ai.t\n")
+        self.assertIn("40\t40\n", out)
+
 
 if __name__ == "__main__":
     unittest.main()

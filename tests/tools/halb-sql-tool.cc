@@ -177,18 +177,21 @@ int main(int argc, char** argv) {
     fprintf(stderr, "cannot start the engine: %s\n", error.c_str());
     return 1;
   }
-  std::vector<std::string> script;
-  for (std::string line; std::getline(std::cin, line);)
-    if (!line.empty() && line[0] != '#') script.push_back(line);
+  auto wanted = [](const std::string& line) { return !line.empty() && line[0] != '#'; };
   if (threads <= 0) {
+    // Each line runs as it arrives: a test may drive two SQL nodes in turn.
     Sessions sessions{*engine, db, {}};
-    for (auto& line : script) {
+    for (std::string line; std::getline(std::cin, line);) {
+      if (!wanted(line)) continue;
       std::string out = run_line(sessions, line);
       fputs(out.c_str(), stdout);
       fflush(stdout);
     }
     return 0;
   }
+  std::vector<std::string> script;
+  for (std::string line; std::getline(std::cin, line);)
+    if (wanted(line)) script.push_back(line);
   std::atomic<int> errors{0};
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {

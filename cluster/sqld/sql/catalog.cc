@@ -23,6 +23,12 @@ std::string table_key(const std::string& db, const std::string& t) { return "tab
 std::string seq_key(const std::string& db, const std::string& t) { return "seq:" + db + "/" + t; }
 std::string user_key(const std::string& u, const std::string& h) { return "user:" + u + "@" + h; }
 std::string kill_key(uint32_t id) { return "kill:" + std::to_string(id); }
+// The values an SQL node holds belong to one incarnation of the table: a
+// DROP + CREATE or a TRUNCATE on another SQL node restarts the shared
+// sequence, and a range kept by name would go on from the old one.
+std::string range_key(const CatalogTable& t) {
+  return t.cluster_name + "@" + (t.ndb ? std::to_string(t.ndb->id) + "." + std::to_string(t.ndb->version) : "?");
+}
 
 SqlError cluster_error(const api::NdbError& e) {
   if (e.code == 266 || e.code == 274 || e.code == 296 || e.code == 297 || e.code == 237)
@@ -508,7 +514,7 @@ std::optional<SqlError> Catalog::drop_table(const std::string& db, const std::st
   e = conn().drop_table(t->cluster_name);
   if (e && e.code != kErrNoSuchTable) logger_.warn("drop of cluster table " + t->cluster_name + ": " + e.message);
   std::lock_guard<std::mutex> lk(seq_mu_);
-  ranges_.erase(seq_key(db, name));
+  ranges_.erase(range_key(*t));
   return std::nullopt;
 }
 
@@ -538,7 +544,7 @@ std::optional<SqlError> Catalog::truncate_table(const std::string& db, const std
   }
   conn().drop_table(t->cluster_name);
   std::lock_guard<std::mutex> lk(seq_mu_);
-  ranges_.erase(seq_key(db, name));
+  ranges_.erase(range_key(*t));
   return std::nullopt;
 }
 
@@ -631,7 +637,7 @@ std::optional<SqlError> Catalog::rebuild(const std::string& db, const std::strin
 uint64_t Catalog::next_auto_increment(const CatalogTable& t, api::NdbError& error) {
   std::string key = seq_key(t.def.db, t.def.name);
   std::lock_guard<std::mutex> lk(seq_mu_);
-  Range& r = ranges_[key];
+  Range& r = ranges_[range_key(t)];
   if (r.next < r.end) return r.next++;
   // Take a range; a busy table gets bigger ones (up to 1024 values).
   for (int attempt = 0;; ++attempt) {
@@ -666,7 +672,7 @@ uint64_t Catalog::next_auto_increment(const CatalogTable& t, api::NdbError& erro
 void Catalog::note_explicit_auto_increment(const CatalogTable& t, uint64_t value) {
   std::string key = seq_key(t.def.db, t.def.name);
   std::lock_guard<std::mutex> lk(seq_mu_);
-  Range& r = ranges_[key];
+  Range& r = ranges_[range_key(t)];
   if (value < r.next || value < r.known_floor) return;
   if (value < r.end) {
     r.next = value + 1;

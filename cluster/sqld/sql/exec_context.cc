@@ -286,11 +286,7 @@ api::NdbError ExecContext::locked_read(const CatalogTable& t, std::optional<uint
     return {};
   }
   if (e) {
-    note_failed_insert();
-    insert_keys.clear();
-    drop_transaction();
-    tx_rolled_back = true;
-    return e;
+    return abort_after_failed_read(e);
   }
   insert_keys.clear();
   tx_executed = true;
@@ -347,11 +343,7 @@ api::NdbError ExecContext::scan(const CatalogTable& t, engine::ScanSpec spec, st
     remember_executed_tables();
     api::NdbError e = t_.execute(engine::ExecType::kNoCommit);
     if (e) {
-      note_failed_insert();
-      insert_keys.clear();
-      drop_transaction();
-      tx_rolled_back = true;
-      return e;
+      return abort_after_failed_read(e);
     }
     insert_keys.clear();
     tx_executed = true;
@@ -359,6 +351,14 @@ api::NdbError ExecContext::scan(const CatalogTable& t, engine::ScanSpec spec, st
       if (t_.results()[i].row) rows.push_back(*t_.results()[i].row);
   }
   return {};
+}
+
+api::NdbError ExecContext::abort_after_failed_read(const api::NdbError& e) {
+  note_failed_insert();
+  insert_keys.clear();
+  drop_transaction();
+  tx_rolled_back = true;
+  return e;
 }
 
 SqlError ExecContext::map_error(const api::NdbError& e, const CatalogTable* t) {

@@ -76,6 +76,9 @@ struct ExecContext {
   // Forgets the transaction after the cluster aborted it.
   void drop_transaction();
   void note_failed_insert();
+  // A locking read the cluster refused: the transaction is gone (buffered
+  // inserts with it), so the session's is rolled back.
+  api::NdbError abort_after_failed_read(const api::NdbError& e);
 
   // ---- the statement
   engine::LockMode stmt_lock = engine::LockMode::kCommitted;
