@@ -294,11 +294,6 @@ class SystemRestart(Drill):
     as NDB's angel would start it again)."""
     name = "system-restart"
     summary = "restart everything (ALL RESTART: a system restart from the data nodes' disk)"
-    # Named only, not drawn by --chaos yet: a write acknowledged while the
-    # data nodes wait for the last GCI before restarting can be lost (seen
-    # after an ndbd-kill: the write got in GCI n+1, the nodes stopped once
-    # GCI n was complete). --chaos draws it once that is fixed in halb-ndbd.
-    in_chaos = False
 
     def fault(self, lab, ctx):
         out = lab.mgm("ALL RESTART", timeout=60).strip()

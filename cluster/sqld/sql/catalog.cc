@@ -138,7 +138,13 @@ bool Catalog::open(const std::string& initial_root_password, std::string& error)
   catalog_id_ = catalog_table_->id;
   Snapshot s;
   uint64_t v = 0;
-  if (!load(s, v, error)) return false;
+  // SQL nodes starting together on a new cluster: the catalog table one of
+  // them has just created may not answer everywhere yet. Give it a moment.
+  for (int attempt = 1; !load(s, v, error); ++attempt) {
+    if (attempt == kOpenAttempts) return false;
+    logger_.info("catalog not readable yet (" + error + "); again");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   if (s.accounts.empty()) {
     // First start of the cluster's first SQL node: root may log in.
     std::string hash = hex_encode(password_sha1_sha1(initial_root_password));
@@ -171,10 +177,13 @@ void Catalog::set_kill_handler(std::function<void(uint32_t, bool)> h) {
   kill_handler_ = std::move(h);
 }
 
-bool Catalog::read_version(uint64_t& v) {
+bool Catalog::read_version(uint64_t& v, std::string* why) {
   api::NdbError e;
   auto row = read_row(kVersionKey, e);
-  if (e) return false;
+  if (e) {
+    if (why) *why = "cannot read the catalog version: NDB error " + std::to_string(e.code) + " " + e.message;
+    return false;
+  }
   v = row ? std::strtoull(row->c_str(), nullptr, 10) : 0;
   return true;
 }
@@ -192,10 +201,7 @@ std::optional<std::string> Catalog::read_row(const std::string& key, api::NdbErr
 }
 
 bool Catalog::load(Snapshot& out, uint64_t& version, std::string& error) {
-  if (!read_version(version)) {
-    error = "cannot read the catalog version";
-    return false;
-  }
+  if (!read_version(version, &error)) return false;
   engine::ScanSpec spec;
   spec.batch_rows = 256;
   auto r = conn().scan(catalog_id_, spec);

@@ -117,7 +117,8 @@ class Catalog {
   api::Connection& conn() { return *connections_.front(); }
   // Reads every catalog row; false on a cluster error.
   bool load(Snapshot& out, uint64_t& version, std::string& error);
-  bool read_version(uint64_t& v);
+  bool read_version(uint64_t& v, std::string* why = nullptr);
+  static constexpr int kOpenAttempts = 50;  // 200 ms apart
   // Reloads when the version row moved.
   void refresh();
   // Writes (or with nullopt deletes) rows and bumps the version, in one
