@@ -313,6 +313,23 @@ class SqlOnCluster(NdbdCluster):
         out = self.sql("SELECT COUNT(*), COUNT(DISTINCT id) FROM ai.t\n")
         self.assertIn("40\t40\n", out)
 
+    def test_a_sequence_behind_the_table_moves_past_it_after_one_duplicate(self):
+        """An UPDATE of the AUTO_INCREMENT column leaves the sequence behind
+        the table (MySQL's too). The first insert that meets such a row fails
+        with 1062 as in MySQL; halb-sqld then moves the sequence past the
+        table's rows, so the next insert works instead of failing once for
+        every row in the way."""
+        out = self.in_database("behind", ""
+                               "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v INT)\n"
+                               "INSERT INTO t (v) VALUES (1), (2), (3), (4), (5)\n"
+                               "UPDATE t SET id = id + 5\n"
+                               "INSERT INTO t (v) VALUES (6)\n"
+                               "INSERT INTO t (v) VALUES (7)\n"
+                               "SELECT id FROM t WHERE v = 7\n")
+        self.assertIn("error 1062 (23000): Duplicate entry '6' for key 'PRIMARY'", out)
+        self.assertIn("ok affected=1 insert_id=11", out)
+        self.assertIn("cols: id\n11\n", out)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -715,6 +715,34 @@ void Catalog::note_explicit_auto_increment(const CatalogTable& t, uint64_t value
   }
 }
 
+void Catalog::auto_increment_collided(const CatalogTable& t, uint64_t value) {
+  auto col = t.def.auto_increment_column();
+  if (!col || !t.ndb || *col >= t.ndb->columns.size()) return;
+  const engine::Column& c = t.ndb->columns[*col];
+  engine::ScanSpec spec;
+  spec.batch_rows = 256;
+  engine::Value from = c.is_unsigned ? engine::Value(value) : engine::Value(static_cast<int64_t>(value));
+  spec.filter = engine::Filter::compare(engine::Filter::Op::kGe, static_cast<uint32_t>(*col), from);
+  auto r = conn().scan(t.ndb->id, spec);
+  if (r.error) {
+    logger_.warn("AUTO_INCREMENT of " + t.def.db + "." + t.def.name + ": value " + std::to_string(value) +
+                 " was taken already, and the table could not be read to move the sequence past it: " +
+                 r.error.message);
+    return;
+  }
+  uint64_t largest = 0;
+  for (const auto& row : r.rows) {
+    if (*col >= row.size()) continue;
+    if (auto* i = std::get_if<int64_t>(&row[*col])) largest = std::max<uint64_t>(largest, *i > 0 ? *i : 0);
+    else if (auto* u = std::get_if<uint64_t>(&row[*col])) largest = std::max(largest, *u);
+  }
+  if (largest < value) return;  // the clash was with a row of this same statement or transaction
+  logger_.warn("AUTO_INCREMENT of " + t.def.db + "." + t.def.name + ": value " + std::to_string(value) +
+               " was taken already; the sequence was behind the table (" + std::to_string(r.rows.size()) +
+               " rows from there on, largest " + std::to_string(largest) + "): moving it past them");
+  note_explicit_auto_increment(t, largest);
+}
+
 std::vector<AccountRecord> Catalog::accounts() {
   std::lock_guard<std::mutex> lk(mu_);
   return snap_.accounts;

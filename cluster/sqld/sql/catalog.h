@@ -93,6 +93,11 @@ class Catalog {
   uint64_t next_auto_increment(const CatalogTable& t, api::NdbError& error);
   // An explicit value was inserted: later automatic ones start above it.
   void note_explicit_auto_increment(const CatalogTable& t, uint64_t value);
+  // An insert of a generated value met a row that has it already: the
+  // shared sequence is behind the table (a cluster fault lost one of its
+  // updates). Moves it past the largest value from `value` up, so the next
+  // insert does not fail the same way, and says so in the log.
+  void auto_increment_collided(const CatalogTable& t, uint64_t value);
 
   std::vector<AccountRecord> accounts();
   std::optional<Account> find_account(std::string_view user, std::string_view host);

@@ -375,6 +375,12 @@ SqlError ExecContext::map_error(const api::NdbError& e, const CatalogTable* t) {
     case 237:
       return make_sql_error(er::kLockWaitTimeout);
     case 630:
+      // A value this statement generated was there already: the sequence
+      // is behind the table; move it on so the client's next try works.
+      if (t && first_insert_id && failed_insert_key && t->def.auto_increment_column())
+        if (uint64_t v = std::strtoull(failed_insert_key->c_str(), nullptr, 10); v >= first_insert_id)
+          catalog.auto_increment_collided(*t, v);
+      [[fallthrough]];
     case 893:
       return make_sql_error(er::kDupEntry, {failed_insert_key.value_or("?"), e.code == 630 ? "PRIMARY" : "unique"});
     case kErrNoSuchTuple:
