@@ -9,19 +9,12 @@
 #include <sstream>
 
 #include "cluster/mgmd/cluster_log.h"
+#include "tests/unit/support/temp_dir.h"
 
 using namespace halb::cluster;
 using namespace halb::cluster::mgmd;
 
 namespace {
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/halb-clog-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { std::system(("rm -rf " + path).c_str()); }
-};
 std::string slurp(const std::string& p) {
   std::ifstream in(p);
   std::stringstream ss;
@@ -98,21 +91,21 @@ TEST(ClusterLogFilter, DefaultsThresholdsAndSeverities) {
 }
 
 TEST(ClusterLog, WritesPassingEventsToTheFileUnderDataDir) {
-  TempDir dir;
-  ClusterLog log(parse_log_destination("", 1), dir.path);
+  halb::testing::TempDir dir("halb-clog");
+  ClusterLog log(parse_log_destination("", 1), dir.path());
   EXPECT_TRUE(log.log(event(3, mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo, "Started (version 5.0.67)")));
   EXPECT_FALSE(log.log(event(3, mgmapi::Category::kCheckpoint, 10, mgmapi::Severity::kInfo, "Global checkpoint 5 completed")));
   log.filter().level[mgmapi::category_index(mgmapi::Category::kCheckpoint)] = 15;
   EXPECT_TRUE(log.log(event(3, mgmapi::Category::kCheckpoint, 10, mgmapi::Severity::kInfo, "Global checkpoint 6 completed")));
-  std::string text = slurp(dir.path + "/ndb_1_cluster.log");
+  std::string text = slurp(dir.path() + "/ndb_1_cluster.log");
   EXPECT_NE(text.find("[MgmSrvr] INFO     -- Node 3: Started (version 5.0.67)\n"), std::string::npos);
   EXPECT_EQ(text.find("checkpoint 5"), std::string::npos);
   EXPECT_NE(text.find("Global checkpoint 6 completed"), std::string::npos);
 }
 
 TEST(RotatingFile, RollsToTheFirstFreeNumberThenWrapsToOne) {
-  TempDir dir;
-  std::string path = dir.path + "/c.log";
+  halb::testing::TempDir dir("halb-clog");
+  std::string path = dir.path() + "/c.log";
   RotatingFile f(path, 100, 3);
   std::string line(45, 'a');  // two lines (92 bytes) fit, a third does not
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(f.write(line));

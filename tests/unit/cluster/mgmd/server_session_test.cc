@@ -13,6 +13,7 @@
 #include "cluster/config/config_ini.h"
 #include "cluster/mgmapi/session_keeper.h"
 #include "cluster/mgmd/server.h"
+#include "tests/unit/support/temp_dir.h"
 
 using namespace halb;
 using namespace halb::cluster;
@@ -28,20 +29,18 @@ const char* kConfig =
 struct Rig {
   event::Loop loop{false};
   log::Logger logger;
-  std::string dir;
+  halb::testing::TempDir tmp{"halb-mgmd-test"};
+  std::string dir = tmp.path();
   std::unique_ptr<mgmd::ClusterLog> clog;
   std::unique_ptr<mgmd::Server> server;
   uint16_t port = 0;
 
   Rig() {
-    char t[] = "/tmp/halb-mgmd-test-XXXXXX";
-    dir = mkdtemp(t);
     clog = std::make_unique<mgmd::ClusterLog>(mgmd::parse_log_destination("", 1), dir);
     start_server(0);
   }
   ~Rig() {
     server.reset();
-    std::system(("rm -rf " + dir).c_str());
   }
   void start_server(uint16_t on_port) {
     mgmd::ServerSettings s;
