@@ -185,6 +185,11 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool partitioned_start_allowed(const std::set<uint32_t>& present, const std::string& missing);
   void partitioned_answer(bool granted, const std::string& why);
   void sr_decide();
+  // The restart cannot go on without `wait_for` (newer files): back to
+  // waiting for them, with the reason told once.
+  void sr_wait(const std::set<uint32_t>& wait_for, const std::string& why);
+  // A node group none of `nodes` belongs to, if any.
+  std::optional<uint32_t> uncovered_group(const std::set<uint32_t>& nodes) const;
   bool is_gcp_type(uint16_t type) const;
 
   event::Loop& loop_;
@@ -285,6 +290,12 @@ class DataNode : private engine::Peers, private engine::Clock {
   // System restart: each node's restorable GCI (0 = no files).
   std::map<uint32_t, std::pair<bool, uint64_t>> sr_gcis_;
   std::map<uint32_t, std::set<uint32_t>> sr_sets_;  // the nodes each peer starts with
+  // Each peer's node GCIs (FsState::node_gcis): who took part up to which GCI.
+  std::map<uint32_t, std::map<uint32_t, uint64_t>> sr_nodes_;
+  // Missing nodes that went on after the GCI the nodes here can restore:
+  // no partial start without them (their files may hold newer commits).
+  std::set<uint32_t> sr_wait_for_;
+  bool sr_wait_told_ = false;  // the wait for them was reported
   uint64_t sr_highest_gci_ = 0;
   std::set<uint32_t> sr_participants_;  // the nodes this (possibly partial) start waits for
   uint64_t connecting_since_ms_ = 0;  // the highest GCI the other nodes' files name
@@ -304,6 +315,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   // (draining_); then the GCI current when this node's TC went idle, and
   // any other stopping node's, must complete before this node stops.
   bool draining_ = false;
+  std::set<uint32_t> stopping_peers_;  // other nodes that said they stop too (GCP_URGENT 1)
   uint64_t drained_gci_ = 0;  // the highest idle GCI of this and every other stopping node
   std::optional<uint64_t> stop_after_gci_;
   std::string stop_why_;

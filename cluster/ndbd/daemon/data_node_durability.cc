@@ -53,6 +53,31 @@ std::string join(const std::set<uint32_t>& ids) {
   return s.empty() ? "none" : s;
 }
 
+// Node GCIs <-> "2:15,3:12" (empty map: "").
+std::string encode_node_gcis(const std::map<uint32_t, uint64_t>& gcis) {
+  std::string s;
+  for (auto& [id, gci] : gcis) s += (s.empty() ? "" : ",") + std::to_string(id) + ":" + std::to_string(gci);
+  return s;
+}
+
+std::optional<std::map<uint32_t, uint64_t>> parse_node_gcis(const std::string& text) {
+  std::map<uint32_t, uint64_t> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(pos, end - pos);
+    const size_t colon = item.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    auto id = parse_gci(item.substr(0, colon));
+    auto gci = parse_gci(item.substr(colon + 1));
+    if (!id || !gci || *id == 0 || *id > 255) return std::nullopt;
+    out[static_cast<uint32_t>(*id)] = *gci;
+    pos = end + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 bool DataNode::open_files(std::string& error) {
@@ -211,17 +236,21 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
   const bool engine_running = phase_ != Phase::kWaiting && phase_ != Phase::kConnecting && phase_ != Phase::kStopping;
   switch (type) {
     case wire::kSrGci: {
-      // data: "<highest GCI its files name>|<the nodes it starts with>"
+      // data: "<highest GCI its files name>|<the nodes it starts with>|<its node GCIs>"
       const size_t bar = m.data.find('|');
+      const size_t bar2 = bar == std::string::npos ? std::string::npos : m.data.find('|', bar + 1);
       if (auto h = parse_gci(m.data.substr(0, bar))) sr_highest_gci_ = std::max(sr_highest_gci_, *h);
-      auto set = bar == std::string::npos ? std::nullopt : parse_ids(m.data.substr(bar + 1));
-      if (!set || !set->count(from)) {
+      auto set = bar == std::string::npos ? std::nullopt : parse_ids(m.data.substr(bar + 1, bar2 - bar - 1));
+      auto nodes = bar2 == std::string::npos ? std::make_optional(std::map<uint32_t, uint64_t>{})
+                                             : parse_node_gcis(m.data.substr(bar2 + 1));
+      if (!set || !set->count(from) || !nodes) {
         logger_.limited("sr-" + std::to_string(from), log::Level::warn,
-                        "node " + std::to_string(from) + " sent a restart GCI without its start set; ignored");
+                        "node " + std::to_string(from) + " sent a restart GCI without a readable start set; ignored");
         return;
       }
       sr_gcis_[from] = {m.request == 1, *gci};
       sr_sets_[from] = *set;
+      sr_nodes_[from] = std::move(*nodes);
       sr_decide();
       return;
     }
@@ -264,6 +293,9 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
         logger_.info("node " + std::to_string(self_) + ": GCI " + std::to_string(*gci) +
                      " not saved while a node failure is unsettled");
       } else if (dur_) {
+        // The end mark names who took part (NDB's sysfile): a restart
+        // later tells a node that left early from one that went on.
+        dur_->note_alive(members_, *gci);
         // A node restart's copy makes GCIs restorable only from the one
         // current when it ended; before that only the data is flushed.
         bool ok = *gci >= marks_from_gci_ ? dur_->save_gci(*gci, error) : dur_->flush(error);
@@ -282,6 +314,19 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
         if (uint32_t master = gcp_master()) gcp_send(master, wire::kGcpUrgent, gci_);
       } else if (stop_after_gci_) {
         logger_.info("node " + std::to_string(self_) + ": GCI " + std::to_string(*gci) + " is complete; stopping");
+        // Nodes that do not stop with this one go on past its files.
+        std::set<uint32_t> going_on;
+        for (uint32_t id : members_)
+          if (id != self_ && !stopping_peers_.count(id) && linked(id)) going_on.insert(id);
+        std::string error;
+        if (dur_ && !going_on.empty()) {
+          if (dur_->save_leaving(going_on, error))
+            logger_.info("node " + std::to_string(self_) + ": files end at GCI " +
+                         std::to_string(dur_->last_saved_gci()) + "; noted that node(s) " + join(going_on) +
+                         " go on: a restart of this node alone waits for them");
+          else
+            logger_.warn("node " + std::to_string(self_) + ": cannot note the nodes going on: " + error);
+        }
         loop_.defer([this] { stop(stop_why_, 0); });
       }
       return;
@@ -371,6 +416,7 @@ void DataNode::drain_tick() {
 }
 
 void DataNode::drained_by(uint32_t node, uint64_t gci) {
+  stopping_peers_.insert(node);
   if (gci <= drained_gci_) return;
   drained_gci_ = gci;
   if (stop_after_gci_ && *stop_after_gci_ < gci) {
@@ -419,6 +465,23 @@ bool DataNode::partial_start_due() {
   std::set<uint32_t> present{self_};
   for (auto& [id, p] : peers_)
     if (p.is_data && p.hello && p.state == wire::NodeStartState::kNotStarted) present.insert(id);
+  // This node's own files name nodes that went on after them (it stopped
+  // while they ran): those may hold newer commits, never start without them.
+  std::set<uint32_t> newer;
+  std::string why;
+  for (auto& [id, g] : fs_state_.node_gcis)
+    if (id != self_ && !present.count(id) && g > fs_state_.restorable_gci) {
+      newer.insert(id);
+      why += (why.empty() ? "" : "; ") + std::string("node ") + std::to_string(id) + " was still running after GCI " +
+             std::to_string(fs_state_.restorable_gci) + ", where this node's files end";
+    }
+  for (uint32_t id : sr_wait_for_)
+    if (!present.count(id)) newer.insert(id);
+  if (!newer.empty()) {
+    if (why.empty()) why = "an earlier attempt found that their files hold newer GCIs";
+    sr_wait(newer, why);
+    return false;
+  }
   for (auto& g : groups_) {
     bool covered = false;
     for (uint32_t n : g.members) covered = covered || present.count(n);
@@ -512,6 +575,35 @@ void DataNode::partitioned_answer(bool granted, const std::string& why) {
   advance();
 }
 
+std::optional<uint32_t> DataNode::uncovered_group(const std::set<uint32_t>& nodes) const {
+  for (auto& g : groups_) {
+    bool covered = false;
+    for (uint32_t n : g.members) covered = covered || nodes.count(n);
+    if (!covered) return g.id;
+  }
+  return std::nullopt;
+}
+
+void DataNode::sr_wait(const std::set<uint32_t>& wait_for, const std::string& why) {
+  const bool told = sr_wait_told_ && wait_for == sr_wait_for_;
+  sr_wait_for_ = wait_for;
+  sr_wait_told_ = true;
+  if (!told)
+    event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kWarning,
+          "System restart waits for node(s) " + join(wait_for) + ": " + why +
+              "; they may hold commits the files here lack (start them; a restart without them would lose those)");
+  if (phase_ != Phase::kStarting) return;
+  // Everyone here saw the same files and decides the same: all go back
+  // to waiting; the restart begins again once those nodes are linked.
+  sr_decided_ = sr_sent_ = false;
+  sr_gcis_.clear();
+  sr_sets_.clear();
+  sr_nodes_.clear();
+  phase_ = Phase::kConnecting;
+  phase_timer_.stop();
+  report(mgmapi::NodeStatus::kStarting, 1);
+}
+
 void DataNode::sr_exchange() {
   if (sr_sent_) return;
   sr_sent_ = true;
@@ -519,8 +611,10 @@ void DataNode::sr_exchange() {
   sr_gcis_[self_] = {files, files ? fs_state_.restorable_gci : 0};
   for (uint32_t id : sr_participants_)
     if (id != self_)
-      send_control(id, wire::kSrGci, ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second),
-                                                std::to_string(fs_state_.highest_gci) + "|" + join(sr_participants_)});
+      send_control(id, wire::kSrGci,
+                   ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second),
+                              std::to_string(fs_state_.highest_gci) + "|" + join(sr_participants_) + "|" +
+                                  encode_node_gcis(files ? fs_state_.node_gcis : std::map<uint32_t, uint64_t>{})});
   sr_decide();
 }
 
@@ -547,12 +641,8 @@ void DataNode::sr_decide() {
     if (!sr_gcis_.count(id)) return;
   sr_decided_ = true;
   std::set<uint32_t> with_files;
-  uint64_t restart_gci = UINT64_MAX;
   for (auto& [id, v] : sr_gcis_)
-    if (v.first && sr_participants_.count(id)) {
-      with_files.insert(id);
-      restart_gci = std::min(restart_gci, v.second);
-    }
+    if (v.first && sr_participants_.count(id)) with_files.insert(id);
   if (with_files.empty()) {
     start_kind_ = "initial start";
     return;  // every node is new: an initial start, phases go on
@@ -560,32 +650,84 @@ void DataNode::sr_decide() {
   // Nodes without files cannot hold the cluster's data: they join by node
   // restart once the others are started, if every node group has a node
   // with files.
-  for (auto& g : groups_) {
-    bool covered = false;
-    for (uint32_t n : g.members) covered = covered || with_files.count(n);
-    if (!covered) {
-      stop("system restart impossible: no node of node group " + std::to_string(g.id) +
-               " has files from the last run (start them all with --initial to begin empty)",
-           1);
-      return;
+  if (auto g = uncovered_group(with_files)) {
+    stop("system restart impossible: no node of node group " + std::to_string(*g) +
+             " has files from the last run (start them all with --initial to begin empty)",
+         1);
+    return;
+  }
+  auto restorable = [&](uint32_t n) { return sr_gcis_[n].second; };
+  // What the files say of every node: the last GCI it took part in.
+  std::map<uint32_t, uint64_t> known;
+  for (uint32_t n : with_files)
+    for (auto& [id, g] : n == self_ ? fs_state_.node_gcis : sr_nodes_[n]) known[id] = std::max(known[id], g);
+  // The restart GCI: the newest one that the nodes whose files reach it
+  // cover every node group with (NDB restarts from the newest GCI; a node
+  // that was down then is no source, it catches up by node restart).
+  std::set<uint64_t> candidates;
+  for (uint32_t n : with_files) candidates.insert(restorable(n));
+  uint64_t restart_gci = 0;
+  std::set<uint32_t> sources;
+  for (auto it = candidates.rbegin(); it != candidates.rend() && sources.empty(); ++it) {
+    std::set<uint32_t> reach;
+    for (uint32_t n : with_files)
+      if (restorable(n) >= *it) reach.insert(n);
+    if (!uncovered_group(reach)) {
+      restart_gci = *it;
+      sources = std::move(reach);
     }
   }
-  if (!with_files.count(self_)) {
-    logger_.info("node " + std::to_string(self_) + ": no files, while nodes " + [&] {
-      std::string s;
-      for (uint32_t n : with_files) s += (s.empty() ? "" : ",") + std::to_string(n);
-      return s;
-    }() + " have them: waiting for them to start, then joining by initial node restart");
+  // A node not here that took part in a later GCI may hold commits the
+  // nodes here lack: starting without it would drop them.
+  std::set<uint32_t> newer;
+  std::string why;
+  for (uint32_t id : config_.data_node_ids())
+    if (!sr_participants_.count(id) && known.count(id) && known[id] > restart_gci) {
+      newer.insert(id);
+      why += (why.empty() ? "" : "; ") + std::string("node ") + std::to_string(id) + " took part in GCI " +
+             std::to_string(known[id]) + ", past GCI " + std::to_string(restart_gci) + ", the newest nodes " +
+             join(sr_participants_) + " can restore";
+    }
+  if (!newer.empty()) {
+    sr_wait(newer, why);
+    return;
+  }
+  // Why this GCI, in words: who is left out and from whom it catches up.
+  std::string reason;
+  for (uint32_t n : with_files) {
+    if (sources.count(n)) continue;
+    const uint64_t last = known.count(n) ? std::min(known[n], restorable(n)) : restorable(n);
+    reason += (reason.empty() ? "" : "; ") + std::string("node ") + std::to_string(n) + " was not alive after GCI " +
+              std::to_string(last) + ": it catches up from node" + (sources.size() > 1 ? "s " : " ") + join(sources);
+  }
+  for (uint32_t id : config_.data_node_ids())
+    if (!sr_participants_.count(id))
+      reason += (reason.empty() ? "" : "; ") + std::string("node ") + std::to_string(id) + " is not here" +
+                (known.count(id) ? " (its last GCI by the files here: " + std::to_string(known[id]) + ")" : "");
+  if (reason.empty()) reason = "the newest GCI every node's files reach";
+  if (!sources.count(self_)) {
+    if (with_files.count(self_))
+      event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
+            "System restart to GCI " + std::to_string(restart_gci) + " by node(s) " + join(sources) +
+                ": this node's files end at GCI " + std::to_string(restorable(self_)) +
+                "; it waits for them to start, restores its own files and catches up by node restart");
+    else
+      logger_.info("node " + std::to_string(self_) + ": no files, while nodes " + join(with_files) +
+                   " have them: waiting for them to start, then joining by initial node restart");
     phase_ = Phase::kConnecting;
     phase_timer_.stop();
     report(mgmapi::NodeStatus::kStarting, 1);
     return;
   }
   for (uint32_t id : config_.data_node_ids())
-    if (!with_files.count(id)) {
+    if (!sources.count(id)) {
       engine_->node_failed(id);
       members_.erase(id);
     }
+  // The end marks from now on: the sources take part from the restart
+  // GCI; the others keep the last GCI the files name for them.
+  for (uint32_t n : sources) known[n] = restart_gci;
+  dur_->set_node_gcis(known);
   start_kind_ = "system restart";
   std::string summary, error;
   if (own_restore_done_ && catchup_gci_ == restart_gci) {
@@ -608,8 +750,7 @@ void DataNode::sr_decide() {
   gci_ = std::max({restart_gci, sr_highest_gci_, fs_state_.highest_gci}) + 1;
   engine_->set_gci(gci_);
   event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
-        "System restart to GCI " + std::to_string(restart_gci) + " (the lowest complete GCI all nodes have): " +
-            summary);
+        "System restart to GCI " + std::to_string(restart_gci) + " (" + reason + "): " + summary);
 }
 
 }  // namespace halb::cluster::ndbd
