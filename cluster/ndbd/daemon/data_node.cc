@@ -897,6 +897,7 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
     logger_.warn("Node " + std::to_string(n) + " failed; cleaning up its transactions");
     engine_->node_failed(n);
     members_.erase(n);
+    stopping_peers_.erase(n);  // back later, it may stop again or go on
     barriers_.erase(n);
     backup_->node_failed(n);
   }

@@ -466,21 +466,28 @@ bool DataNode::partial_start_due() {
   for (auto& [id, p] : peers_)
     if (p.is_data && p.hello && p.state == wire::NodeStartState::kNotStarted) present.insert(id);
   // This node's own files name nodes that went on after them (it stopped
-  // while they ran): those may hold newer commits, never start without them.
+  // while they ran): those may hold newer commits, never start without
+  // them. A present node of the same group may have gone on as long: the
+  // exchange of everyone's files then decides (sr_decide).
   std::set<uint32_t> newer;
   std::string why;
   for (auto& [id, g] : fs_state_.node_gcis)
-    if (id != self_ && !present.count(id) && g > fs_state_.restorable_gci) {
+    if (id != self_ && !present.count(id) && g > fs_state_.restorable_gci &&
+        !group_mate_present(id, present, self_)) {
       newer.insert(id);
       why += (why.empty() ? "" : "; ") + std::string("node ") + std::to_string(id) + " was still running after GCI " +
              std::to_string(fs_state_.restorable_gci) + ", where this node's files end";
     }
-  for (uint32_t id : sr_wait_for_)
-    if (!present.count(id)) newer.insert(id);
   if (!newer.empty()) {
-    if (why.empty()) why = "an earlier attempt found that their files hold newer GCIs";
     sr_wait(newer, why);
     return false;
+  }
+  // The exchange found newer files elsewhere: no new attempt until more
+  // nodes are here.
+  if (!sr_wait_for_.empty()) {
+    if (std::includes(sr_wait_present_.begin(), sr_wait_present_.end(), present.begin(), present.end()))
+      return false;
+    sr_wait_for_.clear();
   }
   for (auto& g : groups_) {
     bool covered = false;
@@ -573,6 +580,14 @@ void DataNode::partitioned_answer(bool granted, const std::string& why) {
     if (p.is_data && p.hello && p.state == wire::NodeStartState::kNotStarted && self_ < id)
       send_control(id, wire::kArbitResult, ControlMsg{granted ? 1u : 0u, 0, why, ""});
   advance();
+}
+
+bool DataNode::group_mate_present(uint32_t node, const std::set<uint32_t>& present, uint32_t except) const {
+  for (auto& g : groups_)
+    if (std::count(g.members.begin(), g.members.end(), node))
+      for (uint32_t n : g.members)
+        if (n != node && n != except && present.count(n)) return true;
+  return false;
 }
 
 std::optional<uint32_t> DataNode::uncovered_group(const std::set<uint32_t>& nodes) const {
@@ -679,16 +694,26 @@ void DataNode::sr_decide() {
   }
   // A node not here that took part in a later GCI may hold commits the
   // nodes here lack: starting without it would drop them.
+  // A node of its group here that took part as long (it failed to save
+  // the last of those GCIs, which then never completed) leaves no doubt.
   std::set<uint32_t> newer;
   std::string why;
+  auto went_on_longer = [&](uint32_t id) {
+    for (auto& g : groups_)
+      if (std::count(g.members.begin(), g.members.end(), id))
+        for (uint32_t n : g.members)
+          if (sr_participants_.count(n) && known.count(n) && known[n] >= known[id]) return false;
+    return true;
+  };
   for (uint32_t id : config_.data_node_ids())
-    if (!sr_participants_.count(id) && known.count(id) && known[id] > restart_gci) {
+    if (!sr_participants_.count(id) && known.count(id) && known[id] > restart_gci && went_on_longer(id)) {
       newer.insert(id);
       why += (why.empty() ? "" : "; ") + std::string("node ") + std::to_string(id) + " took part in GCI " +
              std::to_string(known[id]) + ", past GCI " + std::to_string(restart_gci) + ", the newest nodes " +
              join(sr_participants_) + " can restore";
     }
   if (!newer.empty()) {
+    sr_wait_present_ = sr_participants_;
     sr_wait(newer, why);
     return;
   }
