@@ -96,3 +96,39 @@ class StaleNodeSystemRestart(Durability):
         self.wait_started([3], timeout=60)
         self.assertIn(f"rows {total}", self.tool_ok("--node", "3", "count", "t1"))
 
+
+
+class StaleNodeOfTwoGroups(Durability):
+    # Groups {2,3} and {4,5}. Node 4 stops while the others write on; then
+    # all stop. Nodes 2, 3 and 4 (more than half) could start without 5,
+    # but only from node 4's older GCI: node 5 holds group {4,5}'s newer rows.
+    DATA_NODES = (2, 3, 4, 5)
+    EXTRA = "StartPartialTimeout=1000\nStartPartitionedTimeout=1000"
+
+    def test_nodes_that_cannot_restore_the_newest_gci_wait_for_the_one_that_can(self):
+        self.start_all("--initial")
+        self.tool_ok("create", "t1")
+        self.tool_ok("load", "t1", "1000")
+        self.wait_gcps()
+        self.assertIn("shutdown", self.mgm("4 STOP").lower())
+        wait_for(lambda: not self.nodes[4].alive(), 30, what="node 4 stopped")
+        self.tool_ok("--from", "1000", "load", "t1", "200")
+        self.wait_gcps()
+        self.assertIn("shutdown", self.mgm("ALL STOP").lower())
+        for n in (2, 3, 5):
+            wait_for(lambda: not self.nodes[n].alive(), 30, what=f"node {n} stopped")
+        for n in (2, 3, 4):
+            self.start_ndbd(n)
+        wait_for(lambda: "System restart waits for node(s) 5" in self.log_text(2), 20,
+                 what="node 2 says the restart waits for node 5")
+        self.assertRegex(self.log_text(2), r"node 5 took part in GCI \d+, past GCI \d+, the newest nodes 2,3,4 can restore")
+        time.sleep(1.5)  # past StartPartialTimeout again: still waiting
+        for n in (2, 3, 4):
+            self.assertEqual(self.status(n), "starting")
+            self.assertNotIn("System restart to GCI", self.log_text(n))
+        self.start_ndbd(5)
+        self.wait_started(self.DATA_NODES, timeout=60)
+        self.assertRegex(self.log_text(2), r"System restart to GCI \d+ \(node 4 was not alive after GCI \d+: "
+                                           r"it catches up from nodes 2,3,5\)")
+        self.assertIn("verified 1200 rows, 0 bad", self.tool_ok("verify", "t1", "1200"))
+        self.assertIn("rows 1200", self.tool_ok("--node", "4", "count", "t1"))

@@ -190,8 +190,6 @@ class DataNode : private engine::Peers, private engine::Clock {
   void sr_wait(const std::set<uint32_t>& wait_for, const std::string& why);
   // A node group none of `nodes` belongs to, if any.
   std::optional<uint32_t> uncovered_group(const std::set<uint32_t>& nodes) const;
-  // Is some node of `node`'s group other than it and `except` in `present`?
-  bool group_mate_present(uint32_t node, const std::set<uint32_t>& present, uint32_t except) const;
   bool is_gcp_type(uint16_t type) const;
 
   event::Loop& loop_;
@@ -299,6 +297,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   std::set<uint32_t> sr_wait_for_;
   std::set<uint32_t> sr_wait_present_;  // the nodes that were here when that was found
   bool sr_wait_told_ = false;  // the wait for them was reported
+  std::string partial_event_;  // "Partial system restart ...", told once the files allow it
   uint64_t sr_highest_gci_ = 0;
   std::set<uint32_t> sr_participants_;  // the nodes this (possibly partial) start waits for
   uint64_t connecting_since_ms_ = 0;  // the highest GCI the other nodes' files name

@@ -465,15 +465,14 @@ bool DataNode::partial_start_due() {
   std::set<uint32_t> present{self_};
   for (auto& [id, p] : peers_)
     if (p.is_data && p.hello && p.state == wire::NodeStartState::kNotStarted) present.insert(id);
-  // This node's own files name nodes that went on after them (it stopped
-  // while they ran): those may hold newer commits, never start without
-  // them. A present node of the same group may have gone on as long: the
-  // exchange of everyone's files then decides (sr_decide).
+  // Alone, this node knows only its own files: when they name nodes that
+  // went on after them (it stopped while they ran), those may hold newer
+  // commits; never start without them. With others here, the exchange of
+  // everyone's files decides, the same way on every node (sr_decide).
   std::set<uint32_t> newer;
   std::string why;
   for (auto& [id, g] : fs_state_.node_gcis)
-    if (id != self_ && !present.count(id) && g > fs_state_.restorable_gci &&
-        !group_mate_present(id, present, self_)) {
+    if (present.size() == 1 && id != self_ && g > fs_state_.restorable_gci) {
       newer.insert(id);
       why += (why.empty() ? "" : "; ") + std::string("node ") + std::to_string(id) + " was still running after GCI " +
              std::to_string(fs_state_.restorable_gci) + ", where this node's files end";
@@ -524,9 +523,9 @@ bool DataNode::partial_start_due() {
       break;
   }
   sr_participants_ = present;
-  event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
-        "Partial system restart after StartPartialTimeout (" + std::to_string(timeout) + " ms) without node(s) " +
-            missing + "; they join later by node restart");
+  // Said once the files of the nodes here are known to allow it (sr_decide).
+  partial_event_ = "Partial system restart after StartPartialTimeout (" + std::to_string(timeout) +
+                   " ms) without node(s) " + missing + "; they join later by node restart";
   return true;
 }
 
@@ -582,14 +581,6 @@ void DataNode::partitioned_answer(bool granted, const std::string& why) {
   advance();
 }
 
-bool DataNode::group_mate_present(uint32_t node, const std::set<uint32_t>& present, uint32_t except) const {
-  for (auto& g : groups_)
-    if (std::count(g.members.begin(), g.members.end(), node))
-      for (uint32_t n : g.members)
-        if (n != node && n != except && present.count(n)) return true;
-  return false;
-}
-
 std::optional<uint32_t> DataNode::uncovered_group(const std::set<uint32_t>& nodes) const {
   for (auto& g : groups_) {
     bool covered = false;
@@ -607,6 +598,7 @@ void DataNode::sr_wait(const std::set<uint32_t>& wait_for, const std::string& wh
     event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kWarning,
           "System restart waits for node(s) " + join(wait_for) + ": " + why +
               "; they may hold commits the files here lack (start them; a restart without them would lose those)");
+  partial_event_.clear();
   if (phase_ != Phase::kStarting) return;
   // Everyone here saw the same files and decides the same: all go back
   // to waiting; the restart begins again once those nodes are linked.
@@ -717,6 +709,8 @@ void DataNode::sr_decide() {
     sr_wait(newer, why);
     return;
   }
+  if (!partial_event_.empty()) event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo, partial_event_);
+  partial_event_.clear();
   // Why this GCI, in words: who is left out and from whom it catches up.
   std::string reason;
   for (uint32_t n : with_files) {
