@@ -8,7 +8,9 @@
 //   lcp/<id>/     local checkpoints (fs/lcp_files.h); the newest two are kept
 //
 // GCP: save(n) appends "every change of GCI <= n is before this" and
-// fdatasyncs; complete(n) says the whole cluster saved n.
+// fdatasyncs; complete(n) says the whole cluster saved n. The mark also
+// names the last GCI each data node took part in (NDB's sysfile node
+// states): a system restart then knows which node went on after which.
 //
 // LCP: begins when 4 x 2^TimeBetweenLocalCheckpoints bytes of redo were
 // written since the last one began (NDB's meaning: log2 of 4-byte words
