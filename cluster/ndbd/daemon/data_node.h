@@ -188,8 +188,6 @@ class DataNode : private engine::Peers, private engine::Clock {
   // The restart cannot go on without `wait_for` (newer files): back to
   // waiting for them, with the reason told once.
   void sr_wait(const std::set<uint32_t>& wait_for, const std::string& why);
-  // A node group none of `nodes` belongs to, if any.
-  std::optional<uint32_t> uncovered_group(const std::set<uint32_t>& nodes) const;
   bool is_gcp_type(uint16_t type) const;
 
   event::Loop& loop_;

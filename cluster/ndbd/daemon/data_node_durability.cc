@@ -17,6 +17,7 @@
 
 #include "cluster/mgmd/arbitration.h"
 #include "cluster/ndbd/daemon/data_node.h"
+#include "cluster/ndbd/daemon/restart_choice.h"
 #include "cluster/ndbd/engine/error.h"
 #include "cluster/ndbd/wire/engine_codec.h"
 
@@ -581,15 +582,6 @@ void DataNode::partitioned_answer(bool granted, const std::string& why) {
   advance();
 }
 
-std::optional<uint32_t> DataNode::uncovered_group(const std::set<uint32_t>& nodes) const {
-  for (auto& g : groups_) {
-    bool covered = false;
-    for (uint32_t n : g.members) covered = covered || nodes.count(n);
-    if (!covered) return g.id;
-  }
-  return std::nullopt;
-}
-
 void DataNode::sr_wait(const std::set<uint32_t>& wait_for, const std::string& why) {
   const bool told = sr_wait_told_ && wait_for == sr_wait_for_;
   sr_wait_for_ = wait_for;
@@ -647,91 +639,43 @@ void DataNode::sr_decide() {
   for (uint32_t id : sr_participants_)
     if (!sr_gcis_.count(id)) return;
   sr_decided_ = true;
-  std::set<uint32_t> with_files;
-  for (auto& [id, v] : sr_gcis_)
-    if (v.first && sr_participants_.count(id)) with_files.insert(id);
-  if (with_files.empty()) {
-    start_kind_ = "initial start";
-    return;  // every node is new: an initial start, phases go on
+  std::map<uint32_t, RestartFiles> here;
+  for (uint32_t id : sr_participants_) {
+    RestartFiles& f = here[id];
+    f.has_files = sr_gcis_[id].first;
+    f.restorable_gci = sr_gcis_[id].second;
+    if (f.has_files) f.node_gcis = id == self_ ? fs_state_.node_gcis : sr_nodes_[id];
   }
-  // Nodes without files cannot hold the cluster's data: they join by node
-  // restart once the others are started, if every node group has a node
-  // with files.
-  if (auto g = uncovered_group(with_files)) {
-    stop("system restart impossible: no node of node group " + std::to_string(*g) +
-             " has files from the last run (start them all with --initial to begin empty)",
-         1);
-    return;
-  }
-  auto restorable = [&](uint32_t n) { return sr_gcis_[n].second; };
-  // What the files say of every node: the last GCI it took part in.
-  std::map<uint32_t, uint64_t> known;
-  for (uint32_t n : with_files)
-    for (auto& [id, g] : n == self_ ? fs_state_.node_gcis : sr_nodes_[n]) known[id] = std::max(known[id], g);
-  // The restart GCI: the newest one that the nodes whose files reach it
-  // cover every node group with (NDB restarts from the newest GCI; a node
-  // that was down then is no source, it catches up by node restart).
-  std::set<uint64_t> candidates;
-  for (uint32_t n : with_files) candidates.insert(restorable(n));
-  uint64_t restart_gci = 0;
-  std::set<uint32_t> sources;
-  for (auto it = candidates.rbegin(); it != candidates.rend() && sources.empty(); ++it) {
-    std::set<uint32_t> reach;
-    for (uint32_t n : with_files)
-      if (restorable(n) >= *it) reach.insert(n);
-    if (!uncovered_group(reach)) {
-      restart_gci = *it;
-      sources = std::move(reach);
-    }
-  }
-  // A node not here that took part in a later GCI may hold commits the
-  // nodes here lack: starting without it would drop them.
-  // A node of its group here that took part as long (it failed to save
-  // the last of those GCIs, which then never completed) leaves no doubt.
-  std::set<uint32_t> newer;
-  std::string why;
-  auto went_on_longer = [&](uint32_t id) {
-    for (auto& g : groups_)
-      if (std::count(g.members.begin(), g.members.end(), id))
-        for (uint32_t n : g.members)
-          if (sr_participants_.count(n) && known.count(n) && known[n] >= known[id]) return false;
-    return true;
-  };
-  for (uint32_t id : config_.data_node_ids())
-    if (!sr_participants_.count(id) && known.count(id) && known[id] > restart_gci && went_on_longer(id)) {
-      newer.insert(id);
-      why += (why.empty() ? "" : "; ") + std::string("node ") + std::to_string(id) + " took part in GCI " +
-             std::to_string(known[id]) + ", past GCI " + std::to_string(restart_gci) + ", the newest nodes " +
-             join(sr_participants_) + " can restore";
-    }
-  if (!newer.empty()) {
-    sr_wait_present_ = sr_participants_;
-    sr_wait(newer, why);
-    return;
+  const RestartChoice choice = choose_restart(here, config_.data_node_ids(), groups_);
+  const uint64_t restart_gci = choice.gci;
+  switch (choice.kind) {
+    case RestartChoice::Kind::kInitial:
+      start_kind_ = "initial start";
+      return;  // every node is new: an initial start, phases go on
+    case RestartChoice::Kind::kNoGroupFiles:
+      stop("system restart impossible: no node of node group " + std::to_string(*choice.group) +
+               " has files from the last run (start them all with --initial to begin empty)",
+           1);
+      return;
+    case RestartChoice::Kind::kWait:
+      sr_wait_present_ = sr_participants_;
+      sr_wait(choice.wait_for, choice.why);
+      return;
+    case RestartChoice::Kind::kSystemRestart:
+      break;
   }
   if (!partial_event_.empty()) event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo, partial_event_);
   partial_event_.clear();
-  // Why this GCI, in words: who is left out and from whom it catches up.
-  std::string reason;
-  for (uint32_t n : with_files) {
-    if (sources.count(n)) continue;
-    const uint64_t last = known.count(n) ? std::min(known[n], restorable(n)) : restorable(n);
-    reason += (reason.empty() ? "" : "; ") + std::string("node ") + std::to_string(n) + " was not alive after GCI " +
-              std::to_string(last) + ": it catches up from node" + (sources.size() > 1 ? "s " : " ") + join(sources);
-  }
-  for (uint32_t id : config_.data_node_ids())
-    if (!sr_participants_.count(id))
-      reason += (reason.empty() ? "" : "; ") + std::string("node ") + std::to_string(id) + " is not here" +
-                (known.count(id) ? " (its last GCI by the files here: " + std::to_string(known[id]) + ")" : "");
-  if (reason.empty()) reason = "the newest GCI every node's files reach";
-  if (!sources.count(self_)) {
-    if (with_files.count(self_))
+  // Nodes without files, and nodes whose files end before the restart
+  // GCI, join by node restart once the sources are started.
+  if (!choice.sources.count(self_)) {
+    if (choice.followers.count(self_))
       event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
-            "System restart to GCI " + std::to_string(restart_gci) + " by node(s) " + join(sources) +
-                ": this node's files end at GCI " + std::to_string(restorable(self_)) +
+            "System restart to GCI " + std::to_string(restart_gci) + " by node(s) " + join(choice.sources) +
+                ": this node's files end at GCI " + std::to_string(fs_state_.restorable_gci) +
                 "; it waits for them to start, restores its own files and catches up by node restart");
     else
-      logger_.info("node " + std::to_string(self_) + ": no files, while nodes " + join(with_files) +
+      logger_.info("node " + std::to_string(self_) + ": no files, while nodes " + join(choice.sources) +
                    " have them: waiting for them to start, then joining by initial node restart");
     phase_ = Phase::kConnecting;
     phase_timer_.stop();
@@ -739,14 +683,11 @@ void DataNode::sr_decide() {
     return;
   }
   for (uint32_t id : config_.data_node_ids())
-    if (!sources.count(id)) {
+    if (!choice.sources.count(id)) {
       engine_->node_failed(id);
       members_.erase(id);
     }
-  // The end marks from now on: the sources take part from the restart
-  // GCI; the others keep the last GCI the files name for them.
-  for (uint32_t n : sources) known[n] = restart_gci;
-  dur_->set_node_gcis(known);
+  dur_->set_node_gcis(choice.node_gcis);
   start_kind_ = "system restart";
   std::string summary, error;
   if (own_restore_done_ && catchup_gci_ == restart_gci) {
@@ -769,7 +710,7 @@ void DataNode::sr_decide() {
   gci_ = std::max({restart_gci, sr_highest_gci_, fs_state_.highest_gci}) + 1;
   engine_->set_gci(gci_);
   event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
-        "System restart to GCI " + std::to_string(restart_gci) + " (" + reason + "): " + summary);
+        "System restart to GCI " + std::to_string(restart_gci) + " (" + choice.reason + "): " + summary);
 }
 
 }  // namespace halb::cluster::ndbd
