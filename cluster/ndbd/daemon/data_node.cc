@@ -1023,6 +1023,9 @@ void DataNode::arbitration_result(bool won, const std::string& why) {
 
 void DataNode::stop(const std::string& why, int exit_status) {
   if (phase_ == Phase::kStopping) return;
+  // A graceful stop, however it ends (its GCI, its time limit, declared
+  // dead meanwhile): the files say which nodes went on without this one.
+  if (draining_) note_going_on();
   phase_ = Phase::kStopping;
   if (!unsettled_replies_.empty())
     logger_.info(std::to_string(unsettled_replies_.size()) +

@@ -85,6 +85,9 @@ class DataNode : private engine::Peers, private engine::Clock {
   // here names the GCI that must complete before the stop.
   void drain_tick();
   void drained_by(uint32_t node, uint64_t gci);
+  // A graceful stop while other nodes run on: the files say they went on
+  // (called from stop() while draining).
+  void note_going_on();
   int exit_status() const { return exit_status_; }
   // After the loop ended: did halb-mgmd ask for a restart, and how?
   bool restart_requested() const { return restart_requested_; }

@@ -315,19 +315,6 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
         if (uint32_t master = gcp_master()) gcp_send(master, wire::kGcpUrgent, gci_);
       } else if (stop_after_gci_) {
         logger_.info("node " + std::to_string(self_) + ": GCI " + std::to_string(*gci) + " is complete; stopping");
-        // Nodes that do not stop with this one go on past its files.
-        std::set<uint32_t> going_on;
-        for (uint32_t id : members_)
-          if (id != self_ && !stopping_peers_.count(id) && linked(id)) going_on.insert(id);
-        std::string error;
-        if (dur_ && !going_on.empty()) {
-          if (dur_->save_leaving(going_on, error))
-            logger_.info("node " + std::to_string(self_) + ": files end at GCI " +
-                         std::to_string(dur_->last_saved_gci()) + "; noted that node(s) " + join(going_on) +
-                         " go on: a restart of this node alone waits for them");
-          else
-            logger_.warn("node " + std::to_string(self_) + ": cannot note the nodes going on: " + error);
-        }
         loop_.defer([this] { stop(stop_why_, 0); });
       }
       return;
@@ -398,6 +385,21 @@ void DataNode::shutdown(const std::string& why) {
   // bounds a stuck one) and for a few global checkpoints.
   shutdown_timer_->start(5.0 + 3.0 * own_->time_between_global_checkpoints / 1000.0);
   drain_tick();
+}
+
+void DataNode::note_going_on() {
+  // Nodes that do not stop with this one go on past its files (a node
+  // that stopped earlier is no member any more).
+  std::set<uint32_t> going_on;
+  for (uint32_t id : members_)
+    if (id != self_ && !stopping_peers_.count(id)) going_on.insert(id);
+  std::string error;
+  if (!dur_ || going_on.empty() || phase_ != Phase::kStarted) return;
+  if (dur_->save_leaving(going_on, error))
+    logger_.info("node " + std::to_string(self_) + ": files end at GCI " + std::to_string(dur_->last_saved_gci()) +
+                 "; noted that node(s) " + join(going_on) + " go on: a restart of this node alone waits for them");
+  else
+    logger_.warn("node " + std::to_string(self_) + ": cannot note the nodes going on: " + error);
 }
 
 void DataNode::drain_tick() {
