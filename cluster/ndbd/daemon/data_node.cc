@@ -897,6 +897,7 @@ void DataNode::node_failures(const std::set<uint32_t>& failed) {
     logger_.warn("Node " + std::to_string(n) + " failed; cleaning up its transactions");
     engine_->node_failed(n);
     members_.erase(n);
+    stopping_peers_.erase(n);  // back later, it may stop again or go on
     barriers_.erase(n);
     backup_->node_failed(n);
   }
@@ -1022,6 +1023,9 @@ void DataNode::arbitration_result(bool won, const std::string& why) {
 
 void DataNode::stop(const std::string& why, int exit_status) {
   if (phase_ == Phase::kStopping) return;
+  // A graceful stop, however it ends (its GCI, its time limit, declared
+  // dead meanwhile): the files say which nodes went on without this one.
+  if (draining_) note_going_on();
   phase_ = Phase::kStopping;
   if (!unsettled_replies_.empty())
     logger_.info(std::to_string(unsettled_replies_.size()) +

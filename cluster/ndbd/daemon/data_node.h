@@ -85,6 +85,9 @@ class DataNode : private engine::Peers, private engine::Clock {
   // here names the GCI that must complete before the stop.
   void drain_tick();
   void drained_by(uint32_t node, uint64_t gci);
+  // A graceful stop while other nodes run on: the files say they went on
+  // (called from stop() while draining).
+  void note_going_on();
   int exit_status() const { return exit_status_; }
   // After the loop ended: did halb-mgmd ask for a restart, and how?
   bool restart_requested() const { return restart_requested_; }
@@ -185,6 +188,9 @@ class DataNode : private engine::Peers, private engine::Clock {
   bool partitioned_start_allowed(const std::set<uint32_t>& present, const std::string& missing);
   void partitioned_answer(bool granted, const std::string& why);
   void sr_decide();
+  // The restart cannot go on without `wait_for` (newer files): back to
+  // waiting for them, with the reason told once.
+  void sr_wait(const std::set<uint32_t>& wait_for, const std::string& why);
   bool is_gcp_type(uint16_t type) const;
 
   event::Loop& loop_;
@@ -285,6 +291,14 @@ class DataNode : private engine::Peers, private engine::Clock {
   // System restart: each node's restorable GCI (0 = no files).
   std::map<uint32_t, std::pair<bool, uint64_t>> sr_gcis_;
   std::map<uint32_t, std::set<uint32_t>> sr_sets_;  // the nodes each peer starts with
+  // Each peer's node GCIs (FsState::node_gcis): who took part up to which GCI.
+  std::map<uint32_t, std::map<uint32_t, uint64_t>> sr_nodes_;
+  // Missing nodes that went on after the GCI the nodes here can restore:
+  // no partial start without them (their files may hold newer commits).
+  std::set<uint32_t> sr_wait_for_;
+  std::set<uint32_t> sr_wait_present_;  // the nodes that were here when that was found
+  bool sr_wait_told_ = false;  // the wait for them was reported
+  std::string partial_event_;  // "Partial system restart ...", told once the files allow it
   uint64_t sr_highest_gci_ = 0;
   std::set<uint32_t> sr_participants_;  // the nodes this (possibly partial) start waits for
   uint64_t connecting_since_ms_ = 0;  // the highest GCI the other nodes' files name
@@ -304,6 +318,7 @@ class DataNode : private engine::Peers, private engine::Clock {
   // (draining_); then the GCI current when this node's TC went idle, and
   // any other stopping node's, must complete before this node stops.
   bool draining_ = false;
+  std::set<uint32_t> stopping_peers_;  // other nodes that said they stop too (GCP_URGENT 1)
   uint64_t drained_gci_ = 0;  // the highest idle GCI of this and every other stopping node
   std::optional<uint64_t> stop_after_gci_;
   std::string stop_why_;

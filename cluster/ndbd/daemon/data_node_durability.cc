@@ -17,6 +17,7 @@
 
 #include "cluster/mgmd/arbitration.h"
 #include "cluster/ndbd/daemon/data_node.h"
+#include "cluster/ndbd/daemon/restart_choice.h"
 #include "cluster/ndbd/engine/error.h"
 #include "cluster/ndbd/wire/engine_codec.h"
 
@@ -51,6 +52,31 @@ std::string join(const std::set<uint32_t>& ids) {
   std::string s;
   for (uint32_t id : ids) s += (s.empty() ? "" : ",") + std::to_string(id);
   return s.empty() ? "none" : s;
+}
+
+// Node GCIs <-> "2:15,3:12" (empty map: "").
+std::string encode_node_gcis(const std::map<uint32_t, uint64_t>& gcis) {
+  std::string s;
+  for (auto& [id, gci] : gcis) s += (s.empty() ? "" : ",") + std::to_string(id) + ":" + std::to_string(gci);
+  return s;
+}
+
+std::optional<std::map<uint32_t, uint64_t>> parse_node_gcis(const std::string& text) {
+  std::map<uint32_t, uint64_t> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(pos, end - pos);
+    const size_t colon = item.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    auto id = parse_gci(item.substr(0, colon));
+    auto gci = parse_gci(item.substr(colon + 1));
+    if (!id || !gci || *id == 0 || *id > 255) return std::nullopt;
+    out[static_cast<uint32_t>(*id)] = *gci;
+    pos = end + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -211,17 +237,21 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
   const bool engine_running = phase_ != Phase::kWaiting && phase_ != Phase::kConnecting && phase_ != Phase::kStopping;
   switch (type) {
     case wire::kSrGci: {
-      // data: "<highest GCI its files name>|<the nodes it starts with>"
+      // data: "<highest GCI its files name>|<the nodes it starts with>|<its node GCIs>"
       const size_t bar = m.data.find('|');
+      const size_t bar2 = bar == std::string::npos ? std::string::npos : m.data.find('|', bar + 1);
       if (auto h = parse_gci(m.data.substr(0, bar))) sr_highest_gci_ = std::max(sr_highest_gci_, *h);
-      auto set = bar == std::string::npos ? std::nullopt : parse_ids(m.data.substr(bar + 1));
-      if (!set || !set->count(from)) {
+      auto set = bar == std::string::npos ? std::nullopt : parse_ids(m.data.substr(bar + 1, bar2 - bar - 1));
+      auto nodes = bar2 == std::string::npos ? std::make_optional(std::map<uint32_t, uint64_t>{})
+                                             : parse_node_gcis(m.data.substr(bar2 + 1));
+      if (!set || !set->count(from) || !nodes) {
         logger_.limited("sr-" + std::to_string(from), log::Level::warn,
-                        "node " + std::to_string(from) + " sent a restart GCI without its start set; ignored");
+                        "node " + std::to_string(from) + " sent a restart GCI without a readable start set; ignored");
         return;
       }
       sr_gcis_[from] = {m.request == 1, *gci};
       sr_sets_[from] = *set;
+      sr_nodes_[from] = std::move(*nodes);
       sr_decide();
       return;
     }
@@ -264,6 +294,9 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
         logger_.info("node " + std::to_string(self_) + ": GCI " + std::to_string(*gci) +
                      " not saved while a node failure is unsettled");
       } else if (dur_) {
+        // The end mark names who took part (NDB's sysfile): a restart
+        // later tells a node that left early from one that went on.
+        dur_->note_alive(members_, *gci);
         // A node restart's copy makes GCIs restorable only from the one
         // current when it ended; before that only the data is flushed.
         bool ok = *gci >= marks_from_gci_ ? dur_->save_gci(*gci, error) : dur_->flush(error);
@@ -354,6 +387,21 @@ void DataNode::shutdown(const std::string& why) {
   drain_tick();
 }
 
+void DataNode::note_going_on() {
+  // Nodes that do not stop with this one go on past its files (a node
+  // that stopped earlier is no member any more).
+  std::set<uint32_t> going_on;
+  for (uint32_t id : members_)
+    if (id != self_ && !stopping_peers_.count(id)) going_on.insert(id);
+  std::string error;
+  if (!dur_ || going_on.empty() || phase_ != Phase::kStarted) return;
+  if (dur_->save_leaving(going_on, error))
+    logger_.info("node " + std::to_string(self_) + ": files end at GCI " + std::to_string(dur_->last_saved_gci()) +
+                 "; noted that node(s) " + join(going_on) + " go on: a restart of this node alone waits for them");
+  else
+    logger_.warn("node " + std::to_string(self_) + ": cannot note the nodes going on: " + error);
+}
+
 void DataNode::drain_tick() {
   if (!draining_ || stop_after_gci_ || phase_ != Phase::kStarted) return;
   if (engine_->tc().transactions() != 0) return;
@@ -371,6 +419,7 @@ void DataNode::drain_tick() {
 }
 
 void DataNode::drained_by(uint32_t node, uint64_t gci) {
+  stopping_peers_.insert(node);
   if (gci <= drained_gci_) return;
   drained_gci_ = gci;
   if (stop_after_gci_ && *stop_after_gci_ < gci) {
@@ -419,6 +468,29 @@ bool DataNode::partial_start_due() {
   std::set<uint32_t> present{self_};
   for (auto& [id, p] : peers_)
     if (p.is_data && p.hello && p.state == wire::NodeStartState::kNotStarted) present.insert(id);
+  // Alone, this node knows only its own files: when they name nodes that
+  // went on after them (it stopped while they ran), those may hold newer
+  // commits; never start without them. With others here, the exchange of
+  // everyone's files decides, the same way on every node (sr_decide).
+  std::set<uint32_t> newer;
+  std::string why;
+  for (auto& [id, g] : fs_state_.node_gcis)
+    if (present.size() == 1 && id != self_ && g > fs_state_.restorable_gci) {
+      newer.insert(id);
+      why += (why.empty() ? "" : "; ") + std::string("node ") + std::to_string(id) + " was still running after GCI " +
+             std::to_string(fs_state_.restorable_gci) + ", where this node's files end";
+    }
+  if (!newer.empty()) {
+    sr_wait(newer, why);
+    return false;
+  }
+  // The exchange found newer files elsewhere: no new attempt until more
+  // nodes are here.
+  if (!sr_wait_for_.empty()) {
+    if (std::includes(sr_wait_present_.begin(), sr_wait_present_.end(), present.begin(), present.end()))
+      return false;
+    sr_wait_for_.clear();
+  }
   for (auto& g : groups_) {
     bool covered = false;
     for (uint32_t n : g.members) covered = covered || present.count(n);
@@ -454,9 +526,9 @@ bool DataNode::partial_start_due() {
       break;
   }
   sr_participants_ = present;
-  event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
-        "Partial system restart after StartPartialTimeout (" + std::to_string(timeout) + " ms) without node(s) " +
-            missing + "; they join later by node restart");
+  // Said once the files of the nodes here are known to allow it (sr_decide).
+  partial_event_ = "Partial system restart after StartPartialTimeout (" + std::to_string(timeout) +
+                   " ms) without node(s) " + missing + "; they join later by node restart";
   return true;
 }
 
@@ -512,6 +584,27 @@ void DataNode::partitioned_answer(bool granted, const std::string& why) {
   advance();
 }
 
+void DataNode::sr_wait(const std::set<uint32_t>& wait_for, const std::string& why) {
+  const bool told = sr_wait_told_ && wait_for == sr_wait_for_;
+  sr_wait_for_ = wait_for;
+  sr_wait_told_ = true;
+  if (!told)
+    event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kWarning,
+          "System restart waits for node(s) " + join(wait_for) + ": " + why +
+              "; they may hold commits the files here lack (start them; a restart without them would lose those)");
+  partial_event_.clear();
+  if (phase_ != Phase::kStarting) return;
+  // Everyone here saw the same files and decides the same: all go back
+  // to waiting; the restart begins again once those nodes are linked.
+  sr_decided_ = sr_sent_ = false;
+  sr_gcis_.clear();
+  sr_sets_.clear();
+  sr_nodes_.clear();
+  phase_ = Phase::kConnecting;
+  phase_timer_.stop();
+  report(mgmapi::NodeStatus::kStarting, 1);
+}
+
 void DataNode::sr_exchange() {
   if (sr_sent_) return;
   sr_sent_ = true;
@@ -519,8 +612,10 @@ void DataNode::sr_exchange() {
   sr_gcis_[self_] = {files, files ? fs_state_.restorable_gci : 0};
   for (uint32_t id : sr_participants_)
     if (id != self_)
-      send_control(id, wire::kSrGci, ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second),
-                                                std::to_string(fs_state_.highest_gci) + "|" + join(sr_participants_)});
+      send_control(id, wire::kSrGci,
+                   ControlMsg{files ? 1u : 0u, 0, std::to_string(sr_gcis_[self_].second),
+                              std::to_string(fs_state_.highest_gci) + "|" + join(sr_participants_) + "|" +
+                                  encode_node_gcis(files ? fs_state_.node_gcis : std::map<uint32_t, uint64_t>{})});
   sr_decide();
 }
 
@@ -546,46 +641,55 @@ void DataNode::sr_decide() {
   for (uint32_t id : sr_participants_)
     if (!sr_gcis_.count(id)) return;
   sr_decided_ = true;
-  std::set<uint32_t> with_files;
-  uint64_t restart_gci = UINT64_MAX;
-  for (auto& [id, v] : sr_gcis_)
-    if (v.first && sr_participants_.count(id)) {
-      with_files.insert(id);
-      restart_gci = std::min(restart_gci, v.second);
-    }
-  if (with_files.empty()) {
-    start_kind_ = "initial start";
-    return;  // every node is new: an initial start, phases go on
+  std::map<uint32_t, RestartFiles> here;
+  for (uint32_t id : sr_participants_) {
+    RestartFiles& f = here[id];
+    f.has_files = sr_gcis_[id].first;
+    f.restorable_gci = sr_gcis_[id].second;
+    if (f.has_files) f.node_gcis = id == self_ ? fs_state_.node_gcis : sr_nodes_[id];
   }
-  // Nodes without files cannot hold the cluster's data: they join by node
-  // restart once the others are started, if every node group has a node
-  // with files.
-  for (auto& g : groups_) {
-    bool covered = false;
-    for (uint32_t n : g.members) covered = covered || with_files.count(n);
-    if (!covered) {
-      stop("system restart impossible: no node of node group " + std::to_string(g.id) +
+  const RestartChoice choice = choose_restart(here, config_.data_node_ids(), groups_);
+  const uint64_t restart_gci = choice.gci;
+  switch (choice.kind) {
+    case RestartChoice::Kind::kInitial:
+      start_kind_ = "initial start";
+      return;  // every node is new: an initial start, phases go on
+    case RestartChoice::Kind::kNoGroupFiles:
+      stop("system restart impossible: no node of node group " + std::to_string(*choice.group) +
                " has files from the last run (start them all with --initial to begin empty)",
            1);
       return;
-    }
+    case RestartChoice::Kind::kWait:
+      sr_wait_present_ = sr_participants_;
+      sr_wait(choice.wait_for, choice.why);
+      return;
+    case RestartChoice::Kind::kSystemRestart:
+      break;
   }
-  if (!with_files.count(self_)) {
-    logger_.info("node " + std::to_string(self_) + ": no files, while nodes " + [&] {
-      std::string s;
-      for (uint32_t n : with_files) s += (s.empty() ? "" : ",") + std::to_string(n);
-      return s;
-    }() + " have them: waiting for them to start, then joining by initial node restart");
+  if (!partial_event_.empty()) event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo, partial_event_);
+  partial_event_.clear();
+  // Nodes without files, and nodes whose files end before the restart
+  // GCI, join by node restart once the sources are started.
+  if (!choice.sources.count(self_)) {
+    if (choice.followers.count(self_))
+      event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
+            "System restart to GCI " + std::to_string(restart_gci) + " by node(s) " + join(choice.sources) +
+                ": this node's files end at GCI " + std::to_string(fs_state_.restorable_gci) +
+                "; it waits for them to start, restores its own files and catches up by node restart");
+    else
+      logger_.info("node " + std::to_string(self_) + ": no files, while nodes " + join(choice.sources) +
+                   " have them: waiting for them to start, then joining by initial node restart");
     phase_ = Phase::kConnecting;
     phase_timer_.stop();
     report(mgmapi::NodeStatus::kStarting, 1);
     return;
   }
   for (uint32_t id : config_.data_node_ids())
-    if (!with_files.count(id)) {
+    if (!choice.sources.count(id)) {
       engine_->node_failed(id);
       members_.erase(id);
     }
+  dur_->set_node_gcis(choice.node_gcis);
   start_kind_ = "system restart";
   std::string summary, error;
   if (own_restore_done_ && catchup_gci_ == restart_gci) {
@@ -608,8 +712,7 @@ void DataNode::sr_decide() {
   gci_ = std::max({restart_gci, sr_highest_gci_, fs_state_.highest_gci}) + 1;
   engine_->set_gci(gci_);
   event(mgmapi::Category::kStartup, 1, mgmapi::Severity::kInfo,
-        "System restart to GCI " + std::to_string(restart_gci) + " (the lowest complete GCI all nodes have): " +
-            summary);
+        "System restart to GCI " + std::to_string(restart_gci) + " (" + choice.reason + "): " + summary);
 }
 
 }  // namespace halb::cluster::ndbd

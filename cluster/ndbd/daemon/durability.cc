@@ -68,6 +68,8 @@ FsState Durability::inspect() {
              std::to_string(scan.last_gci_end.value_or(0));
   s.restorable_gci = scan.last_gci_end.value_or(0);
   s.highest_gci = scan.max_gci;
+  s.node_gcis = scan.node_gcis;
+  node_gcis_ = scan.node_gcis;
   if (scan.tail_lsn == 0) return s;  // the redo alone holds everything
   // Otherwise some checkpoint must check out completely and fit.
   std::string why;
@@ -213,8 +215,9 @@ bool Durability::restore(engine::DataNodeEngine& eng, uint64_t gci, std::string&
   // 5. Continue the log after a mark that voids whatever lies above gci.
   redo_ = std::make_unique<fs::RedoLog>(ro);
   if (!redo_->reopen(scan, error)) return false;
-  redo_->append(fs::RedoRecord{fs::RedoKind::kRestart, gci, 0, 0, 0, engine::ChangeOp::kInsert, {}, std::nullopt});
-  redo_->append(fs::RedoRecord{fs::RedoKind::kGciEnd, gci, 0, 0, 0, engine::ChangeOp::kInsert, {}, std::nullopt});
+  redo_->append(fs::RedoRecord{fs::RedoKind::kRestart, gci, 0, 0, 0, engine::ChangeOp::kInsert, {}, std::nullopt, {}});
+  redo_->append(fs::RedoRecord{fs::RedoKind::kGciEnd, gci, 0, 0, 0, engine::ChangeOp::kInsert, {}, std::nullopt,
+                               node_gcis_});
   if (!redo_->sync(error)) return false;
   saved_gci_ = complete_gci_ = gci;
 
@@ -260,7 +263,8 @@ bool Durability::save_gci(uint64_t gci, std::string& error) {
     error = broken_;
     return false;
   }
-  if (!redo_->append(fs::RedoRecord{fs::RedoKind::kGciEnd, gci, 0, 0, 0, engine::ChangeOp::kInsert, {}, std::nullopt})) {
+  if (!redo_->append(
+          fs::RedoRecord{fs::RedoKind::kGciEnd, gci, 0, 0, 0, engine::ChangeOp::kInsert, {}, std::nullopt, node_gcis_})) {
     broken_ = "the redo log cannot take the end mark of GCI " + std::to_string(gci);
     error = broken_;
     return false;
@@ -271,6 +275,17 @@ bool Durability::save_gci(uint64_t gci, std::string& error) {
   }
   saved_gci_ = std::max(saved_gci_, gci);
   return true;
+}
+
+void Durability::note_alive(const std::set<uint32_t>& alive, uint64_t gci) {
+  for (uint32_t id : alive) node_gcis_[id] = std::max(node_gcis_[id], gci);
+}
+
+bool Durability::save_leaving(const std::set<uint32_t>& going_on, std::string& error) {
+  if (!redo_ || saved_gci_ == 0 || going_on.empty()) return true;
+  for (uint32_t id : going_on) node_gcis_[id] = std::max(node_gcis_[id], saved_gci_ + 1);
+  // The same GCI again: restorable_gci stays; only the node GCIs are new.
+  return save_gci(saved_gci_, error);
 }
 
 void Durability::complete_gci(uint64_t gci) {

@@ -8,7 +8,9 @@
 //   lcp/<id>/     local checkpoints (fs/lcp_files.h); the newest two are kept
 //
 // GCP: save(n) appends "every change of GCI <= n is before this" and
-// fdatasyncs; complete(n) says the whole cluster saved n.
+// fdatasyncs; complete(n) says the whole cluster saved n. The mark also
+// names the last GCI each data node took part in (NDB's sysfile node
+// states): a system restart then knows which node went on after which.
 //
 // LCP: begins when 4 x 2^TimeBetweenLocalCheckpoints bytes of redo were
 // written since the last one began (NDB's meaning: log2 of 4-byte words
@@ -28,7 +30,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +61,10 @@ struct FsState {
   uint64_t restorable_gci = 0; // the last GCI the redo proves complete here
   uint64_t highest_gci = 0;    // the highest GCI the files name: after a restart GCIs go on above it
   std::string note;            // damage found on the way, in words ("" = none)
+  // Per data node, the last GCI it took part in as the last end mark says
+  // (empty: files of an older version). A value above restorable_gci: the
+  // node went on after this one left, so it may hold newer commits.
+  std::map<uint32_t, uint64_t> node_gcis;
 };
 
 class Durability : public engine::ChangeSink {
@@ -76,7 +84,17 @@ class Durability : public engine::ChangeSink {
   // engine::ChangeSink
   void on_commit(const engine::RowChange& c) override;
 
+  // Every GCI end mark carries the node GCIs (fs::RedoRecord::nodes):
+  // `alive` took part in GCI `gci` (called before save_gci(gci)).
+  void note_alive(const std::set<uint32_t>& alive, uint64_t gci);
+  // A system restart's verdict on who took part up to which GCI.
+  void set_node_gcis(std::map<uint32_t, uint64_t> gcis) { node_gcis_ = std::move(gcis); }
+  const std::map<uint32_t, uint64_t>& node_gcis() const { return node_gcis_; }
   bool save_gci(uint64_t gci, std::string& error);
+  // This node leaves while `going_on` keep running: a last end mark (of
+  // the last saved GCI) says they went on past it, so a restart of this
+  // node alone waits for them instead of starting from older files.
+  bool save_leaving(const std::set<uint32_t>& going_on, std::string& error);
   // Writes and syncs what is buffered, without a GCI mark.
   bool flush(std::string& error) { return !redo_ || redo_->sync(error); }
   void complete_gci(uint64_t gci);
@@ -118,6 +136,7 @@ class Durability : public engine::ChangeSink {
   std::vector<fs::SchemaEntry> schema_;
   uint64_t saved_gci_ = 0;
   uint64_t complete_gci_ = 0;
+  std::map<uint32_t, uint64_t> node_gcis_;  // written with every GCI end mark
   std::string broken_;
 
   // LCPs.

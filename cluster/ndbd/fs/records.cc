@@ -67,6 +67,13 @@ std::string encode_redo(const RedoRecord& r) {
   if (r.kind != RedoKind::kChange) {
     w.u8(static_cast<uint8_t>(r.kind));
     w.u64(r.gci);
+    if (r.kind == RedoKind::kGciEnd && !r.nodes.empty()) {
+      w.u32(static_cast<uint32_t>(r.nodes.size()));
+      for (const auto& [id, gci] : r.nodes) {
+        w.u32(id);
+        w.u64(gci);
+      }
+    }
     return w.take();
   }
   put_change_head(w, r.gci, r.table_id, r.table_version, r.fragment, r.op, r.key);
@@ -100,6 +107,15 @@ std::optional<RedoRecord> decode_redo(std::string_view body, std::string& error)
     out.op = static_cast<engine::ChangeOp>(op);
     out.key = r.str();
     if (r.ok() && out.op != engine::ChangeOp::kDelete) out.row = wire::get_values(r);
+  } else if (out.kind == RedoKind::kGciEnd && r.ok() && !r.at_end()) {
+    const uint32_t count = r.u32();
+    if (count > 255) r.fail("a GCI end mark names " + std::to_string(count) + " nodes");
+    for (uint32_t i = 0; r.ok() && i < count; ++i) {
+      const uint32_t id = r.u32();
+      const uint64_t gci = r.u64();
+      if (id == 0 || id > 255) r.fail("a GCI end mark names node " + std::to_string(id));
+      else out.nodes[id] = gci;
+    }
   }
   if (r.ok() && !r.at_end()) r.fail("trailing bytes after the record");
   if (!r.ok()) {

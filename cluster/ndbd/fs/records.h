@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,7 +34,7 @@ const char* frame_result_text(FrameResult r);
 // One redo log record.
 enum class RedoKind : uint8_t {
   kChange = 1,   // a committed row change
-  kGciEnd = 2,   // every change of GCIs up to `gci` is before this record
+  kGciEnd = 2,   // every change of GCIs up to `gci` is before this record (+ node GCIs)
   kRestart = 3,  // the node restarted to GCI `gci`: earlier records above it never happened
 };
 
@@ -47,6 +48,12 @@ struct RedoRecord {
   engine::ChangeOp op = engine::ChangeOp::kInsert;
   std::string key;
   std::optional<engine::Row> row;  // none for kDelete
+  // kGciEnd only (may be empty: files of an older version, or a restart
+  // mark): per data node, the last GCI it took part in as far as the
+  // writer knows -- NDB's "last completed GCI per node" of the sysfile. A
+  // value above `gci` says the node went on after the writer left.
+  // Encoded after the GCI as u32 count, then u32 node id + u64 GCI each.
+  std::map<uint32_t, uint64_t> nodes;
 };
 
 std::string encode_redo(const RedoRecord& r);

@@ -77,6 +77,7 @@ RedoScan RedoLog::scan(const RedoOptions& opt, const std::function<void(const Re
         return out;
       }
       if (rec->kind == RedoKind::kGciEnd) out.last_gci_end = rec->gci;
+      if (rec->kind == RedoKind::kGciEnd && !rec->nodes.empty()) out.node_gcis = rec->nodes;
       out.max_gci = std::max(out.max_gci, rec->gci);
       ++out.records;
       if (each) each(*rec, start + at);

@@ -38,6 +38,7 @@ struct RedoScan {
   uint64_t records = 0;                  // good records
   std::optional<uint64_t> last_gci_end;  // the last kGciEnd mark, in log order
   uint64_t max_gci = 0;                  // the highest GCI any good record names
+  std::map<uint32_t, uint64_t> node_gcis;  // the last end mark's node GCIs (RedoRecord::nodes)
   std::string damage;                    // "" or what was wrong where the good records end
   std::string error;                     // "" or why the log cannot be read at all
 };

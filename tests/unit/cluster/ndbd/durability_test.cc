@@ -253,3 +253,35 @@ TEST(Durability, ARestoreAtTheDropLeavesTheTableOutAndKeepsTheNewOne) {
   ASSERT_TRUE(f);
   EXPECT_EQ(f->stats().committed_rows, 1u);
 }
+
+// The files say who took part in each saved GCI, and a node that leaves
+// while others go on says so: its restart alone must wait for them.
+TEST(Durability, EndMarksNameTheNodesAndWhoWentOn) {
+  TempDir d;
+  halb::log::Logger logger;
+  std::string error, summary;
+  {
+    ndbd::Durability dur(options(d.path), logger, 3);
+    ASSERT_TRUE(dur.create(error)) << error;
+    dur.note_alive({2, 3}, 5);
+    ASSERT_TRUE(dur.save_gci(5, error)) << error;
+    dur.note_alive({2, 3}, 6);
+    ASSERT_TRUE(dur.save_gci(6, error)) << error;
+  }
+  {
+    ndbd::Durability dur(options(d.path), logger, 3);
+    auto st = dur.inspect();
+    EXPECT_EQ(st.restorable_gci, 6u);
+    EXPECT_EQ(st.node_gcis, (std::map<uint32_t, uint64_t>{{2, 6}, {3, 6}}));
+    Node n;
+    ASSERT_TRUE(dur.restore(n.c.node(2), 6, summary, error)) << error;
+    // Node 2 fails; node 3 goes on alone, then stops while node 4 (say) runs.
+    dur.note_alive({3}, 8);
+    ASSERT_TRUE(dur.save_gci(8, error)) << error;
+    ASSERT_TRUE(dur.save_leaving({4}, error)) << error;
+  }
+  ndbd::Durability dur(options(d.path), logger, 3);
+  auto st = dur.inspect();
+  EXPECT_EQ(st.restorable_gci, 8u);  // the leaving mark repeats the last saved GCI
+  EXPECT_EQ(st.node_gcis, (std::map<uint32_t, uint64_t>{{2, 6}, {3, 8}, {4, 9}}));
+}

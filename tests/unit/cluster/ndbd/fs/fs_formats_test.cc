@@ -293,3 +293,51 @@ TEST(FsFormats, SchemaRoundTripAndDamage) {
   EXPECT_FALSE(fs::read_schema(path, err));
   EXPECT_FALSE(fs::read_schema(d.path + "/missing", err));
 }
+
+// A GCI end mark carries who took part up to which GCI (the sysfile's
+// node states); a mark without them (older files) still reads.
+TEST(FsFormats, GciEndCarriesNodeGcis) {
+  fs::RedoRecord m = mark(fs::RedoKind::kGciEnd, 12);
+  m.nodes = {{2, 12}, {3, 9}, {4, 13}};
+  std::string error;
+  auto back = fs::decode_redo(fs::encode_redo(m), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->gci, 12u);
+  EXPECT_EQ(back->nodes, m.nodes);
+  auto plain = fs::decode_redo(fs::encode_redo(mark(fs::RedoKind::kGciEnd, 5)), error);
+  ASSERT_TRUE(plain) << error;
+  EXPECT_TRUE(plain->nodes.empty());
+  // A node id that cannot be, or a count past the body, is refused.
+  std::string bad = fs::encode_redo(m);
+  bad[13] = 0;  // the first node id (kind 1 + gci 8 + count 4)
+  EXPECT_FALSE(fs::decode_redo(bad, error));
+  EXPECT_FALSE(fs::decode_redo(fs::encode_redo(m).substr(0, 20), error));
+}
+
+TEST(FsFormats, RedoScanGivesTheLastMarksNodeGcisAndIgnoresATornOne) {
+  TempDir d;
+  fs::RedoOptions o{d.path, 4, 64 * 1024};
+  fs::RedoLog log(o);
+  std::string error;
+  ASSERT_TRUE(log.create(error)) << error;
+  fs::RedoRecord m1 = mark(fs::RedoKind::kGciEnd, 7);
+  m1.nodes = {{2, 7}, {3, 7}};
+  ASSERT_TRUE(log.append(m1));
+  ASSERT_TRUE(log.append(mark(fs::RedoKind::kGciEnd, 8)));  // a restart mark's end: no node GCIs
+  ASSERT_TRUE(log.sync(error)) << error;
+  const uint64_t good_end = log.head_lsn();
+  fs::RedoRecord m2 = mark(fs::RedoKind::kGciEnd, 9);
+  m2.nodes = {{2, 9}, {3, 10}};
+  ASSERT_TRUE(log.append(m2));
+  ASSERT_TRUE(log.sync(error)) << error;
+  fs::RedoScan s;
+  read_all_records(o, &s);
+  EXPECT_EQ(s.last_gci_end, 9u);
+  EXPECT_EQ(s.node_gcis, m2.nodes);
+  // Torn last mark: back to the one before, with the node GCIs it had.
+  ASSERT_EQ(::truncate((d.path + "/redo.0000000000000000").c_str(), static_cast<off_t>(good_end + 5)), 0);
+  read_all_records(o, &s);
+  EXPECT_EQ(s.last_gci_end, 8u);
+  EXPECT_EQ(s.node_gcis, m1.nodes);
+  EXPECT_FALSE(s.damage.empty());
+}
