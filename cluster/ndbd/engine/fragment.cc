@@ -520,33 +520,32 @@ void Fragment::begin_copy() {
   completions_.clear();
   committed_rows_ = 0;
   tombstones_.clear();
-  unverified_.clear();
   catchup_since_ = 0;
   copying_ = true;
 }
 
 void Fragment::begin_catchup(uint64_t since) {
-  unverified_.clear();
-  for (auto& [key, e] : rows_)
-    if (e.committed) unverified_.insert(key);
+  ++catchup_epoch_;  // every row's mark is now older: none named yet
   catchup_since_ = since;
   tombstones_.clear();
   copying_ = true;
 }
 
+void Fragment::mark_named(const std::string& key) {
+  if (auto it = rows_.find(key); it != rows_.end()) it->second.catchup_mark = catchup_epoch_;
+}
+
 size_t Fragment::end_catchup() {
-  size_t removed = 0;
-  for (const auto& key : unverified_) {
-    auto it = rows_.find(key);
+  std::vector<std::string> gone;
+  for (const auto& [key, e] : rows_) {
     // Rows a forwarded write changed during the catch-up are newer than
     // the restore point and stay.
-    if (it == rows_.end() || !it->second.committed || it->second.committed->gci > catchup_since_) continue;
-    restore_delete(key);
-    ++removed;
+    if (e.catchup_mark == catchup_epoch_ || !e.committed || e.committed->gci > catchup_since_) continue;
+    gone.push_back(key);
   }
-  unverified_.clear();
+  for (const auto& key : gone) restore_delete(key);
   catchup_since_ = 0;
-  return removed;
+  return gone.size();
 }
 
 uint32_t Fragment::apply_copy(const CopiedRow& r) {
@@ -554,7 +553,7 @@ uint32_t Fragment::apply_copy(const CopiedRow& r) {
   if (r.unchanged) {
     if (r.row.size() != t.primary_key.size()) return err::kBadRequest;
     const std::string key = encode_key_values(t, t.primary_key, r.row);
-    unverified_.erase(key);
+    mark_named(key);
     if (tombstones_.count(key)) return 0;
     auto it = rows_.find(key);
     if (it == rows_.end() || !it->second.committed) return kCatchupMismatch;
@@ -562,7 +561,6 @@ uint32_t Fragment::apply_copy(const CopiedRow& r) {
     if (own.gci > catchup_since_) return 0;  // a forwarded write during the catch-up: newer
     return own.gci == r.gci && row_digest(own.bytes) == r.digest ? 0 : kCatchupMismatch;
   }
-  if (!unverified_.empty() && r.row.size() == t.columns.size()) unverified_.erase(encode_key(t, t.primary_key, r.row));
   if (r.row.size() != t.columns.size()) return err::kBadRequest;
   for (size_t c = 0; c < t.columns.size(); ++c)
     if (uint32_t ec = check_value(t.columns[c], r.row[c])) return ec;
@@ -571,6 +569,7 @@ uint32_t Fragment::apply_copy(const CopiedRow& r) {
   Entry& e = it->second;
   if (created)
     for (uint32_t k : t.primary_key) e.key.push_back(r.row[k]);
+  e.catchup_mark = catchup_epoch_;  // named by the source (only a catch-up reads it)
   // This replica already has the row, or saw it deleted, through forwarded
   // writes that are at least as new as anything a copy batch carries.
   // During a catch-up the rows restored from files (stamped at or below

@@ -179,6 +179,7 @@ class Fragment {
     std::vector<TransId> s_holders;
     std::deque<Waiter> waiters;
     std::optional<uint32_t> index_page;  // hash index entry charged here
+    uint32_t catchup_mark = 0;  // == catchup_epoch_: the source named this key in the running catch-up
   };
 
   bool can_grant(const Entry& e, TransId t, bool exclusive, bool queue_fair) const;
@@ -212,7 +213,11 @@ class Fragment {
   size_t committed_rows_ = 0;
   bool copying_ = false;
   std::set<std::string> tombstones_;  // keys deleted by forwarded writes during a copy
-  std::set<std::string> unverified_;  // catch-up: own keys the source has not named yet
+  // Catch-up: own rows the source has not named carry an older mark. A
+  // mark per row, not a set of keys: begin_catchup() must not stall the
+  // event loop (and the node's heartbeats) over every row it restored.
+  uint32_t catchup_epoch_ = 0;
+  void mark_named(const std::string& key);
   uint64_t catchup_since_ = 0;
   ChangeSink* sink_ = nullptr;
 };
