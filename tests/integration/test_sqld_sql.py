@@ -330,6 +330,41 @@ class SqlOnCluster(NdbdCluster):
         self.assertIn("ok affected=1 insert_id=11", out)
         self.assertIn("cols: id\n11\n", out)
 
+    def test_the_same_create_table_on_two_sql_nodes_at_once(self):
+        """Two SQL nodes run CREATE TABLE IF NOT EXISTS for the same table at
+        the same moment (two application servers starting together), table
+        after table in step. Each table must end up created once and usable
+        from both; a node taking the other's fresh cluster table (its catalog
+        row not written yet) for a leftover would drop it."""
+        self.sql("CREATE DATABASE race\n")
+        nodes = [subprocess.Popen([program("halb-sql-tool"), "-c", self.cs, "-D", "race"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+
+        def both(statement):
+            for node in nodes:
+                node.stdin.write(statement + "\n")
+                node.stdin.flush()
+            return [node.stdout.readline().strip() for node in nodes]
+
+        try:
+            self.assertEqual([r[:2] for r in both("SELECT 1")], ["co", "co"])  # both engines up
+            for node in nodes:
+                while not node.stdout.readline().startswith("rows:"):
+                    pass
+            for i in range(10):
+                for r in both(f"CREATE TABLE IF NOT EXISTS t{i} (id INT PRIMARY KEY, v INT)"):
+                    self.assertRegex(r, r"^ok ", f"t{i}")
+            for i in range(10):
+                for n, node in enumerate(nodes):
+                    node.stdin.write(f"INSERT INTO t{i} VALUES ({n}, {n})\n")
+                    node.stdin.flush()
+                    self.assertRegex(node.stdout.readline().strip(), r"^ok affected=1 ", f"t{i} on node {n}")
+        finally:
+            for node in nodes:
+                node.stdin.close()
+                node.wait(timeout=60)
+                node.stdout.close()
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -474,9 +474,17 @@ std::optional<SqlError> Catalog::create_table(const TableDef& def, bool if_not_e
     // two steps): replace it. Asked of the catalog row itself, never of the
     // snapshot: a snapshot may lack a table only because the cluster could
     // not answer for a moment, and dropping it then would lose its rows.
+    // Another SQL node creating the same table writes its row a moment
+    // after its cluster table: give it that moment before calling ours a
+    // leftover.
     api::NdbError re;
-    auto row = read_row(table_key(def.db, def.name), re);
-    if (re) return cluster_error(re);
+    std::optional<std::string> row;
+    for (int look = 0; look < kLeftoverLooks; ++look) {
+      if (look) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      row = read_row(table_key(def.db, def.name), re);
+      if (re) return cluster_error(re);
+      if (row) break;
+    }
     if (!row) {
       logger_.warn("CREATE TABLE " + def.db + "." + def.name + ": cluster table " + t.name +
                    " has no catalog row (left by an interrupted CREATE); replacing it");

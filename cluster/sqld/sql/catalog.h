@@ -124,6 +124,7 @@ class Catalog {
   bool load(Snapshot& out, uint64_t& version, std::string& error);
   bool read_version(uint64_t& v, std::string* why = nullptr);
   static constexpr int kOpenAttempts = 50;  // 200 ms apart
+  static constexpr int kLeftoverLooks = 10;  // 200 ms apart: a concurrent CREATE's catalog row
   // Reloads when the version row moved.
   void refresh();
   // Writes (or with nullopt deletes) rows and bumps the version, in one
