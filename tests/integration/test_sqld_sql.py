@@ -2,6 +2,7 @@
 driven through tests/tools/halb-sql-tool, which runs Engine sessions without
 the MySQL protocol: catalog shared between SQL nodes, DDL, DML semantics,
 transactions, prepared statements, concurrent sessions on one connection."""
+import contextlib
 import os
 import subprocess
 import unittest
@@ -30,6 +31,30 @@ class SqlOnCluster(NdbdCluster):
     def in_database(self, db, script, *args, **kw):
         """Runs `script` in a new database `db`."""
         return self.sql(f"CREATE DATABASE {db}\nUSE {db}\n" + script, *args, **kw)
+
+    @contextlib.contextmanager
+    def sql_nodes(self, db, count=2):
+        """`count` halb-sql-tool processes, each its own SQL node (API node id)
+        in database `db`, fed one statement at a time (see send/answer)."""
+        nodes = [subprocess.Popen([program("halb-sql-tool"), "-c", self.cs, "-D", db], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(count)]
+        try:
+            yield nodes
+        finally:
+            for node in nodes:
+                node.stdin.close()
+                node.wait(timeout=60)
+                node.stdout.close()
+
+    @staticmethod
+    def send(node, statement):
+        node.stdin.write(statement + "\n")
+        node.stdin.flush()
+
+    @staticmethod
+    def answer(node):
+        """The first line of the statement's answer (ok/error, or cols: ...)."""
+        return node.stdout.readline().strip()
 
     def test_ddl_and_dml(self):
         out = self.in_database("sb", ""
@@ -287,15 +312,12 @@ class SqlOnCluster(NdbdCluster):
         not go on from the range it held for the old table, or the two hand
         out the same ids (1062 on inserts that name no id)."""
         self.sql("CREATE DATABASE ai\nCREATE TABLE ai.t (id INT AUTO_INCREMENT PRIMARY KEY, v INT)\n")
-        nodes = [subprocess.Popen([program("halb-sql-tool"), "-c", self.cs, "-D", "ai"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
 
         def run(node, statement):
-            node.stdin.write(statement + "\n")
-            node.stdin.flush()
-            return node.stdout.readline().strip()
+            self.send(node, statement)
+            return self.answer(node)
 
-        try:
+        with self.sql_nodes("ai") as nodes:
             for reset in ("TRUNCATE TABLE t",
                           "DROP TABLE t\nCREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v INT)"):
                 for i, node in enumerate(nodes):  # each takes a range
@@ -305,11 +327,6 @@ class SqlOnCluster(NdbdCluster):
                 for i in range(40):
                     self.assertRegex(run(nodes[i % 2], f"INSERT INTO t (v) VALUES ({i})"), r"^ok affected=1 ",
                                      f"insert {i} after {reset!r}")
-        finally:
-            for node in nodes:
-                node.stdin.close()
-                node.wait(timeout=60)
-                node.stdout.close()
         out = self.sql("SELECT COUNT(*), COUNT(DISTINCT id) FROM ai.t\n")
         self.assertIn("40\t40\n", out)
 
@@ -337,16 +354,12 @@ class SqlOnCluster(NdbdCluster):
         from both; a node taking the other's fresh cluster table (its catalog
         row not written yet) for a leftover would drop it."""
         self.sql("CREATE DATABASE race\n")
-        nodes = [subprocess.Popen([program("halb-sql-tool"), "-c", self.cs, "-D", "race"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        with self.sql_nodes("race") as nodes:
+            def both(statement):  # sent to both before either answer is read: in step
+                for node in nodes:
+                    self.send(node, statement)
+                return [self.answer(node) for node in nodes]
 
-        def both(statement):
-            for node in nodes:
-                node.stdin.write(statement + "\n")
-                node.stdin.flush()
-            return [node.stdout.readline().strip() for node in nodes]
-
-        try:
             self.assertEqual([r[:2] for r in both("SELECT 1")], ["co", "co"])  # both engines up
             for node in nodes:
                 while not node.stdout.readline().startswith("rows:"):
@@ -356,15 +369,8 @@ class SqlOnCluster(NdbdCluster):
                     self.assertRegex(r, r"^ok ", f"t{i}")
             for i in range(10):
                 for n, node in enumerate(nodes):
-                    node.stdin.write(f"INSERT INTO t{i} VALUES ({n}, {n})\n")
-                    node.stdin.flush()
-                    self.assertRegex(node.stdout.readline().strip(), r"^ok affected=1 ", f"t{i} on node {n}")
-        finally:
-            for node in nodes:
-                node.stdin.close()
-                node.wait(timeout=60)
-                node.stdout.close()
-
+                    self.send(node, f"INSERT INTO t{i} VALUES ({n}, {n})")
+                    self.assertRegex(self.answer(node), r"^ok affected=1 ", f"t{i} on node {n}")
 
 if __name__ == "__main__":
     unittest.main()
