@@ -71,6 +71,9 @@ std::optional<SqlError> ClusterSession::check_global_access(uint32_t need, const
 }
 
 std::optional<SqlError> ClusterSession::check_dml_access(const std::string& verb, const Rewritten& rw) {
+  // information_schema is read-only for every account, root included.
+  if (verb != "SELECT" && !rw.tables.empty() && is_information_schema(rw.tables[0].db))
+    return make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, rw.tables[0].db});
   // The usual case first: every needed privilege held globally.
   const uint32_t global = privileges().global();
   uint32_t target_need = priv::kSelect;
@@ -96,6 +99,16 @@ bool ClusterSession::can_use_database(const std::string& db) {
   catalog_.sync();
   privileges_version_ = ~uint64_t{0};
   return privileges().any_on_database(db);
+}
+
+std::optional<SqlError> ClusterSession::check_table_visible(const std::string& db, const std::string& table) {
+  if (is_information_schema(db) || privileges().any_on_table(db, table)) return std::nullopt;
+  catalog_.sync();
+  privileges_version_ = ~uint64_t{0};
+  if (privileges().any_on_table(db, table)) return std::nullopt;
+  return SqlError{1142, "42000",
+                  "SELECT command denied to user '" + client_.user + "'@'" + client_.host + "' for table '" + table +
+                      "'"};
 }
 
 std::optional<SqlError> ClusterSession::grant_access_error(const GrantTarget& on) {

@@ -135,6 +135,8 @@ class ClusterSession final : public Session, public SessionInfo {
   // SELECT/INSERT/UPDATE/DELETE/REPLACE on the tables of `rw` (the first is the target)
   std::optional<SqlError> check_dml_access(const std::string& verb, const Rewritten& rw);
   bool can_use_database(const std::string& db);
+  // SHOW COLUMNS/INDEX/CREATE TABLE: any privilege on the table, else 1142
+  std::optional<SqlError> check_table_visible(const std::string& db, const std::string& table);
   std::optional<SqlError> grant_access_error(const GrantTarget& on);
 
   EngineShared& shared_;

@@ -78,7 +78,11 @@ class Privileges {
   uint32_t on_table(const std::string& db, const std::string& table) const;
   // Any privilege on the database or on one of its tables (USE, SHOW DATABASES).
   bool any_on_database(const std::string& db) const;
-  bool any_on_table(const std::string& db, const std::string& table) const { return on_table(db, table) != 0; }
+  // Any privilege that applies to a table (not global-only ones such as
+  // SHOW DATABASES or PROCESS): SHOW TABLES and information_schema list it.
+  bool any_on_table(const std::string& db, const std::string& table) const {
+    return (on_table(db, table) & (priv::kAllTable | priv::kGrantOption)) != 0;
+  }
 
  private:
   struct Entry {
