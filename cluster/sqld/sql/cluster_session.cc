@@ -438,6 +438,7 @@ RewriteEnv ClusterSession::rewrite_env() {
 std::optional<SqlError> ClusterSession::ensure_tables(const std::vector<TableRef>& tables) {
   for (const auto& ref : tables) {
     if (is_information_schema_name(ref.db)) {  // filled for this statement and account
+      catalog_.sync();  // a GRANT or DDL on another SQL node a moment ago shows
       if (auto e = load_information_schema(db_, ref.name, catalog_, privileges())) return e;
       continue;
     }
