@@ -361,6 +361,48 @@ class SqlFeatures(SqldCluster):
             with self.assertRaises(pymysql.MySQLError):
                 self.run_sql(gone, "SELECT 1")
 
+    # ---- column privileges ---------------------------------------------------------
+
+    def test_column_privileges(self):
+        root = self.setup_db("cp", "CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, secret VARCHAR(10))",
+                             "INSERT INTO t VALUES (1, 10, 20, 's')",
+                             "CREATE USER 'cu'@'%' IDENTIFIED BY 'cpw'",
+                             "GRANT SELECT (id, a), INSERT (id, a), UPDATE (a) ON cp.t TO 'cu'@'%'")
+        u = self.connect(user="cu", password="cpw", database="cp")
+        q = lambda sql: self.run_sql(u, sql)
+        err = lambda sql: self.sql_error(u, sql)
+        denied = lambda what, col: (1143, f"{what} command denied to user 'cu'@'127.0.0.1' for column '{col}' in table 't'")
+        self.assertEqual(q("SELECT id, a FROM t"), [(1, 10)])
+        self.assertEqual(q("SELECT a FROM t WHERE id = 1"), [(10,)])
+        self.assertEqual(err("SELECT secret FROM t"), denied("SELECT", "secret"))
+        self.assertEqual(err("SELECT * FROM t")[0], 1143)
+        self.assertEqual(err("SELECT id FROM t WHERE b = 20"), denied("SELECT", "b"))
+        self.assertEqual(q("INSERT INTO t (id, a) VALUES (2, 5)"), 1)
+        self.assertEqual(err("INSERT INTO t (id, b) VALUES (3, 5)"), denied("INSERT", "b"))
+        self.assertEqual(err("INSERT INTO t VALUES (3, 1, 1, 'x')")[0], 1143)
+        self.assertEqual(q("UPDATE t SET a = a + 1 WHERE id = 2"), 1)
+        self.assertEqual(err("UPDATE t SET b = 0 WHERE id = 2"), denied("UPDATE", "b"))
+        self.assertEqual(err("DELETE FROM t")[0], 1142)
+        self.assertEqual(q("SHOW TABLES"), [("t",)])
+        self.assertEqual(q("SELECT COLUMN_NAME, PRIVILEGES FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'cp' "
+                           "ORDER BY ORDINAL_POSITION"), [("id", "select,insert"), ("a", "select,insert,update")])
+        self.assertEqual(q("SHOW GRANTS"), [("GRANT USAGE ON *.* TO `cu`@`%`",),
+                                            ("GRANT SELECT (`a`, `id`), INSERT (`a`, `id`), UPDATE (`a`) "
+                                             "ON `cp`.`t` TO `cu`@`%`",)])
+        # the other SQL node enforces the same
+        self.assertEqual(self.sql_error(self.connect(1, user="cu", password="cpw", database="cp"), "SELECT b FROM t"),
+                         denied("SELECT", "b"))
+        self.run_sql(root, "REVOKE SELECT (a) ON cp.t FROM 'cu'@'%'")
+        self.assertEqual(err("SELECT a FROM t"), denied("SELECT", "a"))
+        self.assertEqual(q("SELECT id FROM t ORDER BY id"), [(1,), (2,)])
+        self.assertEqual(self.sql_error(root, "GRANT SELECT (nope) ON cp.t TO 'cu'@'%'"),
+                         (1054, "Unknown column 'nope' in 't'"))
+        self.assertEqual(self.sql_error(root, "GRANT DELETE (a) ON cp.t TO 'cu'@'%'")[0], 1144)
+        self.assertEqual(self.sql_error(root, "GRANT SELECT (a) ON cp.* TO 'cu'@'%'")[0], 1144)
+        # a table-level grant covers every column again
+        self.run_sql(root, "GRANT SELECT ON cp.t TO 'cu'@'%'")
+        self.assertEqual(q("SELECT * FROM t WHERE id = 1"), [(1, 10, 20, "s")])
+
     # ---- long values -------------------------------------------------------------
 
     LONG_TABLE = "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(16000), x TEXT, b BLOB)"

@@ -131,9 +131,13 @@ SchemaTable columns(const SchemaSource& src, const Privileges& p) {
                  "COLUMN_TYPE", "COLUMN_KEY", "EXTRA", "PRIVILEGES", "COLUMN_COMMENT", "GENERATION_EXPRESSION",
                  "SRS_ID"},
                 {}};
-  for_each_visible_table(src, p, [&](const std::string& db, const TableDef& def, uint32_t held) {
+  for_each_visible_table(src, p, [&](const std::string& db, const TableDef& def, uint32_t) {
     int64_t pos = 0;
     for (const auto& c : def.columns) {
+      ++pos;
+      // With privileges on some columns only, only those are listed.
+      const uint32_t held = p.on_column(db, def.name, c.name);
+      if (!(held & (priv::kAllTable | priv::kGrantOption))) continue;
       std::optional<std::string> dflt;
       if (c.default_now) dflt = "CURRENT_TIMESTAMP";
       else if (c.default_value) dflt = *c.default_value;
@@ -141,7 +145,7 @@ SchemaTable columns(const SchemaSource& src, const Privileges& p) {
       std::optional<int64_t> octets = len;
       if (len && c.is_string() && (c.base == "char" || c.base == "varchar" || c.base == "enum" || c.base == "set"))
         octets = *len * 4;
-      t.rows.push_back({text("def"), text(db), text(def.name), text(c.name), num(++pos), text_or_null(dflt),
+      t.rows.push_back({text("def"), text(db), text(def.name), text(c.name), num(pos), text_or_null(dflt),
                         text(c.nullable ? "YES" : "NO"), text(c.base), opt(len), opt(octets),
                         opt(numeric_precision(c)), opt(numeric_scale(c)),
                         c.is_temporal() && c.base != "date" ? num(0) : kNull,

@@ -654,15 +654,29 @@ StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::strin
   uint32_t mask = 0;
   bool all = false;
   std::string why;
-  if (!parse_privilege_list(t, 1, on ? on : to, mask, all, why)) {
-    if (why == "column privileges are not supported")
-      return error_result(SqlError{1235, "42000", "This version of halb-sqld doesn't yet support column privileges"});
+  std::vector<ColumnGrant> columns;
+  if (!parse_privilege_list(t, 1, on ? on : to, mask, all, why, &columns)) {
+    if (why == "a privilege that cannot name columns")
+      return error_result(SqlError{1144, "42000",
+                                   "Illegal GRANT/REVOKE command; please consult the manual to see which privileges can be used"});
     return error_result(syntax_error(sql, t[1].offset));
   }
   GrantTarget target;
   if (on && !parse_grant_target(t, on + 1, to, ctx_.current_db, target)) {
     if (ctx_.current_db.empty() && to == on + 2) return error_result(make_sql_error(er::kNoDb));
     return error_result(syntax_error(sql, t[on + 1].offset));
+  }
+  // Column privileges belong to one table, whose columns they must name.
+  if (!columns.empty()) {
+    if (target.global() || target.database_level())
+      return error_result(SqlError{1144, "42000",
+                                   "Illegal GRANT/REVOKE command; please consult the manual to see which privileges can be used"});
+    auto tab = catalog_.table(target.db, target.table);
+    if (!tab) return error_result(make_sql_error(er::kNoSuchTable, {target.db + "." + target.table}));
+    for (const auto& g : columns)
+      for (const auto& c : g.columns)
+        if (!tab->def.column(c) && !revoke)
+          return error_result(SqlError{1054, "42S22", "Unknown column '" + c + "' in '" + target.table + "'"});
   }
   size_t i = to + 1;
   std::vector<std::pair<std::string, std::string>> accounts;
@@ -699,7 +713,9 @@ StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::strin
     uint32_t held = target.global() ? privileges().global()
                     : target.database_level() ? privileges().on_database(target.db)
                                               : privileges().on_table(target.db, target.table);
-    if (!revoke && (mask & ~held & ~priv::kGrantOption)) {
+    uint32_t columns_mask = 0;
+    for (const auto& g : columns) columns_mask |= g.bit;
+    if (!revoke && ((mask | columns_mask) & ~held & ~priv::kGrantOption)) {
       if (target.global()) return error_result(make_sql_error(er::kAccessDenied, {client_.user, client_.host, "YES"}));
       if (target.database_level())
         return error_result(make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, target.db}));
@@ -733,14 +749,20 @@ StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::strin
     if (revoke_everything) {
       p = Privileges{};
     } else if (revoke) {
-      if (!p.revoke(target, mask)) {
+      // A REVOKE of column privileges only, or of both kinds.
+      bool revoked_columns = !columns.empty() && p.revoke_columns(target, columns);
+      if (!columns.empty() && !revoked_columns && !mask)
+        return error_result(SqlError{1147, "42000", "There is no such grant defined for user '" + user + "' on host '" +
+                                                        host + "' on table '" + target.table + "'"});
+      if (mask && !p.revoke(target, mask)) {
         if (target.global() || target.database_level())
           return error_result(SqlError{1141, "42000", "There is no such grant defined for user '" + user + "' on host '" + host + "'"});
         return error_result(SqlError{1147, "42000", "There is no such grant defined for user '" + user + "' on host '" + host +
                                                         "' on table '" + target.table + "'"});
       }
     } else {
-      p.grant(target, mask);
+      if (mask || columns.empty()) p.grant(target, mask);
+      if (!columns.empty()) p.grant_columns(target, columns);
     }
     if (auto e = catalog_.set_grants(user, host, p.grant_lines(user, host))) return error_result(*e);
   }
