@@ -32,9 +32,11 @@ const Privileges& ClusterSession::privileges() {
         privileges_ = Privileges::from_grants(a.grants);
     privileges_version_ = v;
     // Column privileges are checked column by column as SQLite prepares a
-    // statement; other accounts pay nothing for it.
+    // statement; other accounts pay nothing for it. Setting the authorizer
+    // also marks the session's prepared statements for a new prepare, so
+    // they are checked again under the changed privileges.
     const bool columns = privileges_.has_column_grants();
-    if (columns != column_authorizer_) {
+    if (columns || column_authorizer_) {
       sqlite3_set_authorizer(db_, columns ? &ClusterSession::authorize_columns : nullptr, this);
       column_authorizer_ = columns;
     }
