@@ -320,6 +320,12 @@ class SqlFeatures(SqldCluster):
         self.assertEqual(self.sql_error(u, "SHOW INDEX FROM t3 FROM is2")[0], 1142)
         self.assertEqual(self.sql_error(u, "SHOW CREATE DATABASE is2")[0], 1044)
         self.assertEqual(len(q("SHOW COLUMNS FROM is1.t1")), 2)
+        q("USE is1")  # COM_FIELD_LIST (the CLI's completion) likewise
+        u._execute_command(pymysql.constants.COMMAND.COM_FIELD_LIST, "t2\0")
+        with self.assertRaises(pymysql.MySQLError) as e:
+            u._read_packet()
+        self.assertEqual(e.exception.args, (1142, f"SELECT command denied to user {who} for table 't2'"))
+        self.assertEqual(q("SELECT 1"), [(1,)])
         # root sees everything; nobody writes to information_schema
         self.assertIn(("is2", "t3", "BASE TABLE"), self.run_sql(root, user_tables))
         self.assertEqual(self.sql_error(root, "DELETE FROM information_schema.TABLES"),

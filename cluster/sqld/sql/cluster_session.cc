@@ -695,6 +695,10 @@ StatementResult ClusterSession::field_list(std::string_view table, std::string_v
     r.error = make_sql_error(er::kNoDb);
     return r;
   }
+  if (auto e = check_table_visible(ctx_.current_db, std::string(table))) {
+    r.error = e;
+    return r;
+  }
   auto t = catalog_.table(ctx_.current_db, std::string(table));
   if (!t) {
     r.error = make_sql_error(er::kNoSuchTable, {ctx_.current_db + "." + std::string(table)});
