@@ -105,14 +105,14 @@ std::optional<SqlError> ClusterSession::check_dml_access(const std::string& verb
     const Privileges& p = privileges();
     const uint32_t missing = need & ~p.on_table(ref.db, ref.name);
     if (missing & ~p.column_bits(ref.db, ref.name)) return e;
-    if (missing & priv::kInsert) {
-      std::vector<std::string> names = rw.insert_columns;
-      if (names.empty())
-        if (auto t = catalog_.table(ref.db, ref.name))
-          for (const auto& c : t->def.columns) names.push_back(c.name);
-      for (const auto& c : names)
+    // As MariaDB: `*` and an INSERT without a column list need the table-level privilege.
+    if ((missing & priv::kInsert) && rw.insert_columns.empty()) return e;
+    if (missing & priv::kSelect)
+      for (const auto& item : rw.select_items)
+        if (item.is_star) return e;
+    if (missing & priv::kInsert)
+      for (const auto& c : rw.insert_columns)
         if (!(p.on_column(ref.db, ref.name, c) & priv::kInsert)) return column_denied("INSERT", c, ref.name);
-    }
   }
   return std::nullopt;
 }
