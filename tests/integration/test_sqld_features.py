@@ -339,6 +339,25 @@ class SqlFeatures(SqldCluster):
         self.run_sql(self.connect(1), "GRANT SELECT ON is2.* TO 'iu'@'%'")
         self.assertEqual(q(user_tables), [("is1", "t1", "BASE TABLE"), ("is2", "t3", "BASE TABLE")])
 
+    @unittest.skipUnless(have_perl_dbd_mysql(), "libdbd-mysql-perl is not installed")
+    def test_information_schema_in_the_binary_protocol(self):
+        # DBD::mysql with mysql_server_prepare: the listing is built at each execute
+        self.setup_db("isb", "CREATE TABLE a (id INT PRIMARY KEY)")
+        script = r"""
+use strict; use DBI;
+my $dbh = DBI->connect("DBI:mysql:database=isb;host=127.0.0.1;port=$ARGV[0];mysql_server_prepare=1",
+                       "root", $ARGV[1], {RaiseError => 1, PrintError => 0});
+my $st = $dbh->prepare("SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? "
+                       . "ORDER BY TABLE_NAME");
+$st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_arrayref}), "\n";
+$dbh->do("CREATE TABLE b (id INT PRIMARY KEY)");
+$st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_arrayref}), "\n";
+"""
+        r = subprocess.run(["perl", "-e", script, str(self.sql[0]["port"]), ROOT_PASSWORD],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "a:0\na:0,b:0\n")
+
     # ---- KILL across SQL nodes ---------------------------------------------------
 
     def test_kill_checks_the_owner_on_the_node_holding_the_connection(self):

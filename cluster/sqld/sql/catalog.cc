@@ -25,7 +25,9 @@ std::string db_key(const std::string& db) { return "db:" + db; }
 std::string table_key(const std::string& db, const std::string& t) { return "table:" + db + "/" + t; }
 std::string seq_key(const std::string& db, const std::string& t) { return "seq:" + db + "/" + t; }
 std::string user_key(const std::string& u, const std::string& h) { return "user:" + u + "@" + h; }
-std::string kill_key(uint32_t id) { return "kill:" + std::to_string(id); }
+// One row per request (two sessions may KILL the same id at once); the
+// owner reads the id up to the ':'.
+std::string kill_key(uint32_t id, const std::string& nonce) { return "kill:" + std::to_string(id) + ":" + nonce; }
 // Not under "kill:", which the owners scan for requests.
 std::string kill_answer_key(const std::string& nonce) { return "killed:" + nonce; }
 // The values an SQL node holds belong to one incarnation of the table: a
@@ -363,7 +365,7 @@ SqlError Catalog::post_kill(uint32_t id, KillRequest request) {
                   std::to_string(++kill_seq_) + "." +
                   std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
   auto t = conn().start_transaction();
-  t->write(catalog_id_, {kill_key(id)}, {{1, request.encode()}});
+  t->write(catalog_id_, {kill_key(id, request.nonce)}, {{1, request.encode()}});
   api::NdbError e = t->execute(engine::ExecType::kCommit);
   if (e) return cluster_error(e);
   const std::string answer_key = kill_answer_key(request.nonce);
@@ -388,7 +390,7 @@ SqlError Catalog::post_kill(uint32_t id, KillRequest request) {
   if (!code) {
     // Take the request back; if the owner took it first, its answer is on the way.
     auto d = conn().start_transaction();
-    d->remove(catalog_id_, {kill_key(id)});
+    d->remove(catalog_id_, {kill_key(id, request.nonce)});
     if (d->execute(engine::ExecType::kCommit)) code = wait_answer(4 * kRefreshInterval);
   }
   if (!code) return kill_error(er::kNoSuchThread, id);
