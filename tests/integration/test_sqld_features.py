@@ -411,6 +411,8 @@ $st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_a
         self.assertEqual(q("SHOW TABLES"), [("t",)])
         self.assertEqual(q("SELECT COLUMN_NAME, PRIVILEGES FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'cp' "
                            "ORDER BY ORDINAL_POSITION"), [("id", "select,insert"), ("a", "select,insert,update")])
+        self.assertEqual([(r[0], r[7]) for r in q("SHOW FULL COLUMNS FROM t")],
+                         [("id", "select,insert"), ("a", "select,insert,update")])
         self.assertEqual(q("SHOW GRANTS"), [("GRANT USAGE ON *.* TO `cu`@`%`",),
                                             ("GRANT SELECT (`a`, `id`), INSERT (`a`, `id`), UPDATE (`a`) "
                                              "ON `cp`.`t` TO `cu`@`%`",)])

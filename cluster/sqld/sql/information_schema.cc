@@ -76,15 +76,6 @@ std::optional<int64_t> numeric_scale(const ColumnMeta& c) {
   return std::nullopt;
 }
 
-// COLUMNS.PRIVILEGES: what the account may do with the column.
-std::string column_privileges(uint32_t mask) {
-  std::string out;
-  for (auto [bit, name] : {std::pair{priv::kSelect, "select"}, std::pair{priv::kInsert, "insert"},
-                           std::pair{priv::kUpdate, "update"}, std::pair{priv::kReferences, "references"}})
-    if (mask & bit) out += (out.empty() ? "" : ",") + std::string(name);
-  return out;
-}
-
 Value opt(const std::optional<int64_t>& v) { return v ? num(*v) : kNull; }
 
 SchemaTable schemata(const SchemaSource& src, const Privileges& p) {
@@ -151,7 +142,7 @@ SchemaTable columns(const SchemaSource& src, const Privileges& p) {
                         c.is_temporal() && c.base != "date" ? num(0) : kNull,
                         c.is_string() ? text("utf8mb4") : kNull, c.is_string() ? text("utf8mb4_general_ci") : kNull,
                         text(c.type_text()), text(column_key(def, c)), text(c.auto_increment ? "auto_increment" : ""),
-                        text(column_privileges(held)), text(""), text(""), kNull});
+                        text(column_privilege_list(held)), text(""), text(""), kNull});
     }
   });
   return t;
@@ -196,6 +187,14 @@ void bind(sqlite3_stmt* s, int idx, const Value& v) {
 }
 
 }  // namespace
+
+std::string column_privilege_list(uint32_t mask) {
+  std::string out;
+  for (auto [bit, name] : {std::pair{priv::kSelect, "select"}, std::pair{priv::kInsert, "insert"},
+                           std::pair{priv::kUpdate, "update"}, std::pair{priv::kReferences, "references"}})
+    if (mask & bit) out += (out.empty() ? "" : ",") + std::string(name);
+  return out;
+}
 
 const std::vector<std::string>& information_schema_table_names() {
   static const std::vector<std::string> names = {"COLUMNS", "SCHEMATA", "STATISTICS", "TABLES"};

@@ -54,6 +54,10 @@ const std::vector<std::string>& information_schema_table_names();
 std::optional<SchemaTable> information_schema_table(std::string_view name, const SchemaSource& source,
                                                      const Privileges& privileges);
 
+// SHOW FULL COLUMNS' and COLUMNS.PRIVILEGES: "select,insert,update,references"
+// or the part of it `mask` holds.
+std::string column_privilege_list(uint32_t mask);
+
 // SHOW COLUMNS' and COLUMNS.COLUMN_KEY: PRI, UNI, MUL or "".
 std::string column_key(const TableDef& def, const ColumnMeta& column);
 

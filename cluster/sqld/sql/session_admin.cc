@@ -789,6 +789,9 @@ StatementResult ClusterSession::show_columns(const std::string& db, const std::s
   StatementResult r = result_set(cols);
   for (const auto& c : t->def.columns) {
     if (!pattern.empty() && !like(pattern, c.name)) continue;
+    // With privileges on some columns only, only those are listed.
+    const uint32_t held = privileges().on_column(db, table, c.name);
+    if (!(held & (priv::kAllTable | priv::kGrantOption))) continue;
     std::string key = column_key(t->def, c);
     std::optional<std::string> def;
     if (c.default_now) def = std::string("current_timestamp()");
@@ -800,7 +803,7 @@ StatementResult ClusterSession::show_columns(const std::string& db, const std::s
     row.push_back(text_or_null(def));
     row.push_back(std::string(c.auto_increment ? "auto_increment" : ""));
     if (full) {
-      row.push_back(std::string("select,insert,update,references"));
+      row.push_back(column_privilege_list(held));
       row.push_back(std::string());
     }
     r.rows.push_back(std::move(row));
