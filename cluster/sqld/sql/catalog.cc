@@ -349,7 +349,7 @@ void Catalog::check_kills() {
     if ((id >> 24) != me) continue;
     auto t = conn().start_transaction();
     t->remove(catalog_id_, {k});
-    if (t->execute(engine::ExecType::kCommit)) continue;  // another pool member took it
+    if (t->execute(engine::ExecType::kCommit)) continue;  // the asker gave up and took it back
     KillRequest request = KillRequest::parse(str(row[1]));
     uint16_t code = handler(id, request);
     if (request.nonce.empty()) continue;
