@@ -4,7 +4,9 @@ the MySQL protocol: catalog shared between SQL nodes, DDL, DML semantics,
 transactions, prepared statements, concurrent sessions on one connection."""
 import contextlib
 import os
+import queue
 import subprocess
+import threading
 import unittest
 
 from halb import program, wait_for
@@ -38,12 +40,20 @@ class SqlOnCluster(NdbdCluster):
         in database `db`, fed one statement at a time (see send/answer)."""
         nodes = [subprocess.Popen([program("halb-sql-tool"), "-c", self.cs, "-D", db], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(count)]
+        # Lines arrive through a reader thread so that answer() can give up:
+        # a tool that never answers fails the test instead of hanging the run.
+        for node in nodes:
+            node.lines = queue.Queue()
+            node.reader = threading.Thread(
+                target=lambda n=node: [n.lines.put(line) for line in n.stdout] + [n.lines.put(None)], daemon=True)
+            node.reader.start()
         try:
             yield nodes
         finally:
             for node in nodes:
                 node.stdin.close()
                 node.wait(timeout=60)
+                node.reader.join(10)
                 node.stdout.close()
 
     @staticmethod
@@ -51,10 +61,15 @@ class SqlOnCluster(NdbdCluster):
         node.stdin.write(statement + "\n")
         node.stdin.flush()
 
-    @staticmethod
-    def answer(node):
+    def answer(self, node, timeout=60):
         """The first line of the statement's answer (ok/error, or cols: ...)."""
-        return node.stdout.readline().strip()
+        try:
+            line = node.lines.get(timeout=timeout)
+        except queue.Empty:
+            self.fail(f"halb-sql-tool gave no answer in {timeout} s")
+        if line is None:
+            self.fail(f"halb-sql-tool ended (exit {node.poll()}) without an answer")
+        return line.strip()
 
     def test_ddl_and_dml(self):
         out = self.in_database("sb", ""
@@ -362,7 +377,7 @@ class SqlOnCluster(NdbdCluster):
 
             self.assertEqual([r[:2] for r in both("SELECT 1")], ["co", "co"])  # both engines up
             for node in nodes:
-                while not node.stdout.readline().startswith("rows:"):
+                while not self.answer(node).startswith("rows:"):
                     pass
             for i in range(10):
                 for r in both(f"CREATE TABLE IF NOT EXISTS t{i} (id INT PRIMARY KEY, v INT)"):
