@@ -1,11 +1,13 @@
 // director/lvsd/main.cc: halb-lvsd's command line. Parses options, then
 // wires the shared table, the forwarding workers, the control socket and
 // the estimator timer onto the main loop.
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +36,8 @@ void usage(FILE* out) {
           "       halb-lvsd -r|--reload        reopen the log file (SIGHUP)\n"
           "options:\n"
           "  --threads N             forwarding threads (default: number of cores)\n"
+          "  --cpu-affinity yes|no   one forwarding thread per CPU, connections kept on\n"
+          "                          the CPU that received them (default yes)\n"
           "  --max-connections N     connection table limit (default 0: none)\n"
           "  --connect-timeout S     seconds for a real server to accept (default 5)\n"
           "  --control-socket PATH   control socket (default RUN-DIR/halb-lvsd.sock)\n"
@@ -53,11 +57,25 @@ bool parse_number(const char* text, double min, double max, double& out) {
 struct Options {
   daemon::CommonOptions common;
   int threads = 0;
+  bool cpu_affinity = true;
   size_t max_connections = 0;
   double connect_timeout = 5.0;
   std::string control_socket;
   std::string facility = "daemon";
 };
+
+// One CPU per forwarding thread, from the CPUs this process may run on;
+// none (the scheduler places the threads) when there are more threads than
+// CPUs, as pinning two loops to one CPU would only make them wait for it.
+std::vector<int> forwarding_cpus(int threads) {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return {};
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE && static_cast<int>(cpus.size()) < threads; ++cpu)
+    if (CPU_ISSET(cpu, &allowed)) cpus.push_back(cpu);
+  if (static_cast<int>(cpus.size()) < threads) return {};
+  return cpus;
+}
 
 log::Sinks sinks_for(const Options& o) {
   log::Sinks s;
@@ -77,11 +95,12 @@ int main(int argc, char** argv) {
   o.common.config_dir = "/etc/ha.d";
   o.common.run_dir = "/run/halb";
   o.common.state_dir = "/var/lib/halb";
-  enum { kThreads = 0x2000, kMaxConns, kConnectTimeout, kControlSocket, kFacility };
+  enum { kThreads = 0x2000, kCpuAffinity, kMaxConns, kConnectTimeout, kControlSocket, kFacility };
   std::vector<option> table = {{"stop", no_argument, nullptr, 'k'},
                                {"status", no_argument, nullptr, 's'},
                                {"reload", no_argument, nullptr, 'r'},
                                {"threads", required_argument, nullptr, kThreads},
+                               {"cpu-affinity", required_argument, nullptr, kCpuAffinity},
                                {"max-connections", required_argument, nullptr, kMaxConns},
                                {"connect-timeout", required_argument, nullptr, kConnectTimeout},
                                {"control-socket", required_argument, nullptr, kControlSocket},
@@ -103,6 +122,13 @@ int main(int argc, char** argv) {
           return 2;
         }
         o.threads = static_cast<int>(v);
+        break;
+      case kCpuAffinity:
+        if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0) {
+          fprintf(stderr, "halb-lvsd: --cpu-affinity must be yes or no\n");
+          return 2;
+        }
+        o.cpu_affinity = strcmp(optarg, "yes") == 0;
         break;
       case kMaxConns:
         if (!parse_number(optarg, 0, 1e9, v) || v != static_cast<double>(static_cast<size_t>(v))) {
@@ -171,7 +197,9 @@ int main(int argc, char** argv) {
   SharedTable shared;
   shared.table.set_max_connections(o.max_connections);
   event::Loop loop(true);
-  Forwarder forwarder(o.threads, shared, logger, ForwardSettings{o.connect_timeout});
+  ForwardSettings settings{o.connect_timeout, {}};
+  if (o.cpu_affinity) settings.cpus = forwarding_cpus(o.threads);
+  Forwarder forwarder(o.threads, shared, logger, settings);
   forwarder.start();
   ControlHandler handler(shared, mono_now, [&] {
     if (!forwarder.sync()) logger.warn("a forwarding thread did not update its sockets within 2 s");
@@ -203,7 +231,10 @@ int main(int argc, char** argv) {
   event::Signal term(loop, SIGTERM, stop);
   event::Signal intr(loop, SIGINT, stop);
   event::Signal hup(loop, SIGHUP, [&] { logger.configure(sinks_for(o)); });
-  logger.info("halb-lvsd: started with " + std::to_string(o.threads) + " forwarding threads, control socket " +
+  std::string cpus;
+  for (int cpu : settings.cpus) cpus += (cpus.empty() ? "" : ",") + std::to_string(cpu);
+  logger.info("halb-lvsd: started with " + std::to_string(o.threads) + " forwarding threads" +
+              (cpus.empty() ? std::string(" (no CPU affinity)") : " on CPUs " + cpus) + ", control socket " +
               o.control_socket);
   ready.ready();
   loop.run();

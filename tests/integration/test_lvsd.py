@@ -123,8 +123,9 @@ class LvsdForwarding(unittest.TestCase):
             o.close()
 
     def test_long_connections_are_balanced_over_the_threads(self):
-        # SO_REUSEPORT alone splits eight connections from one client 6/2
-        # about as often as 4/4; the busier thread hands new ones over.
+        # One client thread: its connections all arrive on one CPU (SO_INCOMING_CPU
+        # steering), or SO_REUSEPORT's hash splits them 6/2 about as often as 4/4;
+        # the busier thread moves idle sessions to the other.
         self.service([1, 1], sched="rr")
         held = []
         try:
@@ -134,13 +135,18 @@ class LvsdForwarding(unittest.TestCase):
                 f = c.makefile()
                 self.assertTrue(f.readline().endswith(f" c{i}\n"))
                 held.append((c, f))
+            wait_for(lambda: [w["sessions"] for w in self.lvsd.ok({"cmd": "get-workers"})["workers"]] == [4, 4],
+                     2, what="four sessions on each thread")
             workers = self.lvsd.ok({"cmd": "get-workers"})["workers"]
-            self.assertEqual([w["sessions"] for w in workers], [4, 4], workers)
             self.assertEqual(sum(w["handed_over"] for w in workers), sum(w["taken_over"] for w in workers))
-            # A handed-over connection is served like any other.
+            # A moved session is served like any other, half-close included.
             for i, (c, f) in enumerate(held):
                 c.sendall(f"again{i}\n".encode())
                 self.assertTrue(f.readline().endswith(f" again{i}\n"))
+            c, f = held[0]
+            c.sendall(b"last\n")
+            c.shutdown(socket.SHUT_WR)
+            self.assertTrue(f.readline().endswith(" last\n"))
         finally:
             for c, f in held:
                 f.close()

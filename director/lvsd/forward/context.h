@@ -3,6 +3,8 @@
 // forwarding settings.
 #pragma once
 
+#include <vector>
+
 #include "director/lvsd/forward/buffer_pool.h"
 #include "director/lvsd/forward/pipe_pool.h"
 #include "director/lvsd/shared_table.h"
@@ -13,6 +15,7 @@ namespace halb::director::lvsd {
 
 struct ForwardSettings {
   double connect_timeout = 5.0;  // seconds for a dest to accept
+  std::vector<int> cpus;         // worker i runs on cpus[i]; empty: no affinity
 };
 
 struct WorkerContext {

@@ -45,7 +45,7 @@ std::optional<std::pair<IpAddress, uint16_t>> from_sockaddr(const SockAddr& sa) 
   return std::nullopt;
 }
 
-int open_service_socket(const IpAddress& addr, uint16_t port, bool udp) {
+int open_service_socket(const IpAddress& addr, uint16_t port, bool udp, int incoming_cpu) {
   int family = addr.is_v4() ? AF_INET : AF_INET6;
   int fd = socket(family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
@@ -53,6 +53,11 @@ int open_service_socket(const IpAddress& addr, uint16_t port, bool udp) {
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   if (!udp) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  // Among the sockets of one SO_REUSEPORT group the kernel prefers the one
+  // whose SO_INCOMING_CPU is the CPU handling the connection (kernels since
+  // the end of 2022: "soreuseport: Fix socket selection for SO_INCOMING_CPU");
+  // elsewhere this only hints and the usual hash decides.
+  if (incoming_cpu >= 0) setsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &incoming_cpu, sizeof incoming_cpu);
   if (family == AF_INET) {
     setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
   } else {

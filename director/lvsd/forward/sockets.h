@@ -30,7 +30,7 @@ std::optional<std::pair<IpAddress, uint16_t>> from_sockaddr(const SockAddr& sa);
 // can be added before its VIP is configured. A TCP listener has
 // TCP_NODELAY set, which Linux copies to every accepted socket: one
 // setsockopt per service instead of one per connection.
-int open_service_socket(const IpAddress& addr, uint16_t port, bool udp);
+int open_service_socket(const IpAddress& addr, uint16_t port, bool udp, int incoming_cpu = -1);
 
 // A non-blocking socket of addr's family whose connect() to addr:port has
 // started (EINPROGRESS) or finished.

@@ -50,6 +50,45 @@ TcpSession::TcpSession(WorkerContext& ctx, int client_fd, std::shared_ptr<ConnEn
       }),
       idle_timer_(ctx.loop, [this] { on_idle_timer(); }) {}
 
+TcpSession::TcpSession(WorkerContext& ctx, Moved moved, std::function<void(TcpSession*)> done)
+    : TcpSession(ctx, moved.client_fd, std::move(moved.conn), std::move(done)) {
+  dest_fd_ = moved.dest_fd;
+  connected_ = true;
+  c2d_.eof = moved.c2d_eof;
+  c2d_.shut = moved.c2d_shut;
+  d2c_.eof = moved.d2c_eof;
+  d2c_.shut = moved.d2c_shut;
+  watch_dest();
+  attach();
+}
+
+bool TcpSession::movable() const {
+  return connected_ && !finished_ && c2d_.pending() == 0 && d2c_.pending() == 0 && c2d_.pipe_r < 0 &&
+         d2c_.pipe_r < 0 && !c2d_.buf && !d2c_.buf;
+}
+
+TcpSession::Moved TcpSession::move_out() {
+  Moved m{client_fd_, dest_fd_, conn_, c2d_.eof, c2d_.shut, d2c_.eof, d2c_.shut};
+  finished_ = true;
+  connect_timer_.stop();
+  idle_timer_.stop();
+  client_io_.reset();
+  dest_io_.reset();
+  client_fd_ = dest_fd_ = -1;
+  release_buffers();
+  return m;
+}
+
+void TcpSession::watch_dest() {
+  // One watcher per socket for the whole session: replacing it would cost
+  // epoll_ctl calls per connection.
+  dest_io_ = std::make_unique<event::Io>(ctx_.loop, dest_fd_, 0, [this](int ev) {
+    if (!connected_) return on_connect_ready();
+    if (ev & EV_READ) d2c_.drained = false;
+    on_io();
+  });
+}
+
 TcpSession::~TcpSession() {
   client_io_.reset();
   dest_io_.reset();
@@ -67,13 +106,7 @@ void TcpSession::start() {
     finish(true, false);
     return;
   }
-  // One watcher per socket for the whole session: replacing it would cost
-  // epoll_ctl calls per connection.
-  dest_io_ = std::make_unique<event::Io>(ctx_.loop, dest_fd_, 0, [this](int ev) {
-    if (!connected_) return on_connect_ready();
-    if (ev & EV_READ) d2c_.drained = false;
-    on_io();
-  });
+  watch_dest();
   if (connect_established(dest_fd_)) {
     on_connected();
     return;
@@ -100,21 +133,28 @@ void TcpSession::on_connect_ready() {
 
 void TcpSession::on_connected() {
   connected_ = true;
+  {
+    std::lock_guard lock(ctx_.shared.mu);
+    ctx_.shared.table.set_state(*conn_, ConnState::established);
+  }
+  conn_->last_active.store(mono_now(), std::memory_order_relaxed);
+  // A dest that just accepted has rarely sent anything yet (a MySQL greeting
+  // comes a moment later): wait for readiness instead of a read bound to fail.
+  d2c_.drained = true;
+  attach();
+}
+
+void TcpSession::attach() {
   c2d_.from = client_fd_;
   c2d_.to = dest_fd_;
   c2d_.inbound = true;
   d2c_.from = dest_fd_;
   d2c_.to = client_fd_;
-  // A dest that just accepted has rarely sent anything yet (a MySQL greeting
-  // comes a moment later): wait for readiness instead of a read bound to fail.
-  d2c_.drained = true;
   uint32_t idle;
   {
     std::lock_guard lock(ctx_.shared.mu);
-    ctx_.shared.table.set_state(*conn_, ConnState::established);
-    idle = ctx_.shared.table.idle_timeout(ConnState::established);
+    idle = ctx_.shared.table.idle_timeout(conn_->state);
   }
-  conn_->last_active.store(mono_now(), std::memory_order_relaxed);
   client_io_ = std::make_unique<event::Io>(ctx_.loop, client_fd_, 0, [this](int ev) {
     if (ev & EV_READ) c2d_.drained = false;
     on_io();

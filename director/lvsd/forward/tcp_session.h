@@ -16,7 +16,9 @@
 //   - idle timeout: tcp (900 s) while established, tcpfin (120 s) after a
 //     half-close, from the table's timeouts.
 // When it ends it releases its table entry and calls `done` from a
-// deferred callback, so the owner can free it.
+// deferred callback, so the owner can free it. An established session with
+// nothing in flight can move to another worker (move_out(), then a new
+// TcpSession on the other worker's loop built from what it returned).
 #pragma once
 
 #include <functional>
@@ -37,6 +39,22 @@ class TcpSession {
 
   // Start connecting to the dest.
   void start();
+
+  // A session between two workers: its sockets, its table entry and which
+  // sides have sent FIN.
+  struct Moved {
+    int client_fd = -1, dest_fd = -1;
+    std::shared_ptr<ConnEntry> conn;
+    bool c2d_eof = false, c2d_shut = false, d2c_eof = false, d2c_shut = false;
+  };
+  // Connected, not ending, and no byte waiting in a buffer or pipe.
+  bool movable() const;
+  // Detach from this worker (only when movable()): watchers and timers stop,
+  // buffers go back to the pool, the sockets stay open and belong to the
+  // result. The session is then inert; `done` is not called.
+  Moved move_out();
+  // Continue a moved session on this context's loop.
+  TcpSession(WorkerContext& ctx, Moved moved, std::function<void(TcpSession*)> done);
 
  private:
   // One direction: bytes read from `from` wait in the buffer or, once the
@@ -59,6 +77,9 @@ class TcpSession {
 
   void on_connect_ready();
   void on_connected();
+  // Watch both sockets and move what is waiting (after on_connected or a move).
+  void attach();
+  void watch_dest();
   void on_io();
   Outcome pump(Half& h);
   // pump()'s steps; each returns nullopt to go on pumping.

@@ -8,15 +8,19 @@
 #include <cstring>
 #include <set>
 
+#include "director/lvsd/forward/sockets.h"
+
 namespace halb::director::lvsd {
 namespace {
 constexpr int kAcceptBatch = 64;     // accepts per wakeup before serving other sockets
 constexpr double kRetrySeconds = 1;  // a service socket that failed to open
 constexpr double kFdPause = 0.1;     // out of descriptors: stop accepting this long
-// How many more sessions than the least busy worker a worker may hold
-// before it hands new connections over. 2 rather than 1: at a difference of
-// one, short connections would bounce between workers on every accept.
-constexpr int kHandoffMargin = 1;
+// How often a worker holding more sessions than another looks for idle ones
+// to move. Balancing at accept time instead (handing each new connection to
+// the least busy worker) moved half of all short connections across CPUs
+// (a wake-up of the other thread each); sessions that live long enough to
+// matter are moved here, at most a tenth of a second after they began.
+constexpr double kBalanceSeconds = 0.1;
 }
 
 struct Worker::Listener {
@@ -49,7 +53,8 @@ Worker::Worker(int index, SharedTable& shared, log::Logger& logger, ForwardSetti
         apply_sync();
       }),
       retry_(loop_, [this] { apply_sync(); }),
-      handoff_wake_(loop_, [this] { take_handoffs(); }) {
+      handoff_wake_(loop_, [this] { take_handoffs(); }),
+      balance_(loop_, [this] { balance(); }) {
   // Async leaves the loop unreferenced; a worker with no services yet must
   // still wait for its first sync.
   ev_ref(loop_.raw());
@@ -57,7 +62,7 @@ Worker::Worker(int index, SharedTable& shared, log::Logger& logger, ForwardSetti
 
 Worker::~Worker() {
   stop();
-  for (auto& h : handoffs_) drop(h.fd, *h.conn);
+  for (auto& h : handoffs_) drop(h);
   handoffs_.clear();
   sessions_.clear();
   tcp_.clear();
@@ -71,6 +76,14 @@ void Worker::start() {
   });
   // "lvsd-fwd-N" in top -H and /proc/PID/task/*/comm.
   pthread_setname_np(thread_.native_handle(), ("lvsd-fwd-" + std::to_string(index_)).c_str());
+  if (int cpu = this->cpu(); cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (int e = pthread_setaffinity_np(thread_.native_handle(), sizeof set, &set))
+      ctx_.logger.warn("lvsd-fwd-" + std::to_string(index_) + ": cannot bind to CPU " + std::to_string(cpu) + ": " +
+                       strerror(e));
+  }
 }
 
 void Worker::stop() {
@@ -111,7 +124,7 @@ void Worker::apply_sync() {
 
 void Worker::open_service(const backend::ServiceKey& key) {
   bool udp = key.protocol == backend::Protocol::udp;
-  int fd = open_service_socket(key.addr, key.port, udp);
+  int fd = open_service_socket(key.addr, key.port, udp, cpu());
   if (fd < 0) {
     ctx_.logger.limited("listen " + backend::describe(key), log::Level::error,
                         "cannot listen on " + backend::describe(key) + ": " + strerror(errno));
@@ -156,56 +169,79 @@ void Worker::on_accept(Listener& l) {
       close_with_reset(fd);
       continue;
     }
-    Worker* target = pick_worker();
-    target->load_.fetch_add(1, std::memory_order_relaxed);
-    if (target == this) start_session(fd, std::move(a.conn));
-    else {
-      handed_over_.fetch_add(1, std::memory_order_relaxed);
-      target->hand_over(fd, std::move(a.conn));
-    }
+    start_session(fd, std::move(a.conn));
   }
 }
 
-Worker* Worker::pick_worker() {
-  Worker* best = this;
+void Worker::balance() {
+  if (load() < 2) {
+    balance_.stop();
+    return;
+  }
+  Worker* least = this;
   for (Worker* w : peers_)
-    if (w->load() < best->load()) best = w;
-  return load() - best->load() >= kHandoffMargin ? best : this;
+    if (w->load() < least->load()) least = w;
+  int excess = (load() - least->load()) / 2;
+  for (auto it = sessions_.begin(); it != sessions_.end() && excess > 0;) {
+    if (!it->second->movable()) {
+      ++it;
+      continue;
+    }
+    TcpSession::Moved m = it->second->move_out();
+    it = sessions_.erase(it);
+    load_.fetch_sub(1, std::memory_order_relaxed);
+    least->load_.fetch_add(1, std::memory_order_relaxed);
+    handed_over_.fetch_add(1, std::memory_order_relaxed);
+    least->hand_over(std::move(m));
+    --excess;
+  }
 }
 
-void Worker::hand_over(int fd, std::shared_ptr<ConnEntry> conn) {
+void Worker::hand_over(TcpSession::Moved moved) {
   {
     std::lock_guard lock(handoff_mu_);
-    handoffs_.push_back({fd, std::move(conn)});
+    handoffs_.push_back(std::move(moved));
   }
   handoff_wake_.notify();
 }
 
 void Worker::take_handoffs() {
-  std::vector<Handoff> batch;
+  std::vector<TcpSession::Moved> batch;
   {
     std::lock_guard lock(handoff_mu_);
     batch.swap(handoffs_);
   }
   taken_over_.fetch_add(batch.size(), std::memory_order_relaxed);
-  for (auto& h : batch) start_session(h.fd, std::move(h.conn));
+  for (auto& m : batch) adopt(std::make_unique<TcpSession>(ctx_, std::move(m), on_session_end()));
+}
+
+std::function<void(TcpSession*)> Worker::on_session_end() {
+  return [this](TcpSession* done) {
+    sessions_.erase(done);
+    load_.fetch_sub(1, std::memory_order_relaxed);
+  };
 }
 
 void Worker::start_session(int fd, std::shared_ptr<ConnEntry> conn) {
-  auto s = std::make_unique<TcpSession>(ctx_, fd, std::move(conn), [this](TcpSession* done) {
-    sessions_.erase(done);
-    load_.fetch_sub(1, std::memory_order_relaxed);
-  });
+  load_.fetch_add(1, std::memory_order_relaxed);
+  auto s = std::make_unique<TcpSession>(ctx_, fd, std::move(conn), on_session_end());
   TcpSession* raw = s.get();
-  sessions_.emplace(raw, std::move(s));
+  adopt(std::move(s));
   raw->start();
 }
 
-void Worker::drop(int fd, ConnEntry& conn) {
-  close_with_reset(fd);
+void Worker::adopt(std::unique_ptr<TcpSession> s) {
+  TcpSession* raw = s.get();
+  sessions_.emplace(raw, std::move(s));
+  if (load() >= 2 && !balance_.active()) balance_.start(kBalanceSeconds, kBalanceSeconds);
+}
+
+void Worker::drop(TcpSession::Moved& moved) {
+  close_with_reset(moved.client_fd);
+  close_with_reset(moved.dest_fd);
   std::lock_guard lock(ctx_.shared.mu);
-  ctx_.shared.table.set_state(conn, ConnState::close);
-  ctx_.shared.table.release(conn, mono_now());
+  ctx_.shared.table.set_state(*moved.conn, ConnState::close);
+  ctx_.shared.table.release(*moved.conn, mono_now());
 }
 
 }  // namespace halb::director::lvsd

@@ -3,7 +3,10 @@
 // Each worker runs its own event::Loop (Loop(false)) on its own thread and
 // holds its own listening socket per TCP service and bound socket per UDP
 // service (SO_REUSEPORT: the kernel spreads new connections across the
-// workers, no accept lock). Fwmark services and port-0 persistent services
+// workers, no accept lock). With CPU affinity (ForwardSettings::cpus) each
+// worker runs on its own CPU and its listeners carry SO_INCOMING_CPU, so a
+// connection is accepted on the CPU that took its SYN: no wake-up crosses
+// CPUs on the accept path. Fwmark services and port-0 persistent services
 // are in the table but have no socket: a proxy cannot see firewall marks
 // and cannot listen on every port. The main thread asks a worker
 // to bring its sockets in line with the table with sync(); the worker does
@@ -41,28 +44,30 @@ class Worker {
   uint64_t synced() const { return synced_.load(); }
   // Sessions this worker serves or has been handed and not yet started.
   int load() const { return load_.load(std::memory_order_relaxed); }
-  // Connections this worker accepted and gave to another, and took from one.
+  // Sessions this worker moved to another worker, and took from one.
   uint64_t handed_over() const { return handed_over_.load(std::memory_order_relaxed); }
   uint64_t taken_over() const { return taken_over_.load(std::memory_order_relaxed); }
+  // The CPU this worker is bound to, or -1.
+  int cpu() const {
+    return index_ < static_cast<int>(ctx_.settings.cpus.size()) ? ctx_.settings.cpus[static_cast<size_t>(index_)] : -1;
+  }
 
  private:
   struct Listener;
-  struct Handoff {
-    int fd;
-    std::shared_ptr<ConnEntry> conn;
-  };
   void apply_sync();
   void on_accept(Listener& l);
   void open_service(const backend::ServiceKey& key);
-  // The worker a new connection should go to: this one unless another holds
-  // at least kHandoffMargin fewer sessions.
-  Worker* pick_worker();
-  // Thread-safe: queue an accepted, admitted connection for this worker.
-  void hand_over(int fd, std::shared_ptr<ConnEntry> conn);
+  // Move idle sessions to the least busy worker while this one holds at
+  // least two more (see worker.cc).
+  void balance();
+  // Thread-safe: queue a moved session for this worker.
+  void hand_over(TcpSession::Moved moved);
   void take_handoffs();
   void start_session(int fd, std::shared_ptr<ConnEntry> conn);
-  // Close a connection that will never be served and free its table entry.
-  void drop(int fd, ConnEntry& conn);
+  void adopt(std::unique_ptr<TcpSession> s);
+  std::function<void(TcpSession*)> on_session_end();
+  // Close a session that will never be served and free its table entry.
+  void drop(TcpSession::Moved& moved);
 
   int index_;
   event::Loop loop_;
@@ -79,8 +84,10 @@ class Worker {
   std::atomic<int> load_{0};
   std::atomic<uint64_t> handed_over_{0}, taken_over_{0};
   std::mutex handoff_mu_;
-  std::vector<Handoff> handoffs_;
+  std::vector<TcpSession::Moved> handoffs_;
   event::Async handoff_wake_;
+  // Runs while this worker holds two sessions or more.
+  event::Timer balance_;
   std::thread thread_;
 };
 
