@@ -269,6 +269,167 @@ class SqlFeatures(SqldCluster):
         self.assertEqual(self.run_sql(root, "SHOW GRANTS FOR 'tu'@'%'"), [("GRANT USAGE ON *.* TO `tu`@`%`",)])
         self.assertEqual(self.sql_error(tu, "INSERT INTO s2 VALUES (2)")[0], 1142)
 
+    # ---- DEFAULT as a value -------------------------------------------------------
+
+    def test_default_in_values(self):
+        c = self.setup_db("dv", "CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, s VARCHAR(10) NOT NULL DEFAULT 'x', "
+                                "n INT, m INT NOT NULL)")
+        q = lambda sql: self.run_sql(c, sql)
+        self.assertEqual(q("INSERT INTO t VALUES (DEFAULT, DEFAULT, DEFAULT, 1)"), 1)
+        self.assertEqual(q("INSERT INTO t (id, s, m) VALUES (DEFAULT, 'a', 2), (10, DEFAULT, 3), (default, 'b', 4)"), 3)
+        self.assertEqual(q("SELECT LAST_INSERT_ID()"), [(2,)])
+        self.assertEqual(self.sql_error(c, "INSERT INTO t (s, m) VALUES ('c', DEFAULT)"),
+                         (1364, "Field 'm' doesn't have a default value"))
+        self.assertEqual(q("UPDATE t SET s = DEFAULT, n = DEFAULT WHERE id = 2"), 1)
+        self.assertEqual(q("INSERT INTO t VALUES (DEFAULT, 'd', 5, 5) ON DUPLICATE KEY UPDATE m = 0"), 1)
+        self.assertEqual(q("REPLACE INTO t VALUES (1, DEFAULT, 7, 1)"), 2)
+        self.assertEqual(q("SELECT id, s, n, m FROM t WHERE id <= 11 ORDER BY id"),
+                         [(1, "x", 7, 1), (2, "x", None, 2), (10, "x", None, 3), (11, "b", None, 4)])
+        self.assertEqual(q("SELECT s, n, m FROM t WHERE id > 11"), [("d", 5, 5)])
+
+    # ---- information_schema and SHOW under privileges -------------------------------
+
+    def test_information_schema_lists_only_what_the_account_may_use(self):
+        root = self.setup_db("is1", "CREATE TABLE t1 (id INT PRIMARY KEY, v VARCHAR(20) DEFAULT 'z', UNIQUE KEY uv (v))",
+                             "CREATE TABLE t2 (id INT PRIMARY KEY)",
+                             "CREATE DATABASE is2", "CREATE TABLE is2.t3 (id INT PRIMARY KEY)",
+                             "CREATE USER 'iu'@'%' IDENTIFIED BY 'ipw'",
+                             "GRANT SELECT, INSERT ON is1.t1 TO 'iu'@'%'")
+        u = self.connect(user="iu", password="ipw")
+        q = lambda sql: self.run_sql(u, sql)
+        who = "'iu'@'127.0.0.1'"
+        self.assertEqual(q("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY 1"),
+                         [("information_schema",), ("is1",)])
+        user_tables = ("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.tables "
+                       "WHERE table_schema <> 'information_schema' ORDER BY 1, 2")
+        self.assertEqual(q(user_tables), [("is1", "t1", "BASE TABLE")])
+        self.assertEqual(q("SELECT COLUMN_NAME, ORDINAL_POSITION, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, COLUMN_TYPE, "
+                           "COLUMN_KEY, PRIVILEGES FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'is1' "
+                           "ORDER BY ORDINAL_POSITION"),
+                         [("id", 1, None, "NO", "int", "int(11)", "PRI", "select,insert"),
+                          ("v", 2, "z", "YES", "varchar", "varchar(20)", "UNI", "select,insert")])
+        self.assertEqual(q("SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS "
+                           "WHERE TABLE_SCHEMA LIKE 'is%' ORDER BY 1, 2"),
+                         [("t1", "PRIMARY", 0, "id"), ("t1", "uv", 0, "v")])
+        self.assertEqual(q("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'is2'"), [(0,)])
+        self.assertEqual(q("SHOW DATABASES LIKE 'is%'"), [("is1",)])
+        self.assertEqual(q("SHOW TABLES FROM is1"), [("t1",)])
+        self.assertEqual(self.sql_error(u, "SHOW COLUMNS FROM is1.t2"),
+                         (1142, f"SELECT command denied to user {who} for table 't2'"))
+        self.assertEqual(self.sql_error(u, "SHOW CREATE TABLE is2.t3")[0], 1142)
+        self.assertEqual(self.sql_error(u, "SHOW INDEX FROM t3 FROM is2")[0], 1142)
+        self.assertEqual(self.sql_error(u, "SHOW CREATE DATABASE is2")[0], 1044)
+        self.assertEqual(len(q("SHOW COLUMNS FROM is1.t1")), 2)
+        q("USE is1")  # COM_FIELD_LIST (the CLI's completion) likewise
+        u._execute_command(pymysql.constants.COMMAND.COM_FIELD_LIST, "t2\0")
+        with self.assertRaises(pymysql.MySQLError) as e:
+            u._read_packet()
+        self.assertEqual(e.exception.args, (1142, f"SELECT command denied to user {who} for table 't2'"))
+        self.assertEqual(q("SELECT 1"), [(1,)])
+        # root sees everything; nobody writes to information_schema
+        self.assertIn(("is2", "t3", "BASE TABLE"), self.run_sql(root, user_tables))
+        self.assertEqual(self.sql_error(root, "DELETE FROM information_schema.TABLES"),
+                         (1044, "Access denied for user 'root'@'127.0.0.1' to database 'information_schema'"))
+        q("USE information_schema")
+        self.assertEqual(q("SHOW TABLES"), [("COLUMNS",), ("SCHEMATA",), ("STATISTICS",), ("TABLES",)])
+        self.assertEqual(q("SELECT TABLE_NAME FROM TABLES WHERE TABLE_SCHEMA = 'is1'"), [("t1",)])
+        self.assertEqual(self.sql_error(u, "SELECT * FROM information_schema.ROUTINES"),
+                         (1109, "Unknown table 'ROUTINES' in information_schema"))
+        # a GRANT on the other SQL node shows at once
+        self.run_sql(self.connect(1), "GRANT SELECT ON is2.* TO 'iu'@'%'")
+        self.assertEqual(q(user_tables), [("is1", "t1", "BASE TABLE"), ("is2", "t3", "BASE TABLE")])
+
+    @unittest.skipUnless(have_perl_dbd_mysql(), "libdbd-mysql-perl is not installed")
+    def test_information_schema_in_the_binary_protocol(self):
+        # DBD::mysql with mysql_server_prepare: the listing is built at each execute
+        self.setup_db("isb", "CREATE TABLE a (id INT PRIMARY KEY)")
+        script = r"""
+use strict; use DBI;
+my $dbh = DBI->connect("DBI:mysql:database=isb;host=127.0.0.1;port=$ARGV[0];mysql_server_prepare=1",
+                       "root", $ARGV[1], {RaiseError => 1, PrintError => 0});
+my $st = $dbh->prepare("SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? "
+                       . "ORDER BY TABLE_NAME");
+$st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_arrayref}), "\n";
+$dbh->do("CREATE TABLE b (id INT PRIMARY KEY)");
+$st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_arrayref}), "\n";
+"""
+        r = subprocess.run(["perl", "-e", script, str(self.sql[0]["port"]), ROOT_PASSWORD],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "a:0\na:0,b:0\n")
+
+    # ---- KILL across SQL nodes ---------------------------------------------------
+
+    def test_kill_checks_the_owner_on_the_node_holding_the_connection(self):
+        root = self.connect()
+        for user in ("ka", "kb"):
+            self.run_sql(root, f"CREATE USER '{user}'@'%' IDENTIFIED BY 'kpw'")
+        mine = self.connect(1, user="ka", password="kpw")
+        theirs = self.connect(1, user="kb", password="kpw")
+        killer = self.connect(0, user="ka", password="kpw")
+        self.assertNotEqual(mine.thread_id() >> 24, killer.thread_id() >> 24)  # two SQL nodes
+        tid = theirs.thread_id()
+        for sql in (f"KILL {tid}", f"KILL CONNECTION {tid}", f"KILL QUERY {tid}"):
+            self.assertEqual(self.sql_error(killer, sql), (1095, f"You are not owner of thread {tid}"))
+        with self.assertRaises(pymysql.MySQLError) as e:
+            killer.kill(tid)  # COM_PROCESS_KILL
+        self.assertEqual(e.exception.args, (1095, f"You are not owner of thread {tid}"))
+        self.assertEqual(self.run_sql(theirs, "SELECT 1"), [(1,)])
+        unknown = (tid & 0xFF000000) | 0xFFFFFF
+        self.assertEqual(self.sql_error(killer, f"KILL {unknown}"), (1094, f"Unknown thread id: {unknown}"))
+        # one's own connection on the other node, and anyone's with SUPER
+        self.assertEqual(self.run_sql(killer, f"KILL QUERY {mine.thread_id()}"), 0)
+        self.assertEqual(self.run_sql(mine, "SELECT 2"), [(2,)])
+        self.run_sql(killer, f"KILL {mine.thread_id()}")
+        self.run_sql(root, f"KILL {tid}")
+        for gone in (mine, theirs):
+            with self.assertRaises(pymysql.MySQLError):
+                self.run_sql(gone, "SELECT 1")
+
+    # ---- column privileges ---------------------------------------------------------
+
+    def test_column_privileges(self):
+        root = self.setup_db("cp", "CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, secret VARCHAR(10))",
+                             "INSERT INTO t VALUES (1, 10, 20, 's')",
+                             "CREATE USER 'cu'@'%' IDENTIFIED BY 'cpw'",
+                             "GRANT SELECT (id, a), INSERT (id, a), UPDATE (a) ON cp.t TO 'cu'@'%'")
+        u = self.connect(user="cu", password="cpw", database="cp")
+        q = lambda sql: self.run_sql(u, sql)
+        err = lambda sql: self.sql_error(u, sql)
+        denied = lambda what, col: (1143, f"{what} command denied to user 'cu'@'127.0.0.1' for column '{col}' in table 't'")
+        self.assertEqual(q("SELECT id, a FROM t"), [(1, 10)])
+        self.assertEqual(q("SELECT a FROM t WHERE id = 1"), [(10,)])
+        self.assertEqual(err("SELECT secret FROM t"), denied("SELECT", "secret"))
+        self.assertEqual(err("SELECT * FROM t"), (1142, "SELECT command denied to user 'cu'@'127.0.0.1' for table 't'"))
+        self.assertEqual(err("SELECT id FROM t WHERE b = 20"), denied("SELECT", "b"))
+        self.assertEqual(q("INSERT INTO t (id, a) VALUES (2, 5)"), 1)
+        self.assertEqual(err("INSERT INTO t (id, b) VALUES (3, 5)"), denied("INSERT", "b"))
+        self.assertEqual(err("INSERT INTO t VALUES (3, 1, 1, 'x')")[0], 1142)
+        self.assertEqual(q("UPDATE t SET a = a + 1 WHERE id = 2"), 1)
+        self.assertEqual(err("UPDATE t SET b = 0 WHERE id = 2"), denied("UPDATE", "b"))
+        self.assertEqual(err("DELETE FROM t")[0], 1142)
+        self.assertEqual(q("SHOW TABLES"), [("t",)])
+        self.assertEqual(q("SELECT COLUMN_NAME, PRIVILEGES FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'cp' "
+                           "ORDER BY ORDINAL_POSITION"), [("id", "select,insert"), ("a", "select,insert,update")])
+        self.assertEqual([(r[0], r[7]) for r in q("SHOW FULL COLUMNS FROM t")],
+                         [("id", "select,insert"), ("a", "select,insert,update")])
+        self.assertEqual(q("SHOW GRANTS"), [("GRANT USAGE ON *.* TO `cu`@`%`",),
+                                            ("GRANT SELECT (`a`, `id`), INSERT (`a`, `id`), UPDATE (`a`) "
+                                             "ON `cp`.`t` TO `cu`@`%`",)])
+        # the other SQL node enforces the same
+        self.assertEqual(self.sql_error(self.connect(1, user="cu", password="cpw", database="cp"), "SELECT b FROM t"),
+                         denied("SELECT", "b"))
+        self.run_sql(root, "REVOKE SELECT (a) ON cp.t FROM 'cu'@'%'")
+        self.assertEqual(err("SELECT a FROM t"), denied("SELECT", "a"))
+        self.assertEqual(q("SELECT id FROM t ORDER BY id"), [(1,), (2,)])
+        self.assertEqual(self.sql_error(root, "GRANT SELECT (nope) ON cp.t TO 'cu'@'%'"),
+                         (1054, "Unknown column 'nope' in 't'"))
+        self.assertEqual(self.sql_error(root, "GRANT DELETE (a) ON cp.t TO 'cu'@'%'")[0], 1144)
+        self.assertEqual(self.sql_error(root, "GRANT SELECT (a) ON cp.* TO 'cu'@'%'")[0], 1144)
+        # a table-level grant covers every column again
+        self.run_sql(root, "GRANT SELECT ON cp.t TO 'cu'@'%'")
+        self.assertEqual(q("SELECT * FROM t WHERE id = 1"), [(1, 10, 20, "s")])
+
     # ---- long values -------------------------------------------------------------
 
     LONG_TABLE = "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(16000), x TEXT, b BLOB)"

@@ -341,6 +341,15 @@ void Fragment::cleanup(const std::string& key) {
 
 std::vector<OpResult> Fragment::take_completions() { return std::exchange(completions_, {}); }
 
+uint64_t lock_wait_limit_ms(TransId trans, uint32_t op_id, uint64_t timeout_ms) {
+  // splitmix64: consecutive transaction ids land far apart.
+  uint64_t z = trans * 0x9E3779B97F4A7C15ull + op_id;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return timeout_ms + z % (timeout_ms / 4 + 1);
+}
+
 void Fragment::expire_waits(uint64_t now_ms, uint64_t timeout_ms) {
   std::vector<std::string> keys(waiting_keys_.begin(), waiting_keys_.end());
   for (const auto& key : keys) {
@@ -348,7 +357,7 @@ void Fragment::expire_waits(uint64_t now_ms, uint64_t timeout_ms) {
     if (it == rows_.end()) continue;
     Entry& e = it->second;
     for (auto w = e.waiters.begin(); w != e.waiters.end();) {
-      if (now_ms - w->since_ms >= timeout_ms) {
+      if (now_ms - w->since_ms >= lock_wait_limit_ms(w->op.trans, w->op.op_id, timeout_ms)) {
         completions_.push_back(OpResult{w->op.trans, w->op.op_id, err::kDeadlockTimeout, std::nullopt, false});
         w = e.waiters.erase(w);
       } else {

@@ -321,12 +321,17 @@ bool Connection::dispatch(std::string_view payload) {
       uint32_t target = r.u32();
       if (r.failed()) {
         send_error(make_sql_error(er::kUnknownCom));
-      } else if (registry_.kill(target, false)) {
-        if (target == id_) return false;
-        send_ok();
-      } else {
-        send_error(make_sql_error(er::kNoSuchThread, {std::to_string(target)}));
+        return true;
       }
+      // KILL's rules: only one's own connections without SUPER, and a
+      // connection on another SQL node too (the session knows both).
+      auto results = session_->query("KILL " + std::to_string(target), false);
+      if (!results.empty() && results.front().error) {
+        send_error(*results.front().error);
+        return true;
+      }
+      if (target == id_) return false;
+      send_ok();
       return true;
     }
     case kPing:

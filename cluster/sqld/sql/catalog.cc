@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
+
+#include <unistd.h>
 
 #include "cluster/sqld/sql/errors.h"
 
@@ -22,7 +25,11 @@ std::string db_key(const std::string& db) { return "db:" + db; }
 std::string table_key(const std::string& db, const std::string& t) { return "table:" + db + "/" + t; }
 std::string seq_key(const std::string& db, const std::string& t) { return "seq:" + db + "/" + t; }
 std::string user_key(const std::string& u, const std::string& h) { return "user:" + u + "@" + h; }
-std::string kill_key(uint32_t id) { return "kill:" + std::to_string(id); }
+// One row per request (two sessions may KILL the same id at once); the
+// owner reads the id up to the ':'.
+std::string kill_key(uint32_t id, const std::string& nonce) { return "kill:" + std::to_string(id) + ":" + nonce; }
+// Not under "kill:", which the owners scan for requests.
+std::string kill_answer_key(const std::string& nonce) { return "killed:" + nonce; }
 // The values an SQL node holds belong to one incarnation of the table: a
 // DROP + CREATE or a TRUNCATE on another SQL node restarts the shared
 // sequence, and a range kept by name would go on from the old one.
@@ -172,7 +179,7 @@ bool Catalog::open(const std::string& initial_root_password, std::string& error)
   return true;
 }
 
-void Catalog::set_kill_handler(std::function<void(uint32_t, bool)> h) {
+void Catalog::set_kill_handler(KillHandler h) {
   std::lock_guard<std::mutex> lk(mu_);
   kill_handler_ = std::move(h);
 }
@@ -325,7 +332,7 @@ void Catalog::refresher() {
 }
 
 void Catalog::check_kills() {
-  std::function<void(uint32_t, bool)> handler;
+  KillHandler handler;
   {
     std::lock_guard<std::mutex> lk(mu_);
     handler = kill_handler_;
@@ -342,16 +349,53 @@ void Catalog::check_kills() {
     if ((id >> 24) != me) continue;
     auto t = conn().start_transaction();
     t->remove(catalog_id_, {k});
-    if (!t->execute(engine::ExecType::kCommit)) handler(id, str(row[1]) == "query");
+    if (t->execute(engine::ExecType::kCommit)) continue;  // the asker gave up and took it back
+    KillRequest request = KillRequest::parse(str(row[1]));
+    uint16_t code = handler(id, request);
+    if (request.nonce.empty()) continue;
+    auto a = conn().start_transaction();
+    a->write(catalog_id_, {kill_answer_key(request.nonce)}, {{1, std::to_string(code)}});
+    if (api::NdbError e = a->execute(engine::ExecType::kCommit))
+      logger_.warn("KILL " + std::to_string(id) + ": cannot leave the answer: " + e.message);
   }
 }
 
-SqlError Catalog::post_kill(uint32_t id, bool query_only) {
+SqlError Catalog::post_kill(uint32_t id, KillRequest request) {
+  request.nonce = std::to_string(conn().node_id()) + "." + std::to_string(::getpid()) + "." +
+                  std::to_string(++kill_seq_) + "." +
+                  std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
   auto t = conn().start_transaction();
-  t->write(catalog_id_, {kill_key(id)}, {{1, std::string(query_only ? "query" : "connection")}});
+  t->write(catalog_id_, {kill_key(id, request.nonce)}, {{1, request.encode()}});
   api::NdbError e = t->execute(engine::ExecType::kCommit);
   if (e) return cluster_error(e);
-  return SqlError{0, "", ""};
+  const std::string answer_key = kill_answer_key(request.nonce);
+  // The owner looks every kRefreshInterval; a node that is down (or has no
+  // such connection id in use) never answers.
+  auto wait_answer = [&](double seconds) -> std::optional<uint16_t> {
+    auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    for (;;) {
+      api::NdbError re;
+      auto v = read_row(answer_key, re);
+      if (v) {
+        auto d = conn().start_transaction();
+        d->remove(catalog_id_, {answer_key});
+        d->execute(engine::ExecType::kCommit);
+        return static_cast<uint16_t>(std::strtoul(v->c_str(), nullptr, 10));
+      }
+      if (std::chrono::steady_clock::now() >= until) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
+  std::optional<uint16_t> code = wait_answer(8 * kRefreshInterval);
+  if (!code) {
+    // Take the request back; if the owner took it first, its answer is on the way.
+    auto d = conn().start_transaction();
+    d->remove(catalog_id_, {kill_key(id, request.nonce)});
+    if (d->execute(engine::ExecType::kCommit)) code = wait_answer(4 * kRefreshInterval);
+  }
+  if (!code) return kill_error(er::kNoSuchThread, id);
+  if (*code == 0) return SqlError{0, "", ""};
+  return kill_error(*code, id);
 }
 
 api::NdbError Catalog::write_rows(const std::vector<std::pair<std::string, std::optional<std::string>>>& rows,

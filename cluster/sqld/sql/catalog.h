@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "cluster/api/connection.h"
+#include "cluster/sqld/sql/kill.h"
 #include "cluster/sqld/sql/session.h"
 #include "cluster/sqld/sql/table_def.h"
 #include "lib/log/log.h"
@@ -53,10 +54,14 @@ class Catalog {
   // accounts when there are none), loads everything, starts the refresher.
   bool open(const std::string& initial_root_password, std::string& error);
 
-  // Called by the refresher for each KILL request addressed to this node.
-  void set_kill_handler(std::function<void(uint32_t id, bool query_only)> h);
-  // Leaves a KILL request for the SQL node owning `id`.
-  SqlError post_kill(uint32_t id, bool query_only);
+  // Called by the refresher for each KILL request addressed to this node;
+  // returns kill_as's code (0, 1094, 1095), which goes back to the asker.
+  using KillHandler = std::function<uint16_t(uint32_t id, const KillRequest& request)>;
+  void set_kill_handler(KillHandler h);
+  // Leaves a KILL request for the SQL node owning `id` and waits (a few
+  // refresh intervals) for that node's answer: code 0 when done, else the
+  // error to return (1094 also when no node answered: none serves `id`).
+  SqlError post_kill(uint32_t id, KillRequest request);
 
   bool database_exists(const std::string& db);
   // Listings (SHOW DATABASES/TABLES, information_schema) check the version
@@ -159,7 +164,8 @@ class Catalog {
   };
   std::map<std::string, Range> ranges_;
 
-  std::function<void(uint32_t, bool)> kill_handler_;
+  KillHandler kill_handler_;
+  std::atomic<uint64_t> kill_seq_{0};
   std::thread refresher_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -15,8 +15,8 @@ namespace {
 class ClusterEngine final : public Engine {
  public:
   explicit ClusterEngine(std::unique_ptr<EngineShared> shared) : shared_(std::move(shared)) {
-    shared_->catalog->set_kill_handler([this](uint32_t id, bool query_only) {
-      if (ConnectionRegistry* reg = shared_->registry.load()) reg->kill(id, query_only);
+    shared_->catalog->set_kill_handler([this](uint32_t id, const KillRequest& rq) {
+      return kill_as(shared_->registry.load(), id, rq.query_only, rq.user, rq.may_kill_any);
     });
   }
   ~ClusterEngine() override {

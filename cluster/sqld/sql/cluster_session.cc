@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cluster/sqld/sql/errors.h"
+#include "cluster/sqld/sql/information_schema.h"
 #include "cluster/sqld/sql/point_select.h"
 #include "cluster/sqld/sql/upsert.h"
 #include "cluster/sqld/sql/value_codec.h"
@@ -459,6 +460,11 @@ RewriteEnv ClusterSession::rewrite_env() {
 
 std::optional<SqlError> ClusterSession::ensure_tables(const std::vector<TableRef>& tables) {
   for (const auto& ref : tables) {
+    if (is_information_schema_name(ref.db)) {  // filled for this statement and account
+      catalog_.sync();  // a GRANT or DDL on another SQL node a moment ago shows
+      if (auto e = load_information_schema(db_, ref.name, catalog_, privileges())) return e;
+      continue;
+    }
     auto t = catalog_.table(ref.db, ref.name);
     std::string vt = ref.vtab();
     auto it = vtabs_.find(vt);
@@ -704,7 +710,7 @@ StatementResult ClusterSession::init_db(std::string_view database) {
     r.error = make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, db});
     return r;
   }
-  if (!catalog_.database_exists(db)) {
+  if (!is_information_schema_name(db) && !catalog_.database_exists(db)) {
     r.error = make_sql_error(er::kBadDb, {db});
     return r;
   }
@@ -717,6 +723,10 @@ StatementResult ClusterSession::field_list(std::string_view table, std::string_v
   StatementResult r;
   if (ctx_.current_db.empty()) {
     r.error = make_sql_error(er::kNoDb);
+    return r;
+  }
+  if (auto e = check_table_visible(ctx_.current_db, std::string(table))) {
+    r.error = e;
     return r;
   }
   auto t = catalog_.table(ctx_.current_db, std::string(table));

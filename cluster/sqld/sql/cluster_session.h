@@ -145,6 +145,11 @@ class ClusterSession final : public Session, public SessionInfo {
   // SELECT/INSERT/UPDATE/DELETE/REPLACE on the tables of `rw` (the first is the target)
   std::optional<SqlError> check_dml_access(const std::string& verb, const Rewritten& rw);
   bool can_use_database(const std::string& db);
+  // SHOW COLUMNS/INDEX/CREATE TABLE: any privilege on the table, else 1142
+  std::optional<SqlError> check_table_visible(const std::string& db, const std::string& table);
+  // SQLite authorizer for accounts with column privileges: 1143 for a column read or set without them
+  SqlError column_denied(const char* what, const std::string& column, const std::string& table);
+  static int authorize_columns(void* self, int action, const char* table, const char* column, const char*, const char*);
   std::optional<SqlError> grant_access_error(const GrantTarget& on);
 
   EngineShared& shared_;
@@ -168,6 +173,7 @@ class ClusterSession final : public Session, public SessionInfo {
   mutable std::mutex statement_mu_;
   std::string statement_;
   Privileges privileges_;
+  bool column_authorizer_ = false;
   uint64_t privileges_version_ = ~uint64_t{0};
 };
 

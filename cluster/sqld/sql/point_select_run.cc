@@ -1,12 +1,14 @@
 // cluster/sqld/sql/point_select_run.cc: running a recognised primary-key
 // point read (point_select.h) the way the SQLite path would: the same
-// privilege check, the same ExecContext::point_read (committed read, the
-// open transaction's own writes merged in), the same re-check of every
-// `column = value` SQLite makes after the virtual table's lookup (string
-// keys compare with mysql_ci), the same column definitions and values.
-// Whenever one of those steps cannot be mirrored exactly the statement is
-// handed back (nullopt) and runs through SQLite; only committed reads are
-// done here, so giving up after the read leaves nothing behind.
+// table privilege check (accounts with column privileges go through SQLite,
+// whose authorizer checks them), the same ExecContext::point_read
+// (committed read, the open transaction's own writes merged in), the same
+// re-check of every `column = value` SQLite makes after the virtual table's
+// lookup (string keys compare with mysql_ci), the same column definitions
+// and values. Whenever one of those steps cannot be mirrored exactly the
+// statement is handed back (nullopt) and runs through SQLite; only
+// committed reads are done here, so giving up after the read leaves
+// nothing behind.
 #include <algorithm>
 
 #include "cluster/sqld/sql/cluster_session.h"
@@ -90,6 +92,8 @@ std::optional<StatementResult> ClusterSession::run_point_select(const PointSelec
     for (size_t i : cols) columns.push_back(table_column_def(*table, def.columns[i], def.columns[i].name));
   }
 
+  // Column privileges are checked by SQLite's authorizer as it prepares.
+  if (privileges().has_column_grants()) return std::nullopt;
   Rewritten access;
   access.tables.push_back(TableRef{db, ps.table});
   if (auto e = check_dml_access("SELECT", access)) {

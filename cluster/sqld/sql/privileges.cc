@@ -63,9 +63,10 @@ std::string priv::list(uint32_t mask, uint32_t all) {
 }
 
 bool parse_privilege_list(const std::vector<Token>& t, size_t b, size_t e, uint32_t& mask, bool& all,
-                          std::string& error) {
+                          std::string& error, std::vector<ColumnGrant>* columns) {
   mask = 0;
   all = false;
+  if (columns) columns->clear();
   size_t i = b;
   while (i < e) {
     if (!t[i].is_name()) {
@@ -108,11 +109,33 @@ bool parse_privilege_list(const std::vector<Token>& t, size_t b, size_t e, uint3
         return false;
       }
     }
-    mask |= best;
     i += best_len;
     if (i < e && t[i].is_op("(")) {
-      error = "column privileges are not supported";
-      return false;
+      if (!columns) {
+        error = "column privileges are not supported";
+        return false;
+      }
+      if (!(best & kColumnPrivileges) || (best & (best - 1))) {
+        error = "a privilege that cannot name columns";
+        return false;
+      }
+      ColumnGrant g{best, {}};
+      for (++i; i < e && t[i].is_name(); ++i) {
+        g.columns.push_back(t[i].text);
+        if (!t[i + 1].is_op(",")) {
+          ++i;
+          break;
+        }
+        ++i;
+      }
+      if (i >= e || !t[i].is_op(")") || g.columns.empty()) {
+        error = "a column list";
+        return false;
+      }
+      ++i;
+      columns->push_back(std::move(g));
+    } else {
+      mask |= best;
     }
     if (i < e) {
       if (!t[i].is_op(",")) {
@@ -171,11 +194,14 @@ Privileges Privileges::from_grants(const std::vector<std::string>& lines) {
     bool all = false;
     std::string error;
     GrantTarget target;
-    if (!parse_privilege_list(t, 1, on, mask, all, error) || !parse_grant_target(t, on + 1, to, "", target)) continue;
+    std::vector<ColumnGrant> columns;
+    if (!parse_privilege_list(t, 1, on, mask, all, error, &columns) || !parse_grant_target(t, on + 1, to, "", target))
+      continue;
     if (all) mask |= all_for(target);
     for (size_t k = to; k + 2 < t.size(); ++k)
       if (t[k].is_word("WITH") && t[k + 1].is_word("GRANT") && t[k + 2].is_word("OPTION")) mask |= priv::kGrantOption;
     p.grant(target, mask);
+    if (!columns.empty() && !target.global() && !target.database_level()) p.grant_columns(target, columns);
   }
   return p;
 }
@@ -184,7 +210,24 @@ std::vector<std::string> Privileges::grant_lines(const std::string& user, const 
   const std::string who = " TO " + quote_ident(user) + "@" + quote_ident(host);
   auto line = [&](const Entry& e) {
     std::string what = e.on.global() ? "*.*" : quote_ident(e.on.db) + "." + (e.on.table == "*" ? "*" : quote_ident(e.on.table));
-    std::string s = "GRANT " + priv::list(e.mask, all_for(e.on)) + " ON " + what + who;
+    std::string privs = priv::list(e.mask, all_for(e.on));
+    if (!e.columns.empty()) {
+      // MySQL's order: privilege by privilege, a table-level one without
+      // columns, the others with the columns holding them.
+      const uint32_t table_level = e.mask & ~priv::kGrantOption;
+      const bool all = (table_level & all_for(e.on)) == all_for(e.on);
+      privs = all ? "ALL PRIVILEGES" : "";
+      for (uint32_t i = 0; i < priv::kCount && !all; ++i) {
+        const uint32_t bit = 1u << i;
+        std::string cols;
+        if (!(table_level & bit))
+          for (const auto& [c, m] : e.columns)
+            if (m & bit) cols += (cols.empty() ? "" : ", ") + quote_ident(c);
+        if (!(table_level & bit) && cols.empty()) continue;
+        privs += (privs.empty() ? "" : ", ") + std::string(kNames[i]) + (cols.empty() ? "" : " (" + cols + ")");
+      }
+    }
+    std::string s = "GRANT " + privs + " ON " + what + who;
     if (e.mask & priv::kGrantOption) s += " WITH GRANT OPTION";
     return s;
   };
@@ -192,10 +235,10 @@ std::vector<std::string> Privileges::grant_lines(const std::string& user, const 
   const Entry* global = nullptr;
   for (const auto& e : entries_)
     if (e.on.global()) global = &e;
-  out.push_back(global ? line(*global) : line(Entry{GrantTarget{}, 0}));
+  out.push_back(global ? line(*global) : line(Entry{GrantTarget{}, 0, {}}));
   for (int pass = 0; pass < 2; ++pass)
     for (const auto& e : entries_)
-      if (!e.on.global() && e.mask && e.on.database_level() == (pass == 0)) out.push_back(line(e));
+      if (!e.on.global() && !e.empty() && e.on.database_level() == (pass == 0)) out.push_back(line(e));
   return out;
 }
 
@@ -210,15 +253,71 @@ void Privileges::grant(const GrantTarget& on, uint32_t mask) {
     e->mask |= mask;
     return;
   }
-  entries_.push_back(Entry{on, mask});
+  entries_.push_back(Entry{on, mask, {}});
 }
 
 bool Privileges::revoke(const GrantTarget& on, uint32_t mask) {
   Entry* e = find(on);
   if (!e || !(e->mask & mask)) return false;
   e->mask &= ~mask;
-  if (!e->mask) entries_.erase(entries_.begin() + (e - entries_.data()));
+  if (e->empty()) entries_.erase(entries_.begin() + (e - entries_.data()));
   return true;
+}
+
+void Privileges::grant_columns(const GrantTarget& on, const std::vector<ColumnGrant>& grants) {
+  Entry* e = find(on);
+  if (!e) {
+    entries_.push_back(Entry{on, 0, {}});
+    e = &entries_.back();
+  }
+  for (const auto& g : grants)
+    for (const auto& name : g.columns) {
+      auto it = std::find_if(e->columns.begin(), e->columns.end(), [&](auto& c) { return iequals(c.first, name); });
+      if (it == e->columns.end()) e->columns.emplace_back(name, g.bit);
+      else it->second |= g.bit;
+    }
+  std::sort(e->columns.begin(), e->columns.end(),
+            [](auto& a, auto& b) { return to_upper(a.first) < to_upper(b.first); });
+}
+
+bool Privileges::revoke_columns(const GrantTarget& on, const std::vector<ColumnGrant>& grants) {
+  Entry* e = find(on);
+  if (!e) return false;
+  bool held = false;
+  for (const auto& g : grants)
+    for (const auto& name : g.columns)
+      for (auto& [c, m] : e->columns)
+        if (iequals(c, name) && (m & g.bit)) {
+          m &= ~g.bit;
+          held = true;
+        }
+  e->columns.erase(std::remove_if(e->columns.begin(), e->columns.end(), [](auto& c) { return c.second == 0; }),
+                   e->columns.end());
+  if (e->empty()) entries_.erase(entries_.begin() + (e - entries_.data()));
+  return held;
+}
+
+uint32_t Privileges::on_column(const std::string& db, const std::string& table, const std::string& column) const {
+  uint32_t m = on_table(db, table);
+  for (const auto& e : entries_)
+    if (!e.on.global() && !e.on.database_level() && e.on.db == db && iequals(e.on.table, table))
+      for (const auto& [c, bits] : e.columns)
+        if (iequals(c, column)) m |= bits;
+  return m;
+}
+
+uint32_t Privileges::column_bits(const std::string& db, const std::string& table) const {
+  uint32_t m = 0;
+  for (const auto& e : entries_)
+    if (!e.on.global() && !e.on.database_level() && e.on.db == db && iequals(e.on.table, table))
+      for (const auto& c : e.columns) m |= c.second;
+  return m;
+}
+
+bool Privileges::has_column_grants() const {
+  for (const auto& e : entries_)
+    if (!e.columns.empty()) return true;
+  return false;
 }
 
 uint32_t Privileges::global() const {
@@ -244,7 +343,8 @@ uint32_t Privileges::on_table(const std::string& db, const std::string& table) c
 bool Privileges::any_on_database(const std::string& db) const {
   if (global() & priv::kAllDatabase) return true;
   for (const auto& e : entries_)
-    if (!e.on.global() && e.mask && (e.on.database_level() ? database_matches(e.on.db, db) : e.on.db == db)) return true;
+    if (!e.on.global() && !e.empty() && (e.on.database_level() ? database_matches(e.on.db, db) : e.on.db == db))
+      return true;
   return false;
 }
 

@@ -50,11 +50,21 @@ struct GrantTarget {
   bool database_level() const { return db != "*" && table == "*"; }
 };
 
+// Privileges on some columns of a table: GRANT SELECT (a, b), INSERT (a).
+// Only SELECT, INSERT, UPDATE and REFERENCES may name columns.
+inline constexpr uint32_t kColumnPrivileges = priv::kSelect | priv::kInsert | priv::kUpdate | priv::kReferences;
+struct ColumnGrant {
+  uint32_t bit = 0;
+  std::vector<std::string> columns;
+};
+
 // Parses a privilege list (tokens [b, e)): "SELECT, INSERT", "ALL
-// [PRIVILEGES]", "USAGE", "GRANT OPTION". `all` is set for ALL, whose bits
-// depend on the level. Error text on an unknown privilege or column list.
+// [PRIVILEGES]", "USAGE", "GRANT OPTION", "SELECT (a, b)". `all` is set for
+// ALL, whose bits depend on the level. A privilege with a column list goes
+// to `columns` instead of `mask` (an error when `columns` is null). Error
+// text on an unknown privilege or a malformed list.
 bool parse_privilege_list(const std::vector<Token>& t, size_t b, size_t e, uint32_t& mask, bool& all,
-                          std::string& error);
+                          std::string& error, std::vector<ColumnGrant>* columns = nullptr);
 // Parses "*.*", "*", "db.*", "db.t", "t" (tokens [b, e)); `current_db`
 // stands in for a missing database. False when it is none of those.
 bool parse_grant_target(const std::vector<Token>& t, size_t b, size_t e, const std::string& current_db,
@@ -72,18 +82,34 @@ class Privileges {
   void grant(const GrantTarget& on, uint32_t mask);
   // False when the account holds none of `mask` at exactly that level.
   bool revoke(const GrantTarget& on, uint32_t mask);
+  // Column privileges of table `on` (column names compare without case).
+  void grant_columns(const GrantTarget& on, const std::vector<ColumnGrant>& grants);
+  // False when the account holds none of them.
+  bool revoke_columns(const GrantTarget& on, const std::vector<ColumnGrant>& grants);
 
   uint32_t global() const;
   uint32_t on_database(const std::string& db) const;  // global and database level
   uint32_t on_table(const std::string& db, const std::string& table) const;
+  // Table privileges and those held on `column` of the table.
+  uint32_t on_column(const std::string& db, const std::string& table, const std::string& column) const;
+  // The privileges held on some column of the table (not on the table).
+  uint32_t column_bits(const std::string& db, const std::string& table) const;
+  bool has_column_grants() const;
   // Any privilege on the database or on one of its tables (USE, SHOW DATABASES).
   bool any_on_database(const std::string& db) const;
-  bool any_on_table(const std::string& db, const std::string& table) const { return on_table(db, table) != 0; }
+  // Any privilege that applies to a table or one of its columns (not
+  // global-only ones such as SHOW DATABASES or PROCESS): SHOW TABLES and
+  // information_schema list it.
+  bool any_on_table(const std::string& db, const std::string& table) const {
+    return (on_table(db, table) & (priv::kAllTable | priv::kGrantOption)) != 0 || column_bits(db, table) != 0;
+  }
 
  private:
   struct Entry {
     GrantTarget on;
     uint32_t mask = 0;
+    std::vector<std::pair<std::string, uint32_t>> columns;  // table level only, as granted
+    bool empty() const { return mask == 0 && columns.empty(); }
   };
   Entry* find(const GrantTarget& on);
   std::vector<Entry> entries_;

@@ -46,6 +46,17 @@ bool valid_utf8_text(std::string_view s) {
   return true;
 }
 
+// X'..': a BLOB even when the bytes would be valid text.
+std::string blob_literal(std::string_view s) {
+  static const char* d = "0123456789ABCDEF";
+  std::string out = "X'";
+  for (unsigned char c : s) {
+    out.push_back(d[c >> 4]);
+    out.push_back(d[c & 15]);
+  }
+  return out + "'";
+}
+
 class Rewriter {
  public:
   Rewriter(const std::vector<Token>& t, std::string_view sql, const RewriteEnv& env) : t_(t), sql_(sql), env_(env) {}
@@ -288,6 +299,11 @@ class Rewriter {
         table_ref();
         return;
       }
+      if (u == "DEFAULT" && default_value_position()) {
+        ++i_;
+        emit(blob_literal(kDefaultMarker));
+        return;
+      }
       if (u == "VALUE" && statement_ != "SELECT") {
         ++i_;
         emit("VALUES");
@@ -429,6 +445,20 @@ class Rewriter {
     finish_token();
   }
 
+  // DEFAULT as a whole value: an item of a VALUES row of INSERT/REPLACE
+  // (or of the VALUES statement an upsert builds), or the right side of
+  // `col = DEFAULT` in UPDATE / INSERT ... SET. DEFAULT(col) is a function.
+  bool default_value_position() const {
+    if (statement_ != "INSERT" && statement_ != "REPLACE" && statement_ != "VALUES" && statement_ != "UPDATE")
+      return false;
+    if (i_ == 0) return false;
+    const Token& before = at(i_ - 1);
+    const Token& after = at(i_ + 1);
+    if (after.is_op("(") || after.is_op(".")) return false;
+    if (statement_ == "UPDATE") return before.is_op("=");
+    return before.is_op("(") || before.is_op(",") || before.is_op("=");
+  }
+
   void finish_token_at(size_t idx) {
     auto a = alias_after_.find(idx);
     if (a != alias_after_.end()) {
@@ -505,13 +535,7 @@ std::string sqlite_literal(std::string_view s) {
     }
     return out + "'";
   }
-  static const char* d = "0123456789ABCDEF";
-  std::string out = "X'";
-  for (unsigned char c : s) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out + "'";
+  return blob_literal(s);
 }
 
 SqlError syntax_error(std::string_view sql, size_t offset) {

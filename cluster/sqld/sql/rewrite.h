@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cluster/ndbd/engine/operation.h"
@@ -39,6 +40,13 @@ struct Rewritten {
   std::vector<std::string> insert_columns;
   std::optional<SqlError> error;
 };
+
+// What DEFAULT in a VALUES row (or `SET col = DEFAULT`) becomes: a value
+// the virtual table replaces by the column's default, as it does for a
+// column an INSERT leaves out (an AUTO_INCREMENT column gets the next value).
+// SQLite has no DEFAULT in an expression, and a BLOB with these bytes is
+// nothing a client can mean by accident.
+inline constexpr std::string_view kDefaultMarker = "\x01halb-default\x01";
 
 // `sysvar` gives @@name's value as SQL literal text (nullopt: unknown,
 // 1193); `uservar` gives @name's (NULL when unset).

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cluster/sqld/sql/errors.h"
+#include "cluster/sqld/sql/information_schema.h"
 
 // GCC 12 reports copies of std::variant rows built from initializer lists as
 // "may be used uninitialized" (a known false positive, GCC bug 105562).
@@ -314,17 +315,20 @@ StatementResult ClusterSession::do_kill(const std::vector<Token>& t, std::string
   uint32_t id = static_cast<uint32_t>(std::strtoul(t[i].text.c_str(), nullptr, 10));
   StatementResult r;
   if ((id >> 24) == 0) return error_result(make_sql_error(er::kNoSuchThread, {std::to_string(id)}));
+  // MySQL: SUPER (CONNECTION_ADMIN) ends anyone's connection, others only
+  // their own user's; the node that owns the connection checks (kill.h).
+  const bool may_kill_any = (privileges().global() & priv::kSuper) != 0;
   if ((id >> 24) == shared_.node_id) {
-    ConnectionRegistry* reg = shared_.registry.load();
-    if (reg && !(privileges().global() & priv::kSuper))
-      for (const auto& p : reg->processes())
-        if (p.id == id && p.user != client_.user)
-          return error_result(SqlError{1095, "HY000", "You are not owner of thread " + std::to_string(id)});
-    if (!reg || !reg->kill(id, query_only)) r.error = make_sql_error(er::kNoSuchThread, {std::to_string(id)});
+    if (uint16_t code = kill_as(shared_.registry.load(), id, query_only, client_.user, may_kill_any))
+      r.error = kill_error(code, id);
     return r;
   }
   // Another SQL node's connection: leave the request for it in the cluster.
-  SqlError e = catalog_.post_kill(id, query_only);
+  KillRequest request;
+  request.query_only = query_only;
+  request.may_kill_any = may_kill_any;
+  request.user = client_.user;
+  SqlError e = catalog_.post_kill(id, request);
   if (e.code) r.error = e;
   return r;
 }
@@ -650,15 +654,29 @@ StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::strin
   uint32_t mask = 0;
   bool all = false;
   std::string why;
-  if (!parse_privilege_list(t, 1, on ? on : to, mask, all, why)) {
-    if (why == "column privileges are not supported")
-      return error_result(SqlError{1235, "42000", "This version of halb-sqld doesn't yet support column privileges"});
+  std::vector<ColumnGrant> columns;
+  if (!parse_privilege_list(t, 1, on ? on : to, mask, all, why, &columns)) {
+    if (why == "a privilege that cannot name columns")
+      return error_result(SqlError{1144, "42000",
+                                   "Illegal GRANT/REVOKE command; please consult the manual to see which privileges can be used"});
     return error_result(syntax_error(sql, t[1].offset));
   }
   GrantTarget target;
   if (on && !parse_grant_target(t, on + 1, to, ctx_.current_db, target)) {
     if (ctx_.current_db.empty() && to == on + 2) return error_result(make_sql_error(er::kNoDb));
     return error_result(syntax_error(sql, t[on + 1].offset));
+  }
+  // Column privileges belong to one table, whose columns they must name.
+  if (!columns.empty()) {
+    if (target.global() || target.database_level())
+      return error_result(SqlError{1144, "42000",
+                                   "Illegal GRANT/REVOKE command; please consult the manual to see which privileges can be used"});
+    auto tab = catalog_.table(target.db, target.table);
+    if (!tab) return error_result(make_sql_error(er::kNoSuchTable, {target.db + "." + target.table}));
+    for (const auto& g : columns)
+      for (const auto& c : g.columns)
+        if (!tab->def.column(c) && !revoke)
+          return error_result(SqlError{1054, "42S22", "Unknown column '" + c + "' in '" + target.table + "'"});
   }
   size_t i = to + 1;
   std::vector<std::pair<std::string, std::string>> accounts;
@@ -695,7 +713,9 @@ StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::strin
     uint32_t held = target.global() ? privileges().global()
                     : target.database_level() ? privileges().on_database(target.db)
                                               : privileges().on_table(target.db, target.table);
-    if (!revoke && (mask & ~held & ~priv::kGrantOption)) {
+    uint32_t columns_mask = 0;
+    for (const auto& g : columns) columns_mask |= g.bit;
+    if (!revoke && ((mask | columns_mask) & ~held & ~priv::kGrantOption)) {
       if (target.global()) return error_result(make_sql_error(er::kAccessDenied, {client_.user, client_.host, "YES"}));
       if (target.database_level())
         return error_result(make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, target.db}));
@@ -729,14 +749,20 @@ StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::strin
     if (revoke_everything) {
       p = Privileges{};
     } else if (revoke) {
-      if (!p.revoke(target, mask)) {
+      // A REVOKE of column privileges only, or of both kinds.
+      bool revoked_columns = !columns.empty() && p.revoke_columns(target, columns);
+      if (!columns.empty() && !revoked_columns && !mask)
+        return error_result(SqlError{1147, "42000", "There is no such grant defined for user '" + user + "' on host '" +
+                                                        host + "' on table '" + target.table + "'"});
+      if (mask && !p.revoke(target, mask)) {
         if (target.global() || target.database_level())
           return error_result(SqlError{1141, "42000", "There is no such grant defined for user '" + user + "' on host '" + host + "'"});
         return error_result(SqlError{1147, "42000", "There is no such grant defined for user '" + user + "' on host '" + host +
                                                         "' on table '" + target.table + "'"});
       }
     } else {
-      p.grant(target, mask);
+      if (mask || columns.empty()) p.grant(target, mask);
+      if (!columns.empty()) p.grant_columns(target, columns);
     }
     if (auto e = catalog_.set_grants(user, host, p.grant_lines(user, host))) return error_result(*e);
   }
@@ -749,6 +775,7 @@ StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::strin
 StatementResult ClusterSession::show_columns(const std::string& db, const std::string& table, bool full,
                                              const std::string& pattern) {
   if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+  if (auto e = check_table_visible(db, table)) return error_result(*e);
   catalog_.sync();  // DDL on another SQL node a moment ago shows
   auto t = catalog_.table(db, table);
   if (!t) return error_result(make_sql_error(er::kNoSuchTable, {db + "." + table}));
@@ -762,12 +789,10 @@ StatementResult ClusterSession::show_columns(const std::string& db, const std::s
   StatementResult r = result_set(cols);
   for (const auto& c : t->def.columns) {
     if (!pattern.empty() && !like(pattern, c.name)) continue;
-    std::string key;
-    for (const auto& ix : t->def.indexes) {
-      if (ix.columns.empty() || ix.columns[0] != c.name) continue;
-      std::string k = ix.primary ? "PRI" : (ix.unique && ix.columns.size() == 1) ? "UNI" : "MUL";
-      if (key.empty() || k == "PRI" || (k == "UNI" && key == "MUL")) key = k;
-    }
+    // With privileges on some columns only, only those are listed.
+    const uint32_t held = privileges().on_column(db, table, c.name);
+    if (!(held & (priv::kAllTable | priv::kGrantOption))) continue;
+    std::string key = column_key(t->def, c);
     std::optional<std::string> def;
     if (c.default_now) def = std::string("current_timestamp()");
     else if (c.default_value) def = *c.default_value;
@@ -778,7 +803,7 @@ StatementResult ClusterSession::show_columns(const std::string& db, const std::s
     row.push_back(text_or_null(def));
     row.push_back(std::string(c.auto_increment ? "auto_increment" : ""));
     if (full) {
-      row.push_back(std::string("select,insert,update,references"));
+      row.push_back(column_privilege_list(held));
       row.push_back(std::string());
     }
     r.rows.push_back(std::move(row));
@@ -788,6 +813,7 @@ StatementResult ClusterSession::show_columns(const std::string& db, const std::s
 
 StatementResult ClusterSession::show_index(const std::string& db, const std::string& table) {
   if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+  if (auto e = check_table_visible(db, table)) return error_result(*e);
   catalog_.sync();  // DDL on another SQL node a moment ago shows
   auto t = catalog_.table(db, table);
   if (!t) return error_result(make_sql_error(er::kNoSuchTable, {db + "." + table}));
@@ -882,19 +908,20 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     tail(db, pattern);
     if (db.empty()) return error_result(make_sql_error(er::kNoDb));
     if (!can_use_database(db)) return error_result(make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, db}));
-    if (!catalog_.database_exists(db)) return error_result(make_sql_error(er::kBadDb, {db}));
+    const bool info = is_information_schema_name(db);
+    if (!info && !catalog_.database_exists(db)) return error_result(make_sql_error(er::kBadDb, {db}));
     // With privileges on some tables only, only those are listed.
     const bool every = privileges().on_database(db) & ~priv::kGrantOption;
     std::vector<ColumnDef> cols = {text_column("Tables_in_" + db + (pattern.empty() ? "" : " (" + pattern + ")"), 64)};
     if (full) cols.push_back(text_column("Table_type", 64));
     StatementResult r = result_set(cols);
-    auto names = catalog_.tables(db);
+    auto names = info ? information_schema_table_names() : catalog_.tables(db);
     std::sort(names.begin(), names.end());
     for (auto& n : names) {
       if (!pattern.empty() && !like(pattern, n)) continue;
-      if (!every && !privileges().any_on_table(db, n)) continue;
+      if (!info && !every && !privileges().any_on_table(db, n)) continue;
       Row row = {n};
-      if (full) row.push_back(std::string("BASE TABLE"));
+      if (full) row.push_back(std::string(info ? "SYSTEM VIEW" : "BASE TABLE"));
       r.rows.push_back(std::move(row));
     }
     return r;
@@ -980,6 +1007,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
       if (t[i].is_word("IF")) i += 3;
       if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
       std::string d = t[i].text;
+      if (!can_use_database(d)) return error_result(make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, d}));
       if (!catalog_.database_exists(d)) return error_result(make_sql_error(er::kBadDb, {d}));
       StatementResult r = result_set({text_column("Database", 64), text_column("Create Database", 1024)});
       r.rows.push_back({d, "CREATE DATABASE " + quote_ident(d) + " /*!40100 DEFAULT CHARACTER SET utf8mb4 */"});
@@ -993,6 +1021,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
         table = t[i + 1].text;
       }
       if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+      if (auto e = check_table_visible(db, table)) return error_result(*e);
       auto tab = catalog_.table(db, table);
       if (!tab) return error_result(make_sql_error(er::kNoSuchTable, {db + "." + table}));
       StatementResult r = result_set({text_column("Table", 64), text_column("Create Table", 16384)});
@@ -1077,8 +1106,10 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     StatementResult r = result_set({text_column("Name", 64), text_column("Engine", 64), int_column("Version", 21),
                                     text_column("Row_format", 10), int_column("Rows", 21), text_column("Collation", 64),
                                     text_column("Comment", 2048)});
+    if (!can_use_database(db)) return error_result(make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, db}));
     for (auto& n : catalog_.tables(db)) {
       if (!pattern.empty() && !like(pattern, n)) continue;
+      if (!privileges().any_on_table(db, n)) continue;
       auto tab = catalog_.table(db, n);
       if (!tab) continue;
       r.rows.push_back({n, tab->def.engine_name, int64_t{10}, std::string("Dynamic"), int64_t{0},

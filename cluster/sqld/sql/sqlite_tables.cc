@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "cluster/sqld/sql/errors.h"
+#include "cluster/sqld/sql/rewrite.h"
 #include "cluster/sqld/sql/value_codec.h"
 
 namespace halb::cluster::sqld {
@@ -625,6 +626,8 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
       listed = false;
       for (auto& n : *ctx.insert_columns) listed = listed || iequals(n, col.name);
     }
+    // DEFAULT written as the value (rewrite.h) counts as left out.
+    if (in.kind == SqlInput::Kind::kBlob && in.s == kDefaultMarker) listed = false;
     if (!listed) {
       // An INSERT left the column out: MySQL's default for it.
       in = SqlInput{};

@@ -153,10 +153,14 @@ TEST(Fragment, LockWaitTimesOutWith266) {
   Replica r;
   r.put(1, "a", 1);
   EXPECT_TRUE(r.frag.execute(op(1, OpType::kRead, 1, {}, LockMode::kExclusive), 1000));
-  EXPECT_FALSE(r.frag.execute(op(2, OpType::kUpdate, 1, person("b", 2)), 1000));
-  r.frag.expire_waits(2199, 1200);
+  KeyOp waiter = op(2, OpType::kUpdate, 1, person("b", 2));
+  uint64_t limit = lock_wait_limit_ms(2, waiter.op_id, 1200);
+  EXPECT_GE(limit, 1200u);
+  EXPECT_LE(limit, 1500u);
+  EXPECT_FALSE(r.frag.execute(waiter, 1000));
+  r.frag.expire_waits(1000 + limit - 1, 1200);
   EXPECT_TRUE(r.frag.take_completions().empty());
-  r.frag.expire_waits(2200, 1200);
+  r.frag.expire_waits(1000 + limit, 1200);
   auto done = r.frag.take_completions();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].error, err::kDeadlockTimeout);
@@ -164,6 +168,55 @@ TEST(Fragment, LockWaitTimesOutWith266) {
   r.frag.abort(2);
   r.frag.commit(1, 2);
   EXPECT_EQ(r.frag.stats().transactions, 0u);
+}
+
+// Two transactions waiting for each other, both waits begun in the same
+// millisecond, expired on the data node's 10 ms tick: the tick that fails
+// one of them must leave the other waiting, so that the first one's abort
+// frees its row for the second (before, both failed together, both retried
+// in step and deadlocked again).
+TEST(Fragment, WaitersOfOneDeadlockDoNotTimeOutInTheSameTick) {
+  Replica r;
+  r.put(1, "a", 1);
+  r.put(2, "b", 2);
+  EXPECT_TRUE(r.frag.execute(KeyOp{1001, 1, OpType::kRead, LockMode::kExclusive, {Value{int64_t{1}}}, {}}, 0));
+  EXPECT_TRUE(r.frag.execute(KeyOp{1002, 1, OpType::kRead, LockMode::kExclusive, {Value{int64_t{2}}}, {}}, 0));
+  EXPECT_FALSE(r.frag.execute(KeyOp{1001, 2, OpType::kUpdate, LockMode::kCommitted, {Value{int64_t{2}}},
+                                    person("x", 9)}, 5));
+  EXPECT_FALSE(r.frag.execute(KeyOp{1002, 2, OpType::kUpdate, LockMode::kCommitted, {Value{int64_t{1}}},
+                                    person("y", 9)}, 5));
+  std::vector<OpResult> done;
+  uint64_t now = 5;
+  for (; now < 2000 && done.empty(); now += 10) {
+    r.frag.expire_waits(now, 1200);
+    done = r.frag.take_completions();
+  }
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_GE(now, 1205u);
+  EXPECT_EQ(done[0].error, err::kDeadlockTimeout);
+  TransId loser = done[0].trans, winner = loser == 1001 ? 1002 : 1001;
+  r.frag.abort(loser);
+  done = r.frag.take_completions();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].trans, winner);
+  EXPECT_EQ(done[0].error, 0u);
+}
+
+// The spread itself: never below the configured timeout, at most a quarter
+// above it, and consecutive transactions of one coordinator rarely within a
+// tick of each other.
+TEST(Fragment, LockWaitLimitsSpreadOverAQuarterOfTheTimeout) {
+  int close_pairs = 0;
+  uint64_t prev = 0;
+  for (uint64_t seq = 1; seq <= 1000; ++seq) {
+    uint64_t limit = lock_wait_limit_ms(make_trans_id(3, seq), 2, 1200);
+    ASSERT_GE(limit, 1200u);
+    ASSERT_LE(limit, 1500u);
+    if (seq > 1 && (limit > prev ? limit - prev : prev - limit) < 10) ++close_pairs;
+    prev = limit;
+  }
+  EXPECT_LT(close_pairs, 100);
+  EXPECT_EQ(lock_wait_limit_ms(7, 7, 0), 0u);
 }
 
 TEST(Fragment, DataMemoryExhaustionIs827AndReversible) {

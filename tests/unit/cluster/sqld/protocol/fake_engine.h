@@ -25,7 +25,8 @@ using namespace halb::cluster::sqld;
 
 class FakeSession : public Session {
  public:
-  FakeSession(const ClientInfo& info, std::atomic<int>& open) : info_(info), open_(open) {
+  FakeSession(const ClientInfo& info, std::atomic<int>& open, ConnectionRegistry* const* registry = nullptr)
+      : info_(info), open_(open), registry_(registry) {
     db_ = info.database;
     ++open_;
   }
@@ -41,6 +42,12 @@ class FakeSession : public Session {
     }
     if (text == "select 1; select 2") {
       out.push_back(error(make_sql_error(er::kParse, {"select 2", "1"})));
+      return out;
+    }
+    if (text.rfind("KILL ", 0) == 0) {  // what COM_PROCESS_KILL asks
+      uint32_t id = static_cast<uint32_t>(std::stoul(text.substr(5)));
+      if (registry_ && *registry_ && (*registry_)->kill(id, false)) out.push_back(StatementResult{});
+      else out.push_back(error(make_sql_error(er::kNoSuchThread, {std::to_string(id)})));
       return out;
     }
     if (text == "select 1") {
@@ -164,6 +171,7 @@ class FakeSession : public Session {
 
   ClientInfo info_;
   std::atomic<int>& open_;
+  ConnectionRegistry* const* registry_;
   std::string db_;
   bool in_trans_ = false;
   uint32_t next_stmt_ = 0;
@@ -181,7 +189,7 @@ class FakeEngine : public Engine {
   std::unique_ptr<Session> open_session(const ClientInfo& client) override {
     std::lock_guard lock(mu_);
     last_client = client;
-    return std::make_unique<FakeSession>(client, open_sessions);
+    return std::make_unique<FakeSession>(client, open_sessions, &registry);
   }
   uint32_t next_connection_id() override { return ++next_id_; }
   bool cluster_available() override { return available; }

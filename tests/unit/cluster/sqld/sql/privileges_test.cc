@@ -128,5 +128,51 @@ TEST(TableDefSizes, RowAndColumnLimits) {
   EXPECT_EQ(engine::normalise(t), "");
 }
 
+TEST(Privileges, ColumnPrivilegesParseAndPrintAsMySqlDoes) {
+  auto t = tokenize("SELECT (a, `B`), INSERT (a), DELETE").tokens;
+  uint32_t mask = 0;
+  bool all = false;
+  std::string error;
+  std::vector<ColumnGrant> cols;
+  ASSERT_TRUE(parse_privilege_list(t, 0, t.size() - 1, mask, all, error, &cols)) << error;
+  EXPECT_EQ(mask, priv::kDelete);
+  ASSERT_EQ(cols.size(), 2u);
+  EXPECT_EQ(cols[0].bit, priv::kSelect);
+  EXPECT_EQ(cols[0].columns, (std::vector<std::string>{"a", "B"}));
+  std::vector<ColumnGrant> other;
+  auto bad = tokenize("DELETE (a)").tokens;
+  EXPECT_FALSE(parse_privilege_list(bad, 0, bad.size() - 1, mask, all, error, &other));
+  auto empty = tokenize("SELECT ()").tokens;
+  EXPECT_FALSE(parse_privilege_list(empty, 0, empty.size() - 1, mask, all, error, &other));
+
+  Privileges p;
+  GrantTarget on{"d", "t"};
+  p.grant(on, priv::kDelete);
+  p.grant_columns(on, cols);
+  const std::vector<std::string> lines = {"GRANT USAGE ON *.* TO `u`@`%`",
+                                          "GRANT SELECT (`a`, `B`), INSERT (`a`), DELETE ON `d`.`t` TO `u`@`%`"};
+  EXPECT_EQ(p.grant_lines("u", "%"), lines);
+  Privileges back = Privileges::from_grants(lines);
+  EXPECT_EQ(back.grant_lines("u", "%"), lines);
+  EXPECT_EQ(back.on_column("d", "t", "b"), priv::kSelect | priv::kDelete);
+  EXPECT_EQ(back.on_column("d", "t", "A"), priv::kSelect | priv::kInsert | priv::kDelete);
+  EXPECT_EQ(back.on_column("d", "t", "c"), priv::kDelete);
+  EXPECT_EQ(back.column_bits("d", "t"), priv::kSelect | priv::kInsert);
+  EXPECT_TRUE(back.has_column_grants());
+  EXPECT_TRUE(back.any_on_database("d"));
+
+  // a table-level privilege of the same kind prints without columns
+  back.grant(on, priv::kSelect);
+  EXPECT_EQ(back.grant_lines("u", "%")[1], "GRANT SELECT, INSERT (`a`), DELETE ON `d`.`t` TO `u`@`%`");
+  back.revoke(on, priv::kSelect | priv::kDelete);
+  EXPECT_TRUE(back.revoke_columns(on, {ColumnGrant{priv::kSelect, {"A", "b"}}}));
+  EXPECT_EQ(back.grant_lines("u", "%")[1], "GRANT INSERT (`a`) ON `d`.`t` TO `u`@`%`");
+  EXPECT_FALSE(back.revoke_columns(on, {ColumnGrant{priv::kUpdate, {"a"}}}));
+  EXPECT_TRUE(back.revoke_columns(on, {ColumnGrant{priv::kInsert, {"a"}}}));
+  EXPECT_EQ(back.grant_lines("u", "%").size(), 1u);
+  EXPECT_FALSE(back.has_column_grants());
+  EXPECT_FALSE(back.any_on_table("d", "t"));
+}
+
 }  // namespace
 }  // namespace halb::cluster::sqld

@@ -79,5 +79,20 @@ TEST(Rewrite, SyntaxErrorNamesTheTextAndLine) {
   EXPECT_NE(e.message.find("near 'FROMM x' at line 2"), std::string::npos);
 }
 
+TEST(Rewrite, DefaultAsAValueBecomesTheMarkerTheVirtualTableReplaces) {
+  const std::string m = "X'0168616C622D64656661756C7401'";
+  EXPECT_EQ(rw("INSERT INTO t VALUES (DEFAULT, 'x')").sql,
+            "INSERT INTO \"d/t\" AS \"t\" VALUES ( " + m + " , 'x' COLLATE mysql_ci )");
+  EXPECT_EQ(rw("INSERT INTO t (a,b) VALUES (1,DEFAULT),(DEFAULT,2)").sql,
+            "INSERT INTO \"d/t\" AS \"t\" ( a , b ) VALUES ( 1 , " + m + " ) , ( " + m + " , 2 )");
+  EXPECT_EQ(rw("VALUES (DEFAULT)").sql, "VALUES ( " + m + " )");
+  EXPECT_EQ(rw("UPDATE t SET a = DEFAULT WHERE b = 1").sql,
+            "UPDATE \"d/t\" AS \"t\" SET a = " + m + " WHERE b = 1");
+  // DEFAULT(col) is MySQL's function; a SELECT has no DEFAULT value.
+  EXPECT_EQ(rw("INSERT INTO t VALUES (DEFAULT(a))").sql, "INSERT INTO \"d/t\" AS \"t\" VALUES ( DEFAULT ( a ) )");
+  EXPECT_EQ(rw("SELECT DEFAULT FROM t").sql.find("X'"), std::string::npos);
+  EXPECT_EQ(kDefaultMarker.size(), 14u);
+}
+
 }  // namespace
 }  // namespace halb::cluster::sqld
