@@ -40,6 +40,8 @@ SETUP = [
     "INSERT INTO fp.t3 VALUES ('abc', 1), ('Ab', 2)",
     "CREATE USER fpuser@'%' IDENTIFIED BY 'fp'",
     "GRANT SELECT ON fp.t3 TO fpuser@'%'",
+    "CREATE USER fpcol@'%' IDENTIFIED BY 'fp'",
+    "GRANT SELECT (a, b, v) ON fp.t2 TO fpcol@'%'",
 ]
 
 # (statement, counts on the fast path)
@@ -197,6 +199,22 @@ class FastPath(SqldCluster):
                     self.assertEqual(e.exception.args[0], 1142, node)
             finally:
                 c.close()
+
+    def test_column_privileges_hold(self):
+        answers = []
+        for node in (0, 1):
+            c = self.connect_to(node, user="fpcol", password="fp", database="fp")
+            try:
+                with c.cursor() as cur:
+                    answers.append([self.answer(cur, q) for q in (
+                        "SELECT v FROM t2 WHERE a = 1 AND b = 'y'",
+                        "SELECT * FROM t2 WHERE a = 1 AND b = 'y'",      # `*` needs the table-level privilege
+                        "SELECT v FROM t1 WHERE id = 1")])
+            finally:
+                c.close()
+        self.assertEqual(answers[0], answers[1])
+        self.assertEqual(answers[0][0][1], ((11,),))
+        self.assertEqual([a[0] for a in answers[0][1:]], ["error"] * 2, answers[0])
 
     @unittest.skipUnless(have_perl_dbd_mysql(), "libdbd-mysql-perl is not installed")
     def test_prepared_statements_answer_as_through_sqlite(self):
