@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -54,6 +55,8 @@ void usage(FILE* out) {
           "  --connect-timeout S, --wait-timeout S, --interactive-timeout S,\n"
           "  --net-read-timeout S, --net-write-timeout S\n"
           "  --ssl-cert FILE, --ssl-key FILE   offer TLS to clients that ask for it\n"
+          "  --sql-fast-path on|off      primary-key point reads without SQLite (default on)\n"
+          "  --sql-statement-cache N     SQLite plans kept per connection for repeated text queries (default 64)\n"
           "%s",
           daemon::common_options_usage().c_str());
 }
@@ -121,7 +124,8 @@ int main(int argc, char** argv) {
                                         "initial-root-password-file", "max-connections", "max-allowed-packet",
                                         "connect-timeout", "wait-timeout", "interactive-timeout", "ssl-cert",
                                         "ssl-key", "ndb-wait-connected", "net-read-timeout", "net-write-timeout",
-                                        "ndb-cluster-connection-pool", "defaults-file"};
+                                        "ndb-cluster-connection-pool", "defaults-file", "sql-fast-path",
+                                        "sql-statement-cache"};
   constexpr int kValueCount = sizeof kValueOptions / sizeof kValueOptions[0];
   enum { kSkipNetworking = kBase + 100 };
   std::vector<option> table = {{"stop", no_argument, nullptr, 'k'},
@@ -195,7 +199,7 @@ int main(int argc, char** argv) {
   sqld::EngineOptions engine_options;
   sqld::server::ConnectionSettings conn;
   sqld::server::ListenerOptions listen;
-  uint64_t wait_connected = 30, net_read_timeout = 30, net_write_timeout = 60, pool = 1;
+  uint64_t wait_connected = 30, net_read_timeout = 30, net_write_timeout = 60, pool = 1, statement_cache = 64;
   uint64_t port = 3306, max_conn = 151, packet = 64ull << 20, connect_timeout = 10, wait = 28800,
            interactive = 28800;
   if (!number(s, "port", 0, 65535, port) || !number(s, "max-connections", 1, 100000, max_conn) ||
@@ -205,8 +209,21 @@ int main(int argc, char** argv) {
       !number(s, "ndb-wait-connected", 1, 31536000, wait_connected) ||
       !number(s, "net-read-timeout", 1, 31536000, net_read_timeout) ||
       !number(s, "net-write-timeout", 1, 31536000, net_write_timeout) ||
-      !number(s, "ndb-cluster-connection-pool", 1, 63, pool))
+      !number(s, "ndb-cluster-connection-pool", 1, 63, pool) ||
+      !number(s, "sql-statement-cache", 0, 100000, statement_cache))
     return config::kExitNotConfigured;
+  if (auto v = s.get("sql-fast-path")) {
+    std::string f = *v;
+    for (auto& ch : f) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (f == "on" || f == "1" || f == "true") {
+      engine_options.sql_fast_path = true;
+    } else if (f == "off" || f == "0" || f == "false") {
+      engine_options.sql_fast_path = false;
+    } else {
+      fprintf(stderr, "halb-sqld: %s: '%s' is not on or off\n", s.where("sql-fast-path").c_str(), v->c_str());
+      return config::kExitNotConfigured;
+    }
+  }
   listen.tcp = !s.given.count("skip-networking");
   listen.port = static_cast<uint16_t>(port);
   listen.socket = s.get("socket").value_or("/run/mysqld/mysqld.sock");
@@ -239,6 +256,7 @@ int main(int argc, char** argv) {
   }
   engine_options.connect_timeout_s = static_cast<double>(wait_connected);
   engine_options.connection_pool = static_cast<uint32_t>(pool);
+  engine_options.statement_cache = static_cast<uint32_t>(statement_cache);
   engine_options.port = listen.port;
   engine_options.socket = listen.socket;
   engine_options.bind_address = listen.bind_address;

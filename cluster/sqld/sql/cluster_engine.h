@@ -31,6 +31,12 @@ struct EngineOptions {
   uint32_t max_connections = 151;     // for @@max_connections
   uint64_t max_allowed_packet = 64ull << 20;
   uint32_t wait_timeout_s = 28800;
+  // Primary-key point reads without SQLite (point_select.h); off only to
+  // compare against the SQLite path.
+  bool sql_fast_path = true;
+  // SQLite statements each connection keeps for text queries it repeats
+  // (statement_cache.h); 0 prepares every query afresh.
+  uint32_t statement_cache = 64;
 };
 
 // Connects to the cluster (API node id from halb-mgmd), makes sure the

@@ -8,6 +8,7 @@
 
 #include "cluster/sqld/sql/errors.h"
 #include "cluster/sqld/sql/information_schema.h"
+#include "cluster/sqld/sql/point_select.h"
 #include "cluster/sqld/sql/upsert.h"
 #include "cluster/sqld/sql/value_codec.h"
 
@@ -32,28 +33,41 @@ ColumnDef int_column(const std::string& name, uint32_t length) {
   return c;
 }
 
+ColumnDef table_column_def(const CatalogTable& t, const ColumnMeta& meta, const std::string& name) {
+  ColumnDef c;
+  c.schema = t.def.db;
+  c.table = c.org_table = t.def.name;
+  c.name = name;
+  c.org_name = meta.name;
+  bool text = meta.is_string();
+  c.charset = text ? kCharsetUtf8mb4 : kCharsetBinary;
+  c.length = meta.display_length();
+  c.type = meta.field_type();
+  if (!meta.nullable) c.flags |= column_flag::kNotNull;
+  const IndexMeta* pk = t.def.primary();
+  if (pk && std::find(pk->columns.begin(), pk->columns.end(), meta.name) != pk->columns.end())
+    c.flags |= column_flag::kPriKey;
+  for (auto& ix : t.def.indexes) {
+    if (ix.primary || ix.columns.empty() || ix.columns[0] != meta.name) continue;
+    c.flags |= ix.unique && ix.columns.size() == 1 ? column_flag::kUniqueKey : column_flag::kMultipleKey;
+  }
+  if (meta.is_unsigned) c.flags |= column_flag::kUnsigned;
+  if (meta.auto_increment) c.flags |= column_flag::kAutoIncrement;
+  if (!text) c.flags |= column_flag::kBinary;
+  if (meta.is_binary() || meta.base.find("text") != std::string::npos) c.flags |= column_flag::kBlob;
+  if (meta.is_integer() || meta.base == "float" || meta.base == "double" || meta.base == "decimal")
+    c.flags |= column_flag::kNum;
+  if (!meta.default_value && !meta.nullable && !meta.auto_increment && !meta.default_now)
+    c.flags |= column_flag::kNoDefaultValue;
+  c.decimals = meta.base == "decimal" ? meta.scale : (meta.base == "float" || meta.base == "double") ? 31 : 0;
+  return c;
+}
+
 namespace {
 
 bool is_integer_type(FieldType t) {
   return t == FieldType::kTiny || t == FieldType::kShort || t == FieldType::kLong || t == FieldType::kLongLong ||
          t == FieldType::kInt24 || t == FieldType::kYear || t == FieldType::kBit;
-}
-
-std::string format_double(double d) {
-  if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 1e15) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.0f", d);
-    return b;
-  }
-  char b[64];
-  std::snprintf(b, sizeof b, "%.15g", d);
-  return b;
-}
-
-std::string format_fixed(double d, int decimals) {
-  char b[96];
-  std::snprintf(b, sizeof b, "%.*f", decimals, d);
-  return b;
 }
 
 // One SQLite column value as the wire Value for column type `c`.
@@ -71,11 +85,11 @@ Value value_for(sqlite3_stmt* s, int i, const ColumnDef& c) {
   if (c.type == FieldType::kDouble || c.type == FieldType::kFloat) return sqlite3_column_double(s, i);
   if (c.type == FieldType::kNewDecimal || c.type == FieldType::kDecimal) {
     if (type == SQLITE_INTEGER && c.decimals == 0) return std::to_string(sqlite3_column_int64(s, i));
-    if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) return format_fixed(sqlite3_column_double(s, i), c.decimals);
+    if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) return fixed_text(sqlite3_column_double(s, i), c.decimals);
   }
   if (c.type == FieldType::kNull) return std::monostate{};
   if (type == SQLITE_INTEGER) return std::to_string(sqlite3_column_int64(s, i));
-  if (type == SQLITE_FLOAT) return format_double(sqlite3_column_double(s, i));
+  if (type == SQLITE_FLOAT) return double_text(sqlite3_column_double(s, i));
   const void* p = type == SQLITE_BLOB ? sqlite3_column_blob(s, i) : static_cast<const void*>(sqlite3_column_text(s, i));
   int n = sqlite3_column_bytes(s, i);
   return std::string(static_cast<const char*>(p), static_cast<size_t>(n));
@@ -182,10 +196,12 @@ ClusterSession::ClusterSession(EngineShared& shared, const ClientInfo& client, s
     : shared_(shared),
       client_(client),
       catalog_(*shared.catalog),
-      ctx_(*shared.catalog, *shared.connections[slot % shared.connections.size()]) {
+      ctx_(*shared.catalog, *shared.connections[slot % shared.connections.size()]),
+      statements_(shared.options.statement_cache) {
   ctx_.connection_id = client.connection_id;
   ctx_.current_db = client.database;
   ctx_.found_rows = (client.client_flags & 0x2) != 0;  // CLIENT_FOUND_ROWS
+  fast_path_ = shared.options.sql_fast_path;
   if (sqlite3_open_v2(":memory:", &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
       SQLITE_OK) {
     if (db_) sqlite3_close(db_);
@@ -205,6 +221,7 @@ ClusterSession::~ClusterSession() {
   for (auto& [id, p] : prepared_)
     if (p.stmt) sqlite3_finalize(p.stmt);
   prepared_.clear();
+  statements_.clear();
   if (db_) sqlite3_close_v2(db_);
 }
 
@@ -239,6 +256,7 @@ void ClusterSession::reset() {
   for (auto& [id, p] : prepared_)
     if (p.stmt) sqlite3_finalize(p.stmt);
   prepared_.clear();
+  forget_statements();
   session_vars_.clear();
   user_vars_.clear();
   last_warnings_.clear();
@@ -299,6 +317,11 @@ StatementResult ClusterSession::run_statement(const std::vector<Token>& tokens, 
   std::string w = first_word(t);
   StatementResult r;
   auto ok = [] { return StatementResult{}; };
+  // Plans name the virtual tables they were made for: anything that may
+  // change a table or the current database starts over.
+  if (w == "CREATE" || w == "DROP" || w == "TRUNCATE" || w == "ALTER" || w == "RENAME" || w == "USE" ||
+      w == "FLUSH")
+    forget_statements();
   if (w == "SELECT" || w == "INSERT" || w == "UPDATE" || w == "DELETE" || w == "REPLACE" || w == "WITH" ||
       w == "VALUES" || (t[0].is_op("(") && t.size() > 1 && t[1].is_word("SELECT")))
     return run_sql(t, sql);
@@ -450,6 +473,7 @@ std::optional<SqlError> ClusterSession::ensure_tables(const std::vector<TableRef
     quoted += "\"";
     if (!t) {
       if (it != vtabs_.end()) {
+        forget_statements();
         sqlite3_exec(db_, ("DROP TABLE IF EXISTS " + quoted).c_str(), nullptr, nullptr, nullptr);
         vtabs_.erase(it);
       }
@@ -457,6 +481,7 @@ std::optional<SqlError> ClusterSession::ensure_tables(const std::vector<TableRef
       return make_sql_error(er::kNoSuchTable, {ref.db + "." + ref.name});
     }
     if (it != vtabs_.end() && it->second == t) continue;
+    forget_statements();
     if (it != vtabs_.end()) {
       sqlite3_exec(db_, ("DROP TABLE IF EXISTS " + quoted).c_str(), nullptr, nullptr, nullptr);
       vtabs_.erase(it);
@@ -525,33 +550,7 @@ std::vector<ColumnDef> ClusterSession::describe(sqlite3_stmt* s, const std::vect
     }
     const ColumnMeta* meta = t && origin ? t->def.column(origin) : nullptr;
     if (meta) {
-      ColumnDef c;
-      c.schema = t->def.db;
-      c.table = c.org_table = t->def.name;
-      c.name = name ? name : meta->name;
-      c.org_name = meta->name;
-      bool text = meta->is_string();
-      c.charset = text ? kCharsetUtf8mb4 : kCharsetBinary;
-      c.length = meta->display_length();
-      c.type = meta->field_type();
-      if (!meta->nullable) c.flags |= column_flag::kNotNull;
-      const IndexMeta* pk = t->def.primary();
-      if (pk && std::find(pk->columns.begin(), pk->columns.end(), meta->name) != pk->columns.end())
-        c.flags |= column_flag::kPriKey;
-      for (auto& ix : t->def.indexes) {
-        if (ix.primary || ix.columns.empty() || ix.columns[0] != meta->name) continue;
-        c.flags |= ix.unique && ix.columns.size() == 1 ? column_flag::kUniqueKey : column_flag::kMultipleKey;
-      }
-      if (meta->is_unsigned) c.flags |= column_flag::kUnsigned;
-      if (meta->auto_increment) c.flags |= column_flag::kAutoIncrement;
-      if (!text) c.flags |= column_flag::kBinary;
-      if (meta->is_binary() || meta->base.find("text") != std::string::npos) c.flags |= column_flag::kBlob;
-      if (meta->is_integer() || meta->base == "float" || meta->base == "double" || meta->base == "decimal")
-        c.flags |= column_flag::kNum;
-      if (!meta->default_value && !meta->nullable && !meta->auto_increment && !meta->default_now)
-        c.flags |= column_flag::kNoDefaultValue;
-      c.decimals = meta->base == "decimal" ? meta->scale : (meta->base == "float" || meta->base == "double") ? 31 : 0;
-      cols.push_back(c);
+      cols.push_back(table_column_def(*t, *meta, name ? name : meta->name));
       continue;
     }
     std::string nm = name ? name : "";
@@ -567,6 +566,9 @@ StatementResult ClusterSession::run_sql(const std::vector<Token>& t, std::string
   StatementResult r;
   // INSERT ... ON DUPLICATE KEY UPDATE: done by the front end.
   if (size_t on = on_duplicate_position(t)) return run_upsert(t, sql, on);
+  if (fast_path_ && t[0].is_word("SELECT"))
+    if (auto ps = recognise_point_select(t))
+      if (auto fast = run_point_select(*ps, {}, nullptr)) return std::move(*fast);
   Rewritten rw = rewrite_for_sqlite(t, sql, rewrite_env());
   if (rw.error) {
     r.error = rw.error;
@@ -580,14 +582,41 @@ StatementResult ClusterSession::run_sql(const std::vector<Token>& t, std::string
     r.error = syntax_error(sql, sql.find('?'));
     return r;
   }
-  sqlite3_stmt* stmt = nullptr;
-  if (auto e = prepare_sqlite(rw, sql, &stmt)) {
-    r.error = e;
-    return r;
+  if (catalog_.version() != statements_version_) {
+    forget_statements();
+    statements_version_ = catalog_.version();
   }
+  sqlite3_stmt* stmt = statements_.take(rw.sql);
+  if (stmt) {
+    // The tables as the catalog has them now; one made again means the
+    // plan is gone with the rest of the cache.
+    const uint64_t generation = statements_generation_;
+    if (auto e = ensure_tables(rw.tables)) {
+      sqlite3_finalize(stmt);
+      r.error = e;
+      return r;
+    }
+    if (generation != statements_generation_) {
+      sqlite3_finalize(stmt);
+      stmt = nullptr;
+    }
+  }
+  if (!stmt) {
+    if (auto e = prepare_sqlite(rw, sql, &stmt)) {
+      r.error = e;
+      return r;
+    }
+  }
+  const uint64_t generation = statements_generation_;
   r = run_prepared(stmt, rw, sql, nullptr);
-  sqlite3_finalize(stmt);
+  if (generation == statements_generation_) statements_.give_back(rw.sql, stmt);
+  else sqlite3_finalize(stmt);
   return r;
+}
+
+void ClusterSession::forget_statements() {
+  statements_.clear();
+  ++statements_generation_;
 }
 
 StatementResult ClusterSession::run_prepared(sqlite3_stmt* stmt, const Rewritten& rw, std::string_view sql,
@@ -686,6 +715,7 @@ StatementResult ClusterSession::init_db(std::string_view database) {
     return r;
   }
   ctx_.current_db = db;
+  forget_statements();
   return r;
 }
 
@@ -807,6 +837,10 @@ PrepareResult ClusterSession::prepare_statement(std::string_view sql) {
     }
     p.params = static_cast<uint16_t>(sqlite3_bind_parameter_count(p.stmt));
     p.columns = describe(p.stmt, p.rewritten.tables, false);
+    if (w == "SELECT") {
+      p.fast = recognise_point_select(p.tokens);
+      if (p.fast && p.fast->params != p.params) p.fast.reset();
+    }
   }
   out.statement_id = next_statement_id_++;
   if (next_statement_id_ == 0) next_statement_id_ = 1;
@@ -849,6 +883,14 @@ StatementResult ClusterSession::execute_statement(uint32_t statement_id, const s
   } else {
     if (params.size() != p.params) {
       r.error = SqlError{1210, "HY000", "Incorrect arguments to mysqld_stmt_execute"};
+      return r;
+    }
+    std::optional<StatementResult> fast;
+    if (p.fast && fast_path_) fast = run_point_select(*p.fast, params, &p.columns);
+    if (fast) {
+      r = std::move(*fast);
+      std::lock_guard<std::mutex> lk(statement_mu_);
+      statement_.clear();
       return r;
     }
     // A table changed since prepare (another node's DDL): refresh the

@@ -17,10 +17,12 @@
 #include "cluster/sqld/sql/catalog.h"
 #include "cluster/sqld/sql/cluster_engine.h"
 #include "cluster/sqld/sql/exec_context.h"
+#include "cluster/sqld/sql/point_select.h"
 #include "cluster/sqld/sql/privileges.h"
 #include "cluster/sqld/sql/rewrite.h"
 #include "cluster/sqld/sql/session.h"
 #include "cluster/sqld/sql/sqlite_tables.h"
+#include "cluster/sqld/sql/statement_cache.h"
 #include "cluster/sqld/sql/system_vars.h"
 #include "cluster/sqld/sql/tokenizer.h"
 
@@ -77,6 +79,7 @@ class ClusterSession final : public Session, public SessionInfo {
     uint16_t params = 0;
     bool text_replay = false;  // BEGIN/COMMIT/SET...: run as a query
     bool upsert = false;       // ON DUPLICATE KEY UPDATE: run as text, parameters inlined
+    std::optional<PointSelect> fast;  // a primary-key point read (point_select.h)
   };
 
   PrepareResult prepare_statement(std::string_view sql);
@@ -92,6 +95,13 @@ class ClusterSession final : public Session, public SessionInfo {
   SqlError sqlite_error(std::string_view sql);
   std::vector<ColumnDef> describe(sqlite3_stmt* stmt, const std::vector<TableRef>& tables, bool after_step);
   RewriteEnv rewrite_env();
+  // The primary-key point read without SQLite (point_select_run.cc):
+  // nullopt when the statement must go through SQLite after all.
+  // `columns`: the prepared statement's result columns, else made here.
+  std::optional<StatementResult> run_point_select(const PointSelect& ps, const std::vector<Value>& params,
+                                                  const std::vector<ColumnDef>* columns);
+  // Drops every cached text-query plan (DDL, USE, catalog change).
+  void forget_statements();
 
   // transactions
   void implicit_commit(StatementResult* into);
@@ -154,6 +164,11 @@ class ClusterSession final : public Session, public SessionInfo {
   uint64_t last_insert_id_ = 0;
   uint64_t found_rows_ = 0;
   std::map<uint32_t, Prepared> prepared_;
+  StatementCache statements_;     // text queries' SQLite statements
+  uint64_t statements_version_ = 0;  // the catalog version they were made under
+  uint64_t statements_generation_ = 0;  // counts forget_statements()
+  bool fast_path_ = true;         // --sql-fast-path
+  uint64_t fast_path_selects_ = 0;  // SHOW STATUS Halb_fast_path_selects
   uint32_t next_statement_id_ = 1;
   mutable std::mutex statement_mu_;
   std::string statement_;
@@ -165,5 +180,7 @@ class ClusterSession final : public Session, public SessionInfo {
 // Column definition helpers shared with SHOW.
 ColumnDef text_column(const std::string& name, uint32_t length = 256);
 ColumnDef int_column(const std::string& name, uint32_t length = 21);
+// A table column in a result set, named `name`.
+ColumnDef table_column_def(const CatalogTable& t, const ColumnMeta& meta, const std::string& name);
 
 }  // namespace halb::cluster::sqld

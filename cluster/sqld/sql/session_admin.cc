@@ -984,6 +984,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     st["Ndb_number_of_data_nodes"] = std::to_string(ctx_.conn.started_nodes().size());
     st["Ndb_catalog_version"] = std::to_string(catalog_.version());
     st["Last_query_cost"] = "0.000000";
+    st["Halb_fast_path_selects"] = std::to_string(fast_path_selects_);  // this session's (point_select.h)
     for (auto& [n, v] : st)
       if (pattern.empty() || like(pattern, n)) r.rows.push_back({n, v});
     return r;
