@@ -2,6 +2,7 @@
 // and the value conversions it shares with the SQLite path (see
 // point_select.h).
 #include "cluster/sqld/sql/point_select.h"
+#include "cluster/sqld/sql/rewrite.h"
 
 #include <sqlite3.h>
 
@@ -54,19 +55,6 @@ std::optional<int64_t> integer_literal(const Token& t, bool negative) {
   return static_cast<int64_t>(0 - u);
 }
 
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == 0) return false;
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    i += n;
-  }
-  return true;
-}
 
 bool exact_integer_column(const ColumnMeta& c) {
   return c.base == "tinyint" || c.base == "smallint" || c.base == "mediumint" || c.base == "int" ||
@@ -177,7 +165,7 @@ std::optional<SqlInput> key_input(const ColumnMeta& c, const PointSelect::Term& 
   } else {
     // The rewrite gives SQLite a string that is not clean UTF-8 as a BLOB
     // literal, which compares differently.
-    if (!valid_utf8(term.text)) return std::nullopt;
+    if (!valid_utf8_text(term.text)) return std::nullopt;
     in.kind = SqlInput::Kind::kText;
     in.s = term.text;
   }

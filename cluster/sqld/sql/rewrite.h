@@ -61,6 +61,8 @@ Rewritten rewrite_for_sqlite(const std::vector<Token>& tokens, std::string_view 
 
 // A string as an SQLite literal ('...' or X'..' for bytes SQLite text cannot hold).
 std::string sqlite_literal(std::string_view s);
+// Valid UTF-8 without NUL bytes: a literal SQLite may take as TEXT.
+bool valid_utf8_text(std::string_view s);
 
 // MySQL's "near '...' at line N" error for a position in `sql`.
 SqlError syntax_error(std::string_view sql, size_t offset);
