@@ -4,9 +4,10 @@
 // with a unique hash index on the INT, so every row is one row in the base
 // table and one in its hidden unique index table -- committed through
 // Fragment::execute/commit as the load does, heap measured with mallinfo2.
-// The figures go to stdout; the test fails when the heap per row grows
-// back past a bound well above today's, or when a row without locks
-// carries lock state again.
+// The figures go to stdout (2171 B of heap against 72 B of DataMemory
+// per row while every row carried its own lock state and an empty
+// std::deque; 388 B since). The test fails when the heap per row grows
+// back past 7x the DataMemory charged, as per-row lock state would make it.
 #include <gtest/gtest.h>
 #include <malloc.h>
 
@@ -77,7 +78,7 @@ TEST(RowMemory, HeapPerRowStaysNearTheDataMemoryCharged) {
   printf("per row of (BIGINT, VARCHAR(64), INT + unique index), base + unique index table: heap %.0f B,"
          " DataMemory charged %.0f B (%.1fx), IndexMemory charged %.0f B\n",
          f.heap_per_row, f.data_per_row, f.heap_per_row / f.data_per_row, f.index_per_row);
-  EXPECT_LT(f.heap_per_row, 8 * f.data_per_row);
+  EXPECT_LT(f.heap_per_row, 7 * f.data_per_row);
 }
 
 }  // namespace
