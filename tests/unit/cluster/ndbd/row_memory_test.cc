@@ -81,4 +81,40 @@ TEST(RowMemory, HeapPerRowStaysNearTheDataMemoryCharged) {
   EXPECT_LT(f.heap_per_row, 7 * f.data_per_row);
 }
 
+// Lock records go when the transaction ends: a row read under a shared
+// lock, or updated and rolled back, costs no more heap afterwards than
+// before (the slack covers containers that keep their capacity).
+TEST(RowMemory, LockStateGoesWhenTheTransactionEnds) {
+  Dictionary dict;
+  auto created = dict.create(bench_shape(), 1);
+  ASSERT_EQ(created.error, 0u);
+  PagePool data(uint64_t{1} << 28, kDataPageBytes);
+  PagePool index(uint64_t{1} << 27, kIndexPageBytes);
+  Fragment base(created.table, 0, data, index);
+  constexpr int64_t kRows = 20000;
+  for (int64_t i = 0; i < kRows; ++i) {
+    KeyOp w{1, 1, OpType::kInsert, LockMode::kExclusive, {Value{i}}, {{1, Value{"row-" + std::to_string(i)}}}};
+    ASSERT_TRUE(base.execute(w, 0));
+  }
+  base.commit(1, 1);
+  const size_t loaded = heap_in_use();
+  const uint32_t pages = data.used_pages();
+  for (int64_t i = 0; i < kRows; ++i) {
+    KeyOp r{2, 1, OpType::kRead, LockMode::kShared, {Value{i}}, {}};
+    ASSERT_TRUE(base.execute(r, 0));
+  }
+  EXPECT_GT(heap_in_use(), loaded + kRows * 50);  // the lock records are there
+  base.commit(2, 2);
+  EXPECT_LT(heap_in_use(), loaded + kRows * 8);
+  for (int64_t i = 0; i < kRows; ++i) {
+    KeyOp u{3, 1, OpType::kUpdate, LockMode::kExclusive, {Value{i}}, {{2, Value{i}}}};
+    ASSERT_TRUE(base.execute(u, 0));
+  }
+  EXPECT_GT(heap_in_use(), loaded + kRows * 50);  // lock records and prepared images
+  base.abort(3);
+  EXPECT_LT(heap_in_use(), loaded + kRows * 8);
+  EXPECT_EQ(data.used_pages(), pages);
+  EXPECT_EQ(base.stats().transactions, 0u);
+}
+
 }  // namespace
