@@ -387,14 +387,15 @@ void Fragment::expire_waits(uint64_t now_ms, uint64_t timeout_ms) {
     auto it = rows_.find(key);
     if (it == rows_.end()) continue;
     Entry& e = it->second;
-    if (!e.locks) continue;
-    auto& waiters = e.locks->waiters;
-    for (auto w = waiters.begin(); w != waiters.end();) {
-      if (now_ms - w->since_ms >= timeout_ms) {
-        completions_.push_back(OpResult{w->op.trans, w->op.op_id, err::kDeadlockTimeout, std::nullopt, false});
-        w = waiters.erase(w);
-      } else {
-        ++w;
+    if (e.locks) {
+      auto& waiters = e.locks->waiters;
+      for (auto w = waiters.begin(); w != waiters.end();) {
+        if (now_ms - w->since_ms >= timeout_ms) {
+          completions_.push_back(OpResult{w->op.trans, w->op.op_id, err::kDeadlockTimeout, std::nullopt, false});
+          w = waiters.erase(w);
+        } else {
+          ++w;
+        }
       }
     }
     grant_waiters(key);
