@@ -28,6 +28,7 @@ Fragment::Fragment(std::shared_ptr<const Table> table, uint32_t fragment_id, Pag
       index_pages_(index) {
   for (const auto& i : table_->indexes)
     if (i.kind == IndexKind::kOrdered) ordered_[i.id];
+  ordered_count_ = ordered_.size();
 }
 
 Fragment::~Fragment() = default;  // the page holders give every page back
@@ -37,30 +38,46 @@ uint32_t Fragment::index_entry_bytes(const std::string& key_bytes) const {
 }
 
 bool Fragment::holds_lock(const Entry& e, TransId t) const {
-  return e.x_holder == t || std::find(e.s_holders.begin(), e.s_holders.end(), t) != e.s_holders.end();
+  if (!e.locks) return false;
+  const Locks& l = *e.locks;
+  return l.x_holder == t || std::find(l.s_holders.begin(), l.s_holders.end(), t) != l.s_holders.end();
 }
 
 bool Fragment::can_grant(const Entry& e, TransId t, bool exclusive, bool queue_fair) const {
-  if (e.x_holder != 0) return e.x_holder == t;
+  if (!e.locks) return true;
+  const Locks& l = *e.locks;
+  if (l.x_holder != 0) return l.x_holder == t;
   const bool holder = holds_lock(e, t);
   // A newcomer does not overtake queued requests, so writers are not starved.
-  if (queue_fair && !holder && !e.waiters.empty()) return false;
+  if (queue_fair && !holder && !l.waiters.empty()) return false;
   if (!exclusive) return true;
-  return e.s_holders.empty() || (e.s_holders.size() == 1 && e.s_holders.front() == t);
+  return l.s_holders.empty() || (l.s_holders.size() == 1 && l.s_holders.front() == t);
 }
 
 void Fragment::take_lock(Entry& e, TransId t, bool exclusive) {
+  if (!e.locks) e.locks = std::make_unique<Locks>();
+  Locks& l = *e.locks;
   if (exclusive) {
-    e.x_holder = t;
-    e.s_holders.erase(std::remove(e.s_holders.begin(), e.s_holders.end(), t), e.s_holders.end());
-  } else if (e.x_holder != t && std::find(e.s_holders.begin(), e.s_holders.end(), t) == e.s_holders.end()) {
-    e.s_holders.push_back(t);
+    l.x_holder = t;
+    l.s_holders.erase(std::remove(l.s_holders.begin(), l.s_holders.end(), t), l.s_holders.end());
+  } else if (l.x_holder != t && std::find(l.s_holders.begin(), l.s_holders.end(), t) == l.s_holders.end()) {
+    l.s_holders.push_back(t);
   }
 }
 
 void Fragment::release_lock(Entry& e, TransId t) {
-  if (e.x_holder == t) e.x_holder = 0;
-  e.s_holders.erase(std::remove(e.s_holders.begin(), e.s_holders.end(), t), e.s_holders.end());
+  if (!e.locks) return;
+  Locks& l = *e.locks;
+  if (l.x_holder == t) l.x_holder = 0;
+  l.s_holders.erase(std::remove(l.s_holders.begin(), l.s_holders.end(), t), l.s_holders.end());
+}
+
+std::vector<Value> Fragment::key_of(const std::string& bytes) const {
+  Row row = layout_.decode(bytes);
+  std::vector<Value> key;
+  key.reserve(table_->primary_key.size());
+  for (uint32_t k : table_->primary_key) key.push_back(std::move(row[k]));
+  return key;
 }
 
 std::optional<OpResult> Fragment::execute(const KeyOp& op, uint64_t now_ms) {
@@ -82,13 +99,12 @@ std::optional<OpResult> Fragment::execute(const KeyOp& op, uint64_t now_ms) {
     return res;
   }
   const std::string key = encode_key_values(t, t.primary_key, op.key);
-  auto [it, created] = rows_.try_emplace(key);
-  Entry& e = it->second;
-  if (created) e.key = op.key;
+  Entry& e = rows_[key];
   const bool exclusive = op.type != OpType::kRead || op.lock == LockMode::kExclusive;
   trans_keys_[op.trans].insert(key);
   if (!can_grant(e, op.trans, exclusive, true)) {
-    e.waiters.push_back(Waiter{op, now_ms});
+    if (!e.locks) e.locks = std::make_unique<Locks>();
+    e.locks->waiters.push_back(Waiter{op, now_ms});
     waiting_keys_.insert(key);
     return std::nullopt;
   }
@@ -106,8 +122,9 @@ std::optional<OpResult> Fragment::execute(const KeyOp& op, uint64_t now_ms) {
 OpResult Fragment::run_locked(Entry& e, const KeyOp& op) {
   const Table& t = *table_;
   OpResult res{op.trans, op.op_id, 0, std::nullopt, false};
-  const bool own_pending = e.pending != Pending::kNone && e.x_holder == op.trans;
-  const Stored* visible = own_pending ? (e.pending == Pending::kImage ? &*e.pending_image : nullptr)
+  Locks& l = *e.locks;  // the caller took a lock
+  const bool own_pending = l.pending != Pending::kNone && l.x_holder == op.trans;
+  const Stored* visible = own_pending ? (l.pending == Pending::kImage ? &*l.pending_image : nullptr)
                                       : (e.committed ? &*e.committed : nullptr);
   OpType type = op.type;
   if (type == OpType::kWrite) type = visible ? OpType::kUpdate : OpType::kInsert;
@@ -132,9 +149,9 @@ OpResult Fragment::run_locked(Entry& e, const KeyOp& op) {
       res.error = err::kTupleNotFound;
       return res;
     }
-    if (e.pending_image) free_stored(*e.pending_image);
-    e.pending_image.reset();
-    e.pending = Pending::kDeleted;
+    if (l.pending_image) free_stored(*l.pending_image);
+    l.pending_image.reset();
+    l.pending = Pending::kDeleted;
     res.deleted = true;
     return res;
   }
@@ -172,13 +189,13 @@ OpResult Fragment::run_locked(Entry& e, const KeyOp& op) {
       return res;
     }
   Stored st;
-  if (uint32_t ec = make_stored(row, !e.index_page.has_value(), e, st)) {
+  if (uint32_t ec = make_stored(row, e.index_page == kNoPage, e, st)) {
     res.error = ec;
     return res;
   }
-  if (e.pending_image) free_stored(*e.pending_image);
-  e.pending_image = std::move(st);
-  e.pending = Pending::kImage;
+  if (l.pending_image) free_stored(*l.pending_image);
+  l.pending_image = std::move(st);
+  l.pending = Pending::kImage;
   res.row = std::move(row);
   return res;
 }
@@ -211,10 +228,13 @@ uint32_t Fragment::make_stored(const Row& row, bool charge_index, Entry& e, Stor
     st.var_page = var_pages_.alloc(var);
     if (!st.var_page) return rollback(err::kDataMemoryFull);
   }
-  for (uint32_t b : entry_bytes) {
-    auto page = ordered_pages_.alloc(b);
-    if (!page) return rollback(err::kDataMemoryFull);
-    st.ordered_chunks.emplace_back(*page, b);
+  if (!entry_bytes.empty()) {
+    st.ordered_chunks = std::make_unique<std::pair<uint32_t, uint32_t>[]>(entry_bytes.size());
+    for (size_t i = 0; i < entry_bytes.size(); ++i) {
+      auto page = ordered_pages_.alloc(entry_bytes[i]);
+      if (!page) return rollback(err::kDataMemoryFull);
+      st.ordered_chunks[i] = {*page, entry_bytes[i]};
+    }
   }
   if (charge_index) {
     auto page = index_pages_.alloc(index_entry_bytes(key));
@@ -229,8 +249,13 @@ void Fragment::free_stored(Stored& s) {
   slots_.free(s.slot);
   if (s.var_page) var_pages_.free(*s.var_page, layout_.var_bytes(s.bytes));
   s.var_page.reset();
-  for (auto [page, bytes] : s.ordered_chunks) ordered_pages_.free(page, bytes);
-  s.ordered_chunks.clear();
+  if (s.ordered_chunks)
+    for (size_t i = 0; i < ordered_count_; ++i) {
+      // A chunk of 0 bytes: rolled back before its page was taken.
+      auto [page, bytes] = s.ordered_chunks[i];
+      if (bytes) ordered_pages_.free(page, bytes);
+    }
+  s.ordered_chunks.reset();
 }
 
 void Fragment::index_add(const std::string& pk, const Row& row) {
@@ -250,7 +275,12 @@ void Fragment::commit(TransId t, uint64_t gci) {
     auto it = rows_.find(key);
     if (it == rows_.end()) continue;
     Entry& e = it->second;
-    if (e.x_holder == t && e.pending != Pending::kNone) {
+    if (!e.locks) {
+      cleanup(key);
+      continue;
+    }
+    Locks& l = *e.locks;
+    if (l.x_holder == t && l.pending != Pending::kNone) {
       // A row's stamp never goes back, whatever stamp a coordinator sends:
       // node restart copy relies on it to tell newer from older.
       if (e.committed) gci = std::max(gci, e.committed->gci);
@@ -263,9 +293,9 @@ void Fragment::commit(TransId t, uint64_t gci) {
       }
       // A copy batch read before this delete may still be on its way: the
       // tombstone keeps it from bringing the row back.
-      if (copying_ && e.pending == Pending::kDeleted) tombstones_.insert(key);
-      if (e.pending == Pending::kImage) {
-        e.committed = std::move(e.pending_image);
+      if (copying_ && l.pending == Pending::kDeleted) tombstones_.insert(key);
+      if (l.pending == Pending::kImage) {
+        e.committed = std::move(l.pending_image);
         e.committed->gci = gci;
         Row image = layout_.decode(e.committed->bytes);
         index_add(key, image);
@@ -276,11 +306,11 @@ void Fragment::commit(TransId t, uint64_t gci) {
       } else if (sink_ && had_row) {
         sink_->on_commit(RowChange{gci, table_->id, table_->version, id_, ChangeOp::kDelete, key, nullptr});
       }
-      e.pending_image.reset();
-      e.pending = Pending::kNone;
+      l.pending_image.reset();
+      l.pending = Pending::kNone;
     }
-    e.waiters.erase(std::remove_if(e.waiters.begin(), e.waiters.end(), [t](const Waiter& w) { return w.op.trans == t; }),
-                    e.waiters.end());
+    l.waiters.erase(std::remove_if(l.waiters.begin(), l.waiters.end(), [t](const Waiter& w) { return w.op.trans == t; }),
+                    l.waiters.end());
     release_lock(e, t);
     grant_waiters(key);
     cleanup(key);
@@ -296,13 +326,18 @@ void Fragment::abort(TransId t) {
     auto it = rows_.find(key);
     if (it == rows_.end()) continue;
     Entry& e = it->second;
-    if (e.x_holder == t && e.pending != Pending::kNone) {
-      if (e.pending_image) free_stored(*e.pending_image);
-      e.pending_image.reset();
-      e.pending = Pending::kNone;
+    if (!e.locks) {
+      cleanup(key);
+      continue;
     }
-    e.waiters.erase(std::remove_if(e.waiters.begin(), e.waiters.end(), [t](const Waiter& w) { return w.op.trans == t; }),
-                    e.waiters.end());
+    Locks& l = *e.locks;
+    if (l.x_holder == t && l.pending != Pending::kNone) {
+      if (l.pending_image) free_stored(*l.pending_image);
+      l.pending_image.reset();
+      l.pending = Pending::kNone;
+    }
+    l.waiters.erase(std::remove_if(l.waiters.begin(), l.waiters.end(), [t](const Waiter& w) { return w.op.trans == t; }),
+                    l.waiters.end());
     release_lock(e, t);
     grant_waiters(key);
     cleanup(key);
@@ -313,28 +348,33 @@ void Fragment::grant_waiters(const std::string& key) {
   auto it = rows_.find(key);
   if (it == rows_.end()) return;
   Entry& e = it->second;
-  while (!e.waiters.empty()) {
-    const Waiter& w = e.waiters.front();
+  if (!e.locks) {
+    waiting_keys_.erase(key);
+    return;
+  }
+  Locks& l = *e.locks;
+  while (!l.waiters.empty()) {
+    const Waiter& w = l.waiters.front();
     const bool exclusive = w.op.type != OpType::kRead || w.op.lock == LockMode::kExclusive;
     if (!can_grant(e, w.op.trans, exclusive, false)) break;
-    KeyOp op = w.op;
-    e.waiters.pop_front();
+    KeyOp op = std::move(l.waiters.front().op);
+    l.waiters.erase(l.waiters.begin());
     const bool had = holds_lock(e, op.trans);
     take_lock(e, op.trans, exclusive);
     OpResult r = run_locked(e, op);
     if (r.error != 0 && !had) release_lock(e, op.trans);
     completions_.push_back(std::move(r));
   }
-  if (e.waiters.empty()) waiting_keys_.erase(key);
+  if (l.waiters.empty()) waiting_keys_.erase(key);
 }
 
 void Fragment::cleanup(const std::string& key) {
   auto it = rows_.find(key);
   if (it == rows_.end()) return;
   Entry& e = it->second;
-  if (e.committed || e.pending != Pending::kNone || e.x_holder != 0 || !e.s_holders.empty() || !e.waiters.empty())
-    return;
-  if (e.index_page) index_pages_.free(*e.index_page, index_entry_bytes(key));
+  if (e.locks && e.locks->idle()) e.locks.reset();
+  if (e.committed || e.locks) return;
+  if (e.index_page != kNoPage) index_pages_.free(e.index_page, index_entry_bytes(key));
   waiting_keys_.erase(key);
   rows_.erase(it);
 }
@@ -356,12 +396,15 @@ void Fragment::expire_waits(uint64_t now_ms, uint64_t timeout_ms) {
     auto it = rows_.find(key);
     if (it == rows_.end()) continue;
     Entry& e = it->second;
-    for (auto w = e.waiters.begin(); w != e.waiters.end();) {
-      if (now_ms - w->since_ms >= lock_wait_limit_ms(w->op.trans, w->op.op_id, timeout_ms)) {
-        completions_.push_back(OpResult{w->op.trans, w->op.op_id, err::kDeadlockTimeout, std::nullopt, false});
-        w = e.waiters.erase(w);
-      } else {
-        ++w;
+    if (e.locks) {
+      auto& waiters = e.locks->waiters;
+      for (auto w = waiters.begin(); w != waiters.end();) {
+        if (now_ms - w->since_ms >= lock_wait_limit_ms(w->op.trans, w->op.op_id, timeout_ms)) {
+          completions_.push_back(OpResult{w->op.trans, w->op.op_id, err::kDeadlockTimeout, std::nullopt, false});
+          w = waiters.erase(w);
+        } else {
+          ++w;
+        }
       }
     }
     grant_waiters(key);
@@ -509,7 +552,7 @@ CopyBatch Fragment::copy_rows(const std::string& cursor, uint32_t max_rows, uint
     // digest: a row of the boundary GCI itself may have changed again
     // within that GCI after the restarting node's copy of it.
     const std::string& bytes = it->second.committed->bytes;
-    if (since_gci && gci < since_gci) out.rows.push_back(CopiedRow{it->second.key, gci, true, row_digest(bytes)});
+    if (since_gci && gci < since_gci) out.rows.push_back(CopiedRow{key_of(bytes), gci, true, row_digest(bytes)});
     else out.rows.push_back(CopiedRow{layout_.decode(bytes), gci, false, 0});
   }
   out.done = it == rows_.end();
@@ -519,8 +562,8 @@ CopyBatch Fragment::copy_rows(const std::string& cursor, uint32_t max_rows, uint
 void Fragment::begin_copy() {
   for (auto& [key, e] : rows_) {
     if (e.committed) free_stored(*e.committed);
-    if (e.pending_image) free_stored(*e.pending_image);
-    if (e.index_page) index_pages_.free(*e.index_page, index_entry_bytes(key));
+    if (e.locks && e.locks->pending_image) free_stored(*e.locks->pending_image);
+    if (e.index_page != kNoPage) index_pages_.free(e.index_page, index_entry_bytes(key));
   }
   rows_.clear();
   for (auto& [id, idx] : ordered_) idx.clear();
@@ -574,10 +617,7 @@ uint32_t Fragment::apply_copy(const CopiedRow& r) {
   for (size_t c = 0; c < t.columns.size(); ++c)
     if (uint32_t ec = check_value(t.columns[c], r.row[c])) return ec;
   const std::string key = encode_key(t, t.primary_key, r.row);
-  auto [it, created] = rows_.try_emplace(key);
-  Entry& e = it->second;
-  if (created)
-    for (uint32_t k : t.primary_key) e.key.push_back(r.row[k]);
+  Entry& e = rows_[key];
   e.catchup_mark = catchup_epoch_;  // named by the source (only a catch-up reads it)
   // This replica already has the row, or saw it deleted, through forwarded
   // writes that are at least as new as anything a copy batch carries.
@@ -590,7 +630,7 @@ uint32_t Fragment::apply_copy(const CopiedRow& r) {
     return 0;
   }
   Stored st;
-  if (uint32_t ec = make_stored(r.row, !e.index_page.has_value(), e, st)) {
+  if (uint32_t ec = make_stored(r.row, e.index_page == kNoPage, e, st)) {
     cleanup(key);
     return ec;
   }
@@ -613,12 +653,9 @@ uint32_t Fragment::restore_row(const Row& row, uint64_t gci) {
   for (size_t c = 0; c < t.columns.size(); ++c)
     if (uint32_t ec = check_value(t.columns[c], row[c])) return ec;
   const std::string key = encode_key(t, t.primary_key, row);
-  auto [it, created] = rows_.try_emplace(key);
-  Entry& e = it->second;
-  if (created)
-    for (uint32_t k : t.primary_key) e.key.push_back(row[k]);
+  Entry& e = rows_[key];
   Stored st;
-  if (uint32_t ec = make_stored(row, !e.index_page.has_value(), e, st)) {
+  if (uint32_t ec = make_stored(row, e.index_page == kNoPage, e, st)) {
     cleanup(key);
     return ec;
   }
@@ -650,7 +687,8 @@ FragmentStats Fragment::stats() const {
   s.committed_rows = committed_rows_;
   s.data_pages = slots_.pages_held() + var_pages_.pages_held() + ordered_pages_.pages_held();
   s.index_pages = index_pages_.pages_held();
-  for (const auto& [key, e] : rows_) s.waiting_ops += e.waiters.size();
+  for (const auto& key : waiting_keys_)
+    if (auto it = rows_.find(key); it != rows_.end() && it->second.locks) s.waiting_ops += it->second.locks->waiters.size();
   s.transactions = trans_keys_.size();
   return s;
 }

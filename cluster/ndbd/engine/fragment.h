@@ -8,9 +8,10 @@
 // shared readers; every write, and an exclusive read, holds the row alone
 // until its transaction commits or aborts. A request that cannot be granted
 // waits in the row's FIFO queue; expire_waits() fails those older than the
-// deadlock timeout (plus a per-wait spread, see lock_wait_limit_ms) with 266. A prepared change is visible only to its own
-// transaction; commit installs it, abort drops it and leaves the row, the
-// indexes and the memory exactly as before.
+// deadlock timeout (plus a per-wait spread, see lock_wait_limit_ms) with
+// 266. A prepared change is visible only to its own transaction; commit
+// installs it, abort drops it and leaves the row, the indexes and the
+// memory exactly as before.
 //
 // Memory: an insert (or the new copy of a row an update makes) takes its
 // fixed slot, var chunk and ordered index entries from DataMemory and its
@@ -19,7 +20,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -166,11 +166,15 @@ class Fragment {
   FragmentStats stats() const;
 
  private:
+  // A row's bytes and the DataMemory pieces charged for them. Kept small:
+  // a fragment holds millions of these (see tests/unit/cluster/ndbd/row_memory_test.cc).
   struct Stored {
     std::string bytes;
     SlotPages::Ref slot;
     std::optional<uint32_t> var_page;
-    std::vector<std::pair<uint32_t, uint32_t>> ordered_chunks;  // (page, bytes) of its ordered index entries
+    // (page, bytes) of its entry in each ordered index, in ordered_ order;
+    // null when the table has no ordered index.
+    std::unique_ptr<std::pair<uint32_t, uint32_t>[]> ordered_chunks;
     uint64_t gci = 0;
   };
   enum class Pending : uint8_t { kNone, kImage, kDeleted };
@@ -178,15 +182,24 @@ class Fragment {
     KeyOp op;
     uint64_t since_ms = 0;
   };
-  struct Entry {
-    std::vector<Value> key;
-    std::optional<Stored> committed;
-    Pending pending = Pending::kNone;
-    std::optional<Stored> pending_image;
+  // Lock holders, queued requests and the prepared change of a row: only
+  // rows some transaction touches have one (NDB keeps these in operation
+  // records, not in the row), and it goes once the row is free again.
+  struct Locks {
     TransId x_holder = 0;
     std::vector<TransId> s_holders;
-    std::deque<Waiter> waiters;
-    std::optional<uint32_t> index_page;  // hash index entry charged here
+    std::vector<Waiter> waiters;  // FIFO; short, so erasing the front is cheap
+    Pending pending = Pending::kNone;
+    std::optional<Stored> pending_image;
+    bool idle() const { return x_holder == 0 && s_holders.empty() && waiters.empty() && pending == Pending::kNone; }
+  };
+  static constexpr uint32_t kNoPage = UINT32_MAX;
+  // One per key this replica has a row, a lock or a prepared change for.
+  // The key values are not kept: they decode from the row when needed.
+  struct Entry {
+    std::optional<Stored> committed;
+    std::unique_ptr<Locks> locks;  // null: nobody holds, waits for or changes the row
+    uint32_t index_page = kNoPage;  // hash index entry charged here
     uint32_t catchup_mark = 0;  // == catchup_epoch_: the source named this key in the running catch-up
   };
 
@@ -197,6 +210,8 @@ class Fragment {
   uint32_t make_stored(const Row& row, bool charge_index, Entry& e, Stored& out);
   void free_stored(Stored& s);
   void release_lock(Entry& e, TransId t);
+  // The primary key values of stored row bytes.
+  std::vector<Value> key_of(const std::string& bytes) const;
   void grant_waiters(const std::string& key_bytes);
   void cleanup(const std::string& key_bytes);
   void index_add(const std::string& pk, const Row& row);
@@ -215,6 +230,7 @@ class Fragment {
   std::map<std::string, Entry> rows_;  // key bytes -> row (ordered: stable scan cursors)
   // Ordered index id -> (index key bytes + primary key bytes) -> primary key bytes.
   std::map<uint32_t, std::map<std::string, std::string>> ordered_;
+  size_t ordered_count_ = 0;
   std::unordered_map<TransId, std::set<std::string>> trans_keys_;
   std::set<std::string> waiting_keys_;
   std::vector<OpResult> completions_;

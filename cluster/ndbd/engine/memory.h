@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace halb::cluster::engine {
@@ -75,6 +76,7 @@ class SlotPages {
   uint32_t per_page_;
   std::vector<Page> pages_;
   std::vector<uint32_t> with_room_;  // held pages that have a free slot
+  std::set<uint32_t> unheld_;  // records of pages given back, reused lowest first
 };
 
 // Variable-length chunks charged by length (var parts, hash index entries).
@@ -102,8 +104,16 @@ class ChunkPages {
     uint32_t span = 1;  // pool pages held: more than 1 for one chunk longer than a page
   };
   std::optional<uint32_t> fitting_page(uint32_t bytes) const;
+  uint32_t new_record();     // lowest record of a page given back, else a new one
+  void update_room(uint32_t i);  // pages_[i] changed
   PagePool& pool_;
   std::vector<Page> pages_;
+  // A max tree over each page's free bytes (-1: not held, or one long
+  // chunk's): the first page with room takes O(log pages) to find. A walk
+  // over every page per chunk made a 1 GB load and restart quadratic.
+  std::vector<int64_t> room_;  // leaves at cap_ .. 2 * cap_ - 1
+  uint32_t cap_ = 0;
+  std::set<uint32_t> unheld_;
 };
 
 }  // namespace halb::cluster::engine
