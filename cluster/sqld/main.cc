@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -213,16 +212,12 @@ int main(int argc, char** argv) {
       !number(s, "sql-statement-cache", 0, 100000, statement_cache))
     return config::kExitNotConfigured;
   if (auto v = s.get("sql-fast-path")) {
-    std::string f = *v;
-    for (auto& ch : f) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (f == "on" || f == "1" || f == "true") {
-      engine_options.sql_fast_path = true;
-    } else if (f == "off" || f == "0" || f == "false") {
-      engine_options.sql_fast_path = false;
-    } else {
+    auto on = config::parse_bool(*v);
+    if (!on) {
       fprintf(stderr, "halb-sqld: %s: '%s' is not on or off\n", s.where("sql-fast-path").c_str(), v->c_str());
       return config::kExitNotConfigured;
     }
+    engine_options.sql_fast_path = *on;
   }
   listen.tcp = !s.given.count("skip-networking");
   listen.port = static_cast<uint16_t>(port);

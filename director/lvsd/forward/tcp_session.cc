@@ -63,8 +63,9 @@ TcpSession::TcpSession(WorkerContext& ctx, Moved moved, std::function<void(TcpSe
 }
 
 bool TcpSession::movable() const {
-  return connected_ && !finished_ && c2d_.pending() == 0 && d2c_.pending() == 0 && c2d_.pipe_r < 0 &&
-         d2c_.pipe_r < 0 && !c2d_.buf && !d2c_.buf;
+  // An empty buffer or pipe a half still holds goes back to this worker's
+  // pools in move_out().
+  return connected_ && !finished_ && c2d_.pending() == 0 && d2c_.pending() == 0;
 }
 
 TcpSession::Moved TcpSession::move_out() {
