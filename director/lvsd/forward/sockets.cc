@@ -56,7 +56,8 @@ int open_service_socket(const IpAddress& addr, uint16_t port, bool udp, int inco
   // Among the sockets of one SO_REUSEPORT group the kernel prefers the one
   // whose SO_INCOMING_CPU is the CPU handling the connection (kernels since
   // the end of 2022: "soreuseport: Fix socket selection for SO_INCOMING_CPU");
-  // elsewhere this only hints and the usual hash decides.
+  // elsewhere this only hints and the usual hash decides. Only for TCP
+  // listeners (see Worker::open_service).
   if (incoming_cpu >= 0) setsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &incoming_cpu, sizeof incoming_cpu);
   if (family == AF_INET) {
     setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);

@@ -124,7 +124,11 @@ void Worker::apply_sync() {
 
 void Worker::open_service(const backend::ServiceKey& key) {
   bool udp = key.protocol == backend::Protocol::udp;
-  int fd = open_service_socket(key.addr, key.port, udp, cpu());
+  // CPU steering for TCP listeners only: a UDP flow lives in the worker
+  // whose socket took its first datagram, and SO_INCOMING_CPU would send a
+  // later datagram of the same flow to whichever worker's CPU received it
+  // (a second flow, maybe another real server); the hash keeps a flow whole.
+  int fd = open_service_socket(key.addr, key.port, udp, udp ? -1 : cpu());
   if (fd < 0) {
     ctx_.logger.limited("listen " + backend::describe(key), log::Level::error,
                         "cannot listen on " + backend::describe(key) + ": " + strerror(errno));
