@@ -549,8 +549,13 @@ class ClusterLab:
         return ""
 
     def hbctl(self, host, *args):
-        r = self.run_in(host, [self.program("halb-hbctl"), "--run-dir", self.host_dir(host, "run")] + list(args),
-                        timeout=10)
+        # A heartbeat too busy to answer in 10 s (a slow VM) is an answer:
+        # not ready yet. Callers poll; raising here ended a whole drill.
+        try:
+            r = self.run_in(host, [self.program("halb-hbctl"), "--run-dir", self.host_dir(host, "run")] + list(args),
+                            timeout=10)
+        except subprocess.TimeoutExpired:
+            return 124, ""
         return r.returncode, r.stdout.strip()
 
     def vip_holder(self):

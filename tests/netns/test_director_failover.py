@@ -126,6 +126,11 @@ class HeartbeatWithDirector(unittest.TestCase):
 
     def test_graceful_standby_stops_the_director_on_the_old_active(self):
         wait_for(lambda: self.lab.director_pid("ndb1") is not None, 20, what="halb-director on ndb1")
+        # heartbeat refuses a standby while resources are in transition or
+        # the peer is not seen alive yet (a slow machine gets there later).
+        wait_for(lambda: self.lab.hbctl("ndb1", "rscstatus")[1].strip() == "all"
+                 and self.lab.hbctl("ndb1", "nodestatus", "ndb2")[1].strip() == "active", 20,
+                 what="ndb1 holding all resources and seeing ndb2")
         rc, _ = self.lab.hbctl("ndb1", "standby")
         self.assertEqual(rc, 0)
         wait_for(lambda: self.lab.vip_holders() == ["ndb2"], 15, interval=0.05, what="VIP on ndb2")
