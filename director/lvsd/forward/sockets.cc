@@ -75,12 +75,13 @@ int open_service_socket(const IpAddress& addr, uint16_t port, bool udp, int inco
   return fd;
 }
 
-int start_connect(const IpAddress& addr, uint16_t port, bool udp) {
+int start_connect(const IpAddress& addr, uint16_t port, bool udp, bool data_first) {
   int fd = socket(addr.is_v4() ? AF_INET : AF_INET6, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   if (!udp) {
-    int one = 1;
+    int one = 1, zero = 0;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (data_first) setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &zero, sizeof zero);
   }
   SockAddr sa = to_sockaddr(addr, port);
   if (connect(fd, sa.get(), sa.len) != 0 && errno != EINPROGRESS) {

@@ -33,8 +33,14 @@ std::optional<std::pair<IpAddress, uint16_t>> from_sockaddr(const SockAddr& sa);
 int open_service_socket(const IpAddress& addr, uint16_t port, bool udp, int incoming_cpu = -1);
 
 // A non-blocking socket of addr's family whose connect() to addr:port has
-// started (EINPROGRESS) or finished.
-int start_connect(const IpAddress& addr, uint16_t port, bool udp);
+// started (EINPROGRESS) or finished. `data_first`: the caller holds bytes
+// it will send as soon as the connection is up, so the handshake's last ACK
+// is held back to travel with them (TCP_QUICKACK off before connect, as
+// HAProxy's tcp-smart-connect does): one packet fewer per connection, and
+// the real server finds the connection and its first bytes together. Never
+// for a protocol whose server speaks first: its greeting would wait for the
+// delayed ACK.
+int start_connect(const IpAddress& addr, uint16_t port, bool udp, bool data_first = false);
 
 // True when a started TCP connect has already completed (TCP_INFO says
 // ESTABLISHED). To a real server on the same host or a fast LAN the

@@ -99,7 +99,17 @@ TcpSession::~TcpSession() {
 }
 
 void TcpSession::start() {
-  dest_fd_ = start_connect(conn_->dest_addr, conn_->dest_port, false);
+  // A client that speaks first has usually sent its request by the time it
+  // is accepted: read it now, so the connect can carry it (data_first).
+  // One recv that fails with EAGAIN otherwise (a server-first protocol);
+  // the client's watcher then waits for readiness as usual.
+  c2d_.from = client_fd_;
+  if (auto o = fill(c2d_); o && *o != Outcome::open) {
+    finish(*o == Outcome::to_reset, false);
+    return;
+  }
+  ack_with_data_ = c2d_.buffered > 0;
+  dest_fd_ = start_connect(conn_->dest_addr, conn_->dest_port, false, ack_with_data_);
   if (dest_fd_ < 0) {
     ctx_.logger.limited("connect-fail", log::Level::warn,
                         "cannot connect to real server " + conn_->dest_name() + ": " +
@@ -272,6 +282,14 @@ void TcpSession::on_io() {
   bool was_half_closed = c2d_.eof || d2c_.eof;
   for (Half* h : {&c2d_, &d2c_}) {
     Outcome o = pump(*h);
+    if (h == &c2d_ && ack_with_data_ && connected_ && c2d_.buffered == 0) {
+      // The first bytes carried the handshake's ACK. Back to the kernel's
+      // usual quick ACKs, or a real server that writes its reply in small
+      // pieces with Nagle on would wait for our delayed ACK (40 ms).
+      ack_with_data_ = false;
+      int one = 1;
+      setsockopt(dest_fd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+    }
     if (o == Outcome::from_reset || o == Outcome::to_reset) {
       // Reset whichever side did not fail, so it learns the connection died.
       bool from_is_client = h == &c2d_;

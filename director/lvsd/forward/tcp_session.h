@@ -107,6 +107,9 @@ class TcpSession {
   int client_events_ = 0, dest_events_ = 0;
   bool connected_ = false;
   bool finished_ = false;
+  // The dest's connect held its last handshake ACK back for the client's
+  // first bytes (start_connect's data_first); cleared once they are sent.
+  bool ack_with_data_ = false;
 };
 
 }  // namespace halb::director::lvsd
