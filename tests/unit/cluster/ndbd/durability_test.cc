@@ -350,3 +350,62 @@ TEST(Durability, ACopyBiggerThanTheRedoCountsOnceItsCheckpointIsOnDisk) {
   EXPECT_EQ(n.value(39999), 1);
   EXPECT_GE(n.rows(), 40000u);
 }
+
+// A node restart from own files (catch-up): the files stay restorable to
+// their own GCI while the catch-up runs (nothing of it is logged), and a
+// later GCI counts only from the checkpoint after it -- so a row the
+// catch-up removed (deleted while the node was down) never comes back.
+TEST(Durability, ACatchUpCountsFromItsCheckpointSoRemovedRowsStayAway) {
+  TempDir d;
+  halb::log::Logger logger;
+  std::string error, summary;
+  {
+    Node n;
+    ndbd::Durability dur(options(d.path), logger, 2);
+    ASSERT_TRUE(dur.create(error)) << error;
+    n.c.node(2).set_change_sink(&dur);
+    n.t = n.c.create_table(items());
+    ASSERT_TRUE(dur.write_schema(n.c.node(2), 1, error)) << error;
+    n.c.node(2).set_gci(1);
+    for (int64_t k = 0; k < 100; ++k) n.write(k, 1);
+    ASSERT_TRUE(dur.save_gci(1, error));
+    dur.complete_gci(1);
+    n.c.node(2).set_change_sink(nullptr);
+  }
+  {
+    Node n;
+    ndbd::Durability dur(options(d.path), logger, 2);
+    ASSERT_TRUE(dur.inspect().has_files);
+    ASSERT_TRUE(dur.restore(n.c.node(2), 1, summary, error)) << error;
+    n.t = n.c.node(2).dictionary().find("items");
+    dur.begin_copy();
+    n.c.node(2).set_change_sink(&dur);
+    n.c.node(2).set_gci(2);
+    n.remove(5);        // as the catch-up removes a row the live nodes deleted
+    n.write(200, 2);    // a forwarded write
+    ASSERT_TRUE(dur.save_gci(2, error));
+    {
+      ndbd::Durability look(options(d.path), logger, 2);
+      auto st = look.inspect();
+      EXPECT_TRUE(st.has_files);
+      EXPECT_EQ(st.restorable_gci, 1u);  // not 2: GCI 2 is not in the files
+    }
+    dur.end_copy();
+    n.c.node(2).set_gci(3);
+    for (int i = 0; i < 10000 && !dur.copy_on_disk(); ++i) dur.step(n.c.node(2), 3);
+    ASSERT_TRUE(dur.copy_on_disk());
+    EXPECT_EQ(dur.marks_from_gci(), 3u);
+    n.write(300, 3);
+    ASSERT_TRUE(dur.save_gci(3, error));
+    dur.complete_gci(3);
+    n.c.node(2).set_change_sink(nullptr);
+  }
+  Node n;
+  ndbd::Durability dur(options(d.path), logger, 2);
+  EXPECT_EQ(dur.inspect().restorable_gci, 3u);
+  ASSERT_TRUE(dur.restore(n.c.node(2), 3, summary, error)) << error;
+  EXPECT_FALSE(n.value(5));
+  EXPECT_EQ(n.value(200), 2);
+  EXPECT_EQ(n.value(300), 3);
+  EXPECT_EQ(n.rows(), 101u);
+}
