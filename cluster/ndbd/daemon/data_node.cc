@@ -580,14 +580,16 @@ void DataNode::begin_node_restart() {
     if (!catchup_gci_) {
       start_kind_ = fs_state_.has_files ? "node restart" : "initial node restart";
       std::string error;
-      if (!dur_->create(error)) {
+      if (!dur_->create_for_copy(error)) {
         stop("node restart: cannot reset the file system: " + error, 1);
         return;
       }
       event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
             "Node restart: full copy of every fragment from the live nodes (" + why + ")");
     }
-    marks_from_gci_ = UINT64_MAX;
+    // Neither copied rows nor forwarded writes go to the redo log until
+    // the checkpoint after the copy holds them (durability.h).
+    dur_->begin_copy();
   }
   for (auto& [id, p] : peers_)
     if (p.is_data && p.hello && p.state == NodeStartState::kStarted) {
@@ -628,14 +630,33 @@ void DataNode::on_tick() {
               ": " + std::to_string(cs.full_rows) + " rows copied, " + std::to_string(cs.unchanged_rows) +
               " unchanged rows checked by key, " + std::to_string(cs.removed_rows) + " rows removed, " +
               std::to_string(cs.fallbacks) + " fragments copied in full after a mismatch");
-    // GCIs from the one current now on are whole in this node's redo.
-    marks_from_gci_ = engine_->tc().gci();
-    if (dur_) dur_->request_lcp();
-    for (uint32_t id : members_)
-      if (id != self_) send_control(id, wire::kRestartDone, ControlMsg{});
-    engine_->node_state(self_, engine::NodeState::kAlive);
-    become_started();
+    if (dur_) {
+      // Not in the redo log: a local checkpoint of every fragment makes
+      // the copy durable; the node counts as started once it is on disk.
+      dur_->end_copy();
+      phase_ = Phase::kRestartLcp;
+      report(mgmapi::NodeStatus::kStarting, 5);
+      event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
+            "Node restart: copy done, waiting for a local checkpoint of every fragment (until it is complete, "
+            "this node cannot restart from its own files)");
+    } else {
+      finish_node_restart();
+    }
+    return;
   }
+  if (phase_ == Phase::kRestartLcp && dur_->copy_on_disk()) {
+    event(mgmapi::Category::kNodeRestart, 1, mgmapi::Severity::kInfo,
+          "Node restart: local checkpoint after the copy completed; GCIs from " +
+              std::to_string(dur_->marks_from_gci()) + " on are restorable from this node's files");
+    finish_node_restart();
+  }
+}
+
+void DataNode::finish_node_restart() {
+  for (uint32_t id : members_)
+    if (id != self_) send_control(id, wire::kRestartDone, ControlMsg{});
+  engine_->node_state(self_, engine::NodeState::kAlive);
+  become_started();
 }
 
 void DataNode::become_started() {

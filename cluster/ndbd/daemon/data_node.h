@@ -15,7 +15,9 @@
 // node restart instead: dictionary from the lowest started peer, every
 // unreachable data node marked failed, begin_restart, RESTART_STARTING to
 // the started peers (each marks it starting and passes its TC barrier),
-// start_copy, and on completion RESTART_DONE to all and `started`.
+// start_copy, then a local checkpoint of every fragment (the copy is not
+// in the redo log: this is what makes the node restorable from its own
+// files), and once it is complete RESTART_DONE to all and `started`.
 //
 // Failure: a link to a member data node that closes (or misses its
 // heartbeats) is that node's failure: node_failed() runs at once, before
@@ -103,7 +105,11 @@ class DataNode : private engine::Peers, private engine::Clock {
     // Frames the link refused while its send buffer was full, in order.
     std::deque<std::pair<uint16_t, std::string>> backlog;
   };
-  enum class Phase { kWaiting, kConnecting, kStarting, kRestartDict, kRestartBarrier, kRestartCopy, kStarted, kStopping };
+  // kRestartLcp: the copy is done; the local checkpoint after it runs
+  // (the node is restorable from its own files once it is complete).
+  enum class Phase {
+    kWaiting, kConnecting, kStarting, kRestartDict, kRestartBarrier, kRestartCopy, kRestartLcp, kStarted, kStopping
+  };
 
   // engine::Peers / engine::Clock
   void send(uint32_t to, engine::Message m) override;
@@ -142,6 +148,8 @@ class DataNode : private engine::Peers, private engine::Clock {
   // otherwise count from 1.
   void learn_gci(const std::string& text);
   void on_tick();
+  // RESTART_DONE to the others, then started.
+  void finish_node_restart();
   void become_started();
   void node_failures(const std::set<uint32_t>& failed);
   void check_round();
@@ -263,9 +271,6 @@ class DataNode : private engine::Peers, private engine::Clock {
   std::unique_ptr<Durability> dur_;
   FsState fs_state_;
   bool commit_durable_ = false;  // CommitDurability=gcp
-  // GCIs below this one are not restorable from this node's files (a node
-  // restart's copy was still running when they were current).
-  uint64_t marks_from_gci_ = 0;
   // GCP, on the master.
   enum class GcpStep { kPrepare, kCommit, kSave };
   struct GcpRound {

@@ -297,10 +297,9 @@ void DataNode::on_gcp(uint32_t from, uint16_t type, const ControlMsg& m) {
         // The end mark names who took part (NDB's sysfile): a restart
         // later tells a node that left early from one that went on.
         dur_->note_alive(members_, *gci);
-        // A node restart's copy makes GCIs restorable only from the one
-        // current when it ended; before that only the data is flushed.
-        bool ok = *gci >= marks_from_gci_ ? dur_->save_gci(*gci, error) : dur_->flush(error);
-        if (!ok) {
+        // Until a node restart's copy is on disk (its local checkpoint),
+        // this only flushes: the files cannot give such a GCI back.
+        if (!dur_->save_gci(*gci, error)) {
           failed = 1;
           logger_.error("node " + std::to_string(self_) + ": cannot save GCI " + std::to_string(*gci) + ": " + error);
         }
@@ -357,7 +356,8 @@ void DataNode::durability_tick() {
   }
   engine_->lqh().refuse_writes(dur_->write_refusal());
   drain_tick();
-  if (phase_ == Phase::kStarted) dur_->step(*engine_, gci_);
+  // kRestartLcp: the checkpoint that makes a node restart's copy durable.
+  if (phase_ == Phase::kStarted || phase_ == Phase::kRestartLcp) dur_->step(*engine_, gci_);
 }
 
 // NDB's graceful stop: new transactions get a temporary error, running

@@ -41,16 +41,33 @@ fs::RedoOptions Durability::redo_options() const {
   return fs::RedoOptions{redo_dir(), opt_.fragment_log_files * 4, opt_.fragment_log_file_size};
 }
 
-bool Durability::create(std::string& error) {
+bool Durability::create(std::string& error) { return wipe(0, "", error); }
+
+bool Durability::create_for_copy(std::string& error) {
+  // The redo of a node restart starts one segment in: it holds only the
+  // changes after the copy's checkpoint began, never the whole history.
+  return wipe(opt_.fragment_log_file_size,
+              "an initial node restart did not complete: the rows copied from the live nodes are not in the redo "
+              "log, and the local checkpoint after the copy did not complete",
+              error);
+}
+
+bool Durability::wipe(uint64_t redo_first_lsn, const std::string& incomplete_note, std::string& error) {
   for (const auto& n : fs::list_dir(opt_.fs_dir))
     if (n != "start_count" && !fs::remove_tree(opt_.fs_dir + "/" + n, error)) return false;
+  // The note first: whatever a crash leaves of the rest, it is not taken for a file set.
+  incomplete_ = !incomplete_note.empty();
+  if (incomplete_ && (!fs::write_atomic(incomplete_path(), incomplete_note + "\n", error) ||
+                      !fs::fsync_dir(opt_.fs_dir, error)))
+    return false;
   if (!fs::make_dir(redo_dir(), error) || !fs::make_dir(lcp_root(), error)) return false;
   redo_ = std::make_unique<fs::RedoLog>(redo_options());
-  if (!redo_->create(error)) return false;
+  if (!redo_->create(error, redo_first_lsn)) return false;
   schema_.clear();
   if (!fs::write_schema(schema_path(), schema_, error)) return false;
   done_.clear();
   saved_gci_ = complete_gci_ = 0;
+  lcp_started_lsn_ = redo_->head_lsn();
   return true;
 }
 
@@ -58,6 +75,16 @@ FsState Durability::inspect() {
   FsState s;
   s.has_files = fs::exists(schema_path());
   if (!s.has_files) return s;
+  if (fs::exists(incomplete_path())) {
+    std::string ignored;
+    auto note = fs::read_all(incomplete_path(), ignored);
+    while (note && !note->empty() && note->back() == '\n') note->pop_back();
+    s.has_files = false;
+    s.damaged = true;
+    s.note = (note && !note->empty() ? *note : std::string("the files are marked incomplete")) +
+             "; the files cannot prove any state";
+    return s;
+  }
   auto scan = fs::RedoLog::scan(redo_options(), nullptr);
   if (!scan.error.empty()) {
     s.note = "the redo log cannot be read: " + scan.error;
@@ -246,8 +273,28 @@ bool Durability::restore(engine::DataNodeEngine& eng, uint64_t gci, std::string&
   return true;
 }
 
+void Durability::begin_copy() {
+  copying_ = true;
+  copy_lcp_due_ = copy_lcp_done_ = false;
+  copy_lcp_id_ = 0;
+  marks_from_gci_ = UINT64_MAX;
+}
+
+void Durability::end_copy() {
+  copying_ = false;
+  copy_lcp_due_ = true;
+  // A checkpoint running now began before the copy ended: not the one.
+  if (lcp_.active()) {
+    std::string ignored;
+    fs::remove_tree(lcp_.info().dir, ignored);
+    lcp_.reset();
+  }
+}
+
 void Durability::on_commit(const engine::RowChange& c) {
-  if (!redo_ || !broken_.empty()) return;
+  // During a node restart's copy nothing is logged: the checkpoint after
+  // the copy holds it all (see durability.h).
+  if (!redo_ || !broken_.empty() || copying_) return;
   if (!redo_->append_body(fs::encode_change(c))) {
     broken_ = "the redo log cannot take a committed change (log full beyond its reserve, or a write failed)";
     logger_.error("node " + std::to_string(node_id_) + ": " + broken_);
@@ -263,6 +310,16 @@ bool Durability::save_gci(uint64_t gci, std::string& error) {
     error = broken_;
     return false;
   }
+  // A node restart's copy is not on disk yet: a restart could not give
+  // this GCI back, so no end mark may say it could. (The same GCI again,
+  // from save_leaving, only names who went on.)
+  if (gci < marks_from_gci_ && gci > saved_gci_) {
+    if (!redo_->sync(error)) {
+      broken_ = error;
+      return false;
+    }
+    return true;
+  }
   if (!redo_->append(
           fs::RedoRecord{fs::RedoKind::kGciEnd, gci, 0, 0, 0, engine::ChangeOp::kInsert, {}, std::nullopt, node_gcis_})) {
     broken_ = "the redo log cannot take the end mark of GCI " + std::to_string(gci);
@@ -274,6 +331,17 @@ bool Durability::save_gci(uint64_t gci, std::string& error) {
     return false;
   }
   saved_gci_ = std::max(saved_gci_, gci);
+  if (incomplete_ && copy_lcp_done_) {
+    // The files prove GCI `gci` now: no longer incomplete.
+    if (!fs::remove_tree(incomplete_path(), error) || !fs::fsync_dir(opt_.fs_dir, error)) {
+      broken_ = "cannot remove " + incomplete_path() + ": " + error;
+      error = broken_;
+      return false;
+    }
+    incomplete_ = false;
+    logger_.info("Node " + std::to_string(node_id_) + ": GCI " + std::to_string(gci) +
+                 " saved after the node restart's local checkpoint: this node restarts from its own files from now on");
+  }
   return true;
 }
 
@@ -328,6 +396,10 @@ void Durability::begin_lcp(engine::DataNodeEngine& eng) {
   }
   lcp_started_lsn_ = redo_->head_lsn();
   lcp_began_ = std::chrono::steady_clock::now();
+  if (copy_lcp_due_) {
+    copy_lcp_due_ = false;
+    copy_lcp_id_ = id;
+  }
   lcp_queue_.clear();
   for (const auto& [key, f] : eng.lqh().fragments())
     lcp_queue_.push_back(Pending{key.first, f->table().version, key.second});
@@ -337,7 +409,8 @@ void Durability::begin_lcp(engine::DataNodeEngine& eng) {
   logger_.info("Node " + std::to_string(node_id_) + ": Local checkpoint " + std::to_string(id) +
                " started. Keep GCI = " + std::to_string(complete_gci_) + " oldest restorable GCI = " +
                std::to_string(saved_gci_) + " (redo from lsn " + std::to_string(keep) + ", " +
-               std::to_string(lcp_queue_.size()) + " fragments)");
+               std::to_string(lcp_queue_.size()) + " fragments" +
+               (copy_lcp_id_ == id ? std::string(", after the node restart's copy") : std::string()) + ")");
 }
 
 void Durability::step(engine::DataNodeEngine& eng, uint64_t current_gci) {
@@ -345,9 +418,9 @@ void Durability::step(engine::DataNodeEngine& eng, uint64_t current_gci) {
   if (!lcp_.active()) {
     const uint64_t written = redo_->head_lsn() - lcp_started_lsn_;
     const uint64_t due = 4ull << std::min<uint32_t>(opt_.lcp_log2_words, 40);
-    if (lcp_requested_ || written >= due || redo_->used() * 2 >= redo_->capacity()) {
+    if (copy_lcp_due_ || lcp_requested_ || written >= due || redo_->used() * 2 >= redo_->capacity()) {
       // Nothing changed since the last one and nothing asked: no point.
-      if (!lcp_requested_ && written == 0) return;
+      if (!copy_lcp_due_ && !lcp_requested_ && written == 0) return;
       lcp_requested_ = false;
       begin_lcp(eng);
     }
@@ -396,6 +469,7 @@ void Durability::step(engine::DataNodeEngine& eng, uint64_t current_gci) {
                  " abandoned: " + error);
     std::string ignored;
     fs::remove_tree(lcp_.info().dir, ignored);
+    if (lcp_.info().id == copy_lcp_id_) copy_lcp_due_ = true;  // the copy still needs one
     lcp_.reset();
   }
 }
@@ -410,22 +484,31 @@ void Durability::finish_lcp(uint64_t current_gci) {
     logger_.warn("node " + std::to_string(node_id_) + ": local checkpoint " + std::to_string(info.id) +
                  " cannot be completed: " + error);
     fs::remove_tree(info.dir, error);
+    if (info.id == copy_lcp_id_) copy_lcp_due_ = true;
   } else {
     done_.push_back(Done{info.id, info.start_lsn, max_gci});
     ++lcps_done_;
     logger_.info("Node " + std::to_string(node_id_) + ": Local checkpoint " + std::to_string(info.id) +
                  " completed (" + std::to_string(lcp_.bytes_written()) + " bytes, usable once GCI " +
                  std::to_string(max_gci) + " is complete)");
+    if (info.id == copy_lcp_id_) {
+      // Every row the copy brought is on disk: end marks from here on.
+      copy_lcp_done_ = true;
+      marks_from_gci_ = max_gci;
+    }
   }
   lcp_.reset();
   retire_lcps();
 }
 
 void Durability::retire_lcps() {
-  // The newest checkpoint a restart to the complete GCI could use.
+  // The newest checkpoint a restart to the complete GCI could use (one
+  // this node saved too: during a node restart the cluster completes GCIs
+  // this node only flushes).
+  const uint64_t usable = std::min(complete_gci_, saved_gci_);
   size_t base = done_.size();
   for (size_t i = done_.size(); i-- > 0;)
-    if (done_[i].max_gci <= complete_gci_) {
+    if (done_[i].max_gci <= usable) {
       base = i;
       break;
     }

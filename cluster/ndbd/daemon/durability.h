@@ -21,6 +21,18 @@
 // the cluster completed a GCI at or above its max_gci; the redo before the
 // base's start is then trimmed and older checkpoints are deleted.
 //
+// Node restart: the copy from the live nodes is not logged (NDB's way:
+// the redo is sized for the write rate, not the data). begin_copy() stops
+// the redo taking changes; end_copy() asks for a checkpoint of every
+// fragment, begun after the last copied row arrived, so it holds the copy
+// and every write forwarded during it (a row changed again while it is
+// written comes back from the redo after its start). Until that LCP is
+// complete no GCI end mark is written past the ones the files had (none
+// after create_for_copy()): GCIs from the LCP's max_gci on are the first
+// restorable again (copy_on_disk()). create_for_copy() also leaves a note
+// that the files are incomplete, which the first such end mark removes:
+// a restart in between finds the note and copies everything again.
+//
 // Restore to GCI r: the newest checkpoint whose max_gci <= r and whose
 // files all check out, then every redo record from its start_lsn with
 // GCI <= r (and not undone by a later restart mark). A node whose files
@@ -74,6 +86,17 @@ class Durability : public engine::ChangeSink {
 
   // --initial: removes every file but start_count and starts empty.
   bool create(std::string& error);
+  // An initial node restart (or one that falls back to a full copy): as
+  // create(), but the files say they are incomplete until the LCP after
+  // the copy is on disk, and the redo starts past lsn 0, so it never
+  // claims to hold every change from the beginning.
+  bool create_for_copy(std::string& error);
+  // See the node restart paragraph above.
+  void begin_copy();
+  void end_copy();
+  bool copy_on_disk() const { return copy_lcp_done_; }
+  // The GCI from which end marks are written again (0: always).
+  uint64_t marks_from_gci() const { return marks_from_gci_; }
   // Looks at the files without changing them.
   FsState inspect();
   // Puts tables and rows back into `eng` as of GCI `gci` and continues the
@@ -90,6 +113,8 @@ class Durability : public engine::ChangeSink {
   // A system restart's verdict on who took part up to which GCI.
   void set_node_gcis(std::map<uint32_t, uint64_t> gcis) { node_gcis_ = std::move(gcis); }
   const std::map<uint32_t, uint64_t>& node_gcis() const { return node_gcis_; }
+  // Appends the end mark of `gci` and syncs; while a node restart's copy
+  // is not on disk yet (gci below marks_from_gci()), only syncs.
   bool save_gci(uint64_t gci, std::string& error);
   // This node leaves while `going_on` keep running: a last end mark (of
   // the last saved GCI) says they went on past it, so a restart of this
@@ -122,7 +147,9 @@ class Durability : public engine::ChangeSink {
   std::string redo_dir() const { return opt_.fs_dir + "/redo"; }
   std::string lcp_root() const { return opt_.fs_dir + "/lcp"; }
   std::string schema_path() const { return opt_.fs_dir + "/schema"; }
+  std::string incomplete_path() const { return opt_.fs_dir + "/incomplete"; }
   fs::RedoOptions redo_options() const;
+  bool wipe(uint64_t redo_first_lsn, const std::string& incomplete_note, std::string& error);
   void begin_lcp(engine::DataNodeEngine& eng);
   void finish_lcp(uint64_t current_gci);
   void retire_lcps();
@@ -156,6 +183,14 @@ class Durability : public engine::ChangeSink {
   uint64_t next_lcp_id_ = 1;
   uint64_t lcps_done_ = 0;
   bool lcp_requested_ = false;
+
+  // Node restart copy (see above).
+  bool copying_ = false;           // the redo takes no changes
+  bool copy_lcp_due_ = false;      // the next LCP to begin is the one after the copy
+  uint64_t copy_lcp_id_ = 0;       // that LCP, once begun
+  bool copy_lcp_done_ = false;
+  uint64_t marks_from_gci_ = 0;    // GCIs below: flushed, no end mark (a restart could not restore them)
+  bool incomplete_ = false;        // the incomplete note is on disk
 };
 
 }  // namespace halb::cluster::ndbd

@@ -155,6 +155,7 @@ class Fragment {
   bool copying() const { return copying_; }
 
   // Every committed change (and every copied row) is told to `sink`; null: nobody.
+  // (The redo log leaves a node restart's copy out: see daemon/durability.h.)
   void set_change_sink(ChangeSink* sink) { sink_ = sink; }
 
   // Restart from local files (no sink, no locks; the fragment is idle):

@@ -103,14 +103,14 @@ bool RedoLog::open_segment(uint64_t start, bool truncate_to_zero, std::string& e
   return fsync_dir(opt_.dir, error);
 }
 
-bool RedoLog::create(std::string& error) {
+bool RedoLog::create(std::string& error, uint64_t first_lsn) {
   for (auto& [start, path] : list_segments(opt_.dir))
     if (!remove_tree(path, error)) return false;
   segments_.clear();
-  head_lsn_ = synced_lsn_ = 0;
+  head_lsn_ = synced_lsn_ = first_lsn;
   pending_.clear();
   failed_ = false;
-  return open_segment(0, true, error);
+  return open_segment(first_lsn, true, error);
 }
 
 bool RedoLog::reopen(const RedoScan& scan, std::string& error) {

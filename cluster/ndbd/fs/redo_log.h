@@ -55,8 +55,10 @@ class RedoLog {
   static RedoScan scan(const RedoOptions& options,
                        const std::function<void(const RedoRecord&, uint64_t lsn)>& each);
 
-  // Empties the directory of segments and starts at lsn 0.
-  bool create(std::string& error);
+  // Empties the directory of segments and starts at lsn `first_lsn` (a
+  // multiple of file_size). A log that does not start at 0 never holds
+  // every change from the beginning: a restore needs a checkpoint with it.
+  bool create(std::string& error, uint64_t first_lsn = 0);
   // Continues the log a scan found: cuts a torn tail off at `scan.end_lsn`
   // and drops any segment after it.
   bool reopen(const RedoScan& scan, std::string& error);

@@ -285,3 +285,127 @@ TEST(Durability, EndMarksNameTheNodesAndWhoWentOn) {
   EXPECT_EQ(st.restorable_gci, 8u);  // the leaving mark repeats the last saved GCI
   EXPECT_EQ(st.node_gcis, (std::map<uint32_t, uint64_t>{{2, 6}, {3, 8}, {4, 9}}));
 }
+
+// An initial node restart: the copy (more rows than the redo log holds)
+// is not logged; the files are refused until the checkpoint after the
+// copy is on disk and a GCI at or past it is saved, then restore fully.
+TEST(Durability, ACopyBiggerThanTheRedoCountsOnceItsCheckpointIsOnDisk) {
+  TempDir d;
+  halb::log::Logger logger;
+  std::string error, summary;
+  const auto refused = [&](const char* when) {
+    Node other;
+    ndbd::Durability look(options(d.path), logger, 2);
+    auto st = look.inspect();
+    EXPECT_FALSE(st.has_files) << when;
+    EXPECT_TRUE(st.damaged) << when;
+    EXPECT_NE(st.note.find("initial node restart did not complete"), std::string::npos) << when << ": " << st.note;
+    EXPECT_FALSE(look.restore(other.c.node(2), 1, summary, error)) << when;
+  };
+  {
+    Node n;
+    ndbd::Durability dur(options(d.path), logger, 2);
+    ASSERT_TRUE(dur.create_for_copy(error)) << error;
+    const uint64_t start = dur.redo()->head_lsn();
+    EXPECT_GT(start, 0u);  // never "the redo holds everything"
+    dur.begin_copy();
+    n.c.node(2).set_change_sink(&dur);
+    n.t = n.c.create_table(items());
+    ASSERT_TRUE(dur.write_schema(n.c.node(2), 0, error)) << error;
+    n.c.node(2).set_gci(1);
+    // ~20 bytes of row each: about 1.5 MB of changes for a 768 KB redo.
+    for (int64_t k = 0; k < 40000; ++k) n.write(k, 1);
+    ASSERT_TRUE(dur.save_gci(1, error)) << error;
+    EXPECT_EQ(dur.redo()->head_lsn(), start);  // nothing logged, no end mark
+    EXPECT_FALSE(dur.broken());
+    refused("during the copy");
+    dur.end_copy();
+    n.c.node(2).set_gci(2);
+    refused("after the copy, before its checkpoint");
+    for (int i = 0; i < 100000 && !dur.copy_on_disk(); ++i) {
+      dur.step(n.c.node(2), 2);
+      if (i % 5 == 0) n.write(40000 + i, 2);  // writes go on, logged again
+    }
+    ASSERT_TRUE(dur.copy_on_disk());
+    EXPECT_EQ(dur.marks_from_gci(), 2u);
+    ASSERT_TRUE(dur.save_gci(1, error));  // below the checkpoint: still no end mark
+    refused("checkpoint on disk, no GCI saved past it");
+    n.write(7, 2);
+    ASSERT_TRUE(dur.save_gci(2, error)) << error;
+    dur.complete_gci(2);
+    n.c.node(2).set_gci(3);
+    n.write(8, 3);  // never saved
+    ASSERT_TRUE(dur.flush(error));
+    n.c.node(2).set_change_sink(nullptr);
+  }
+  Node n;
+  ndbd::Durability dur(options(d.path), logger, 2);
+  auto st = dur.inspect();
+  EXPECT_TRUE(st.has_files) << st.note;
+  EXPECT_EQ(st.restorable_gci, 2u);
+  ASSERT_TRUE(dur.restore(n.c.node(2), 2, summary, error)) << error;
+  EXPECT_NE(summary.find("local checkpoint"), std::string::npos) << summary;
+  EXPECT_EQ(n.value(7), 2);
+  EXPECT_EQ(n.value(8), 1);
+  EXPECT_EQ(n.value(39999), 1);
+  EXPECT_GE(n.rows(), 40000u);
+}
+
+// A node restart from own files (catch-up): the files stay restorable to
+// their own GCI while the catch-up runs (nothing of it is logged), and a
+// later GCI counts only from the checkpoint after it -- so a row the
+// catch-up removed (deleted while the node was down) never comes back.
+TEST(Durability, ACatchUpCountsFromItsCheckpointSoRemovedRowsStayAway) {
+  TempDir d;
+  halb::log::Logger logger;
+  std::string error, summary;
+  {
+    Node n;
+    ndbd::Durability dur(options(d.path), logger, 2);
+    ASSERT_TRUE(dur.create(error)) << error;
+    n.c.node(2).set_change_sink(&dur);
+    n.t = n.c.create_table(items());
+    ASSERT_TRUE(dur.write_schema(n.c.node(2), 1, error)) << error;
+    n.c.node(2).set_gci(1);
+    for (int64_t k = 0; k < 100; ++k) n.write(k, 1);
+    ASSERT_TRUE(dur.save_gci(1, error));
+    dur.complete_gci(1);
+    n.c.node(2).set_change_sink(nullptr);
+  }
+  {
+    Node n;
+    ndbd::Durability dur(options(d.path), logger, 2);
+    ASSERT_TRUE(dur.inspect().has_files);
+    ASSERT_TRUE(dur.restore(n.c.node(2), 1, summary, error)) << error;
+    n.t = n.c.node(2).dictionary().find("items");
+    dur.begin_copy();
+    n.c.node(2).set_change_sink(&dur);
+    n.c.node(2).set_gci(2);
+    n.remove(5);        // as the catch-up removes a row the live nodes deleted
+    n.write(200, 2);    // a forwarded write
+    ASSERT_TRUE(dur.save_gci(2, error));
+    {
+      ndbd::Durability look(options(d.path), logger, 2);
+      auto st = look.inspect();
+      EXPECT_TRUE(st.has_files);
+      EXPECT_EQ(st.restorable_gci, 1u);  // not 2: GCI 2 is not in the files
+    }
+    dur.end_copy();
+    n.c.node(2).set_gci(3);
+    for (int i = 0; i < 10000 && !dur.copy_on_disk(); ++i) dur.step(n.c.node(2), 3);
+    ASSERT_TRUE(dur.copy_on_disk());
+    EXPECT_EQ(dur.marks_from_gci(), 3u);
+    n.write(300, 3);
+    ASSERT_TRUE(dur.save_gci(3, error));
+    dur.complete_gci(3);
+    n.c.node(2).set_change_sink(nullptr);
+  }
+  Node n;
+  ndbd::Durability dur(options(d.path), logger, 2);
+  EXPECT_EQ(dur.inspect().restorable_gci, 3u);
+  ASSERT_TRUE(dur.restore(n.c.node(2), 3, summary, error)) << error;
+  EXPECT_FALSE(n.value(5));
+  EXPECT_EQ(n.value(200), 2);
+  EXPECT_EQ(n.value(300), 3);
+  EXPECT_EQ(n.rows(), 101u);
+}
