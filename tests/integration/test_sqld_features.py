@@ -287,6 +287,34 @@ class SqlFeatures(SqldCluster):
                          [(1, "x", 7, 1), (2, "x", None, 2), (10, "x", None, 3), (11, "b", None, 4)])
         self.assertEqual(q("SELECT s, n, m FROM t WHERE id > 11"), [("d", 5, 5)])
 
+    def test_default_marker_bytes_are_ordinary_data(self):
+        # DEFAULT once travelled through SQLite as these bytes: a client
+        # sending them got the column default instead (or error 1364).
+        old_default, old_no_default = b"\x01halb-default\x01", b"\x01halb-no-default\x01"
+        c = self.setup_db("dm", "CREATE TABLE t (id INT PRIMARY KEY, b VARBINARY(40) DEFAULT 'dflt', "
+                                "l BLOB NOT NULL, v VARCHAR(40) NOT NULL DEFAULT 'vd')")
+        q = lambda sql, args=None: self.run_sql(c, sql) if args is None else c.cursor().execute(sql, args)
+        q("INSERT INTO t (id, b, l) VALUES (1, %s, %s)", (old_default, old_no_default))
+        q("INSERT INTO t VALUES (2, %s, %s, %s), (3, DEFAULT, 'x', DEFAULT)",
+          (old_no_default, old_default, old_default.decode()))
+        q("UPDATE t SET l = %s WHERE id = 3", (old_default,))
+        q("INSERT INTO t SET id = 4, b = %s, l = %s ON DUPLICATE KEY UPDATE b = DEFAULT", (old_default, old_default))
+        q("INSERT INTO t SET id = 4, b = %s, l = %s ON DUPLICATE KEY UPDATE l = VALUES(b)", (old_default, old_default))
+        q("REPLACE INTO t VALUES (5, %s, %s, DEFAULT)", (old_default, old_no_default))
+        self.assertEqual(q("SELECT id, b, l, v FROM t ORDER BY id"),
+                         [(1, old_default, old_no_default, "vd"), (2, old_no_default, old_default, old_default.decode()),
+                          (3, b"dflt", old_default, "vd"), (4, old_default, old_default, "vd"),
+                          (5, old_default, old_no_default, "vd")])
+        # DEFAULT in SET and ON DUPLICATE KEY UPDATE, and DEFAULT inside an
+        # expression refused as MariaDB does (1064)
+        q("INSERT INTO t SET id = 6, b = DEFAULT, l = 'y' ON DUPLICATE KEY UPDATE v = 'no'")
+        q("INSERT INTO t SET id = 6, b = 'z', l = 'y' ON DUPLICATE KEY UPDATE b = DEFAULT, v = 'yes'")
+        self.assertEqual(q("SELECT b, v FROM t WHERE id = 6"), [(b"dflt", "yes")])
+        for sql in ("INSERT INTO t VALUES (7, CONCAT(DEFAULT, 'y'), 'l', 'v')", "UPDATE t SET b = DEFAULT || 'x'",
+                    "INSERT INTO t VALUES (7, (DEFAULT), 'l', 'v')"):
+            self.assertEqual(self.sql_error(c, sql)[0], 1064, sql)
+        self.assertEqual(q("SELECT COUNT(*) FROM t WHERE id = 7"), [(0,)])
+
     # ---- information_schema and SHOW under privileges -------------------------------
 
     def test_information_schema_lists_only_what_the_account_may_use(self):

@@ -627,7 +627,8 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
       for (auto& n : *ctx.insert_columns) listed = listed || iequals(n, col.name);
     }
     // DEFAULT written as the value (rewrite.h) counts as left out.
-    if (in.kind == SqlInput::Kind::kBlob && in.s == kDefaultMarker) listed = false;
+    if (in.kind == SqlInput::Kind::kBlob && in.s == default_marker()) listed = false;
+    bool no_default = false;
     if (!listed) {
       // An INSERT left the column out: MySQL's default for it.
       in = SqlInput{};
@@ -643,15 +644,12 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
         in.kind = SqlInput::Kind::kText;
         in.s = *col.default_value;
       } else if (!col.nullable && !(auto_col && *auto_col == i)) {
-        in.kind = SqlInput::Kind::kBlob;
-        in.s = "\x01halb-no-default\x01";
+        no_default = true;
       }
     }
-    // the "no default" marker the declaration gives NOT NULL columns without one
-    if (in.kind == SqlInput::Kind::kBlob && in.s == "\x01halb-no-default\x01") {
-      if (auto_col && *auto_col == i) {
-        in = SqlInput{};
-      } else if (ctx.strict) {
+    // a NOT NULL column without a default, left out
+    if (no_default) {
+      if (ctx.strict) {
         set_error(vt, SqlError{1364, "HY000", "Field '" + col.name + "' doesn't have a default value"});
         return SQLITE_CONSTRAINT;
       } else {

@@ -191,7 +191,7 @@ StatementResult ClusterSession::run_upsert(const std::vector<Token>& t, std::str
       if (i < on) ++i;
     }
     if (cols.empty()) return fail(syntax_error(sql, t[i].offset));
-    source = "SELECT " + exprs;
+    source = "VALUES (" + exprs + ")";  // a row, so DEFAULT may be a value
   } else if (t[i].is_word("SELECT") || t[i].is_op("(")) {
     source = text(i, on);
   } else {
@@ -276,7 +276,9 @@ StatementResult ClusterSession::run_upsert(const std::vector<Token>& t, std::str
   UpsertState st;
   const std::string target = quote_ident(def.db) + "." + quote_ident(def.name);
   auto prepare = [&](const std::string& mysql_text, sqlite3_stmt** out) -> std::optional<SqlError> {
-    Rewritten rw = rewrite_for_sqlite(tokenize(mysql_text).tokens, mysql_text, rewrite_env());
+    RewriteEnv env = rewrite_env();
+    env.values_feed_insert = out == &st.source;  // its rows go to st.insert
+    Rewritten rw = rewrite_for_sqlite(tokenize(mysql_text).tokens, mysql_text, env);
     if (rw.error) return rw.error;
     for (const auto& ref : rw.tables)
       if (auto e = check_table_access(ref.db, ref.name, priv::kSelect)) return e;
