@@ -5,8 +5,10 @@ SQL nodes, long VARCHAR/TEXT/BLOB values in the text and binary protocols,
 and a full table named in error 1114."""
 import os
 import subprocess
+import time
 import unittest
 
+from halb import program, wait_for
 from sqld_cluster import ROOT_PASSWORD, SqldCluster
 
 try:
@@ -413,6 +415,33 @@ $st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_a
         for gone in (mine, theirs):
             with self.assertRaises(pymysql.MySQLError):
                 self.run_sql(gone, "SELECT 1")
+
+    def test_kill_leaves_no_rows_in_the_catalog(self):
+        def tool(*args):
+            r = subprocess.run([program("halb-ndbapi-tool"), "-c", self.cs] + list(args), capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return r.stdout.split()
+        kill_rows = lambda: tool("keys", "halb/def/catalog", "kill")
+        root, other = self.connect(0), self.connect(1)
+        self.assertNotEqual(root.thread_id() >> 24, other.thread_id() >> 24)
+        # answered by the node holding the connection
+        self.assertEqual(self.run_sql(root, f"KILL QUERY {other.thread_id()}"), 0)
+        self.assertEqual(kill_rows(), [])
+        # nobody answers (no SQL node 250): the asker takes its request back
+        nobody = (250 << 24) | 1
+        self.assertEqual(self.sql_error(root, f"KILL {nobody}")[0], 1094)
+        self.assertEqual(kill_rows(), [])
+        # What an asker that stopped waiting (or died) leaves: an answer
+        # written after it left, requests no node took. Every node removes
+        # them once they are old, and the owner does not act on them.
+        old = int(time.time() * 1000) - 120_000
+        for key, value in ((f"killed:{old}.9.1.1", "0"),
+                           (f"kill:{other.thread_id()}:{old}.9.1.2", f"connection\n{old}.9.1.2\n1\nroot"),
+                           (f"kill:{nobody}:{old}.9.1.3", f"connection\n{old}.9.1.3\n1\nroot")):
+            tool("put", "halb/def/catalog", key, value)
+        wait_for(lambda: kill_rows() == [], timeout=10, interval=0.2, what="old kill rows removed")
+        self.assertEqual(self.run_sql(other, "SELECT 1"), [(1,)])
 
     # ---- column privileges ---------------------------------------------------------
 

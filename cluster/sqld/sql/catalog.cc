@@ -30,6 +30,32 @@ std::string user_key(const std::string& u, const std::string& h) { return "user:
 std::string kill_key(uint32_t id, const std::string& nonce) { return "kill:" + std::to_string(id) + ":" + nonce; }
 // Not under "kill:", which the owners scan for requests.
 std::string kill_answer_key(const std::string& nonce) { return "killed:" + nonce; }
+// A nonce starts with the wall-clock time it was made (ms since the epoch),
+// so any SQL node can tell a request or answer nobody waits for any more.
+std::string kill_nonce(uint32_t node, uint64_t seq) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return std::to_string(ms.count()) + "." + std::to_string(node) + "." + std::to_string(::getpid()) + "." +
+         std::to_string(seq);
+}
+// How old the kill request or answer row `key` is (0 for one made "later"
+// by a node whose clock is ahead); an unreadable key counts as very old.
+double kill_row_age(std::string_view key) {
+  std::string_view nonce;
+  if (key.substr(0, 7) == "killed:") {
+    nonce = key.substr(7);
+  } else {
+    size_t colon = key.find(':', 5);  // "kill:<id>:<nonce>"
+    if (colon == std::string_view::npos) return 1e9;
+    nonce = key.substr(colon + 1);
+  }
+  uint64_t ms = 0;
+  size_t n = 0;
+  for (; n < nonce.size() && n < 19 && nonce[n] >= '0' && nonce[n] <= '9'; ++n) ms = ms * 10 + (nonce[n] - '0');
+  if (n == 0 || n >= nonce.size() || nonce[n] != '.') return 1e9;
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  int64_t age = static_cast<int64_t>(now.count()) - static_cast<int64_t>(ms);
+  return age > 0 ? age / 1000.0 : 0.0;
+}
 // The values an SQL node holds belong to one incarnation of the table: a
 // DROP + CREATE or a TRUNCATE on another SQL node restarts the shared
 // sequence, and a range kept by name would go on from the old one.
@@ -338,13 +364,26 @@ void Catalog::check_kills() {
     handler = kill_handler_;
   }
   if (!handler) return;
+  // "kill:" requests and "killed:" answers in one scan.
   engine::ScanSpec spec;
-  spec.filter = engine::Filter::compare(engine::Filter::Op::kLikePrefix, 0, std::string("kill:"));
+  spec.filter = engine::Filter::compare(engine::Filter::Op::kLikePrefix, 0, std::string("kill"));
   auto r = conn().scan(catalog_id_, spec);
   if (r.error) return;
   uint32_t me = conn().node_id();
   for (auto& row : r.rows) {
     std::string k = str(row[0]);
+    const bool answer = k.compare(0, 7, "killed:") == 0;
+    if (!answer && k.compare(0, 5, "kill:") != 0) continue;
+    if (kill_row_age(k) > kKillRowLifetime) {
+      // Its asker stopped waiting long ago (or died): an answer nobody
+      // reads, or a request nobody should act on now. Any node removes it;
+      // two at once is harmless.
+      auto d = conn().start_transaction();
+      d->remove(catalog_id_, {k});
+      d->execute(engine::ExecType::kCommit);
+      continue;
+    }
+    if (answer) continue;
     uint32_t id = static_cast<uint32_t>(std::strtoul(k.c_str() + 5, nullptr, 10));
     if ((id >> 24) != me) continue;
     auto t = conn().start_transaction();
@@ -361,9 +400,7 @@ void Catalog::check_kills() {
 }
 
 SqlError Catalog::post_kill(uint32_t id, KillRequest request) {
-  request.nonce = std::to_string(conn().node_id()) + "." + std::to_string(::getpid()) + "." +
-                  std::to_string(++kill_seq_) + "." +
-                  std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  request.nonce = kill_nonce(conn().node_id(), ++kill_seq_);
   auto t = conn().start_transaction();
   t->write(catalog_id_, {kill_key(id, request.nonce)}, {{1, request.encode()}});
   api::NdbError e = t->execute(engine::ExecType::kCommit);
@@ -392,6 +429,8 @@ SqlError Catalog::post_kill(uint32_t id, KillRequest request) {
     auto d = conn().start_transaction();
     d->remove(catalog_id_, {kill_key(id, request.nonce)});
     if (d->execute(engine::ExecType::kCommit)) code = wait_answer(4 * kRefreshInterval);
+    // An answer written after this gives up stays until it is
+    // kKillRowLifetime old; check_kills on any node removes it then.
   }
   if (!code) return kill_error(er::kNoSuchThread, id);
   if (*code == 0) return SqlError{0, "", ""};

@@ -46,6 +46,11 @@ class Catalog {
  public:
   static constexpr const char* kTableName = "halb/def/catalog";
   static constexpr double kRefreshInterval = 0.25;
+  // A KILL request or answer row older than this (by the wall-clock time in
+  // its nonce) has no asker waiting (post_kill waits 12 refresh intervals):
+  // every node's refresher deletes it, and an owner does not act on it. Far
+  // above the wait, for clocks of SQL nodes on different hosts that differ.
+  static constexpr double kKillRowLifetime = 30;
 
   Catalog(std::vector<api::Connection*> connections, log::Logger& logger);
   ~Catalog();
