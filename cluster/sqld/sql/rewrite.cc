@@ -6,7 +6,7 @@
 #include <random>
 #include <set>
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
 #include "cluster/sqld/sql/errors.h"
 
@@ -52,7 +52,7 @@ std::string blob_literal(std::string_view s) {
 std::string_view default_marker() {
   static const std::string marker = [] {
     unsigned char raw[16];
-    if (RAND_bytes(raw, sizeof raw) != 1) {
+    if (getrandom(raw, sizeof raw, 0) != static_cast<ssize_t>(sizeof raw)) {
       std::random_device rd;
       for (auto& b : raw) b = static_cast<unsigned char>(rd());
     }
