@@ -515,6 +515,85 @@ $st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_a
         self.run_sql(c, "INSERT INTO w VALUES (1, REPEAT('z', 60000))")
         self.assertEqual(self.run_sql(c, "SELECT LENGTH(a) FROM w"), [(60000,)])
 
+    # ---- MEDIUM/LONG TEXT/BLOB values past the row limit (parts tables) -----------
+
+    def parts_rows(self, db, table, column):
+        """Rows of the hidden parts table of column number `column`."""
+        r = subprocess.run([program("halb-ndbapi-tool"), "-c", self.cs, "count", f"{db}/def/NDB$BLOB_{table}_{column}"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return int(r.stdout.split()[1])
+
+    def test_long_blob_and_text_values_keep_their_parts_in_step(self):
+        c = self.setup_db("lb", "CREATE TABLE t (id INT PRIMARY KEY, b LONGBLOB, m MEDIUMTEXT, n INT)")
+        q = lambda sql, args=None: self.run_sql(c, sql) if args is None else c.cursor().execute(sql, args)
+        parts = lambda n: 0 if n < 65535 else -(-(n - 65527) // 60000)  # long_values.h
+        one, five = os.urandom(1 << 20), os.urandom(5 << 20)
+        text = ("h\u00e9llo w\u00f6rld \U0001F600 " * 80000)[:1100000]
+        q("INSERT INTO t VALUES (1, %s, %s, 0)", (one, text))
+        q("INSERT INTO t VALUES (2, %s, NULL, 0)", (five,))
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(one)) + parts(len(five)))
+        self.assertEqual(self.parts_rows("lb", "t", 2), parts(len(text.encode())))
+        other = self.connect(1)
+        self.assertEqual(self.run_sql(other, "SELECT b, m FROM lb.t WHERE id = 1"), [(one, text)])
+        self.assertEqual(self.run_sql(other, "SELECT b FROM lb.t WHERE id = 2"), [(five,)])
+        self.assertEqual(q("SELECT id, LENGTH(b), CHAR_LENGTH(m), b = 'x' FROM t ORDER BY id"),
+                         [(1, len(one), len(text), 0), (2, len(five), None, 0)])
+        self.assertEqual(q("SHOW TABLES"), [("t",)])
+        self.assertEqual(q("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'lb'"), [("t",)])
+        # an UPDATE of another column leaves the value; a shorter value leaves no stale parts
+        self.assertEqual(q("UPDATE t SET n = 1 WHERE id = 2"), 1)
+        self.assertEqual(q("SELECT b, n FROM t WHERE id = 2"), [(five, 1)])
+        self.assertEqual(q("UPDATE t SET b = %s WHERE id = 2", (five,)), 0)  # the same value: nothing changed
+        shorter = five[:200000]
+        self.assertEqual(q("UPDATE t SET b = %s WHERE id = 2", (shorter,)), 1)
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(one)) + parts(len(shorter)))
+        self.assertEqual(q("UPDATE t SET b = 'short' WHERE id = 1"), 1)
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(shorter)))
+        self.assertEqual(q("SELECT id, b FROM t WHERE id = 1"), [(1, b"short")])
+        # a new primary key takes the parts along; REPLACE and upsert keep them in step
+        self.assertEqual(q("UPDATE t SET id = 3 WHERE id = 2"), 1)
+        self.assertEqual(q("SELECT b FROM t WHERE id = 3"), [(shorter,)])
+        self.assertEqual(q("REPLACE INTO t VALUES (3, %s, NULL, 0)", (one,)), 2)
+        self.assertEqual(q("INSERT INTO t VALUES (1, %s, NULL, 0) ON DUPLICATE KEY UPDATE b = VALUES(b)", (five,)), 2)
+        self.assertEqual(q("SELECT id, b FROM t ORDER BY id"), [(1, five), (3, one)])
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(five)) + parts(len(one)))
+        # DELETE removes the parts; a rolled back transaction leaves nothing
+        self.assertEqual(q("DELETE FROM t WHERE id = 1"), 1)
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(one)))
+        c.begin()
+        q("INSERT INTO t VALUES (4, %s, %s, 0)", (five, text))
+        self.assertEqual(q("SELECT LENGTH(b), m = %s FROM t WHERE id = 4".replace("%s", "'?'")), [(len(five), 0)])
+        c.rollback()
+        self.assertEqual(q("SELECT id FROM t ORDER BY id"), [(3,)])
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(one)))
+        self.assertEqual(self.parts_rows("lb", "t", 2), 0)
+        # ROLLBACK TO SAVEPOINT brings the parts back with the row
+        c.begin()
+        q("UPDATE t SET b = %s WHERE id = 3", (five,))
+        q("SAVEPOINT s")
+        q("UPDATE t SET b = 'tiny' WHERE id = 3")
+        q("ROLLBACK TO SAVEPOINT s")
+        self.assertEqual(q("SELECT b FROM t WHERE id = 3"), [(five,)])
+        c.commit()
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(five)))
+        self.assertEqual(self.run_sql(other, "SELECT b FROM lb.t WHERE id = 3"), [(five,)])
+        # ALTER TABLE builds a new cluster table ("t#2") and copies the parts
+        # over; TRUNCATE makes fresh ones ("t#3"); DROP drops them
+        gone = lambda name: subprocess.run([program("halb-ndbapi-tool"), "-c", self.cs, "count", f"lb/def/{name}"],
+                                           capture_output=True, text=True, timeout=60).returncode != 0
+        q("ALTER TABLE t ADD INDEX nn (n)")
+        self.assertTrue(gone("NDB$BLOB_t_1") and gone("NDB$BLOB_t_2"))
+        self.assertEqual(self.parts_rows("lb", "t#2", 1), parts(len(five)))
+        self.assertEqual(q("SELECT b FROM t WHERE id = 3"), [(five,)])
+        q("TRUNCATE TABLE t")
+        self.assertTrue(gone("NDB$BLOB_t#2_1") and gone("NDB$BLOB_t#2_2"))
+        self.assertEqual(self.parts_rows("lb", "t#3", 1), 0)
+        q("INSERT INTO t VALUES (5, %s, NULL, 0)", (one,))
+        self.assertEqual(q("SELECT b FROM t"), [(one,)])
+        q("DROP TABLE t")
+        self.assertTrue(gone("NDB$BLOB_t#3_1") and gone("NDB$BLOB_t#3_2"))
+
     @unittest.skipUnless(have_perl_dbd_mysql(), "libdbd-mysql-perl is not installed")
     def test_long_values_and_upsert_in_the_binary_protocol(self):
         # DBD::mysql with mysql_server_prepare: COM_STMT_PREPARE/EXECUTE and

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cluster/sqld/sql/errors.h"
+#include "cluster/sqld/sql/long_values.h"
 
 namespace halb::cluster::sqld {
 
@@ -311,6 +312,16 @@ bool Catalog::load(Snapshot& out, uint64_t& version, std::string& error) {
       logger_.warn("catalog: cluster table " + cluster_name + " is missing: " + e.message);
       continue;
     }
+    for (size_t c = 0; c < ct->def.columns.size(); ++c) {
+      if (!long_values::is_long_column(ct->def.columns[c]) || ct->ndb->hidden_key) continue;
+      api::NdbError pe;
+      auto pt = std::make_shared<CatalogTable>();
+      pt->def.db = ct->def.db;
+      pt->def.name = ct->def.name;
+      pt->cluster_name = long_values::parts_table_name(cluster_name, c);
+      pt->ndb = conn().get_table(pt->cluster_name, pe);
+      if (pt->ndb) ct->parts[c] = pt;
+    }
     out.tables[key] = ct;
   }
   return true;
@@ -583,10 +594,17 @@ std::optional<SqlError> Catalog::create_table(const TableDef& def, bool if_not_e
     if (e.code == 826) return make_sql_error(er::kRecordFileFull, {def.name});
     return cluster_error(e);
   }
+  e = create_parts_tables(def, t);
+  if (e) {
+    drop_parts_tables(def, t.name);
+    conn().drop_table(t.name);
+    return cluster_error(e);
+  }
   e = write_rows({{table_key(def.db, def.name), t.name + "\n" + def.create_statement()},
                   {seq_key(def.db, def.name), std::to_string(def.auto_increment_start)}},
                  {table_key(def.db, def.name)});
   if (e) {
+    drop_parts_tables(def, t.name);
     conn().drop_table(t.name);
     if (e.code == kErrTupleExists) {
       existed = true;
@@ -610,6 +628,7 @@ std::optional<SqlError> Catalog::drop_table(const std::string& db, const std::st
   if (e) return cluster_error(e);
   e = conn().drop_table(t->cluster_name);
   if (e && e.code != kErrNoSuchTable) logger_.warn("drop of cluster table " + t->cluster_name + ": " + e.message);
+  drop_parts_tables(t->def, t->cluster_name);
   std::lock_guard<std::mutex> lk(seq_mu_);
   ranges_.erase(range_key(*t));
   return std::nullopt;
@@ -633,15 +652,68 @@ std::optional<SqlError> Catalog::truncate_table(const std::string& db, const std
   engine::normalise(fresh);
   api::NdbError e = conn().create_table(fresh);
   if (e) return cluster_error(e);
-  e = write_rows({{table_key(db, name), fresh.name + "\n" + t->def.create_statement()},
-                  {seq_key(db, name), std::to_string(t->def.auto_increment_start)}});
+  e = create_parts_tables(t->def, fresh);
+  if (!e)
+    e = write_rows({{table_key(db, name), fresh.name + "\n" + t->def.create_statement()},
+                    {seq_key(db, name), std::to_string(t->def.auto_increment_start)}});
   if (e) {
+    drop_parts_tables(t->def, fresh.name);
     conn().drop_table(fresh.name);
     return cluster_error(e);
   }
   conn().drop_table(t->cluster_name);
+  drop_parts_tables(t->def, t->cluster_name);
   std::lock_guard<std::mutex> lk(seq_mu_);
   ranges_.erase(range_key(*t));
+  return std::nullopt;
+}
+
+api::NdbError Catalog::create_parts_tables(const TableDef& def, const engine::Table& main) {
+  if (main.hidden_key) return {};  // no key known before the insert: values stay inline
+  for (size_t c = 0; c < def.columns.size(); ++c) {
+    if (!long_values::is_long_column(def.columns[c])) continue;
+    engine::Table p = long_values::parts_table(main, c, long_values::parts_table_name(main.name, c));
+    std::string why = engine::normalise(p);
+    if (!why.empty()) return api::make_error(kErrNoSuchTable, "parts table of column " + def.columns[c].name + ": " + why);
+    api::NdbError e = conn().create_table(p);
+    if (e.code == kErrTableExists) {  // left by an interrupted CREATE, as the table itself may be
+      conn().drop_table(p.name);
+      e = conn().create_table(p);
+    }
+    if (e) return e;
+  }
+  return {};
+}
+
+void Catalog::drop_parts_tables(const TableDef& def, const std::string& cluster_name) {
+  for (size_t c = 0; c < def.columns.size(); ++c) {
+    if (!long_values::is_long_column(def.columns[c])) continue;
+    api::NdbError e = conn().drop_table(long_values::parts_table_name(cluster_name, c));
+    if (e && e.code != kErrNoSuchTable) logger_.warn("drop of the parts table of " + cluster_name + ": " + e.message);
+  }
+}
+
+std::optional<SqlError> Catalog::copy_parts(const CatalogTable& from, const std::string& to_name) {
+  for (const auto& [c, p] : from.parts) {
+    if (!p) continue;
+    api::NdbError e;
+    auto to = conn().get_table(long_values::parts_table_name(to_name, c), e);
+    if (!to) continue;  // the new table has no parts for it (no primary key)
+    engine::ScanSpec spec;
+    spec.batch_rows = 8;
+    auto r = conn().scan(p->ndb->id, spec);
+    if (r.error) return cluster_error(r.error);
+    for (size_t i = 0; i < r.rows.size();) {
+      auto t = conn().start_transaction();
+      size_t end = std::min(r.rows.size(), i + 4);
+      for (; i < end; ++i) {
+        auto& row = r.rows[i];
+        std::vector<engine::Value> key(row.begin(), row.end() - 1);
+        t->insert(to->id, key, {{static_cast<uint32_t>(row.size() - 1), row.back()}});
+      }
+      if (api::NdbError ce = t->execute(engine::ExecType::kCommit)) return cluster_error(ce);
+    }
+  }
   return std::nullopt;
 }
 
@@ -718,16 +790,29 @@ std::optional<SqlError> Catalog::rebuild(const std::string& db, const std::strin
   if (e) return cluster_error(e);
   auto created = conn().get_table(fresh.name, e);
   if (!created) return cluster_error(e);
-  if (auto err = copy_rows(*t, *created)) {
+  auto undo = [&] {
+    drop_parts_tables(def, fresh.name);
     conn().drop_table(fresh.name);
+  };
+  if ((e = create_parts_tables(def, fresh))) {
+    undo();
+    return cluster_error(e);
+  }
+  if (auto err = copy_rows(*t, *created)) {
+    undo();
+    return err;
+  }
+  if (auto err = copy_parts(*t, fresh.name)) {
+    undo();
     return err;
   }
   e = write_rows({{table_key(db, name), fresh.name + "\n" + def.create_statement()}});
   if (e) {
-    conn().drop_table(fresh.name);
+    undo();
     return cluster_error(e);
   }
   conn().drop_table(t->cluster_name);
+  drop_parts_tables(t->def, t->cluster_name);
   return std::nullopt;
 }
 
