@@ -4,6 +4,7 @@ DROP INDEX / ALTER TABLE ... INDEX, savepoints, privileges enforced on both
 SQL nodes, long VARCHAR/TEXT/BLOB values in the text and binary protocols,
 and a full table named in error 1114."""
 import os
+import struct
 import subprocess
 import time
 import unittest
@@ -13,12 +14,77 @@ from sqld_cluster import ROOT_PASSWORD, SqldCluster
 
 try:
     import pymysql
+    from pymysql.constants import COMMAND
 except ImportError:  # python3-pymysql (scripts/install-deps)
     pymysql = None
 
 
 def have_perl_dbd_mysql():
     return subprocess.run(["perl", "-MDBD::mysql", "-e", "1"], capture_output=True).returncode == 0
+
+
+def lenenc(data):
+    """A MySQL length-encoded string."""
+    n = len(data)
+    if n < 251:
+        return bytes([n]) + data
+    if n < 1 << 16:
+        return b"\xfc" + struct.pack("<H", n) + data
+    if n < 1 << 24:
+        return b"\xfd" + struct.pack("<I", n)[:3] + data
+    return b"\xfe" + struct.pack("<Q", n) + data
+
+
+class BinaryStatement:
+    """A server-side prepared statement over a PyMySQL connection's socket."""
+
+    def __init__(self, conn, sql):
+        self.conn = conn
+        conn._execute_command(COMMAND.COM_STMT_PREPARE, sql)
+        data = conn._read_packet().get_all_data()
+        self.id, self.columns, self.params = struct.unpack("<IHH", data[1:9])
+        self._skip_definitions(self.params)
+        self._skip_definitions(self.columns)
+
+    def _skip_definitions(self, n):
+        for _ in range(n):
+            self.conn._read_packet()
+        if n:
+            self.conn._read_packet()  # EOF
+
+    def send_long_data(self, param, chunk):
+        self.conn._execute_command(COMMAND.COM_STMT_SEND_LONG_DATA, struct.pack("<IH", self.id, param) + chunk)
+
+    def execute(self, params):
+        """params: (type byte, value bytes or None for long data). Rows as lists
+        of bytes: every result column must be a string type (length-encoded)."""
+        body = struct.pack("<IBI", self.id, 0, 1) + bytes((len(params) + 7) // 8) + b"\x01"
+        body += b"".join(bytes([t, 0]) for t, _ in params) + b"".join(v for _, v in params if v is not None)
+        self.conn._execute_command(COMMAND.COM_STMT_EXECUTE, body)
+        first = self.conn._read_packet().get_all_data()
+        if first[0] == 0:
+            return None  # OK
+        ncols = first[0]
+        self._skip_definitions(ncols)
+        rows = []
+        while True:
+            d = self.conn._read_packet().get_all_data()
+            if d[0] == 0xFE and len(d) < 9:
+                return rows
+            pos = 1 + (ncols + 7 + 2) // 8
+            row = []
+            for _ in range(ncols):
+                if d[pos] == 0xFC:
+                    n, pos = struct.unpack("<H", d[pos + 1:pos + 3])[0], pos + 3
+                elif d[pos] == 0xFD:
+                    n, pos = int.from_bytes(d[pos + 1:pos + 4], "little"), pos + 4
+                elif d[pos] == 0xFE:
+                    n, pos = struct.unpack("<Q", d[pos + 1:pos + 9])[0], pos + 9
+                else:
+                    n, pos = d[pos], pos + 1
+                row.append(d[pos:pos + n])
+                pos += n
+            rows.append(row)
 
 
 @unittest.skipUnless(pymysql, "python3-pymysql is not installed")
@@ -593,6 +659,21 @@ $st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_a
         self.assertEqual(q("SELECT b FROM t"), [(one,)])
         q("DROP TABLE t")
         self.assertTrue(gone("NDB$BLOB_t#3_1") and gone("NDB$BLOB_t#3_2"))
+
+    def test_long_blob_values_in_the_binary_protocol(self):
+        # COM_STMT_PREPARE/SEND_LONG_DATA/EXECUTE and binary result rows,
+        # spoken over a PyMySQL connection (which has no prepared statements).
+        c = self.setup_db("lbb", "CREATE TABLE t (id BIGINT PRIMARY KEY, b LONGBLOB)")
+        one, five = os.urandom(1 << 20), os.urandom(5 << 20)
+        insert = BinaryStatement(c, "INSERT INTO t VALUES (?, ?)")
+        insert.execute([(0x08, struct.pack("<q", 1)), (0xFC, lenenc(one))])
+        for k in range(0, len(five), 1 << 20):
+            insert.send_long_data(1, five[k:k + (1 << 20)])
+        insert.execute([(0x08, struct.pack("<q", 2)), (0xFC, None)])  # the long data
+        select = BinaryStatement(c, "SELECT b FROM t WHERE id = ?")
+        self.assertEqual(select.execute([(0x08, struct.pack("<q", 1))]), [[one]])
+        self.assertEqual(select.execute([(0x08, struct.pack("<q", 2))]), [[five]])
+        self.assertEqual(self.run_sql(c, "SELECT id, LENGTH(b) FROM t ORDER BY id"), [(1, len(one)), (2, len(five))])
 
     @unittest.skipUnless(have_perl_dbd_mysql(), "libdbd-mysql-perl is not installed")
     def test_long_values_and_upsert_in_the_binary_protocol(self):

@@ -19,6 +19,11 @@ std::vector<engine::Value> part_key(const std::vector<engine::Value>& key, size_
 }
 
 SqlError no_parts_table(const CatalogTable& t, size_t column) {
+  if (t.ndb && t.ndb->hidden_key)
+    return SqlError{1118, "42000",
+                    "Row size too large: " + t.def.db + "." + t.def.name + " has no primary key, which halb keys "
+                    "the parts of values over " + std::to_string(engine::kInlineBlobLimit - 1) +
+                    " bytes by (column '" + t.def.columns[column].name + "')"};
   return SqlError{1118, "42000",
                   "Row size too large: column '" + t.def.columns[column].name + "' of " + t.def.db + "." + t.def.name +
                       " has no parts table (the table was created before halb kept values over " +
