@@ -553,6 +553,34 @@ $st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_a
         self.run_sql(root, "GRANT SELECT ON cp.t TO 'cu'@'%'")
         self.assertEqual(q("SELECT * FROM t WHERE id = 1"), [(1, 10, 20, "s")])
 
+    def test_on_duplicate_key_update_with_column_privileges(self):
+        # As MySQL: INSERT on the columns inserted, UPDATE on the columns set,
+        # SELECT on the columns read, table-level or per column.
+        root = self.setup_db("cpu", "CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, secret INT)",
+                             "INSERT INTO t VALUES (1, 1, 1, 1)",
+                             "CREATE USER 'ou'@'%' IDENTIFIED BY 'opw'",
+                             "GRANT INSERT (id, a), UPDATE (a), SELECT (a) ON cpu.t TO 'ou'@'%'")
+        u = self.connect(user="ou", password="opw", database="cpu")
+        q = lambda sql: self.run_sql(u, sql)
+        err = lambda sql: self.sql_error(u, sql)
+        denied = lambda what, col: (1143, f"{what} command denied to user 'ou'@'127.0.0.1' for column '{col}' in table 't'")
+        self.assertEqual(q("INSERT INTO t (id, a) VALUES (1, 5) ON DUPLICATE KEY UPDATE a = 7"), 2)
+        self.assertEqual(q("INSERT INTO t (id, a) VALUES (1, 5) ON DUPLICATE KEY UPDATE a = VALUES(a)"), 2)
+        self.assertEqual(q("INSERT INTO t (id, a) VALUES (1, 5) AS n ON DUPLICATE KEY UPDATE a = t.a + n.a"), 2)
+        self.assertEqual(q("INSERT INTO t (id, a) VALUES (2, 9) ON DUPLICATE KEY UPDATE a = 0"), 1)
+        self.assertEqual(err("INSERT INTO t (id, a) VALUES (1, 5) ON DUPLICATE KEY UPDATE b = 1"), denied("UPDATE", "b"))
+        self.assertEqual(err("INSERT INTO t (id, b) VALUES (1, 5) ON DUPLICATE KEY UPDATE a = 1"), denied("INSERT", "b"))
+        self.assertEqual(err("INSERT INTO t (id, a) VALUES (1, 5) ON DUPLICATE KEY UPDATE a = secret"),
+                         denied("SELECT", "secret"))
+        self.assertEqual(err("INSERT INTO t VALUES (1, 5, 1, 1) ON DUPLICATE KEY UPDATE a = 3"),
+                         (1142, "INSERT command denied to user 'ou'@'127.0.0.1' for table 't'"))
+        self.assertEqual(err("INSERT INTO t SET id = 1, b = 2 ON DUPLICATE KEY UPDATE a = 3"), denied("INSERT", "b"))
+        self.assertEqual(self.run_sql(root, "SELECT * FROM t ORDER BY id"), [(1, 10, 1, 1), (2, 9, None, None)])
+        # no privilege of a kind at all, on the table or a column: the table-level error
+        self.run_sql(root, "REVOKE UPDATE (a) ON cpu.t FROM 'ou'@'%'")
+        self.assertEqual(err("INSERT INTO t (id, a) VALUES (1, 5) ON DUPLICATE KEY UPDATE a = 7"),
+                         (1142, "UPDATE command denied to user 'ou'@'127.0.0.1' for table 't'"))
+
     # ---- long values -------------------------------------------------------------
 
     LONG_TABLE = "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(16000), x TEXT, b BLOB)"
