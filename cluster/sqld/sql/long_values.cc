@@ -142,18 +142,17 @@ std::optional<SqlError> write_parts(ExecContext& ctx, const CatalogTable& t, siz
   return std::nullopt;
 }
 
-std::optional<SqlError> read_value(ExecContext& ctx, const CatalogTable& t, size_t column,
-                                   const std::vector<engine::Value>& key, const std::string& head, std::string& out) {
-  auto length = length_of_head(head);
-  if (!length) {
-    out = head;
-    return std::nullopt;
-  }
-  auto it = t.parts.find(column);
-  if (it == t.parts.end() || !it->second) return no_parts_table(t, column);
-  const engine::Table& p = *it->second->ndb;
+namespace {
+
+// One attempt: the parts of the value whose head is `head`; `committed`
+// says whether any part came from a committed read (not the transaction's
+// own writes).
+std::optional<SqlError> read_parts(ExecContext& ctx, const CatalogTable& t, size_t column,
+                                   const std::vector<engine::Value>& key, const std::string& head, uint64_t length,
+                                   std::string& out, bool& committed_parts) {
+  const engine::Table& p = *t.parts.at(column)->ndb;
   const size_t data = p.columns.size() - 1;
-  const size_t parts = part_count(*length);
+  const size_t parts = part_count(length);
   std::vector<std::string> got(parts);
   std::vector<size_t> committed;
   for (size_t k = 0; k < parts; ++k) {
@@ -164,6 +163,7 @@ std::optional<SqlError> read_value(ExecContext& ctx, const CatalogTable& t, size
       committed.push_back(k);
     }
   }
+  committed_parts = !committed.empty();
   for (size_t i = 0; i < committed.size(); i += kReadBatch) {
     auto tx = ctx.conn.start_transaction();
     const size_t end = std::min(committed.size(), i + kReadBatch);
@@ -180,11 +180,53 @@ std::optional<SqlError> read_value(ExecContext& ctx, const CatalogTable& t, size
     }
   }
   out.assign(head, 8, std::string::npos);
-  out.reserve(*length);
+  out.reserve(length);
   for (auto& g : got) out += g;
-  if (out.size() != *length)
-    return damaged(t, column, std::to_string(out.size()) + " bytes instead of " + std::to_string(*length));
+  if (out.size() != length)
+    return damaged(t, column, std::to_string(out.size()) + " bytes instead of " + std::to_string(length));
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<SqlError> read_value(ExecContext& ctx, const CatalogTable& t, size_t column,
+                                   const std::vector<engine::Value>& key, const std::string& head, std::string& out) {
+  auto length = length_of_head(head);
+  if (!length) {
+    out = head;
+    return std::nullopt;
+  }
+  auto it = t.parts.find(column);
+  if (it == t.parts.end() || !it->second) return no_parts_table(t, column);
+  // A committed read sees each row as last committed, the row and its parts
+  // one after the other: another transaction may commit a new value in
+  // between. The row's head read again must be the one the parts go with
+  // (a locked read holds the row, so nothing can change under it).
+  std::string current = head;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    bool committed_parts = false;
+    auto e = read_parts(ctx, t, column, key, current, *length, out, committed_parts);
+    if (!committed_parts || ctx.stmt_lock != engine::LockMode::kCommitted) return e;
+    auto tx = ctx.conn.start_transaction();
+    tx->read(t.ndb->id, key);
+    api::NdbError re = tx->execute(engine::ExecType::kCommit);
+    if (re && re.code != 626) return ctx.map_error(re, &t);
+    const auto& results = tx->results();
+    if (re || results.empty() || !results[0].row) break;  // the row is gone
+    const engine::Value& now = (*results[0].row)[column];
+    if (now == engine::Value{current}) return e;
+    auto now_length = length_of_head(now);
+    if (!now_length) {  // now a short value (or NULL): read as it is now
+      if (auto* s = std::get_if<std::string>(&now)) out = *s;
+      else break;
+      return std::nullopt;
+    }
+    current = std::get<std::string>(now);
+    length = now_length;
+  }
+  return make_sql_error(er::kGetTemporaryErrmsg,
+                        {"1297", "the value of column '" + t.def.columns[column].name + "' changed while it was read",
+                         "NDBCLUSTER"});
 }
 
 namespace {
