@@ -379,7 +379,7 @@ class SqlFeatures(SqldCluster):
         q("INSERT INTO t SET id = 6, b = 'z', l = 'y' ON DUPLICATE KEY UPDATE b = DEFAULT, v = 'yes'")
         self.assertEqual(q("SELECT b, v FROM t WHERE id = 6"), [(b"dflt", "yes")])
         for sql in ("INSERT INTO t VALUES (7, CONCAT(DEFAULT, 'y'), 'l', 'v')", "UPDATE t SET b = DEFAULT || 'x'",
-                    "INSERT INTO t VALUES (7, (DEFAULT), 'l', 'v')"):
+                    "INSERT INTO t VALUES (7, (DEFAULT), 'l', 'v')", "UPDATE t SET v = 'w' WHERE b = DEFAULT"):
             self.assertEqual(self.sql_error(c, sql)[0], 1064, sql)
         self.assertEqual(q("SELECT COUNT(*) FROM t WHERE id = 7"), [(0,)])
 

@@ -468,8 +468,17 @@ class Rewriter {
     const Token& after = at(i_ + 1);
     if (before.is_op("=")) {
       if (values_statement || !at(i_ - 2).is_name()) return false;
-      return after.is_op(",") || after.kind == K::kEnd || after.is_word("WHERE") || after.is_word("ORDER") ||
-             after.is_word("LIMIT");
+      if (!(after.is_op(",") || after.kind == K::kEnd || after.is_word("WHERE") || after.is_word("ORDER") ||
+            after.is_word("LIMIT")))
+        return false;
+      // an assignment: `[t.]col = DEFAULT` after SET, (KEY) UPDATE or a
+      // comma outside parentheses -- not a comparison in WHERE
+      size_t k = i_ - 2;
+      while (k >= 2 && at(k - 1).is_op(".") && at(k - 2).is_name()) k -= 2;
+      if (k == 0) return false;
+      const Token& lead = at(k - 1);
+      if (lead.is_word("SET") || lead.is_word("UPDATE")) return true;
+      return lead.is_op(",") && enclosing_paren(k - 1) == kNone;
     }
     if (statement_ == "UPDATE") return false;
     if (!(before.is_op("(") || before.is_op(",")) || !(after.is_op(",") || after.is_op(")"))) return false;

@@ -103,6 +103,9 @@ TEST(Rewrite, DefaultAsAValueBecomesTheMarkerTheVirtualTableReplaces) {
   EXPECT_EQ(rw("UPDATE t SET a = DEFAULT WHERE b = 1").sql,
             "UPDATE \"d/t\" AS \"t\" SET a = " + m + " WHERE b = 1");
   EXPECT_EQ(rw("UPDATE t SET a = 1, b = DEFAULT").sql, "UPDATE \"d/t\" AS \"t\" SET a = 1 , b = " + m);
+  EXPECT_EQ(rw("UPDATE t SET t.b = DEFAULT").sql, "UPDATE \"d/t\" AS \"t\" SET t . b = " + m);
+  EXPECT_EQ(rw("INSERT INTO t (a) VALUES (1) ON DUPLICATE KEY UPDATE b = DEFAULT").sql.find(m) != std::string::npos,
+            true);
   // DEFAULT(col) is MySQL's function; a SELECT has no DEFAULT value.
   EXPECT_EQ(rw("INSERT INTO t VALUES (DEFAULT(a))").sql, "INSERT INTO \"d/t\" AS \"t\" VALUES ( DEFAULT ( a ) )");
   EXPECT_EQ(rw("SELECT DEFAULT FROM t").sql.find("X'"), std::string::npos);
@@ -114,7 +117,8 @@ TEST(Rewrite, DefaultInsideAnExpressionStaysDefaultSoTheMarkerCannotBeStored) {
   for (const char* sql : {"INSERT INTO t VALUES (CONCAT(DEFAULT, 'x'))", "INSERT INTO t VALUES (f((1), (DEFAULT)))",
                           "INSERT INTO t VALUES ((DEFAULT))", "INSERT INTO t VALUES (DEFAULT || 'x')",
                           "UPDATE t SET a = DEFAULT || 'x'", "UPDATE t SET a = CONCAT(b, DEFAULT)",
-                          "INSERT INTO t SELECT DEFAULT", "VALUES (DEFAULT)"})
+                          "INSERT INTO t SELECT DEFAULT", "VALUES (DEFAULT)", "UPDATE t SET a = 1 WHERE b = DEFAULT",
+                          "DELETE FROM t WHERE b = DEFAULT", "INSERT INTO t SELECT a FROM u WHERE b = DEFAULT"})
     EXPECT_EQ(rw(sql).sql.find("X'"), std::string::npos) << sql;
 }
 
