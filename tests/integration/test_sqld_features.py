@@ -6,6 +6,7 @@ and a full table named in error 1114."""
 import os
 import struct
 import subprocess
+import threading
 import time
 import unittest
 
@@ -702,6 +703,44 @@ $st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_a
         self.assertEqual(select.execute([(0x08, struct.pack("<q", 1))]), [[one]])
         self.assertEqual(select.execute([(0x08, struct.pack("<q", 2))]), [[five]])
         self.assertEqual(self.run_sql(c, "SELECT id, LENGTH(b) FROM t ORDER BY id"), [(1, len(one)), (2, len(five))])
+
+    def test_long_value_read_while_another_connection_rewrites_it(self):
+        # Two values of one length and the same first 64 KB, differing only
+        # in their parts: a committed read that took the row from one commit
+        # and parts from the next would return a mix.
+        c = self.setup_db("lbc", "CREATE TABLE t (id INT PRIMARY KEY, b LONGBLOB)")
+        head = os.urandom(70000)
+        values = [head + bytes([k]) * 200000 for k in (1, 2)]
+        c.cursor().execute("INSERT INTO t VALUES (1, %s)", (values[0],))
+        stop = threading.Event()
+        writes, errors = [0], []
+
+        def writer():
+            w = self.connect(1)
+            try:
+                while not stop.is_set():
+                    w.cursor().execute("UPDATE lbc.t SET b = %s WHERE id = 1", (values[(writes[0] + 1) % 2],))
+                    writes[0] += 1
+            except Exception as e:  # noqa: BLE001 - reported by the test
+                errors.append(e)
+
+        t = threading.Thread(target=writer)
+        t.start()
+        reads = 0
+        try:
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline or (writes[0] < 5 and time.monotonic() < deadline + 20):
+                cur = c.cursor()
+                cur.execute("SELECT b FROM t WHERE id = 1")
+                got = cur.fetchone()[0]
+                self.assertTrue(got in values, f"read {reads}: {len(got)} bytes mixing the parts of two values")
+                reads += 1
+        finally:
+            stop.set()
+            t.join(30)
+        self.assertEqual(errors, [])
+        self.assertGreater(writes[0], 4)
+        self.assertGreater(reads, 4)
 
     @unittest.skipUnless(have_perl_dbd_mysql(), "libdbd-mysql-perl is not installed")
     def test_long_values_and_upsert_in_the_binary_protocol(self):

@@ -144,39 +144,41 @@ std::optional<SqlError> write_parts(ExecContext& ctx, const CatalogTable& t, siz
 
 namespace {
 
-// One attempt: the parts of the value whose head is `head`; `committed`
-// says whether any part came from a committed read (not the transaction's
-// own writes).
+// The parts of the value whose head is `head`: the transaction's own writes
+// first, then the cluster's rows, read through `locked` with shared locks
+// when given, else as committed reads in batches of their own.
 std::optional<SqlError> read_parts(ExecContext& ctx, const CatalogTable& t, size_t column,
                                    const std::vector<engine::Value>& key, const std::string& head, uint64_t length,
-                                   std::string& out, bool& committed_parts) {
+                                   std::string& out, api::Transaction* locked) {
   const engine::Table& p = *t.parts.at(column)->ndb;
   const size_t data = p.columns.size() - 1;
   const size_t parts = part_count(length);
   std::vector<std::string> got(parts);
-  std::vector<size_t> committed;
+  std::vector<size_t> stored;
   for (size_t k = 0; k < parts; ++k) {
     if (const auto* own = ctx.own_row(p, part_key(key, k))) {
       if (!*own) return damaged(t, column, "part " + std::to_string(k) + " was removed");
       if (auto* s = std::get_if<std::string>(&(**own)[data])) got[k] = *s;
     } else {
-      committed.push_back(k);
+      stored.push_back(k);
     }
   }
-  committed_parts = !committed.empty();
-  for (size_t i = 0; i < committed.size(); i += kReadBatch) {
-    auto tx = ctx.conn.start_transaction();
-    const size_t end = std::min(committed.size(), i + kReadBatch);
-    for (size_t j = i; j < end; ++j) tx->read(p.id, part_key(key, committed[j]));
-    if (api::NdbError e = tx->execute(engine::ExecType::kCommit)) {
+  for (size_t i = 0; i < stored.size(); i += kReadBatch) {
+    std::unique_ptr<api::Transaction> own_tx;
+    api::Transaction* tx = locked;
+    if (!tx) tx = (own_tx = ctx.conn.start_transaction()).get();
+    const size_t end = std::min(stored.size(), i + kReadBatch);
+    for (size_t j = i; j < end; ++j)
+      tx->read(p.id, part_key(key, stored[j]), locked ? engine::LockMode::kShared : engine::LockMode::kCommitted);
+    if (api::NdbError e = tx->execute(locked ? engine::ExecType::kNoCommit : engine::ExecType::kCommit)) {
       if (e.code == 626) return damaged(t, column, "a part is missing");
       return ctx.map_error(e, &t);
     }
     const auto& results = tx->results();
     for (size_t j = i; j < end; ++j) {
       const auto& r = results[j - i];
-      if (!r.row) return damaged(t, column, "part " + std::to_string(committed[j]) + " is missing");
-      if (auto* s = std::get_if<std::string>(&(*r.row)[data])) got[committed[j]] = *s;
+      if (!r.row) return damaged(t, column, "part " + std::to_string(stored[j]) + " is missing");
+      if (auto* s = std::get_if<std::string>(&(*r.row)[data])) got[stored[j]] = *s;
     }
   }
   out.assign(head, 8, std::string::npos);
@@ -198,35 +200,41 @@ std::optional<SqlError> read_value(ExecContext& ctx, const CatalogTable& t, size
   }
   auto it = t.parts.find(column);
   if (it == t.parts.end() || !it->second) return no_parts_table(t, column);
-  // A committed read sees each row as last committed, the row and its parts
-  // one after the other: another transaction may commit a new value in
-  // between. The row's head read again must be the one the parts go with
-  // (a locked read holds the row, so nothing can change under it).
-  std::string current = head;
-  for (int attempt = 0; attempt < 4; ++attempt) {
-    bool committed_parts = false;
-    auto e = read_parts(ctx, t, column, key, current, *length, out, committed_parts);
-    if (!committed_parts || ctx.stmt_lock != engine::LockMode::kCommitted) return e;
-    auto tx = ctx.conn.start_transaction();
-    tx->read(t.ndb->id, key);
-    api::NdbError re = tx->execute(engine::ExecType::kCommit);
-    if (re && re.code != 626) return ctx.map_error(re, &t);
-    const auto& results = tx->results();
-    if (re || results.empty() || !results[0].row) break;  // the row is gone
-    const engine::Value& now = (*results[0].row)[column];
-    if (now == engine::Value{current}) return e;
-    auto now_length = length_of_head(now);
-    if (!now_length) {  // now a short value (or NULL): read as it is now
-      if (auto* s = std::get_if<std::string>(&now)) out = *s;
-      else break;
-      return std::nullopt;
-    }
-    current = std::get<std::string>(now);
-    length = now_length;
+  // A locking read, or a row this transaction wrote, holds the row: nobody
+  // else can change the value under it.
+  if (ctx.stmt_lock != engine::LockMode::kCommitted || ctx.own_row(*t.ndb, key))
+    return read_parts(ctx, t, column, key, head, *length, out, nullptr);
+  // A committed read would see the row and its parts one after the other,
+  // and another transaction may commit a new value in between. As NDB
+  // upgrades a committed read of a row with blobs to a shared lock, the
+  // value is read again under a shared lock on its row, parts included: a
+  // writer changes both in one transaction and holds the row until it has
+  // committed, so what is read under the lock belongs together (and is the
+  // latest committed value, which a committed read may return).
+  auto tx = ctx.conn.start_transaction();
+  tx->read(t.ndb->id, key, engine::LockMode::kShared);
+  api::NdbError e = tx->execute(engine::ExecType::kNoCommit);
+  if (e && e.code != 626) return ctx.map_error(e, &t);
+  // A copy: reading the parts through `tx` replaces its results.
+  std::optional<engine::Value> held;
+  if (const auto& results = tx->results(); !e && !results.empty() && results[0].row && column < results[0].row->size())
+    held = (*results[0].row)[column];
+  const engine::Value* now = held ? &*held : nullptr;
+  std::optional<SqlError> err;
+  if (auto now_length = now ? length_of_head(*now) : std::nullopt) {
+    err = read_parts(ctx, t, column, key, std::get<std::string>(*now), *now_length, out, tx.get());
+  } else if (const auto* s = now ? std::get_if<std::string>(now) : nullptr) {
+    out = *s;  // by now a short value
+  } else {
+    // The row went away, or its value became NULL, after the caller read
+    // it: what the caller holds can no longer be completed.
+    err = make_sql_error(er::kGetTemporaryErrmsg,
+                         {"1297", "the value of column '" + t.def.columns[column].name + "' changed while it was read",
+                          "NDBCLUSTER"});
   }
-  return make_sql_error(er::kGetTemporaryErrmsg,
-                        {"1297", "the value of column '" + t.def.columns[column].name + "' changed while it was read",
-                         "NDBCLUSTER"});
+  // Releases the shared lock (nothing was written).
+  if (!e) err ? tx->rollback() : tx->commit();
+  return err;
 }
 
 namespace {
