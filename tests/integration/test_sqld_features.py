@@ -4,19 +4,88 @@ DROP INDEX / ALTER TABLE ... INDEX, savepoints, privileges enforced on both
 SQL nodes, long VARCHAR/TEXT/BLOB values in the text and binary protocols,
 and a full table named in error 1114."""
 import os
+import struct
 import subprocess
+import threading
+import time
 import unittest
 
+from halb import program, wait_for
 from sqld_cluster import ROOT_PASSWORD, SqldCluster
 
 try:
     import pymysql
+    from pymysql.constants import COMMAND
 except ImportError:  # python3-pymysql (scripts/install-deps)
     pymysql = None
 
 
 def have_perl_dbd_mysql():
     return subprocess.run(["perl", "-MDBD::mysql", "-e", "1"], capture_output=True).returncode == 0
+
+
+def lenenc(data):
+    """A MySQL length-encoded string."""
+    n = len(data)
+    if n < 251:
+        return bytes([n]) + data
+    if n < 1 << 16:
+        return b"\xfc" + struct.pack("<H", n) + data
+    if n < 1 << 24:
+        return b"\xfd" + struct.pack("<I", n)[:3] + data
+    return b"\xfe" + struct.pack("<Q", n) + data
+
+
+class BinaryStatement:
+    """A server-side prepared statement over a PyMySQL connection's socket."""
+
+    def __init__(self, conn, sql):
+        self.conn = conn
+        conn._execute_command(COMMAND.COM_STMT_PREPARE, sql)
+        data = conn._read_packet().get_all_data()
+        self.id, self.columns, self.params = struct.unpack("<IHH", data[1:9])
+        self._skip_definitions(self.params)
+        self._skip_definitions(self.columns)
+
+    def _skip_definitions(self, n):
+        for _ in range(n):
+            self.conn._read_packet()
+        if n:
+            self.conn._read_packet()  # EOF
+
+    def send_long_data(self, param, chunk):
+        self.conn._execute_command(COMMAND.COM_STMT_SEND_LONG_DATA, struct.pack("<IH", self.id, param) + chunk)
+
+    def execute(self, params):
+        """params: (type byte, value bytes or None for long data). Rows as lists
+        of bytes: every result column must be a string type (length-encoded)."""
+        body = struct.pack("<IBI", self.id, 0, 1) + bytes((len(params) + 7) // 8) + b"\x01"
+        body += b"".join(bytes([t, 0]) for t, _ in params) + b"".join(v for _, v in params if v is not None)
+        self.conn._execute_command(COMMAND.COM_STMT_EXECUTE, body)
+        first = self.conn._read_packet().get_all_data()
+        if first[0] == 0:
+            return None  # OK
+        ncols = first[0]
+        self._skip_definitions(ncols)
+        rows = []
+        while True:
+            d = self.conn._read_packet().get_all_data()
+            if d[0] == 0xFE and len(d) < 9:
+                return rows
+            pos = 1 + (ncols + 7 + 2) // 8
+            row = []
+            for _ in range(ncols):
+                if d[pos] == 0xFC:
+                    n, pos = struct.unpack("<H", d[pos + 1:pos + 3])[0], pos + 3
+                elif d[pos] == 0xFD:
+                    n, pos = int.from_bytes(d[pos + 1:pos + 4], "little"), pos + 4
+                elif d[pos] == 0xFE:
+                    n, pos = struct.unpack("<Q", d[pos + 1:pos + 9])[0], pos + 9
+                else:
+                    n, pos = d[pos], pos + 1
+                row.append(d[pos:pos + n])
+                pos += n
+            rows.append(row)
 
 
 @unittest.skipUnless(pymysql, "python3-pymysql is not installed")
@@ -287,6 +356,34 @@ class SqlFeatures(SqldCluster):
                          [(1, "x", 7, 1), (2, "x", None, 2), (10, "x", None, 3), (11, "b", None, 4)])
         self.assertEqual(q("SELECT s, n, m FROM t WHERE id > 11"), [("d", 5, 5)])
 
+    def test_default_marker_bytes_are_ordinary_data(self):
+        # DEFAULT once travelled through SQLite as these bytes: a client
+        # sending them got the column default instead (or error 1364).
+        old_default, old_no_default = b"\x01halb-default\x01", b"\x01halb-no-default\x01"
+        c = self.setup_db("dm", "CREATE TABLE t (id INT PRIMARY KEY, b VARBINARY(40) DEFAULT 'dflt', "
+                                "l BLOB NOT NULL, v VARCHAR(40) NOT NULL DEFAULT 'vd')")
+        q = lambda sql, args=None: self.run_sql(c, sql) if args is None else c.cursor().execute(sql, args)
+        q("INSERT INTO t (id, b, l) VALUES (1, %s, %s)", (old_default, old_no_default))
+        q("INSERT INTO t VALUES (2, %s, %s, %s), (3, DEFAULT, 'x', DEFAULT)",
+          (old_no_default, old_default, old_default.decode()))
+        q("UPDATE t SET l = %s WHERE id = 3", (old_default,))
+        q("INSERT INTO t SET id = 4, b = %s, l = %s ON DUPLICATE KEY UPDATE b = DEFAULT", (old_default, old_default))
+        q("INSERT INTO t SET id = 4, b = %s, l = %s ON DUPLICATE KEY UPDATE l = VALUES(b)", (old_default, old_default))
+        q("REPLACE INTO t VALUES (5, %s, %s, DEFAULT)", (old_default, old_no_default))
+        self.assertEqual(q("SELECT id, b, l, v FROM t ORDER BY id"),
+                         [(1, old_default, old_no_default, "vd"), (2, old_no_default, old_default, old_default.decode()),
+                          (3, b"dflt", old_default, "vd"), (4, old_default, old_default, "vd"),
+                          (5, old_default, old_no_default, "vd")])
+        # DEFAULT in SET and ON DUPLICATE KEY UPDATE, and DEFAULT inside an
+        # expression refused as MariaDB does (1064)
+        q("INSERT INTO t SET id = 6, b = DEFAULT, l = 'y' ON DUPLICATE KEY UPDATE v = 'no'")
+        q("INSERT INTO t SET id = 6, b = 'z', l = 'y' ON DUPLICATE KEY UPDATE b = DEFAULT, v = 'yes'")
+        self.assertEqual(q("SELECT b, v FROM t WHERE id = 6"), [(b"dflt", "yes")])
+        for sql in ("INSERT INTO t VALUES (7, CONCAT(DEFAULT, 'y'), 'l', 'v')", "UPDATE t SET b = DEFAULT || 'x'",
+                    "INSERT INTO t VALUES (7, (DEFAULT), 'l', 'v')", "UPDATE t SET v = 'w' WHERE b = DEFAULT"):
+            self.assertEqual(self.sql_error(c, sql)[0], 1064, sql)
+        self.assertEqual(q("SELECT COUNT(*) FROM t WHERE id = 7"), [(0,)])
+
     # ---- information_schema and SHOW under privileges -------------------------------
 
     def test_information_schema_lists_only_what_the_account_may_use(self):
@@ -386,6 +483,33 @@ $st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_a
             with self.assertRaises(pymysql.MySQLError):
                 self.run_sql(gone, "SELECT 1")
 
+    def test_kill_leaves_no_rows_in_the_catalog(self):
+        def tool(*args):
+            r = subprocess.run([program("halb-ndbapi-tool"), "-c", self.cs] + list(args), capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return r.stdout.split()
+        kill_rows = lambda: tool("keys", "halb/def/catalog", "kill")
+        root, other = self.connect(0), self.connect(1)
+        self.assertNotEqual(root.thread_id() >> 24, other.thread_id() >> 24)
+        # answered by the node holding the connection
+        self.assertEqual(self.run_sql(root, f"KILL QUERY {other.thread_id()}"), 0)
+        self.assertEqual(kill_rows(), [])
+        # nobody answers (no SQL node 250): the asker takes its request back
+        nobody = (250 << 24) | 1
+        self.assertEqual(self.sql_error(root, f"KILL {nobody}")[0], 1094)
+        self.assertEqual(kill_rows(), [])
+        # What an asker that stopped waiting (or died) leaves: an answer
+        # written after it left, requests no node took. Every node removes
+        # them once they are old, and the owner does not act on them.
+        old = int(time.time() * 1000) - 120_000
+        for key, value in ((f"killed:{old}.9.1.1", "0"),
+                           (f"kill:{other.thread_id()}:{old}.9.1.2", f"connection\n{old}.9.1.2\n1\nroot"),
+                           (f"kill:{nobody}:{old}.9.1.3", f"connection\n{old}.9.1.3\n1\nroot")):
+            tool("put", "halb/def/catalog", key, value)
+        wait_for(lambda: kill_rows() == [], timeout=10, interval=0.2, what="old kill rows removed")
+        self.assertEqual(self.run_sql(other, "SELECT 1"), [(1,)])
+
     # ---- column privileges ---------------------------------------------------------
 
     def test_column_privileges(self):
@@ -430,6 +554,34 @@ $st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_a
         self.run_sql(root, "GRANT SELECT ON cp.t TO 'cu'@'%'")
         self.assertEqual(q("SELECT * FROM t WHERE id = 1"), [(1, 10, 20, "s")])
 
+    def test_on_duplicate_key_update_with_column_privileges(self):
+        # As MySQL: INSERT on the columns inserted, UPDATE on the columns set,
+        # SELECT on the columns read, table-level or per column.
+        root = self.setup_db("cpu", "CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, secret INT)",
+                             "INSERT INTO t VALUES (1, 1, 1, 1)",
+                             "CREATE USER 'ou'@'%' IDENTIFIED BY 'opw'",
+                             "GRANT INSERT (id, a), UPDATE (a), SELECT (a) ON cpu.t TO 'ou'@'%'")
+        u = self.connect(user="ou", password="opw", database="cpu")
+        q = lambda sql: self.run_sql(u, sql)
+        err = lambda sql: self.sql_error(u, sql)
+        denied = lambda what, col: (1143, f"{what} command denied to user 'ou'@'127.0.0.1' for column '{col}' in table 't'")
+        self.assertEqual(q("INSERT INTO t (id, a) VALUES (1, 5) ON DUPLICATE KEY UPDATE a = 7"), 2)
+        self.assertEqual(q("INSERT INTO t (id, a) VALUES (1, 5) ON DUPLICATE KEY UPDATE a = VALUES(a)"), 2)
+        self.assertEqual(q("INSERT INTO t (id, a) VALUES (1, 5) AS n ON DUPLICATE KEY UPDATE a = t.a + n.a"), 2)
+        self.assertEqual(q("INSERT INTO t (id, a) VALUES (2, 9) ON DUPLICATE KEY UPDATE a = 0"), 1)
+        self.assertEqual(err("INSERT INTO t (id, a) VALUES (1, 5) ON DUPLICATE KEY UPDATE b = 1"), denied("UPDATE", "b"))
+        self.assertEqual(err("INSERT INTO t (id, b) VALUES (1, 5) ON DUPLICATE KEY UPDATE a = 1"), denied("INSERT", "b"))
+        self.assertEqual(err("INSERT INTO t (id, a) VALUES (1, 5) ON DUPLICATE KEY UPDATE a = secret"),
+                         denied("SELECT", "secret"))
+        self.assertEqual(err("INSERT INTO t VALUES (1, 5, 1, 1) ON DUPLICATE KEY UPDATE a = 3"),
+                         (1142, "INSERT command denied to user 'ou'@'127.0.0.1' for table 't'"))
+        self.assertEqual(err("INSERT INTO t SET id = 1, b = 2 ON DUPLICATE KEY UPDATE a = 3"), denied("INSERT", "b"))
+        self.assertEqual(self.run_sql(root, "SELECT * FROM t ORDER BY id"), [(1, 10, 1, 1), (2, 9, None, None)])
+        # no privilege of a kind at all, on the table or a column: the table-level error
+        self.run_sql(root, "REVOKE UPDATE (a) ON cpu.t FROM 'ou'@'%'")
+        self.assertEqual(err("INSERT INTO t (id, a) VALUES (1, 5) ON DUPLICATE KEY UPDATE a = 7"),
+                         (1142, "UPDATE command denied to user 'ou'@'127.0.0.1' for table 't'"))
+
     # ---- long values -------------------------------------------------------------
 
     LONG_TABLE = "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(16000), x TEXT, b BLOB)"
@@ -457,6 +609,138 @@ $st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_a
         self.run_sql(c, "CREATE TABLE w (id INT PRIMARY KEY, a VARBINARY(60000))")
         self.run_sql(c, "INSERT INTO w VALUES (1, REPEAT('z', 60000))")
         self.assertEqual(self.run_sql(c, "SELECT LENGTH(a) FROM w"), [(60000,)])
+
+    # ---- MEDIUM/LONG TEXT/BLOB values past the row limit (parts tables) -----------
+
+    def parts_rows(self, db, table, column):
+        """Rows of the hidden parts table of column number `column`."""
+        r = subprocess.run([program("halb-ndbapi-tool"), "-c", self.cs, "count", f"{db}/def/NDB$BLOB_{table}_{column}"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return int(r.stdout.split()[1])
+
+    def test_long_blob_and_text_values_keep_their_parts_in_step(self):
+        c = self.setup_db("lb", "CREATE TABLE t (id INT PRIMARY KEY, b LONGBLOB, m MEDIUMTEXT, n INT)")
+        q = lambda sql, args=None: self.run_sql(c, sql) if args is None else c.cursor().execute(sql, args)
+        parts = lambda n: 0 if n < 65535 else -(-(n - 65527) // 60000)  # long_values.h
+        one, five = os.urandom(1 << 20), os.urandom(5 << 20)
+        text = ("h\u00e9llo w\u00f6rld \U0001F600 " * 80000)[:1100000]
+        q("INSERT INTO t VALUES (1, %s, %s, 0)", (one, text))
+        q("INSERT INTO t VALUES (2, %s, NULL, 0)", (five,))
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(one)) + parts(len(five)))
+        self.assertEqual(self.parts_rows("lb", "t", 2), parts(len(text.encode())))
+        other = self.connect(1)
+        self.assertEqual(self.run_sql(other, "SELECT b, m FROM lb.t WHERE id = 1"), [(one, text)])
+        self.assertEqual(self.run_sql(other, "SELECT b FROM lb.t WHERE id = 2"), [(five,)])
+        self.assertEqual(q("SELECT id, LENGTH(b), CHAR_LENGTH(m), b = 'x' FROM t ORDER BY id"),
+                         [(1, len(one), len(text), 0), (2, len(five), None, 0)])
+        self.assertEqual(q("SHOW TABLES"), [("t",)])
+        self.assertEqual(q("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'lb'"), [("t",)])
+        # an UPDATE of another column leaves the value; a shorter value leaves no stale parts
+        self.assertEqual(q("UPDATE t SET n = 1 WHERE id = 2"), 1)
+        self.assertEqual(q("SELECT b, n FROM t WHERE id = 2"), [(five, 1)])
+        self.assertEqual(q("UPDATE t SET b = %s WHERE id = 2", (five,)), 0)  # the same value: nothing changed
+        shorter = five[:200000]
+        self.assertEqual(q("UPDATE t SET b = %s WHERE id = 2", (shorter,)), 1)
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(one)) + parts(len(shorter)))
+        self.assertEqual(q("UPDATE t SET b = 'short' WHERE id = 1"), 1)
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(shorter)))
+        self.assertEqual(q("SELECT id, b FROM t WHERE id = 1"), [(1, b"short")])
+        # a new primary key takes the parts along; REPLACE and upsert keep them in step
+        self.assertEqual(q("UPDATE t SET id = 3 WHERE id = 2"), 1)
+        self.assertEqual(q("SELECT b FROM t WHERE id = 3"), [(shorter,)])
+        self.assertEqual(q("REPLACE INTO t VALUES (3, %s, NULL, 0)", (one,)), 2)
+        self.assertEqual(q("INSERT INTO t VALUES (1, %s, NULL, 0) ON DUPLICATE KEY UPDATE b = VALUES(b)", (five,)), 2)
+        self.assertEqual(q("SELECT id, b FROM t ORDER BY id"), [(1, five), (3, one)])
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(five)) + parts(len(one)))
+        # DELETE removes the parts; a rolled back transaction leaves nothing
+        self.assertEqual(q("DELETE FROM t WHERE id = 1"), 1)
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(one)))
+        c.begin()
+        q("INSERT INTO t VALUES (4, %s, %s, 0)", (five, text))
+        self.assertEqual(q("SELECT LENGTH(b), m = %s FROM t WHERE id = 4".replace("%s", "'?'")), [(len(five), 0)])
+        c.rollback()
+        self.assertEqual(q("SELECT id FROM t ORDER BY id"), [(3,)])
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(one)))
+        self.assertEqual(self.parts_rows("lb", "t", 2), 0)
+        # ROLLBACK TO SAVEPOINT brings the parts back with the row
+        c.begin()
+        q("UPDATE t SET b = %s WHERE id = 3", (five,))
+        q("SAVEPOINT s")
+        q("UPDATE t SET b = 'tiny' WHERE id = 3")
+        q("ROLLBACK TO SAVEPOINT s")
+        self.assertEqual(q("SELECT b FROM t WHERE id = 3"), [(five,)])
+        c.commit()
+        self.assertEqual(self.parts_rows("lb", "t", 1), parts(len(five)))
+        self.assertEqual(self.run_sql(other, "SELECT b FROM lb.t WHERE id = 3"), [(five,)])
+        # ALTER TABLE builds a new cluster table ("t#2") and copies the parts
+        # over; TRUNCATE makes fresh ones ("t#3"); DROP drops them
+        gone = lambda name: subprocess.run([program("halb-ndbapi-tool"), "-c", self.cs, "count", f"lb/def/{name}"],
+                                           capture_output=True, text=True, timeout=60).returncode != 0
+        q("ALTER TABLE t ADD INDEX nn (n)")
+        self.assertTrue(gone("NDB$BLOB_t_1") and gone("NDB$BLOB_t_2"))
+        self.assertEqual(self.parts_rows("lb", "t#2", 1), parts(len(five)))
+        self.assertEqual(q("SELECT b FROM t WHERE id = 3"), [(five,)])
+        q("TRUNCATE TABLE t")
+        self.assertTrue(gone("NDB$BLOB_t#2_1") and gone("NDB$BLOB_t#2_2"))
+        self.assertEqual(self.parts_rows("lb", "t#3", 1), 0)
+        q("INSERT INTO t VALUES (5, %s, NULL, 0)", (one,))
+        self.assertEqual(q("SELECT b FROM t"), [(one,)])
+        q("DROP TABLE t")
+        self.assertTrue(gone("NDB$BLOB_t#3_1") and gone("NDB$BLOB_t#3_2"))
+
+    def test_long_blob_values_in_the_binary_protocol(self):
+        # COM_STMT_PREPARE/SEND_LONG_DATA/EXECUTE and binary result rows,
+        # spoken over a PyMySQL connection (which has no prepared statements).
+        c = self.setup_db("lbb", "CREATE TABLE t (id BIGINT PRIMARY KEY, b LONGBLOB)")
+        one, five = os.urandom(1 << 20), os.urandom(5 << 20)
+        insert = BinaryStatement(c, "INSERT INTO t VALUES (?, ?)")
+        insert.execute([(0x08, struct.pack("<q", 1)), (0xFC, lenenc(one))])
+        for k in range(0, len(five), 1 << 20):
+            insert.send_long_data(1, five[k:k + (1 << 20)])
+        insert.execute([(0x08, struct.pack("<q", 2)), (0xFC, None)])  # the long data
+        select = BinaryStatement(c, "SELECT b FROM t WHERE id = ?")
+        self.assertEqual(select.execute([(0x08, struct.pack("<q", 1))]), [[one]])
+        self.assertEqual(select.execute([(0x08, struct.pack("<q", 2))]), [[five]])
+        self.assertEqual(self.run_sql(c, "SELECT id, LENGTH(b) FROM t ORDER BY id"), [(1, len(one)), (2, len(five))])
+
+    def test_long_value_read_while_another_connection_rewrites_it(self):
+        # Two values of one length and the same first 64 KB, differing only
+        # in their parts: a committed read that took the row from one commit
+        # and parts from the next would return a mix.
+        c = self.setup_db("lbc", "CREATE TABLE t (id INT PRIMARY KEY, b LONGBLOB)")
+        head = os.urandom(70000)
+        values = [head + bytes([k]) * 200000 for k in (1, 2)]
+        c.cursor().execute("INSERT INTO t VALUES (1, %s)", (values[0],))
+        stop = threading.Event()
+        writes, errors = [0], []
+
+        def writer():
+            w = self.connect(1)
+            try:
+                while not stop.is_set():
+                    w.cursor().execute("UPDATE lbc.t SET b = %s WHERE id = 1", (values[(writes[0] + 1) % 2],))
+                    writes[0] += 1
+            except Exception as e:  # noqa: BLE001 - reported by the test
+                errors.append(e)
+
+        t = threading.Thread(target=writer)
+        t.start()
+        reads = 0
+        try:
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline or (writes[0] < 5 and time.monotonic() < deadline + 20):
+                cur = c.cursor()
+                cur.execute("SELECT b FROM t WHERE id = 1")
+                got = cur.fetchone()[0]
+                self.assertTrue(got in values, f"read {reads}: {len(got)} bytes mixing the parts of two values")
+                reads += 1
+        finally:
+            stop.set()
+            t.join(30)
+        self.assertEqual(errors, [])
+        self.assertGreater(writes[0], 4)
+        self.assertGreater(reads, 4)
 
     @unittest.skipUnless(have_perl_dbd_mysql(), "libdbd-mysql-perl is not installed")
     def test_long_values_and_upsert_in_the_binary_protocol(self):

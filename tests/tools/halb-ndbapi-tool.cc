@@ -2,7 +2,8 @@
 // for the integration tests -- create a table, load N rows (retrying
 // temporary errors as an application should), read them back and verify,
 // count them with a scan, read through the unique index, delete rows, drop
-// the table; and, for atomicity checks, move money between accounts.
+// the table; and, for atomicity checks, move money between accounts. Also
+// lists and writes rows of a string-keyed table such as halb-sqld's catalog.
 //
 // The table: id BIGINT primary key, val VARCHAR(64), num INT with a unique
 // hash index. Row k holds val "row-k" and num k. An accounts table holds
@@ -29,7 +30,8 @@ int usage() {
   fprintf(stderr,
           "usage: halb-ndbapi-tool -c CONNECTSTRING [--node N] [--batch B] [--from K] [--latency] COMMAND\n"
           "  create TABLE | drop TABLE | load TABLE N | verify TABLE N | count TABLE | unique TABLE K\n"
-          "  delete TABLE N | accounts TABLE N | transfer TABLE N COUNT | sum TABLE N\n");
+          "  delete TABLE N | accounts TABLE N | transfer TABLE N COUNT | sum TABLE N\n"
+          "  keys TABLE PREFIX | put TABLE KEY VALUE (string key in column 0, string column 1)\n");
   return 2;
 }
 
@@ -195,6 +197,32 @@ int main(int argc, char** argv) {
       printf("latency_us p50=%.0f p99=%.0f transactions=%zu\n", at(0.50), at(0.99), latencies_us.size());
     }
     return bad ? 1 : 0;
+  }
+  // A table keyed by a string in column 0 with a string column 1 (such as
+  // halb-sqld's catalog): list the keys starting with PREFIX, or write a row.
+  if (cmd == "keys") {
+    if (args.size() < 3) return usage();
+    engine::ScanSpec spec;
+    spec.filter = engine::Filter::compare(engine::Filter::Op::kLikePrefix, 0, args[2]);
+    auto r = c.scan(t->id, spec, node);
+    if (r.error) {
+      fprintf(stderr, "keys: %s\n", describe(r.error).c_str());
+      return 1;
+    }
+    for (const auto& row : r.rows)
+      if (auto* k = std::get_if<std::string>(&row[0])) printf("%s\n", k->c_str());
+    return 0;
+  }
+  if (cmd == "put") {
+    if (args.size() < 4) return usage();
+    auto tx = c.start_transaction();
+    tx->write(t->id, {args[2]}, {{1, args[3]}});
+    if (NdbError we = tx->execute(engine::ExecType::kCommit)) {
+      fprintf(stderr, "put: %s\n", describe(we).c_str());
+      return 1;
+    }
+    printf("put %s\n", args[2].c_str());
+    return 0;
   }
   if (cmd == "count") {
     for (int attempt = 1;; ++attempt) {

@@ -132,6 +132,7 @@ int ClusterSession::authorize_columns(void* self, int action, const char* table,
   if (slash == std::string_view::npos) return SQLITE_OK;
   const std::string db(vt.substr(0, slash)), name(vt.substr(slash + 1));
   if (is_information_schema(db)) return SQLITE_OK;
+  if (action == SQLITE_READ && vt == s->upsert_target_) return SQLITE_OK;
   const Privileges& p = s->privileges_;
   const uint32_t need = action == SQLITE_READ ? priv::kSelect : priv::kUpdate;
   // Without column privileges of that kind on the table, check_dml_access

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cluster/sqld/sql/errors.h"
+#include "cluster/sqld/sql/long_values.h"
 
 namespace halb::cluster::sqld {
 
@@ -30,6 +31,32 @@ std::string user_key(const std::string& u, const std::string& h) { return "user:
 std::string kill_key(uint32_t id, const std::string& nonce) { return "kill:" + std::to_string(id) + ":" + nonce; }
 // Not under "kill:", which the owners scan for requests.
 std::string kill_answer_key(const std::string& nonce) { return "killed:" + nonce; }
+// A nonce starts with the wall-clock time it was made (ms since the epoch),
+// so any SQL node can tell a request or answer nobody waits for any more.
+std::string kill_nonce(uint32_t node, uint64_t seq) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return std::to_string(ms.count()) + "." + std::to_string(node) + "." + std::to_string(::getpid()) + "." +
+         std::to_string(seq);
+}
+// How old the kill request or answer row `key` is (0 for one made "later"
+// by a node whose clock is ahead); an unreadable key counts as very old.
+double kill_row_age(std::string_view key) {
+  std::string_view nonce;
+  if (key.substr(0, 7) == "killed:") {
+    nonce = key.substr(7);
+  } else {
+    size_t colon = key.find(':', 5);  // "kill:<id>:<nonce>"
+    if (colon == std::string_view::npos) return 1e9;
+    nonce = key.substr(colon + 1);
+  }
+  uint64_t ms = 0;
+  size_t n = 0;
+  for (; n < nonce.size() && n < 19 && nonce[n] >= '0' && nonce[n] <= '9'; ++n) ms = ms * 10 + (nonce[n] - '0');
+  if (n == 0 || n >= nonce.size() || nonce[n] != '.') return 1e9;
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  int64_t age = static_cast<int64_t>(now.count()) - static_cast<int64_t>(ms);
+  return age > 0 ? age / 1000.0 : 0.0;
+}
 // The values an SQL node holds belong to one incarnation of the table: a
 // DROP + CREATE or a TRUNCATE on another SQL node restarts the shared
 // sequence, and a range kept by name would go on from the old one.
@@ -285,6 +312,16 @@ bool Catalog::load(Snapshot& out, uint64_t& version, std::string& error) {
       logger_.warn("catalog: cluster table " + cluster_name + " is missing: " + e.message);
       continue;
     }
+    for (size_t c = 0; c < ct->def.columns.size(); ++c) {
+      if (!long_values::is_long_column(ct->def.columns[c]) || ct->ndb->hidden_key) continue;
+      api::NdbError pe;
+      auto pt = std::make_shared<CatalogTable>();
+      pt->def.db = ct->def.db;
+      pt->def.name = ct->def.name;
+      pt->cluster_name = long_values::parts_table_name(cluster_name, c);
+      pt->ndb = conn().get_table(pt->cluster_name, pe);
+      if (pt->ndb) ct->parts[c] = pt;
+    }
     out.tables[key] = ct;
   }
   return true;
@@ -338,13 +375,26 @@ void Catalog::check_kills() {
     handler = kill_handler_;
   }
   if (!handler) return;
+  // "kill:" requests and "killed:" answers in one scan.
   engine::ScanSpec spec;
-  spec.filter = engine::Filter::compare(engine::Filter::Op::kLikePrefix, 0, std::string("kill:"));
+  spec.filter = engine::Filter::compare(engine::Filter::Op::kLikePrefix, 0, std::string("kill"));
   auto r = conn().scan(catalog_id_, spec);
   if (r.error) return;
   uint32_t me = conn().node_id();
   for (auto& row : r.rows) {
     std::string k = str(row[0]);
+    const bool answer = k.compare(0, 7, "killed:") == 0;
+    if (!answer && k.compare(0, 5, "kill:") != 0) continue;
+    if (kill_row_age(k) > kKillRowLifetime) {
+      // Its asker stopped waiting long ago (or died): an answer nobody
+      // reads, or a request nobody should act on now. Any node removes it;
+      // two at once is harmless.
+      auto d = conn().start_transaction();
+      d->remove(catalog_id_, {k});
+      d->execute(engine::ExecType::kCommit);
+      continue;
+    }
+    if (answer) continue;
     uint32_t id = static_cast<uint32_t>(std::strtoul(k.c_str() + 5, nullptr, 10));
     if ((id >> 24) != me) continue;
     auto t = conn().start_transaction();
@@ -361,9 +411,7 @@ void Catalog::check_kills() {
 }
 
 SqlError Catalog::post_kill(uint32_t id, KillRequest request) {
-  request.nonce = std::to_string(conn().node_id()) + "." + std::to_string(::getpid()) + "." +
-                  std::to_string(++kill_seq_) + "." +
-                  std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  request.nonce = kill_nonce(conn().node_id(), ++kill_seq_);
   auto t = conn().start_transaction();
   t->write(catalog_id_, {kill_key(id, request.nonce)}, {{1, request.encode()}});
   api::NdbError e = t->execute(engine::ExecType::kCommit);
@@ -392,6 +440,8 @@ SqlError Catalog::post_kill(uint32_t id, KillRequest request) {
     auto d = conn().start_transaction();
     d->remove(catalog_id_, {kill_key(id, request.nonce)});
     if (d->execute(engine::ExecType::kCommit)) code = wait_answer(4 * kRefreshInterval);
+    // An answer written after this gives up stays until it is
+    // kKillRowLifetime old; check_kills on any node removes it then.
   }
   if (!code) return kill_error(er::kNoSuchThread, id);
   if (*code == 0) return SqlError{0, "", ""};
@@ -544,10 +594,17 @@ std::optional<SqlError> Catalog::create_table(const TableDef& def, bool if_not_e
     if (e.code == 826) return make_sql_error(er::kRecordFileFull, {def.name});
     return cluster_error(e);
   }
+  e = create_parts_tables(def, t);
+  if (e) {
+    drop_parts_tables(def, t.name);
+    conn().drop_table(t.name);
+    return cluster_error(e);
+  }
   e = write_rows({{table_key(def.db, def.name), t.name + "\n" + def.create_statement()},
                   {seq_key(def.db, def.name), std::to_string(def.auto_increment_start)}},
                  {table_key(def.db, def.name)});
   if (e) {
+    drop_parts_tables(def, t.name);
     conn().drop_table(t.name);
     if (e.code == kErrTupleExists) {
       existed = true;
@@ -571,6 +628,7 @@ std::optional<SqlError> Catalog::drop_table(const std::string& db, const std::st
   if (e) return cluster_error(e);
   e = conn().drop_table(t->cluster_name);
   if (e && e.code != kErrNoSuchTable) logger_.warn("drop of cluster table " + t->cluster_name + ": " + e.message);
+  drop_parts_tables(t->def, t->cluster_name);
   std::lock_guard<std::mutex> lk(seq_mu_);
   ranges_.erase(range_key(*t));
   return std::nullopt;
@@ -594,15 +652,68 @@ std::optional<SqlError> Catalog::truncate_table(const std::string& db, const std
   engine::normalise(fresh);
   api::NdbError e = conn().create_table(fresh);
   if (e) return cluster_error(e);
-  e = write_rows({{table_key(db, name), fresh.name + "\n" + t->def.create_statement()},
-                  {seq_key(db, name), std::to_string(t->def.auto_increment_start)}});
+  e = create_parts_tables(t->def, fresh);
+  if (!e)
+    e = write_rows({{table_key(db, name), fresh.name + "\n" + t->def.create_statement()},
+                    {seq_key(db, name), std::to_string(t->def.auto_increment_start)}});
   if (e) {
+    drop_parts_tables(t->def, fresh.name);
     conn().drop_table(fresh.name);
     return cluster_error(e);
   }
   conn().drop_table(t->cluster_name);
+  drop_parts_tables(t->def, t->cluster_name);
   std::lock_guard<std::mutex> lk(seq_mu_);
   ranges_.erase(range_key(*t));
+  return std::nullopt;
+}
+
+api::NdbError Catalog::create_parts_tables(const TableDef& def, const engine::Table& main) {
+  if (main.hidden_key) return {};  // no key known before the insert: values stay inline
+  for (size_t c = 0; c < def.columns.size(); ++c) {
+    if (!long_values::is_long_column(def.columns[c])) continue;
+    engine::Table p = long_values::parts_table(main, c, long_values::parts_table_name(main.name, c));
+    std::string why = engine::normalise(p);
+    if (!why.empty()) return api::make_error(kErrNoSuchTable, "parts table of column " + def.columns[c].name + ": " + why);
+    api::NdbError e = conn().create_table(p);
+    if (e.code == kErrTableExists) {  // left by an interrupted CREATE, as the table itself may be
+      conn().drop_table(p.name);
+      e = conn().create_table(p);
+    }
+    if (e) return e;
+  }
+  return {};
+}
+
+void Catalog::drop_parts_tables(const TableDef& def, const std::string& cluster_name) {
+  for (size_t c = 0; c < def.columns.size(); ++c) {
+    if (!long_values::is_long_column(def.columns[c])) continue;
+    api::NdbError e = conn().drop_table(long_values::parts_table_name(cluster_name, c));
+    if (e && e.code != kErrNoSuchTable) logger_.warn("drop of the parts table of " + cluster_name + ": " + e.message);
+  }
+}
+
+std::optional<SqlError> Catalog::copy_parts(const CatalogTable& from, const std::string& to_name) {
+  for (const auto& [c, p] : from.parts) {
+    if (!p) continue;
+    api::NdbError e;
+    auto to = conn().get_table(long_values::parts_table_name(to_name, c), e);
+    if (!to) continue;  // the new table has no parts for it (no primary key)
+    engine::ScanSpec spec;
+    spec.batch_rows = 8;
+    auto r = conn().scan(p->ndb->id, spec);
+    if (r.error) return cluster_error(r.error);
+    for (size_t i = 0; i < r.rows.size();) {
+      auto t = conn().start_transaction();
+      size_t end = std::min(r.rows.size(), i + 4);
+      for (; i < end; ++i) {
+        auto& row = r.rows[i];
+        std::vector<engine::Value> key(row.begin(), row.end() - 1);
+        t->insert(to->id, key, {{static_cast<uint32_t>(row.size() - 1), row.back()}});
+      }
+      if (api::NdbError ce = t->execute(engine::ExecType::kCommit)) return cluster_error(ce);
+    }
+  }
   return std::nullopt;
 }
 
@@ -679,16 +790,29 @@ std::optional<SqlError> Catalog::rebuild(const std::string& db, const std::strin
   if (e) return cluster_error(e);
   auto created = conn().get_table(fresh.name, e);
   if (!created) return cluster_error(e);
-  if (auto err = copy_rows(*t, *created)) {
+  auto undo = [&] {
+    drop_parts_tables(def, fresh.name);
     conn().drop_table(fresh.name);
+  };
+  if ((e = create_parts_tables(def, fresh))) {
+    undo();
+    return cluster_error(e);
+  }
+  if (auto err = copy_rows(*t, *created)) {
+    undo();
+    return err;
+  }
+  if (auto err = copy_parts(*t, fresh.name)) {
+    undo();
     return err;
   }
   e = write_rows({{table_key(db, name), fresh.name + "\n" + def.create_statement()}});
   if (e) {
-    conn().drop_table(fresh.name);
+    undo();
     return cluster_error(e);
   }
   conn().drop_table(t->cluster_name);
+  drop_parts_tables(t->def, t->cluster_name);
   return std::nullopt;
 }
 

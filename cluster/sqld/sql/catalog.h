@@ -35,6 +35,11 @@ struct CatalogTable {
   TableDef def;
   std::string cluster_name;  // "db/def/t" (or "db/def/t#N" after a rebuild)
   std::shared_ptr<const engine::Table> ndb;
+  // The parts tables of its MEDIUM/LONG TEXT/BLOB columns, by column
+  // (long_values.h; a table created before they existed has none). Each is
+  // a CatalogTable of its own (def: this table's name, no columns) so that
+  // the session tracks its rows like any table's (savepoints, errors).
+  std::map<size_t, std::shared_ptr<const CatalogTable>> parts;
 };
 
 struct AccountRecord {
@@ -46,6 +51,11 @@ class Catalog {
  public:
   static constexpr const char* kTableName = "halb/def/catalog";
   static constexpr double kRefreshInterval = 0.25;
+  // A KILL request or answer row older than this (by the wall-clock time in
+  // its nonce) has no asker waiting (post_kill waits 12 refresh intervals):
+  // every node's refresher deletes it, and an owner does not act on it. Far
+  // above the wait, for clocks of SQL nodes on different hosts that differ.
+  static constexpr double kKillRowLifetime = 30;
 
   Catalog(std::vector<api::Connection*> connections, log::Logger& logger);
   ~Catalog();
@@ -143,6 +153,11 @@ class Catalog {
   std::optional<SqlError> rebuild(const std::string& db, const std::string& name,
                                   const std::function<std::optional<SqlError>(TableDef&)>& change);
   std::optional<SqlError> copy_rows(const CatalogTable& from, const engine::Table& to);
+  // The parts tables of `def`'s long TEXT/BLOB columns for the cluster
+  // table `main` (long_values.h); dropping them ignores those missing.
+  api::NdbError create_parts_tables(const TableDef& def, const engine::Table& main);
+  void drop_parts_tables(const TableDef& def, const std::string& cluster_name);
+  std::optional<SqlError> copy_parts(const CatalogTable& from, const std::string& to_name);
   void refresher();
   void check_kills();
 

@@ -175,6 +175,9 @@ class ClusterSession final : public Session, public SessionInfo {
   Privileges privileges_;
   bool column_authorizer_ = false;
   uint64_t privileges_version_ = ~uint64_t{0};
+  // "db/t" while an upsert runs its own statements on it: reads of its
+  // columns there are its key lookups, checked by run_upsert itself.
+  std::string upsert_target_;
 };
 
 // Column definition helpers shared with SHOW.

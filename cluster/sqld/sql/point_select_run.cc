@@ -13,6 +13,7 @@
 
 #include "cluster/sqld/sql/cluster_session.h"
 #include "cluster/sqld/sql/errors.h"
+#include "cluster/sqld/sql/long_values.h"
 #include "cluster/sqld/sql/value_codec.h"
 
 namespace halb::cluster::sqld {
@@ -82,6 +83,9 @@ std::optional<StatementResult> ClusterSession::run_point_select(const PointSelec
       cols.push_back(*idx);
     }
   }
+  // A long TEXT/BLOB value may need its parts read: the SQLite path does that.
+  for (size_t i : cols)
+    if (long_values::is_long_column(def.columns[i])) return std::nullopt;
   std::vector<ColumnDef> columns;
   if (known_columns) {
     if (known_columns->size() != cols.size()) return std::nullopt;

@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <set>
+
+#include <sys/random.h>
 
 #include "cluster/sqld/sql/errors.h"
 
@@ -43,6 +46,24 @@ std::string blob_literal(std::string_view s) {
   }
   return out + "'";
 }
+
+}  // namespace
+
+std::string_view default_marker() {
+  static const std::string marker = [] {
+    unsigned char raw[16];
+    if (getrandom(raw, sizeof raw, 0) != static_cast<ssize_t>(sizeof raw)) {
+      std::random_device rd;
+      for (auto& b : raw) b = static_cast<unsigned char>(rd());
+    }
+    std::string m = "\x01halb-default\x01";
+    m.append(reinterpret_cast<const char*>(raw), sizeof raw);
+    return m;
+  }();
+  return marker;
+}
+
+namespace {
 
 class Rewriter {
  public:
@@ -288,7 +309,7 @@ class Rewriter {
       }
       if (u == "DEFAULT" && default_value_position()) {
         ++i_;
-        emit(blob_literal(kDefaultMarker));
+        emit(blob_literal(default_marker()));
         return;
       }
       if (u == "VALUE" && statement_ != "SELECT") {
@@ -432,18 +453,56 @@ class Rewriter {
     finish_token();
   }
 
-  // DEFAULT as a whole value: an item of a VALUES row of INSERT/REPLACE
-  // (or of the VALUES statement an upsert builds), or the right side of
-  // `col = DEFAULT` in UPDATE / INSERT ... SET. DEFAULT(col) is a function.
+  // DEFAULT as a whole value, as MySQL takes it: an item of a row of the
+  // VALUES list of INSERT/REPLACE (or of the VALUES statement an upsert
+  // builds), or the whole right side of `col = DEFAULT` in UPDATE ... SET,
+  // INSERT ... SET and ON DUPLICATE KEY UPDATE. Anywhere else (inside an
+  // expression, a function's arguments, a SELECT) it stays DEFAULT, which
+  // SQLite refuses, so the marker can only reach the virtual table.
   bool default_value_position() const {
-    if (statement_ != "INSERT" && statement_ != "REPLACE" && statement_ != "VALUES" && statement_ != "UPDATE")
+    if (i_ < 2) return false;
+    const bool values_statement = statement_ == "VALUES" && env_.values_feed_insert;
+    if (statement_ != "INSERT" && statement_ != "REPLACE" && statement_ != "UPDATE" && !values_statement)
       return false;
-    if (i_ == 0) return false;
     const Token& before = at(i_ - 1);
     const Token& after = at(i_ + 1);
-    if (after.is_op("(") || after.is_op(".")) return false;
-    if (statement_ == "UPDATE") return before.is_op("=");
-    return before.is_op("(") || before.is_op(",") || before.is_op("=");
+    if (before.is_op("=")) {
+      if (values_statement || !at(i_ - 2).is_name()) return false;
+      if (!(after.is_op(",") || after.kind == K::kEnd || after.is_word("WHERE") || after.is_word("ORDER") ||
+            after.is_word("LIMIT")))
+        return false;
+      // an assignment: `[t.]col = DEFAULT` after SET, (KEY) UPDATE or a
+      // comma outside parentheses -- not a comparison in WHERE
+      size_t k = i_ - 2;
+      while (k >= 2 && at(k - 1).is_op(".") && at(k - 2).is_name()) k -= 2;
+      if (k == 0) return false;
+      const Token& lead = at(k - 1);
+      if (lead.is_word("SET") || lead.is_word("UPDATE")) return true;
+      return lead.is_op(",") && enclosing_paren(k - 1) == kNone;
+    }
+    if (statement_ == "UPDATE") return false;
+    if (!(before.is_op("(") || before.is_op(",")) || !(after.is_op(",") || after.is_op(")"))) return false;
+    // The enclosing parenthesis must open one row of the list after VALUES.
+    size_t open = enclosing_paren(i_);
+    while (open != kNone && open > 0) {
+      const Token& prior = at(open - 1);
+      if (prior.is_word("VALUES") || prior.is_word("VALUE")) return true;
+      if (!(prior.is_op(",") && open >= 2 && at(open - 2).is_op(")"))) return false;
+      open = enclosing_paren(open - 2);  // the previous row's "("
+    }
+    return false;
+  }
+
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  // The "(" left of token `k` that is not closed before it (for a ")" at
+  // `k`: the "(" it closes).
+  size_t enclosing_paren(size_t k) const {
+    int depth = 0;
+    for (size_t j = k; j-- > 0;) {
+      if (at(j).is_op(")")) ++depth;
+      if (at(j).is_op("(") && depth-- == 0) return j;
+    }
+    return kNone;
   }
 
   void finish_token_at(size_t idx) {

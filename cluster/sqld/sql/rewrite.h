@@ -44,9 +44,14 @@ struct Rewritten {
 // What DEFAULT in a VALUES row (or `SET col = DEFAULT`) becomes: a value
 // the virtual table replaces by the column's default, as it does for a
 // column an INSERT leaves out (an AUTO_INCREMENT column gets the next value).
-// SQLite has no DEFAULT in an expression, and a BLOB with these bytes is
-// nothing a client can mean by accident.
-inline constexpr std::string_view kDefaultMarker = "\x01halb-default\x01";
+// SQLite has no DEFAULT in an expression, and a pointer value (see
+// sqlite3_result_pointer) does not survive the temporary tables an UPDATE of
+// a virtual table and some INSERT ... SELECT go through. So DEFAULT is a BLOB
+// with 16 random bytes drawn once per process: the virtual table replaces it
+// before storing anything and the rewrite only emits it where it is a whole
+// value, so it never reaches a client, and no client can send it on purpose
+// or by accident.
+std::string_view default_marker();
 
 // `sysvar` gives @@name's value as SQL literal text (nullopt: unknown,
 // 1193); `uservar` gives @name's (NULL when unset).
@@ -54,6 +59,9 @@ struct RewriteEnv {
   std::string current_db;
   std::function<std::optional<std::string>(const std::string&)> sysvar;
   std::function<std::string(const std::string&)> uservar;
+  // A top-level `VALUES (...)` whose rows an INSERT takes (the rows of an
+  // INSERT ... ON DUPLICATE KEY UPDATE, upsert.cc): DEFAULT is allowed there.
+  bool values_feed_insert = false;
 };
 
 // `tokens` hold one statement ending with kEnd; `sql` is its source.

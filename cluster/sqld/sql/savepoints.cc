@@ -99,9 +99,16 @@ bool ExecContext::rollback_to_savepoint(const std::string& name, std::optional<S
   if (!work.empty()) {
     // The deletes go first, in a batch of their own: a row deleted and
     // inserted again in one batch would clash with itself.
+    // Batches stay within a transport frame (parts of long values are big).
     api::Transaction& t = transaction();
-    for (const auto& w : work)
+    for (const auto& w : work) {
       if (w.exists_now) t.remove(w.table->id, w.key);
+      if (batch_full())
+        if (api::NdbError e = flush()) {
+          error = map_error(e, nullptr);
+          return true;
+        }
+    }
     if (api::NdbError e = flush()) {
       error = map_error(e, nullptr);
       return true;
@@ -113,6 +120,11 @@ bool ExecContext::rollback_to_savepoint(const std::string& name, std::optional<S
         if (std::find(w.table->primary_key.begin(), w.table->primary_key.end(), c) == w.table->primary_key.end())
           set.emplace_back(c, (*w.wanted)[c]);
       t.insert(w.table->id, w.key, std::move(set));
+      if (batch_full())
+        if (api::NdbError e = flush()) {
+          error = map_error(e, nullptr);
+          return true;
+        }
     }
     if (api::NdbError e = flush()) {
       error = map_error(e, nullptr);

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "cluster/sqld/sql/errors.h"
+#include "cluster/sqld/sql/long_values.h"
 #include "cluster/sqld/sql/rewrite.h"
 #include "cluster/sqld/sql/value_codec.h"
 
@@ -470,7 +471,22 @@ int x_column(sqlite3_vtab_cursor* cur, sqlite3_context* out, int n) {
   auto* vt = reinterpret_cast<VTab*>(cur->pVtab);
   const auto& row = c->rows[c->pos];
   const auto& col = vt->table->def.columns[static_cast<size_t>(n)];
-  result_of(out, from_stored(col, row[static_cast<size_t>(n)]));
+  const auto& v = row[static_cast<size_t>(n)];
+  if (long_values::is_long_column(col) && long_values::length_of_head(v)) {
+    // An UPDATE that does not set the column need not read its parts.
+    if (sqlite3_vtab_nochange(out)) return SQLITE_OK;
+    std::vector<engine::Value> key;
+    for (uint32_t k : vt->table->ndb->primary_key) key.push_back(row[k]);
+    std::string whole;
+    if (auto e = long_values::read_value(*vt->ctx, *vt->table, static_cast<size_t>(n), key, std::get<std::string>(v),
+                                         whole)) {
+      set_error(vt, *e);
+      return SQLITE_ERROR;
+    }
+    result_of(out, from_stored(col, engine::Value{std::move(whole)}));
+    return SQLITE_OK;
+  }
+  result_of(out, from_stored(col, v));
   return SQLITE_OK;
 }
 
@@ -610,9 +626,20 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
     ctx.transaction().remove(ndb.id, key);
     ctx.note_write(ndb, key, std::nullopt);
     ++ctx.affected;
+    if (auto it = ctx.rowid_rows.find({ndb.id, sqlite3_value_int64(argv[0])}); it != ctx.rowid_rows.end())
+      if (auto e = long_values::remove_row_parts(ctx, t, key, it->second)) {
+        set_error(vt, *e);
+        return SQLITE_ERROR;
+      }
     return SQLITE_OK;
   }
   ++ctx.rows_seen;
+  // An UPDATE: the row as read, for the columns it does not set.
+  const engine::Row* prior = nullptr;
+  if (sqlite3_value_type(argv[0]) != SQLITE_NULL)
+    if (auto it = ctx.rowid_rows.find({ndb.id, sqlite3_value_int64(argv[0])}); it != ctx.rowid_rows.end())
+      prior = &it->second;
+  std::vector<bool> unchanged(def.columns.size());
   // Convert the new values (argv[2..]) to stored values.
   engine::Row row(def.columns.size());
   std::optional<size_t> auto_col = def.auto_increment_column();
@@ -620,6 +647,11 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
   for (size_t i = 0; i < def.columns.size(); ++i) {
     const ColumnMeta& col = def.columns[i];
     sqlite3_value* sv = argv[2 + i];
+    if (prior && sqlite3_value_nochange(sv)) {  // see x_column
+      row[i] = (*prior)[i];
+      unchanged[i] = true;
+      continue;
+    }
     SqlInput in = input_of(sv);
     bool listed = true;
     if (ctx.insert_columns && sqlite3_value_type(argv[0]) == SQLITE_NULL) {
@@ -627,7 +659,8 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
       for (auto& n : *ctx.insert_columns) listed = listed || iequals(n, col.name);
     }
     // DEFAULT written as the value (rewrite.h) counts as left out.
-    if (in.kind == SqlInput::Kind::kBlob && in.s == kDefaultMarker) listed = false;
+    if (in.kind == SqlInput::Kind::kBlob && in.s == default_marker()) listed = false;
+    bool no_default = false;
     if (!listed) {
       // An INSERT left the column out: MySQL's default for it.
       in = SqlInput{};
@@ -643,15 +676,12 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
         in.kind = SqlInput::Kind::kText;
         in.s = *col.default_value;
       } else if (!col.nullable && !(auto_col && *auto_col == i)) {
-        in.kind = SqlInput::Kind::kBlob;
-        in.s = "\x01halb-no-default\x01";
+        no_default = true;
       }
     }
-    // the "no default" marker the declaration gives NOT NULL columns without one
-    if (in.kind == SqlInput::Kind::kBlob && in.s == "\x01halb-no-default\x01") {
-      if (auto_col && *auto_col == i) {
-        in = SqlInput{};
-      } else if (ctx.strict) {
+    // a NOT NULL column without a default, left out
+    if (no_default) {
+      if (ctx.strict) {
         set_error(vt, SqlError{1364, "HY000", "Field '" + col.name + "' doesn't have a default value"});
         return SQLITE_CONSTRAINT;
       } else {
@@ -691,6 +721,11 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
     int64_t explicit_value = int_of(row[*auto_col]);
     if (explicit_value > 0) ctx.catalog.note_explicit_auto_increment(t, static_cast<uint64_t>(explicit_value));
   }
+  long_values::Pending pending = long_values::take_long_values(def, row, unchanged);
+  auto parts_failed = [&](const SqlError& e) {
+    set_error(vt, e);
+    return SQLITE_ERROR;
+  };
   {
     // One row goes whole into a transport frame (1 MB) with its operation
     // and answer: refuse a row whose TEXT/BLOB values together get near it.
@@ -748,9 +783,18 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
           return SQLITE_OK;
         }
         if (conflict == SQLITE_REPLACE) {
+          std::optional<engine::Row> replaced;
+          if (!pending.empty()) {
+            engine::Row was;
+            bool there = false;
+            if (api::NdbError e = ctx.point_read(t, std::nullopt, key, was, there)) return parts_failed(ctx.map_error(e, &t));
+            if (there) replaced = std::move(was);
+          }
           ctx.transaction().write(ndb.id, key, set);
           ctx.note_write(ndb, key, row);
           ctx.affected += 2;
+          if (auto e = long_values::write_row_parts(ctx, t, key, pending, replaced ? &*replaced : nullptr))
+            return parts_failed(*e);
           return SQLITE_OK;
         }
         set_error(vt, make_sql_error(er::kDupEntry, {text, "PRIMARY"}));
@@ -780,6 +824,7 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
     ctx.transaction().insert(ndb.id, key, set);
     ctx.note_write(ndb, key, row);
     ++ctx.affected;
+    if (auto e = long_values::write_row_parts(ctx, t, key, pending, nullptr)) return parts_failed(*e);
     return SQLITE_OK;
   }
   // UPDATE
@@ -831,6 +876,8 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
     ctx.note_write(ndb, new_key, row);
     ++ctx.changed;
     ++ctx.affected;
+    if (old_row)
+      if (auto e = long_values::move_row_parts(ctx, t, key, new_key, pending, *old_row, unchanged)) return parts_failed(*e);
     return SQLITE_OK;
   }
   engine::ColumnValues changed;
@@ -840,11 +887,15 @@ int update_row(sqlite3_vtab* v, int argc, sqlite3_value** argv, sqlite3_int64* o
       continue;
     changed.emplace_back(c, val);
   }
-  if (changed.empty()) return SQLITE_OK;
-  ctx.transaction().update(ndb.id, key, changed);
+  bool parts_differ = false;
+  if (changed.empty() && !pending.empty() && old_row)
+    if (auto e = long_values::long_values_differ(ctx, t, key, pending, *old_row, parts_differ)) return parts_failed(*e);
+  if (changed.empty() && !parts_differ) return SQLITE_OK;
+  if (!changed.empty()) ctx.transaction().update(ndb.id, key, changed);
   ctx.note_write(ndb, key, row);
   ++ctx.changed;
   ++ctx.affected;
+  if (auto e = long_values::write_row_parts(ctx, t, key, pending, old_row)) return parts_failed(*e);
   if (out_rowid) *out_rowid = old_rowid;
   return SQLITE_OK;
 }

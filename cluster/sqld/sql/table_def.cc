@@ -293,8 +293,9 @@ std::string TableDef::sqlite_declaration() const {
     else if (c.is_binary()) s += " BLOB";
     else if (c.is_temporal()) s += " TEXT";
     else s += " TEXT COLLATE mysql_ci";
-    // Defaults as SQLite applies them to columns an INSERT leaves out; NOT
-    // NULL columns without one get a marker the virtual table refuses (1364).
+    // SQLite hands a virtual table NULL for a column an INSERT leaves out
+    // whatever the declaration says (xUpdate applies MySQL's defaults); the
+    // defaults are declared for what reads the declaration.
     if (c.auto_increment) continue;
     if (c.default_now) {
       s += " DEFAULT CURRENT_TIMESTAMP";
@@ -308,8 +309,6 @@ std::string TableDef::sqlite_declaration() const {
         for (char ch : v) q += ch == '\'' ? std::string("''") : std::string(1, ch);
         s += " DEFAULT " + q + "'";
       }
-    } else if (!c.nullable) {
-      s += " DEFAULT X'0168616c622d6e6f2d64656661756c7401'";  // "\x01halb-no-default\x01"
     }
   }
   return s + ")";

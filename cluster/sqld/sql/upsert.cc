@@ -125,7 +125,22 @@ StatementResult ClusterSession::run_upsert(const std::vector<Token>& t, std::str
     i += 2;
   }
   if (db.empty()) return fail(make_sql_error(er::kNoDb));
-  if (auto e = check_table_access(db, name, priv::kInsert | priv::kUpdate)) return fail(*e);
+  // As MySQL: INSERT on the columns inserted, UPDATE on those the UPDATE
+  // part sets (the column authorizer checks them as it is prepared), SELECT
+  // on those it reads -- each held on the table or on the column.
+  std::optional<SqlError> table_denied = check_table_access(db, name, priv::kInsert | priv::kUpdate);
+  uint32_t column_checks = 0;  // what only column privileges grant
+  if (table_denied) {
+    const Privileges& p = privileges();
+    column_checks = (priv::kInsert | priv::kUpdate) & ~p.on_table(db, name);
+    if (uint32_t uncovered = column_checks & ~p.column_bits(db, name))
+      return fail(*check_table_access(db, name, uncovered));
+  }
+  auto may_read = [&](const std::string& column) {
+    const Privileges& p = privileges();
+    return (p.on_table(db, name) & priv::kSelect) || !(p.column_bits(db, name) & priv::kSelect) ||
+           (p.on_column(db, name, column) & priv::kSelect);
+  };
   auto table = catalog_.table(db, name);
   if (!table) {
     if (!catalog_.database_exists(db)) return fail(make_sql_error(er::kBadDb, {db}));
@@ -191,11 +206,17 @@ StatementResult ClusterSession::run_upsert(const std::vector<Token>& t, std::str
       if (i < on) ++i;
     }
     if (cols.empty()) return fail(syntax_error(sql, t[i].offset));
-    source = "SELECT " + exprs;
+    source = "VALUES (" + exprs + ")";  // a row, so DEFAULT may be a value
   } else if (t[i].is_word("SELECT") || t[i].is_op("(")) {
     source = text(i, on);
   } else {
     return fail(syntax_error(sql, t[i].offset));
+  }
+  if (column_checks & priv::kInsert) {
+    // As MariaDB: without a column list, only the table-level privilege will do.
+    if (cols.empty()) return fail(*check_table_access(db, name, priv::kInsert));
+    for (const auto& c : cols)
+      if (!(privileges().on_column(db, name, c) & priv::kInsert)) return fail(column_denied("INSERT", c, name));
   }
   if (cols.empty())
     for (const auto& c : def.columns) cols.push_back(c.name);
@@ -263,11 +284,18 @@ StatementResult ClusterSession::run_upsert(const std::vector<Token>& t, std::str
       }
       if (!column_aliases.empty() && tk.is_name() && !t[k + 1].is_op("(") && !t[k + 1].is_op(".") &&
           !(k > 0 && t[k - 1].is_op("."))) {
-        for (size_t a = 0; a < column_aliases.size(); ++a)
+        bool alias_used = false;
+        for (size_t a = 0; a < column_aliases.size() && !alias_used; ++a)
           if (iequals(column_aliases[a], tk.text)) {
             if (auto e = take(k, k + 1, cols[a])) return fail(*e);
-            break;
+            alias_used = true;
           }
+        if (alias_used) continue;
+      }
+      // A column of the row as it is, read: SELECT on it.
+      if (tk.is_name() && !t[k + 1].is_op("(") && !t[k + 1].is_op(".")) {
+        if (const ColumnMeta* m = def.column(tk.text); m && !may_read(m->name))
+          return fail(column_denied("SELECT", m->name, name));
       }
     }
     assignments += std::string(sql.substr(from, t[k].offset > from ? t[k].offset - from : 0));
@@ -275,12 +303,28 @@ StatementResult ClusterSession::run_upsert(const std::vector<Token>& t, std::str
 
   UpsertState st;
   const std::string target = quote_ident(def.db) + "." + quote_ident(def.name);
+  // The upsert's own INSERT and UPDATE statements read the target only to
+  // find rows by key: privileges on it are checked above and by the
+  // authorizer. What the rows come from needs SELECT.
+  upsert_target_ = db + "/" + name;
+  struct ClearTarget {
+    std::string& s;
+    ~ClearTarget() { s.clear(); }
+  } clear_target{upsert_target_};
   auto prepare = [&](const std::string& mysql_text, sqlite3_stmt** out) -> std::optional<SqlError> {
-    Rewritten rw = rewrite_for_sqlite(tokenize(mysql_text).tokens, mysql_text, rewrite_env());
+    RewriteEnv env = rewrite_env();
+    const bool source = out == &st.source;
+    env.values_feed_insert = source;  // its rows go to st.insert
+    Rewritten rw = rewrite_for_sqlite(tokenize(mysql_text).tokens, mysql_text, env);
     if (rw.error) return rw.error;
     for (const auto& ref : rw.tables)
-      if (auto e = check_table_access(ref.db, ref.name, priv::kSelect)) return e;
-    return prepare_sqlite(rw, sql, out);
+      if (source || !(ref.db == db && ref.name == name))
+        if (auto e = check_table_access(ref.db, ref.name, priv::kSelect)) return e;
+    const std::string target = upsert_target_;
+    if (source) upsert_target_.clear();  // a SELECT of the target as the source is checked as any
+    auto e = prepare_sqlite(rw, sql, out);
+    upsert_target_ = target;
+    return e;
   };
   if (auto e = prepare(source, &st.source)) return fail(*e);
   if (static_cast<size_t>(sqlite3_column_count(st.source)) != cols.size())

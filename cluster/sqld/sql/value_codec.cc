@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "cluster/sqld/sql/errors.h"
+#include "cluster/sqld/sql/long_values.h"
 
 namespace halb::cluster::sqld {
 
@@ -233,7 +234,8 @@ std::optional<engine::Value> to_stored(const ColumnMeta& c, const SqlInput& in, 
       return std::nullopt;
     }
   }
-  uint32_t limit = c.base == "tinytext" || c.base == "tinyblob" ? 255 : engine::kInlineBlobLimit;
+  // MEDIUM/LONG TEXT/BLOB values past a row's limit go to parts (long_values.h).
+  uint64_t limit = c.base == "tinytext" || c.base == "tinyblob" ? 255 : long_values::max_length(c);
   if (s.size() > limit && !(c.base == "char" || c.base == "varchar" || c.base == "binary" || c.base == "varbinary")) {
     error = make_sql_error(er::kDataTooLong, {c.name, std::to_string(row)});
     return std::nullopt;

@@ -3,12 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace halb::cluster::sqld {
 namespace {
 
-Rewritten rw(const std::string& sql, const std::string& db = "d") {
+Rewritten rw(const std::string& sql, const std::string& db = "d", bool values_feed_insert = false) {
   RewriteEnv env;
   env.current_db = db;
+  env.values_feed_insert = values_feed_insert;
   env.sysvar = [](const std::string& n) -> std::optional<std::string> {
     if (n == "version_comment") return std::string("'halb'");
     if (n == "session.autocommit" || n == "autocommit") return std::string("1");
@@ -79,19 +82,52 @@ TEST(Rewrite, SyntaxErrorNamesTheTextAndLine) {
   EXPECT_NE(e.message.find("near 'FROMM x' at line 2"), std::string::npos);
 }
 
+std::string hex_literal(std::string_view bytes) {
+  std::string out = "X'";
+  char b[3];
+  for (unsigned char c : bytes) {
+    std::snprintf(b, sizeof b, "%02X", c);
+    out += b;
+  }
+  return out + "'";
+}
+
 TEST(Rewrite, DefaultAsAValueBecomesTheMarkerTheVirtualTableReplaces) {
-  const std::string m = "X'0168616C622D64656661756C7401'";
+  const std::string m = hex_literal(default_marker());
   EXPECT_EQ(rw("INSERT INTO t VALUES (DEFAULT, 'x')").sql,
             "INSERT INTO \"d/t\" AS \"t\" VALUES ( " + m + " , 'x' COLLATE mysql_ci )");
   EXPECT_EQ(rw("INSERT INTO t (a,b) VALUES (1,DEFAULT),(DEFAULT,2)").sql,
             "INSERT INTO \"d/t\" AS \"t\" ( a , b ) VALUES ( 1 , " + m + " ) , ( " + m + " , 2 )");
-  EXPECT_EQ(rw("VALUES (DEFAULT)").sql, "VALUES ( " + m + " )");
+  EXPECT_EQ(rw("REPLACE INTO t VALUES (DEFAULT)").sql, "REPLACE INTO \"d/t\" AS \"t\" VALUES ( " + m + " )");
+  EXPECT_EQ(rw("VALUES (DEFAULT), (1)", "d", true).sql, "VALUES ( " + m + " ) , ( 1 )");
   EXPECT_EQ(rw("UPDATE t SET a = DEFAULT WHERE b = 1").sql,
             "UPDATE \"d/t\" AS \"t\" SET a = " + m + " WHERE b = 1");
+  EXPECT_EQ(rw("UPDATE t SET a = 1, b = DEFAULT").sql, "UPDATE \"d/t\" AS \"t\" SET a = 1 , b = " + m);
+  EXPECT_EQ(rw("UPDATE t SET t.b = DEFAULT").sql, "UPDATE \"d/t\" AS \"t\" SET t . b = " + m);
+  EXPECT_EQ(rw("INSERT INTO t (a) VALUES (1) ON DUPLICATE KEY UPDATE b = DEFAULT").sql.find(m) != std::string::npos,
+            true);
   // DEFAULT(col) is MySQL's function; a SELECT has no DEFAULT value.
   EXPECT_EQ(rw("INSERT INTO t VALUES (DEFAULT(a))").sql, "INSERT INTO \"d/t\" AS \"t\" VALUES ( DEFAULT ( a ) )");
   EXPECT_EQ(rw("SELECT DEFAULT FROM t").sql.find("X'"), std::string::npos);
-  EXPECT_EQ(kDefaultMarker.size(), 14u);
+}
+
+TEST(Rewrite, DefaultInsideAnExpressionStaysDefaultSoTheMarkerCannotBeStored) {
+  // MySQL refuses these (1064); SQLite refuses DEFAULT the same way, while
+  // the marker inside an expression could end up stored and read back.
+  for (const char* sql : {"INSERT INTO t VALUES (CONCAT(DEFAULT, 'x'))", "INSERT INTO t VALUES (f((1), (DEFAULT)))",
+                          "INSERT INTO t VALUES ((DEFAULT))", "INSERT INTO t VALUES (DEFAULT || 'x')",
+                          "UPDATE t SET a = DEFAULT || 'x'", "UPDATE t SET a = CONCAT(b, DEFAULT)",
+                          "INSERT INTO t SELECT DEFAULT", "VALUES (DEFAULT)", "UPDATE t SET a = 1 WHERE b = DEFAULT",
+                          "DELETE FROM t WHERE b = DEFAULT", "INSERT INTO t SELECT a FROM u WHERE b = DEFAULT"})
+    EXPECT_EQ(rw(sql).sql.find("X'"), std::string::npos) << sql;
+}
+
+TEST(Rewrite, DefaultMarkerIsRandomPerProcessAndStable) {
+  std::string_view m = default_marker();
+  EXPECT_EQ(m.size(), 14u + 16u);
+  EXPECT_EQ(m.substr(0, 14), std::string_view("\x01halb-default\x01", 14));
+  EXPECT_EQ(default_marker(), m);
+  EXPECT_NE(m.substr(14), std::string(16, '\0'));
 }
 
 }  // namespace
