@@ -31,9 +31,10 @@ enum class ColumnType : uint8_t {
   kBlob,         // likewise, binary
 };
 
-// How much of a BLOB/TEXT the engine keeps inline; larger values are refused
-// (NDB keeps the rest in a parts table, which halb does not have). A var
-// part value carries a 2-byte length, so MySQL's TEXT/BLOB size fits.
+// How much of a BLOB/TEXT the engine keeps in a row. A var part value
+// carries a 2-byte length, so MySQL's TEXT/BLOB size fits; halb-sqld keeps
+// longer MEDIUM/LONG values as NDB does, a head in the row and the rest in
+// a hidden parts table (cluster/sqld/sql/long_values.h).
 inline constexpr uint32_t kInlineBlobLimit = 65535;
 // The longest VARCHAR/VARBINARY value (MySQL's row size limit).
 inline constexpr uint32_t kMaxVarLength = 65535;
