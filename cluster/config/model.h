@@ -95,8 +95,11 @@ struct DataNode : NodeCommon {
   uint64_t backup_data_buffer_size = 2 * kMiB;
   uint64_t backup_log_buffer_size = 2 * kMiB;
   uint64_t backup_write_size = 32 * 1024;
-  // LCP disk write rate limit, bytes per second (NDB's MaxDiskWriteSpeed).
+  // LCP disk write rate limit, bytes per second (NDB's MaxDiskWriteSpeed),
+  // and the limit for the checkpoint that ends this node's own restart
+  // (MaxDiskWriteSpeedOwnRestart: the node is not recoverable until then).
   uint64_t max_disk_write_speed = 20 * kMiB;
+  uint64_t max_disk_write_speed_own_restart = 50 * kMiB;
 
   // LQH operation records: the explicit value, else 1.1 x TC operations.
   uint32_t local_operations() const {

@@ -131,6 +131,8 @@ const Param kParams[] = {
     row<DataNode, &DataNode::backup_log_buffer_size>("BackupLogBufferSize", "2M", 0, kU32),
     row<DataNode, &DataNode::backup_write_size>("BackupWriteSize", "32K", 2 * 1024, kU32),
     row<DataNode, &DataNode::max_disk_write_speed>("MaxDiskWriteSpeed", "20M", 64 * 1024, 1024 * kGiB),
+    row<DataNode, &DataNode::max_disk_write_speed_own_restart>("MaxDiskWriteSpeedOwnRestart", "50M", 64 * 1024,
+                                                               1024 * kGiB),
 
     // [MYSQLD] / [API]
     row<ApiNode, &ApiNode::node_id>("NodeId", nullptr, 1, kMaxNodeId, kNodeId),

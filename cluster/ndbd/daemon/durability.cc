@@ -28,6 +28,7 @@ DurabilityOptions durability_options(const std::string& fs_dir, const DataNode& 
   o.fragment_log_file_size = node.fragment_log_file_size;
   o.lcp_log2_words = node.time_between_local_checkpoints;
   o.max_disk_write_speed = node.max_disk_write_speed;
+  o.max_disk_write_speed_own_restart = node.max_disk_write_speed_own_restart;
   return o;
 }
 
@@ -35,6 +36,11 @@ Durability::Durability(DurabilityOptions options, log::Logger& logger, uint32_t 
     : opt_(std::move(options)), logger_(logger), node_id_(node_id) {}
 
 Durability::~Durability() = default;
+
+uint64_t Durability::lcp_write_speed() const {
+  const bool restart_lcp = copy_lcp_id_ != 0 && lcp_.active() && lcp_.info().id == copy_lcp_id_ && !copy_lcp_done_;
+  return restart_lcp ? opt_.max_disk_write_speed_own_restart : opt_.max_disk_write_speed;
+}
 
 fs::RedoOptions Durability::redo_options() const {
   // NDB's redo is four parts of NoOfFragmentLogFiles files each.
@@ -432,7 +438,7 @@ void Durability::step(engine::DataNodeEngine& eng, uint64_t current_gci) {
   // MaxDiskWriteSpeed: the bytes this LCP may have written by now (with a
   // first 100 ms worth at once, so a small checkpoint is not held back).
   const double seconds = std::chrono::duration<double>(now - lcp_began_).count() + 0.1;
-  const double allowed = static_cast<double>(opt_.max_disk_write_speed) * seconds;
+  const double allowed = static_cast<double>(lcp_write_speed()) * seconds;
   while (std::chrono::steady_clock::now() < deadline && static_cast<double>(lcp_.bytes_written()) <= allowed) {
     if (lcp_queue_.empty()) {
       finish_lcp(current_gci);

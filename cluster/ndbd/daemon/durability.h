@@ -63,6 +63,7 @@ struct DurabilityOptions {
   uint64_t fragment_log_file_size = 16ull << 20;
   uint32_t lcp_log2_words = 20;         // TimeBetweenLocalCheckpoints
   uint64_t max_disk_write_speed = 20ull << 20;  // MaxDiskWriteSpeed: LCP bytes per second
+  uint64_t max_disk_write_speed_own_restart = 50ull << 20;  // MaxDiskWriteSpeedOwnRestart
 };
 DurabilityOptions durability_options(const std::string& fs_dir, const DataNode& node);
 
@@ -140,6 +141,9 @@ class Durability : public engine::ChangeSink {
   const fs::RedoLog* redo() const { return redo_.get(); }
   uint64_t lcps_completed() const { return lcps_done_; }
   bool lcp_running() const { return lcp_.active(); }
+  // Bytes per second the running LCP may write: MaxDiskWriteSpeedOwnRestart
+  // for the one that ends this node's restart, else MaxDiskWriteSpeed.
+  uint64_t lcp_write_speed() const;
   // The next LCP begins now, whatever its trigger says (tests, benchmarks).
   void request_lcp() { lcp_requested_ = true; }
 

@@ -409,3 +409,36 @@ TEST(Durability, ACatchUpCountsFromItsCheckpointSoRemovedRowsStayAway) {
   EXPECT_EQ(n.value(300), 3);
   EXPECT_EQ(n.rows(), 101u);
 }
+
+// The checkpoint that ends a node restart writes at MaxDiskWriteSpeedOwnRestart,
+// later ones at MaxDiskWriteSpeed again.
+TEST(Durability, TheCheckpointEndingARestartHasItsOwnWriteSpeed) {
+  TempDir d;
+  halb::log::Logger logger;
+  std::string error;
+  Node n;
+  auto opt = options(d.path);
+  opt.max_disk_write_speed = 64 * 1024;
+  opt.max_disk_write_speed_own_restart = 100ull << 20;
+  ndbd::Durability dur(opt, logger, 2);
+  ASSERT_TRUE(dur.create_for_copy(error)) << error;
+  dur.begin_copy();
+  n.c.node(2).set_change_sink(&dur);
+  n.t = n.c.create_table(items());
+  ASSERT_TRUE(dur.write_schema(n.c.node(2), 0, error)) << error;
+  n.c.node(2).set_gci(1);
+  for (int64_t k = 0; k < 2000; ++k) n.write(k, 1);
+  dur.end_copy();
+  n.c.node(2).set_gci(2);
+  dur.step(n.c.node(2), 2);
+  ASSERT_TRUE(dur.lcp_running());
+  EXPECT_EQ(dur.lcp_write_speed(), 100ull << 20);
+  for (int i = 0; i < 10000 && !dur.copy_on_disk(); ++i) dur.step(n.c.node(2), 2);
+  ASSERT_TRUE(dur.copy_on_disk());
+  n.write(5, 2);
+  dur.request_lcp();
+  dur.step(n.c.node(2), 2);
+  ASSERT_TRUE(dur.lcp_running());
+  EXPECT_EQ(dur.lcp_write_speed(), 64u * 1024);
+  n.c.node(2).set_change_sink(nullptr);
+}
