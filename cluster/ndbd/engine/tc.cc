@@ -599,6 +599,17 @@ bool Tc::request_fragment(uint64_t ref, uint32_t fragment) {
   return true;
 }
 
+namespace {
+
+size_t string_bytes(const Row& row) {
+  size_t bytes = 0;
+  for (const auto& v : row)
+    if (const auto* str = std::get_if<std::string>(&v)) bytes += str->size();
+  return bytes;
+}
+
+}  // namespace
+
 void Tc::on(uint32_t from, const ScanFragConf& m) {
   auto it = scans_.find(m.scan_ref);
   if (it == scans_.end()) return;
@@ -642,8 +653,7 @@ void Tc::on(uint32_t from, const ScanFragConf& m) {
     for (size_t i = 0; i < s.buffer.size();) {
       size_t end = i, bytes = 0;
       while (end < s.buffer.size() && end - i < batch && (end == i || bytes < Fragment::kBatchBytes)) {
-        for (const auto& v : s.buffer[end])
-          if (const auto* str = std::get_if<std::string>(&v)) bytes += str->size();
+        bytes += string_bytes(s.buffer[end]);
         ++end;
       }
       s.ready.emplace_back(s.buffer.begin() + static_cast<std::ptrdiff_t>(i),
@@ -656,32 +666,67 @@ void Tc::on(uint32_t from, const ScanFragConf& m) {
   pump(m.scan_ref);
 }
 
+bool Tc::all_handed_on(Scan& s) {
+  while (s.next < s.fragments.size() && s.fragments[s.next].done && s.fragments[s.next].ready.empty()) ++s.next;
+  return s.next >= s.fragments.size();
+}
+
+bool Tc::worth_handing_on(Scan& s) {
+  bool in_flight = false;
+  for (const auto& f : s.fragments) in_flight = in_flight || f.fetching;
+  if (!in_flight) return true;
+  // Rows the API could have now, in order. Hand them on only when they fill
+  // a batch anyway; else wait for the answers in flight, so the few rows
+  // of a short range on many fragments go as one (final) batch.
+  size_t rows = 0;
+  for (uint32_t f = s.next; f < s.fragments.size(); ++f) {
+    for (const auto& b : s.fragments[f].ready) rows += b.size();
+    if (!s.fragments[f].done) break;  // its later rows come before the next fragment's
+  }
+  return rows >= std::max<uint32_t>(1, s.spec.batch_rows);
+}
+
+std::vector<Row> Tc::gather_batch(Scan& s) {
+  std::vector<Row> rows;
+  size_t bytes = 0;
+  const size_t limit = std::max<uint32_t>(1, s.spec.batch_rows);
+  while (!all_handed_on(s)) {
+    auto& ready = s.fragments[s.next].ready;
+    if (ready.empty()) break;  // the fragment's next batch is not here yet
+    size_t more = 0;
+    for (const auto& r : ready.front()) more += string_bytes(r);
+    if (!rows.empty() && (rows.size() + ready.front().size() > limit || bytes + more > Fragment::kBatchBytes)) break;
+    for (auto& r : ready.front()) rows.push_back(std::move(r));
+    bytes += more;
+    ready.pop_front();
+  }
+  return rows;
+}
+
 void Tc::pump(uint64_t ref) {
   auto it = scans_.find(ref);
   if (it == scans_.end()) return;
   Scan& s = it->second;
-  auto next_batch = [&s]() -> std::deque<std::vector<Row>>* {
-    if (s.merge) return s.sorted && !s.ready.empty() ? &s.ready : nullptr;
-    while (s.next < s.fragments.size() && s.fragments[s.next].done && s.fragments[s.next].ready.empty()) ++s.next;
-    if (s.next < s.fragments.size() && !s.fragments[s.next].ready.empty()) return &s.fragments[s.next].ready;
-    return nullptr;
-  };
-  auto finished = [&s, &next_batch] { return next_batch() == nullptr && (s.merge ? s.sorted : s.next >= s.fragments.size()); };
   if (!s.api_holds) {
-    if (auto* from = next_batch()) {
-      std::vector<Row> rows = std::move(from->front());
-      from->pop_front();
-      // The last batch says so itself: the API need not ask for an empty one.
-      if (finished()) {
-        peers_.send(s.api_node, ApiScanBatch{s.scan, std::move(rows), true, 0});
-        scans_.erase(it);
-        return;
+    std::vector<Row> rows;
+    if (s.merge) {
+      if (s.sorted && !s.ready.empty()) {
+        rows = std::move(s.ready.front());
+        s.ready.pop_front();
       }
+    } else if (worth_handing_on(s)) {
+      rows = gather_batch(s);
+    }
+    const bool finished = s.merge ? s.sorted && s.ready.empty() : all_handed_on(s);
+    // The last batch says so itself: the API need not ask for an empty one.
+    if (finished) {
+      peers_.send(s.api_node, ApiScanBatch{s.scan, std::move(rows), true, 0});
+      scans_.erase(it);
+      return;
+    }
+    if (!rows.empty()) {
       peers_.send(s.api_node, ApiScanBatch{s.scan, std::move(rows), false, 0});
       s.api_holds = true;
-    } else if (finished()) {
-      scan_done(ref, 0);
-      return;
     }
   }
   // Every fragment reads ahead one batch while the API works on the last;

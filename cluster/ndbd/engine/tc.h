@@ -179,6 +179,11 @@ class Tc {
   bool request_fragment(uint64_t ref, uint32_t fragment);
   void scan_done(uint64_t ref, uint32_t error);
   void pump(uint64_t ref);
+  // Non-merge scans hand the API batches gathered over fragments in order:
+  // whether to hand one on now, the batch, and whether every row went.
+  bool worth_handing_on(Scan& s);
+  std::vector<Row> gather_batch(Scan& s);
+  bool all_handed_on(Scan& s);
   uint64_t find_scan(uint32_t api_node, uint32_t scan) const;
   void decide_takeover(uint32_t failed_tc);
   void reply(const Trans& t, TransState state);
