@@ -2,6 +2,7 @@
 #include "cluster/ndbd/engine/tc.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "cluster/ndbd/engine/error.h"
 
@@ -610,7 +611,7 @@ size_t string_bytes(const Row& row) {
 
 }  // namespace
 
-void Tc::on(uint32_t from, const ScanFragConf& m) {
+void Tc::on(uint32_t from, ScanFragConf& m) {
   auto it = scans_.find(m.scan_ref);
   if (it == scans_.end()) return;
   Scan& s = it->second;
@@ -623,9 +624,10 @@ void Tc::on(uint32_t from, const ScanFragConf& m) {
     return;
   }
   if (s.merge) {
-    s.buffer.insert(s.buffer.end(), m.batch.rows.begin(), m.batch.rows.end());
+    s.buffer.insert(s.buffer.end(), std::make_move_iterator(m.batch.rows.begin()),
+                    std::make_move_iterator(m.batch.rows.end()));
   } else if (!m.batch.rows.empty()) {
-    f.ready.push_back(m.batch.rows);
+    f.ready.push_back(std::move(m.batch.rows));
   }
   if (!m.batch.done) {
     f.cursor = m.batch.cursor;
@@ -656,8 +658,8 @@ void Tc::on(uint32_t from, const ScanFragConf& m) {
         bytes += string_bytes(s.buffer[end]);
         ++end;
       }
-      s.ready.emplace_back(s.buffer.begin() + static_cast<std::ptrdiff_t>(i),
-                           s.buffer.begin() + static_cast<std::ptrdiff_t>(end));
+      s.ready.emplace_back(std::make_move_iterator(s.buffer.begin() + static_cast<std::ptrdiff_t>(i)),
+                           std::make_move_iterator(s.buffer.begin() + static_cast<std::ptrdiff_t>(end)));
       i = end;
     }
     s.buffer.clear();

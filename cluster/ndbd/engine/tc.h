@@ -65,7 +65,7 @@ class Tc {
   void on(uint32_t from, const CommitConf& m);
   void on(uint32_t from, const CommitFragConf& m);
   void on(uint32_t from, const AbortConf& m);
-  void on(uint32_t from, const ScanFragConf& m);
+  void on(uint32_t from, ScanFragConf& m);  // takes the batch's rows
   void on(uint32_t from, const TakeoverConf& m);
   // After the distribution marked `node` dead: fail what waited on it,
   // resume scans elsewhere, and take over its transactions when this node
