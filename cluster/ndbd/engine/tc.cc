@@ -2,6 +2,7 @@
 #include "cluster/ndbd/engine/tc.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "cluster/ndbd/engine/error.h"
 
@@ -497,11 +498,13 @@ void Tc::node_failed(uint32_t node) {
     }
     progress(id);
   }
-  std::vector<uint64_t> refs;
+  std::vector<std::pair<uint64_t, uint32_t>> refs;
   for (auto& [ref, s] : scans_)
-    if (s.fetching && s.node == node) refs.push_back(ref);
+    for (uint32_t f = 0; f < s.fragments.size(); ++f)
+      if (s.fragments[f].fetching && s.fragments[f].node == node) refs.emplace_back(ref, f);
   // Scans read committed rows by cursor, so another replica resumes them.
-  for (uint64_t ref : refs) request_fragment(ref);
+  for (auto [ref, f] : refs)
+    if (scans_.count(ref)) request_fragment(ref, f);
   for (auto& [tc, tk] : takeovers_) tk.awaiting.erase(node);
   std::vector<uint32_t> ready;
   for (auto& [tc, tk] : takeovers_)
@@ -578,45 +581,62 @@ void Tc::on(uint32_t, const ApiScanReq& m) {
   s.api_node = m.api_node;
   s.scan = m.scan;
   s.table_id = m.table_id;
-  s.fragments = std::max<uint32_t>(1, table->fragments);
+  s.fragments.resize(std::max<uint32_t>(1, table->fragments));
   s.spec = m.spec;
   s.merge = m.spec.index_id.has_value();
-  request_fragment(ref);
+  pump(ref);
 }
 
-void Tc::request_fragment(uint64_t ref) {
+bool Tc::request_fragment(uint64_t ref, uint32_t fragment) {
   Scan& s = scans_[ref];
-  s.node = dist_.primary(s.fragment);
-  if (s.node == 0) {
+  ScanFragment& f = s.fragments[fragment];
+  f.node = dist_.primary(fragment);
+  if (f.node == 0) {
     scan_done(ref, err::kNodeFailureAbort);
-    return;
+    return false;
   }
-  s.fetching = true;
-  peers_.send(s.node, ScanFragReq{ref, s.table_id, s.fragment, s.spec, s.cursor});
+  f.fetching = true;
+  peers_.send(f.node, ScanFragReq{ref, s.table_id, fragment, s.spec, f.cursor});
+  return true;
 }
 
-void Tc::on(uint32_t from, const ScanFragConf& m) {
+namespace {
+
+size_t string_bytes(const Row& row) {
+  size_t bytes = 0;
+  for (const auto& v : row)
+    if (const auto* str = std::get_if<std::string>(&v)) bytes += str->size();
+  return bytes;
+}
+
+}  // namespace
+
+void Tc::on(uint32_t from, ScanFragConf& m) {
   auto it = scans_.find(m.scan_ref);
   if (it == scans_.end()) return;
   Scan& s = it->second;
-  if (!s.fetching || m.fragment != s.fragment || from != s.node) return;  // from a replica that has since died
-  s.fetching = false;
+  if (m.fragment >= s.fragments.size()) return;
+  ScanFragment& f = s.fragments[m.fragment];
+  if (!f.fetching || from != f.node) return;  // from a replica that has since died
+  f.fetching = false;
   if (m.error) {
     scan_done(m.scan_ref, m.error);
     return;
   }
   if (s.merge) {
-    s.buffer.insert(s.buffer.end(), m.batch.rows.begin(), m.batch.rows.end());
+    s.buffer.insert(s.buffer.end(), std::make_move_iterator(m.batch.rows.begin()),
+                    std::make_move_iterator(m.batch.rows.end()));
   } else if (!m.batch.rows.empty()) {
-    s.ready.push_back(m.batch.rows);
+    f.ready.push_back(std::move(m.batch.rows));
   }
   if (!m.batch.done) {
-    s.cursor = m.batch.cursor;
+    f.cursor = m.batch.cursor;
   } else {
-    s.cursor.clear();
-    if (++s.fragment >= s.fragments) s.finished = true;
+    f.cursor.clear();
+    f.done = true;
   }
-  if (s.finished && s.merge) {
+  if (s.merge && !s.sorted &&
+      std::all_of(s.fragments.begin(), s.fragments.end(), [](const ScanFragment& x) { return x.done; })) {
     auto table = dict_.find(s.table_id);
     const Index* ix = table ? table->index(*s.spec.index_id) : nullptr;
     if (ix) {
@@ -635,35 +655,89 @@ void Tc::on(uint32_t from, const ScanFragConf& m) {
     for (size_t i = 0; i < s.buffer.size();) {
       size_t end = i, bytes = 0;
       while (end < s.buffer.size() && end - i < batch && (end == i || bytes < Fragment::kBatchBytes)) {
-        for (const auto& v : s.buffer[end])
-          if (const auto* str = std::get_if<std::string>(&v)) bytes += str->size();
+        bytes += string_bytes(s.buffer[end]);
         ++end;
       }
-      s.ready.emplace_back(s.buffer.begin() + static_cast<std::ptrdiff_t>(i),
-                           s.buffer.begin() + static_cast<std::ptrdiff_t>(end));
+      s.ready.emplace_back(std::make_move_iterator(s.buffer.begin() + static_cast<std::ptrdiff_t>(i)),
+                           std::make_move_iterator(s.buffer.begin() + static_cast<std::ptrdiff_t>(end)));
       i = end;
     }
     s.buffer.clear();
+    s.sorted = true;
   }
   pump(m.scan_ref);
+}
+
+bool Tc::all_handed_on(Scan& s) {
+  while (s.next < s.fragments.size() && s.fragments[s.next].done && s.fragments[s.next].ready.empty()) ++s.next;
+  return s.next >= s.fragments.size();
+}
+
+bool Tc::worth_handing_on(Scan& s) {
+  bool in_flight = false;
+  for (const auto& f : s.fragments) in_flight = in_flight || f.fetching;
+  if (!in_flight) return true;
+  // Rows the API could have now, in order. Hand them on only when they fill
+  // a batch anyway; else wait for the answers in flight, so the few rows
+  // of a short range on many fragments go as one (final) batch.
+  size_t rows = 0;
+  for (uint32_t f = s.next; f < s.fragments.size(); ++f) {
+    for (const auto& b : s.fragments[f].ready) rows += b.size();
+    if (!s.fragments[f].done) break;  // its later rows come before the next fragment's
+  }
+  return rows >= std::max<uint32_t>(1, s.spec.batch_rows);
+}
+
+std::vector<Row> Tc::gather_batch(Scan& s) {
+  std::vector<Row> rows;
+  size_t bytes = 0;
+  const size_t limit = std::max<uint32_t>(1, s.spec.batch_rows);
+  while (!all_handed_on(s)) {
+    auto& ready = s.fragments[s.next].ready;
+    if (ready.empty()) break;  // the fragment's next batch is not here yet
+    size_t more = 0;
+    for (const auto& r : ready.front()) more += string_bytes(r);
+    if (!rows.empty() && (rows.size() + ready.front().size() > limit || bytes + more > Fragment::kBatchBytes)) break;
+    for (auto& r : ready.front()) rows.push_back(std::move(r));
+    bytes += more;
+    ready.pop_front();
+  }
+  return rows;
 }
 
 void Tc::pump(uint64_t ref) {
   auto it = scans_.find(ref);
   if (it == scans_.end()) return;
   Scan& s = it->second;
-  if (!s.api_holds && !s.ready.empty()) {
-    peers_.send(s.api_node, ApiScanBatch{s.scan, std::move(s.ready.front()), false, 0});
-    s.ready.pop_front();
-    s.api_holds = true;
+  if (!s.api_holds) {
+    std::vector<Row> rows;
+    if (s.merge) {
+      if (s.sorted && !s.ready.empty()) {
+        rows = std::move(s.ready.front());
+        s.ready.pop_front();
+      }
+    } else if (worth_handing_on(s)) {
+      rows = gather_batch(s);
+    }
+    const bool finished = s.merge ? s.sorted && s.ready.empty() : all_handed_on(s);
+    // The last batch says so itself: the API need not ask for an empty one.
+    if (finished) {
+      peers_.send(s.api_node, ApiScanBatch{s.scan, std::move(rows), true, 0});
+      scans_.erase(it);
+      return;
+    }
+    if (!rows.empty()) {
+      peers_.send(s.api_node, ApiScanBatch{s.scan, std::move(rows), false, 0});
+      s.api_holds = true;
+    }
   }
-  if (s.finished) {
-    if (!s.api_holds && s.ready.empty()) scan_done(ref, 0);
-    return;
+  // Every fragment reads ahead one batch while the API works on the last;
+  // a merge scan must see every fragment before its first row is known.
+  for (uint32_t f = 0; f < s.fragments.size(); ++f) {
+    const ScanFragment& frag = s.fragments[f];
+    if (frag.fetching || frag.done || (!s.merge && !frag.ready.empty())) continue;
+    if (!request_fragment(ref, f)) return;
   }
-  // Read ahead one batch while the API works on the last; a merge scan
-  // must see every fragment before its first row is known.
-  if (!s.fetching && (s.merge || s.ready.empty())) request_fragment(ref);
 }
 
 uint64_t Tc::find_scan(uint32_t api_node, uint32_t scan) const {

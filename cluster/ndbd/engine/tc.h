@@ -65,7 +65,7 @@ class Tc {
   void on(uint32_t from, const CommitConf& m);
   void on(uint32_t from, const CommitFragConf& m);
   void on(uint32_t from, const AbortConf& m);
-  void on(uint32_t from, const ScanFragConf& m);
+  void on(uint32_t from, ScanFragConf& m);  // takes the batch's rows
   void on(uint32_t from, const TakeoverConf& m);
   // After the distribution marked `node` dead: fail what waited on it,
   // resume scans elsewhere, and take over its transactions when this node
@@ -129,21 +129,29 @@ class Tc {
     bool abort_sent = false;
     bool abort_everywhere = false;  // a late answer showed replicas outside `participants` may hold it
   };
+  // One fragment of a scan: every fragment is read at once, each with at
+  // most one batch in flight and one waiting here.
+  struct ScanFragment {
+    uint32_t node = 0;      // replica asked for the current batch
+    std::string cursor;
+    bool fetching = false;  // a ScanFragReq is outstanding
+    bool done = false;      // every row of the fragment read
+    std::deque<std::vector<Row>> ready;  // batches for the API (not merge)
+  };
   struct Scan {
     uint32_t api_node = 0;
     uint32_t scan = 0;
     uint32_t table_id = 0;
-    uint32_t fragments = 0;
     ScanSpec spec;
-    uint32_t fragment = 0;
-    std::string cursor;
-    uint32_t node = 0;      // replica asked for the current batch
-    bool fetching = false;  // a ScanFragReq is outstanding
-    bool finished = false;  // every fragment read
+    std::vector<ScanFragment> fragments;
+    // Batches reach the API in fragment order: the first fragment some of
+    // whose rows the API has not had yet.
+    uint32_t next = 0;
     bool api_holds = false; // a batch is at the API, not yet asked past
     bool merge = false;     // ordered index scan: rows sorted across fragments
+    bool sorted = false;    // merge: every fragment read, `ready` holds all
     std::vector<Row> buffer;
-    std::deque<std::vector<Row>> ready;  // batches for the API
+    std::deque<std::vector<Row>> ready;  // merge: sorted batches for the API
   };
   struct Takeover {
     std::set<uint32_t> awaiting;
@@ -167,9 +175,15 @@ class Tc {
   void send_commit_chain(Trans& t, std::pair<uint32_t, uint32_t> fragment);
   void send_abort(Trans& t);
   void finish(TransId id, TransState state);
-  void request_fragment(uint64_t ref);
+  // False when the scan ended (no replica left for the fragment).
+  bool request_fragment(uint64_t ref, uint32_t fragment);
   void scan_done(uint64_t ref, uint32_t error);
   void pump(uint64_t ref);
+  // Non-merge scans hand the API batches gathered over fragments in order:
+  // whether to hand one on now, the batch, and whether every row went.
+  bool worth_handing_on(Scan& s);
+  std::vector<Row> gather_batch(Scan& s);
+  bool all_handed_on(Scan& s);
   uint64_t find_scan(uint32_t api_node, uint32_t scan) const;
   void decide_takeover(uint32_t failed_tc);
   void reply(const Trans& t, TransState state);

@@ -282,6 +282,79 @@ TEST(Tc, ScanResumesOnAnotherReplicaWhenThePrimaryDies) {
   EXPECT_EQ(ids.size(), 50u);
 }
 
+TEST(Tc, ScanAsksEveryFragmentAtOnceAndEndsWithItsLastBatch) {
+  SimCluster c({2, 3, 4, 5}, 2);
+  auto t = c.create_table(accounts());
+  ASSERT_EQ(t->fragments, 4u);
+  for (int64_t k = 0; k < 50; ++k) ASSERT_EQ(c.execute(2, batch({put(t->id, k, "o", k)})).state, TransState::kCommitted);
+  auto is_frag_req = [](const SimCluster::Envelope& e) { return std::holds_alternative<ScanFragReq>(e.m); };
+  auto range_scan = [&](uint32_t id, int64_t low, int64_t high) {
+    ScanSpec s;
+    s.low = {Value{low}};
+    s.high = {Value{high}};
+    s.batch_rows = 100;
+    c.send(kApi, 3, ApiScanReq{kApi, id, t->id, s});
+  };
+  range_scan(700, 10, 29);
+  ASSERT_TRUE(c.deliver_first([](const SimCluster::Envelope& e) { return std::holds_alternative<ApiScanReq>(e.m); }));
+  std::set<uint32_t> asked;
+  while (c.pending(is_frag_req)) {
+    ASSERT_TRUE(c.deliver_first([&](const SimCluster::Envelope& e) {
+      if (auto* r = std::get_if<ScanFragReq>(&e.m)) asked.insert(r->fragment);
+      return std::holds_alternative<ScanFragReq>(e.m);
+    }));
+  }
+  // The three fragments whose primary is another node, before any of them
+  // answered (node 3 reads its own fragment at once).
+  EXPECT_EQ(asked.size(), 3u);
+  c.run();
+  bool done = false;
+  auto rows = c.scan_rows(700, &done);
+  EXPECT_TRUE(done);
+  std::set<int64_t> ids;
+  for (auto& r : rows) ids.insert(std::get<int64_t>(r[0]));
+  EXPECT_EQ(rows.size(), 20u);
+  EXPECT_EQ(ids.size(), 20u);
+  EXPECT_EQ(*ids.begin(), 10);
+  EXPECT_EQ(*ids.rbegin(), 29);
+  EXPECT_EQ(c.node(3).tc().scans(), 0u);
+  // Every fragment holds a few of 20 rows: they reach the API as one batch
+  // marked done (no empty closing batch to ask for).
+  size_t batches = 0;
+  ScanSpec again;
+  again.low = {Value{int64_t{10}}};
+  again.high = {Value{int64_t{29}}};
+  again.batch_rows = 100;
+  EXPECT_EQ(c.scan(3, t->id, again, nullptr, &batches).size(), 20u);
+  EXPECT_EQ(batches, 1u);
+  // An empty range and reversed bounds: one empty, final batch.
+  EXPECT_TRUE(c.scan(4, t->id, [] {
+                  ScanSpec s;
+                  s.low = {Value{int64_t{100}}};
+                  return s;
+                }(), nullptr, &batches).empty());
+  EXPECT_EQ(batches, 1u);
+  EXPECT_TRUE(c.scan(4, t->id, [] {
+                  ScanSpec s;
+                  s.low = {Value{int64_t{30}}};
+                  s.high = {Value{int64_t{20}}};
+                  return s;
+                }(), nullptr, &batches).empty());
+  EXPECT_EQ(batches, 1u);
+  // Small batches still come in fragment order, each fragment in key order.
+  ScanSpec small;
+  small.batch_rows = 3;
+  auto all = c.scan(5, t->id, small, nullptr, &batches);
+  ASSERT_EQ(all.size(), 50u);
+  EXPECT_GE(batches, 17u);
+  Probe p{c, *t};
+  for (size_t i = 1; i < all.size(); ++i) {
+    int64_t a = std::get<int64_t>(all[i - 1][0]), b = std::get<int64_t>(all[i][0]);
+    ASSERT_TRUE(p.fragment(a) < p.fragment(b) || (p.fragment(a) == p.fragment(b) && a < b)) << a << " " << b;
+  }
+  expect_quiet(c);
+}
+
 // Random interleavings with a node dying at a random moment: every
 // transaction is all-or-nothing on every live replica, replies tell the truth.
 class Crash : public ::testing::TestWithParam<uint64_t> {};
