@@ -48,7 +48,9 @@ TcpSession::TcpSession(WorkerContext& ctx, int client_fd, std::shared_ptr<ConnEn
                             "connect to real server " + conn_->dest_name() + " timed out");
         finish(true, false);
       }),
-      idle_timer_(ctx.loop, [this] { on_idle_timer(); }) {}
+      idle_timer_(ctx.loop, [this] { on_idle_timer(); }) {
+  c2d_.inbound = true;  // counted as InBytes, from the first read on (start() may read before connecting)
+}
 
 TcpSession::TcpSession(WorkerContext& ctx, Moved moved, std::function<void(TcpSession*)> done)
     : TcpSession(ctx, moved.client_fd, std::move(moved.conn), std::move(done)) {
@@ -158,7 +160,6 @@ void TcpSession::on_connected() {
 void TcpSession::attach() {
   c2d_.from = client_fd_;
   c2d_.to = dest_fd_;
-  c2d_.inbound = true;
   d2c_.from = dest_fd_;
   d2c_.to = client_fd_;
   uint32_t idle;
