@@ -51,6 +51,14 @@ struct Node {
     auto tt = c.node(2).dictionary().find("items");
     return c.node(2).lqh().fragment(tt->id, 0)->stats().committed_rows;
   }
+  // Changes go to `dur` from now on; the table is created and its schema
+  // written as of GCI `schema_gci`.
+  void log_to(ndbd::Durability& dur, uint64_t schema_gci) {
+    std::string error;
+    c.node(2).set_change_sink(&dur);
+    t = c.create_table(items());
+    ASSERT_TRUE(dur.write_schema(c.node(2), schema_gci, error)) << error;
+  }
 };
 
 struct TempDir {
@@ -84,9 +92,7 @@ TEST(Durability, RestoreFromCheckpointAndRedoToAGci) {
     Node n;
     ndbd::Durability dur(options(d.path), logger, 2);
     ASSERT_TRUE(dur.create(error)) << error;
-    n.c.node(2).set_change_sink(&dur);
-    n.t = n.c.create_table(items());
-    ASSERT_TRUE(dur.write_schema(n.c.node(2), 1, error)) << error;
+    n.log_to(dur, 1);
     n.c.node(2).set_gci(1);
     for (int64_t k = 0; k < 3000; ++k) n.write(k, 1);
     ASSERT_TRUE(dur.save_gci(1, error));
@@ -151,9 +157,7 @@ TEST(Durability, ADamagedCheckpointIsRefusedWhenTheRedoWasTrimmed) {
     Node n;
     ndbd::Durability dur(options(d.path), logger, 2);
     ASSERT_TRUE(dur.create(error));
-    n.c.node(2).set_change_sink(&dur);
-    n.t = n.c.create_table(items());
-    ASSERT_TRUE(dur.write_schema(n.c.node(2), 1, error));
+    n.log_to(dur, 1);
     n.c.node(2).set_gci(1);
     for (int64_t k = 0; k < 4000; ++k) n.write(k, 1);  // > one 64 KB segment of redo
     ASSERT_TRUE(dur.save_gci(1, error));
@@ -194,9 +198,7 @@ void ddl_in_two_gcis(const std::string& dir, halb::log::Logger& logger) {
   Node n;
   ndbd::Durability dur(options(dir), logger, 2);
   ASSERT_TRUE(dur.create(error)) << error;
-  n.c.node(2).set_change_sink(&dur);
-  n.t = n.c.create_table(items());
-  ASSERT_TRUE(dur.write_schema(n.c.node(2), 1, error)) << error;
+  n.log_to(dur, 1);
   n.c.node(2).set_gci(1);
   for (int64_t k = 0; k < 50; ++k) n.write(k, 1);
   ASSERT_TRUE(dur.save_gci(1, error));
@@ -309,9 +311,7 @@ TEST(Durability, ACopyBiggerThanTheRedoCountsOnceItsCheckpointIsOnDisk) {
     const uint64_t start = dur.redo()->head_lsn();
     EXPECT_GT(start, 0u);  // never "the redo holds everything"
     dur.begin_copy();
-    n.c.node(2).set_change_sink(&dur);
-    n.t = n.c.create_table(items());
-    ASSERT_TRUE(dur.write_schema(n.c.node(2), 0, error)) << error;
+    n.log_to(dur, 0);
     n.c.node(2).set_gci(1);
     // ~20 bytes of row each: about 1.5 MB of changes for a 768 KB redo.
     for (int64_t k = 0; k < 40000; ++k) n.write(k, 1);
@@ -363,9 +363,7 @@ TEST(Durability, ACatchUpCountsFromItsCheckpointSoRemovedRowsStayAway) {
     Node n;
     ndbd::Durability dur(options(d.path), logger, 2);
     ASSERT_TRUE(dur.create(error)) << error;
-    n.c.node(2).set_change_sink(&dur);
-    n.t = n.c.create_table(items());
-    ASSERT_TRUE(dur.write_schema(n.c.node(2), 1, error)) << error;
+    n.log_to(dur, 1);
     n.c.node(2).set_gci(1);
     for (int64_t k = 0; k < 100; ++k) n.write(k, 1);
     ASSERT_TRUE(dur.save_gci(1, error));
@@ -423,9 +421,7 @@ TEST(Durability, TheCheckpointEndingARestartHasItsOwnWriteSpeed) {
   ndbd::Durability dur(opt, logger, 2);
   ASSERT_TRUE(dur.create_for_copy(error)) << error;
   dur.begin_copy();
-  n.c.node(2).set_change_sink(&dur);
-  n.t = n.c.create_table(items());
-  ASSERT_TRUE(dur.write_schema(n.c.node(2), 0, error)) << error;
+  n.log_to(dur, 0);
   n.c.node(2).set_gci(1);
   for (int64_t k = 0; k < 2000; ++k) n.write(k, 1);
   dur.end_copy();
