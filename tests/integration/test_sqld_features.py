@@ -704,6 +704,18 @@ $st->execute("isb"); print join(",", map { "$_->[0]:$_->[1]" } @{$st->fetchall_a
         self.assertEqual(select.execute([(0x08, struct.pack("<q", 2))]), [[five]])
         self.assertEqual(self.run_sql(c, "SELECT id, LENGTH(b) FROM t ORDER BY id"), [(1, len(one)), (2, len(five))])
 
+    def test_long_value_read_in_a_transaction_that_locked_its_row(self):
+        # The shared lock a committed read of a long value takes must come
+        # from the session's own transaction: one of its own would wait for
+        # the row this transaction locked FOR UPDATE.
+        c = self.setup_db("lbl", "CREATE TABLE t (id INT PRIMARY KEY, b LONGBLOB)")
+        value = os.urandom(300000)
+        c.cursor().execute("INSERT INTO t VALUES (1, %s)", (value,))
+        c.begin()
+        self.assertEqual(self.run_sql(c, "SELECT id FROM t WHERE id = 1 FOR UPDATE"), [(1,)])
+        self.assertTrue(self.run_sql(c, "SELECT b FROM t WHERE id = 1") == [(value,)])
+        c.commit()
+
     def test_long_value_read_while_another_connection_rewrites_it(self):
         # Two values of one length and the same first 64 KB, differing only
         # in their parts: a committed read that took the row from one commit

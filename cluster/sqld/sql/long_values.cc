@@ -1,6 +1,8 @@
 // cluster/sqld/sql/long_values.cc: parts of long TEXT/BLOB values (see long_values.h).
 #include "cluster/sqld/sql/long_values.h"
 
+#include <utility>
+
 #include "cluster/sqld/sql/catalog.h"
 #include "cluster/sqld/sql/errors.h"
 #include "cluster/sqld/sql/exec_context.h"
@@ -206,35 +208,34 @@ std::optional<SqlError> read_value(ExecContext& ctx, const CatalogTable& t, size
     return read_parts(ctx, t, column, key, head, *length, out, nullptr);
   // A committed read would see the row and its parts one after the other,
   // and another transaction may commit a new value in between. As NDB
-  // upgrades a committed read of a row with blobs to a shared lock, the
-  // value is read again under a shared lock on its row, parts included: a
-  // writer changes both in one transaction and holds the row until it has
-  // committed, so what is read under the lock belongs together (and is the
-  // latest committed value, which a committed read may return).
-  auto tx = ctx.conn.start_transaction();
-  tx->read(t.ndb->id, key, engine::LockMode::kShared);
-  api::NdbError e = tx->execute(engine::ExecType::kNoCommit);
-  if (e && e.code != 626) return ctx.map_error(e, &t);
-  // A copy: reading the parts through `tx` replaces its results.
-  std::optional<engine::Value> held;
-  if (const auto& results = tx->results(); !e && !results.empty() && results[0].row && column < results[0].row->size())
-    held = (*results[0].row)[column];
-  const engine::Value* now = held ? &*held : nullptr;
-  std::optional<SqlError> err;
+  // upgrades a committed read of a row with blobs to a shared lock, the row
+  // is read again under a shared lock taken by the session's own
+  // transaction (one of its own would wait for a lock this one holds); a
+  // writer changes the row and its parts in one transaction holding the row,
+  // so no part can change while the lock is held. The parts are read with
+  // shared locks too, so a commit still applying them is waited for.
+  engine::Row row;
+  bool found = false;
+  const engine::LockMode lock = std::exchange(ctx.stmt_lock, engine::LockMode::kShared);
+  api::NdbError e = ctx.point_read(t, std::nullopt, key, row, found);
+  ctx.stmt_lock = lock;
+  if (e) return ctx.map_error(e, &t);
+  const engine::Value* now = found && column < row.size() ? &row[column] : nullptr;
   if (auto now_length = now ? length_of_head(*now) : std::nullopt) {
-    err = read_parts(ctx, t, column, key, std::get<std::string>(*now), *now_length, out, tx.get());
-  } else if (const auto* s = now ? std::get_if<std::string>(now) : nullptr) {
-    out = *s;  // by now a short value
-  } else {
-    // The row went away, or its value became NULL, after the caller read
-    // it: what the caller holds can no longer be completed.
-    err = make_sql_error(er::kGetTemporaryErrmsg,
-                         {"1297", "the value of column '" + t.def.columns[column].name + "' changed while it was read",
-                          "NDBCLUSTER"});
+    auto tx = ctx.conn.start_transaction();
+    auto err = read_parts(ctx, t, column, key, std::get<std::string>(*now), *now_length, out, tx.get());
+    if (tx->state() == engine::TransState::kOpen && tx->started()) err ? tx->rollback() : tx->commit();
+    return err;
   }
-  // Releases the shared lock (nothing was written).
-  if (!e) err ? tx->rollback() : tx->commit();
-  return err;
+  if (const auto* s = now ? std::get_if<std::string>(now) : nullptr) {
+    out = *s;  // by now a short value
+    return std::nullopt;
+  }
+  // The row went away, or its value became NULL, after the caller read it:
+  // what the caller holds can no longer be completed.
+  return make_sql_error(er::kGetTemporaryErrmsg,
+                        {"1297", "the value of column '" + t.def.columns[column].name + "' changed while it was read",
+                         "NDBCLUSTER"});
 }
 
 namespace {
