@@ -16,12 +16,13 @@ size_t value_bytes(const engine::Value& v) {
   return 8 + (s ? s->size() : 0);
 }
 
+}  // namespace
+
 std::vector<engine::Value> key_of(const engine::Table& t, const engine::Row& row) {
   std::vector<engine::Value> key;
   for (uint32_t k : t.primary_key) key.push_back(row[k]);
   return key;
 }
-}  // namespace
 
 api::Transaction& ExecContext::transaction() {
   if (!tx) {

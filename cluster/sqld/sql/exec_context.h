@@ -44,6 +44,9 @@ struct Warning {
   std::string message;
 };
 
+// A row's primary key values, in the table's key order.
+std::vector<engine::Value> key_of(const engine::Table& t, const engine::Row& row);
+
 struct ExecContext {
   ExecContext(Catalog& cat, api::Connection& c) : catalog(cat), conn(c) {}
 

@@ -17,11 +17,6 @@ namespace halb::cluster::sqld {
 
 namespace {
 
-std::vector<engine::Value> key_of(const engine::Table& t, const engine::Row& row) {
-  std::vector<engine::Value> key;
-  for (uint32_t k : t.primary_key) key.push_back(row[k]);
-  return key;
-}
 
 SqlError no_such_savepoint(const std::string& name) {
   return SqlError{1305, "42000", "SAVEPOINT " + name + " does not exist"};

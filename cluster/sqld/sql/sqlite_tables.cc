@@ -475,11 +475,9 @@ int x_column(sqlite3_vtab_cursor* cur, sqlite3_context* out, int n) {
   if (long_values::is_long_column(col) && long_values::length_of_head(v)) {
     // An UPDATE that does not set the column need not read its parts.
     if (sqlite3_vtab_nochange(out)) return SQLITE_OK;
-    std::vector<engine::Value> key;
-    for (uint32_t k : vt->table->ndb->primary_key) key.push_back(row[k]);
     std::string whole;
-    if (auto e = long_values::read_value(*vt->ctx, *vt->table, static_cast<size_t>(n), key, std::get<std::string>(v),
-                                         whole)) {
+    if (auto e = long_values::read_value(*vt->ctx, *vt->table, static_cast<size_t>(n), key_of(*vt->table->ndb, row),
+                                         std::get<std::string>(v), whole)) {
       set_error(vt, *e);
       return SQLITE_ERROR;
     }
@@ -490,11 +488,6 @@ int x_column(sqlite3_vtab_cursor* cur, sqlite3_context* out, int n) {
   return SQLITE_OK;
 }
 
-std::vector<engine::Value> key_of(const engine::Table& t, const engine::Row& row) {
-  std::vector<engine::Value> key;
-  for (uint32_t k : t.primary_key) key.push_back(row[k]);
-  return key;
-}
 
 int64_t int_of(const engine::Value& v) {
   if (auto* i = std::get_if<int64_t>(&v)) return *i;
