@@ -43,7 +43,8 @@ int connect_nonblocking(const std::string& host, uint16_t port, std::string& err
 
 Link::Link(event::Loop& loop, log::Logger& logger, int fd, LinkOptions options, LinkHandlers handlers)
     : loop_(loop), logger_(logger), fd_(fd), opt_(options), h_(std::move(handlers)), decoder_(options.checksum),
-      monitor_(options.missed_heartbeats_dead), tick_(loop, [this] { on_tick(); }), peer_(options.peer_id) {
+      monitor_(options.missed_heartbeats_dead), tick_(loop, [this] { on_tick(); }),
+      flush_later_(loop, [this] { flush(); }), peer_(options.peer_id) {
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   io_ = std::make_unique<event::Io>(loop_, fd_, EV_READ | EV_WRITE, [this](int ev) { on_io(ev); });
@@ -73,7 +74,9 @@ Link::SendResult Link::send(uint16_t type, std::string_view payload) {
     return SendResult::kFull;
   }
   enqueue(type, info ? info->version : 1, payload);
-  if (!connecting_ && up_) flush();
+  if (connecting_ || !up_) return SendResult::kOk;
+  if (opt_.batch_sends) flush_later_.arm();
+  else flush();
   return fd_ < 0 ? SendResult::kClosed : SendResult::kOk;
 }
 
@@ -281,6 +284,7 @@ void Link::shut(const std::string& why, bool malformed) {
     logger_.limited("link-malformed-" + std::to_string(peer_), log::Level::warn,
                     "transport link to node " + std::to_string(peer_) + " closed: " + why);
   tick_.stop();
+  flush_later_.disarm();
   io_.reset();
   ::close(fd_);
   fd_ = -1;

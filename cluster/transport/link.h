@@ -40,6 +40,12 @@ struct LinkOptions {
   size_t send_buffer_memory = 256 * 1024;   // [TCP] SendBufferMemory
   double heartbeat_interval_s = 1.5;        // HeartbeatIntervalDbDb / DbApi
   int missed_heartbeats_dead = 4;
+  // Frames sent during one event-loop iteration leave together just before
+  // the loop sleeps, instead of one send() each. Only for links whose every
+  // send() happens on the loop's own thread inside its callbacks (a data
+  // node's): a frame sent from outside the loop would wait for its next
+  // iteration.
+  bool batch_sends = false;
   const MessageRegistry* registry = nullptr;  // required
 };
 
@@ -99,6 +105,7 @@ class Link {
   HeartbeatMonitor monitor_;
   std::unique_ptr<event::Io> io_;
   event::Timer tick_;
+  event::BeforeSleep flush_later_;  // batch_sends
   std::string out_;
   size_t out_pos_ = 0;
   bool connecting_ = true;

@@ -10,17 +10,11 @@ Loop::Loop(bool main_thread)
     : loop_(main_thread ? ev_default_loop(EVFLAG_AUTO) : ev_loop_new(EVFLAG_AUTO)),
       owned_(!main_thread) {
   if (!loop_) throw std::runtime_error("libev: cannot create an event loop");
-  ev_prepare_init(&prepare_, &Loop::on_prepare);
-  prepare_.data = this;
-  ev_prepare_start(loop_, &prepare_);
-  ev_unref(loop_);  // the prepare watcher alone must not keep run() alive
   ev_idle_init(&idle_, &Loop::on_idle);
   idle_.data = this;
 }
 
 Loop::~Loop() {
-  ev_ref(loop_);
-  ev_prepare_stop(loop_, &prepare_);
   ev_idle_stop(loop_, &idle_);
   if (owned_) ev_loop_destroy(loop_);
 }
@@ -39,8 +33,6 @@ void Loop::coalesce_wakeups(double io_seconds, double timer_seconds) {
   ev_set_timeout_collect_interval(loop_, timer_seconds);
 }
 
-void Loop::before_sleep(std::function<void()> fn) { before_sleep_.push_back(std::move(fn)); }
-
 void Loop::run_deferred() {
   // A deferred function may defer more work; that runs on the next pass.
   std::vector<std::function<void()>> batch;
@@ -49,12 +41,24 @@ void Loop::run_deferred() {
   if (deferred_.empty()) ev_idle_stop(loop_, &idle_);
 }
 
-void Loop::on_prepare(struct ev_loop*, ev_prepare* w, int) {
-  auto* self = static_cast<Loop*>(w->data);
-  for (auto& fn : self->before_sleep_) fn();
-}
-
 void Loop::on_idle(struct ev_loop*, ev_idle* w, int) { static_cast<Loop*>(w->data)->run_deferred(); }
+
+BeforeSleep::BeforeSleep(Loop& loop, std::function<void()> cb) : loop_(loop), cb_(std::move(cb)) {
+  ev_prepare_init(&w_, &BeforeSleep::trampoline);
+  w_.data = this;
+}
+BeforeSleep::~BeforeSleep() { disarm(); }
+void BeforeSleep::arm() {
+  if (!ev_is_active(&w_)) ev_prepare_start(loop_.raw(), &w_);
+}
+void BeforeSleep::disarm() { ev_prepare_stop(loop_.raw(), &w_); }
+bool BeforeSleep::armed() const { return ev_is_active(&w_); }
+void BeforeSleep::trampoline(struct ev_loop*, ev_prepare* w, int) {
+  auto* self = static_cast<BeforeSleep*>(w->data);
+  // Disarmed first: the callback may arm it again for the next iteration.
+  ev_prepare_stop(self->loop_.raw(), w);
+  self->cb_();
+}
 
 Timer::Timer(Loop& loop, std::function<void()> cb) : loop_(loop), cb_(std::move(cb)) {
   ev_init(&w_, &Timer::trampoline);

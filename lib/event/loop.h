@@ -31,8 +31,6 @@ class Loop {
   // Run fn at the start of the next iteration, outside the current callback
   // (objects that end inside their own callback are freed this way).
   void defer(std::function<void()> fn);
-  // Run fn just before the loop sleeps (batched writes).
-  void before_sleep(std::function<void()> fn);
   // Let the loop sleep at least this long between wakeups, so timers and
   // socket events that fall close together are handled in one iteration
   // (libev's timeout/io collect intervals). Only for loops whose events
@@ -40,16 +38,34 @@ class Loop {
   void coalesce_wakeups(double io_seconds, double timer_seconds);
 
  private:
-  static void on_prepare(struct ev_loop*, ev_prepare*, int);
   static void on_idle(struct ev_loop*, ev_idle*, int);
   void run_deferred();
 
   struct ev_loop* loop_;
   bool owned_;
-  ev_prepare prepare_{};
   ev_idle idle_{};
   std::vector<std::function<void()>> deferred_;
-  std::vector<std::function<void()>> before_sleep_;
+};
+
+// Runs its callback once, just before the loop next waits for events, each
+// time it is armed: what several callbacks of one iteration produce (the
+// frames a link queued for one peer) leaves in one system call instead of
+// one each.
+class BeforeSleep {
+ public:
+  BeforeSleep(Loop& loop, std::function<void()> cb);
+  ~BeforeSleep();
+  BeforeSleep(const BeforeSleep&) = delete;
+  BeforeSleep& operator=(const BeforeSleep&) = delete;
+  void arm();  // arming an armed watcher changes nothing
+  void disarm();
+  bool armed() const;
+
+ private:
+  static void trampoline(struct ev_loop*, ev_prepare*, int);
+  Loop& loop_;
+  std::function<void()> cb_;
+  ev_prepare w_{};
 };
 
 class Timer {

@@ -249,6 +249,9 @@ void DataNode::add_link(int fd, uint32_t peer_hint, const std::string& from) {
     return;
   }
   o->registry = &registry_;
+  // Every send here happens inside the loop's callbacks: the replies and
+  // forwards one iteration produces for a peer go out in one send().
+  o->batch_sends = true;
   auto holder = std::make_shared<transport::Link*>(nullptr);
   transport::LinkHandlers h;
   h.accept_peer = [this, from](uint16_t peer) { return may_connect(peer, from); };
