@@ -412,6 +412,53 @@ void Fragment::expire_waits(uint64_t now_ms, uint64_t timeout_ms) {
   }
 }
 
+void Fragment::wait_edges(uint64_t now_ms, uint64_t min_wait_ms, std::vector<WaitEdge>& out) const {
+  for (const auto& key : waiting_keys_) {
+    auto it = rows_.find(key);
+    if (it == rows_.end() || !it->second.locks) continue;
+    const Locks& l = *it->second.locks;
+    for (size_t i = 0; i < l.waiters.size(); ++i) {
+      const Waiter& w = l.waiters[i];
+      if (now_ms - w.since_ms < min_wait_ms) continue;
+      const TransId t = w.op.trans;
+      const bool exclusive = w.op.type != OpType::kRead || w.op.lock == LockMode::kExclusive;
+      if (l.x_holder != 0 && l.x_holder != t) out.push_back({t, l.x_holder});
+      if (exclusive)
+        for (TransId s : l.s_holders)
+          if (s != t) out.push_back({t, s});
+      for (size_t j = 0; j < i; ++j) {
+        const KeyOp& ahead = l.waiters[j].op;
+        const bool ahead_exclusive = ahead.type != OpType::kRead || ahead.lock == LockMode::kExclusive;
+        if (ahead.trans != t && (exclusive || ahead_exclusive)) out.push_back({t, ahead.trans});
+      }
+    }
+  }
+}
+
+void Fragment::fail_waits_of(TransId t, uint32_t error) {
+  std::vector<std::string> keys;
+  for (const auto& key : waiting_keys_) {
+    auto it = rows_.find(key);
+    if (it == rows_.end() || !it->second.locks) continue;
+    auto& waiters = it->second.locks->waiters;
+    bool found = false;
+    for (auto w = waiters.begin(); w != waiters.end();) {
+      if (w->op.trans == t) {
+        completions_.push_back(OpResult{t, w->op.op_id, error, std::nullopt, false});
+        w = waiters.erase(w);
+        found = true;
+      } else {
+        ++w;
+      }
+    }
+    if (found) keys.push_back(key);
+  }
+  for (const auto& key : keys) {
+    grant_waiters(key);
+    cleanup(key);
+  }
+}
+
 std::optional<Row> Fragment::read_committed(const std::vector<Value>& key) const {
   auto it = rows_.find(encode_key_values(*table_, table_->primary_key, key));
   if (it == rows_.end() || !it->second.committed) return std::nullopt;

@@ -117,6 +117,13 @@ class Fragment {
   std::vector<OpResult> take_completions();
   // Fails operations queued for longer than lock_wait_limit_ms() with 266.
   void expire_waits(uint64_t now_ms, uint64_t timeout_ms);
+  // Adds to `out` who each operation queued for at least `min_wait_ms`
+  // waits for: the holders it conflicts with and the conflicting requests
+  // queued ahead of it (which are granted first).
+  void wait_edges(uint64_t now_ms, uint64_t min_wait_ms, std::vector<WaitEdge>& out) const;
+  // Fails the transaction's queued operations with `error` (a deadlock
+  // victim); what they blocked may now run.
+  void fail_waits_of(TransId t, uint32_t error);
 
   // Installs the transaction's changes with commit stamp `gci` and releases
   // its locks; queued operations that can now run do.

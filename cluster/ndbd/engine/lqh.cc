@@ -209,4 +209,18 @@ void Lqh::tick(uint64_t now_ms) {
   drain();
 }
 
+std::vector<WaitEdge> Lqh::wait_edges(uint64_t now_ms, uint64_t min_wait_ms) const {
+  std::vector<WaitEdge> out;
+  if (queued_.empty()) return out;
+  for (const auto& [key, f] : fragments_) f->wait_edges(now_ms, min_wait_ms, out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void Lqh::fail_waits_of(TransId t) {
+  for (auto& [key, f] : fragments_) f->fail_waits_of(t, err::kDeadlockTimeout);
+  drain();
+}
+
 }  // namespace halb::cluster::engine

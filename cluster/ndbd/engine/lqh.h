@@ -49,6 +49,11 @@ class Lqh {
   void on(uint32_t from, const CopyFragReq& m);
   // Lock wait timeouts and operations whose locks were granted meanwhile.
   void tick(uint64_t now_ms);
+  // Fragment::wait_edges of every replica held here.
+  std::vector<WaitEdge> wait_edges(uint64_t now_ms, uint64_t min_wait_ms) const;
+  // A deadlock victim: its waiting operations fail with 266 (its
+  // coordinator then aborts it).
+  void fail_waits_of(TransId t);
   // Requests of a dead coordinator's transactions (prepare, commit, abort,
   // complete) are dropped from now on: its successor decides their fate
   // from what the nodes report. A TakeoverReq for it does the same, since

@@ -12,6 +12,7 @@
 //              on error), CommitFragConf (from the primary), CommitConf,
 //              AbortConf, ScanFragConf, TakeoverConf
 // LQH <-> LQH: CopyFragReq (starting node to primary), CopyFragConf (back)
+// node -> every other data node: WaitGraphReport (deadlock detection)
 #pragma once
 
 #include <cstdint>
@@ -174,10 +175,17 @@ struct CopyFragConf {
   uint32_t error = 0;
 };
 
+// The lock waits on one node that have lasted a while (wait_graph.h), sent
+// to every other data node so each sees the cluster's whole wait-for graph.
+// An empty report withdraws the previous one.
+struct WaitGraphReport {
+  std::vector<WaitEdge> edges;
+};
+
 using Message = std::variant<ApiExecuteReq, ApiExecuteConf, ApiScanReq, ApiScanNextReq, ApiScanBatch, LqhKeyReq, LqhKeyConf,
                              LqhKeyRef, CommitReq, CommitConf, CompleteReq, AbortReq, AbortConf, ScanFragReq,
                              ScanFragConf, TakeoverReq, TakeoverConf, CopyFragReq, CopyFragConf, CommitFragReq,
-                             CommitFragConf>;
+                             CommitFragConf, WaitGraphReport>;
 
 // Where the engine's messages go: the transport in halb-ndbd, a simulated
 // network in the tests. Sending to one's own node id must loop back.

@@ -84,6 +84,9 @@ void DataNodeEngine::dispatch(uint32_t from, Message& m) {
           lqh_.on(from, msg);
         } else if constexpr (std::is_same_v<T, CopyFragConf>) {
           on_copy(from, msg);
+        } else if constexpr (std::is_same_v<T, WaitGraphReport>) {
+          deadlocks_.peer_report(from, std::move(msg.edges), now);
+          detect_deadlocks(false);
         } else if constexpr (std::is_same_v<T, ApiExecuteReq> || std::is_same_v<T, ApiScanReq> ||
                              std::is_same_v<T, ApiScanNextReq> ||
                              std::is_same_v<T, LqhKeyConf> || std::is_same_v<T, LqhKeyRef> ||
@@ -112,11 +115,22 @@ void DataNodeEngine::receive(uint32_t from, Message m) {
 
 void DataNodeEngine::tick() {
   lqh_.tick(clock_.now_ms());
+  if (deadlocks_.due(clock_.now_ms())) detect_deadlocks(true);
   run_loopback();
+}
+
+void DataNodeEngine::detect_deadlocks(bool report) {
+  const uint64_t now = clock_.now_ms();
+  std::vector<WaitEdge> local = lqh_.wait_edges(now, DeadlockDetector::kMinWaitMs);
+  if (report && deadlocks_.report(local, now))
+    for (uint32_t n : dist_.data_nodes())
+      if (n != cfg_.node_id && dist_.state(n) != NodeState::kDead) peers_.send(n, WaitGraphReport{local});
+  for (TransId victim : deadlocks_.victims(local, now)) lqh_.fail_waits_of(victim);
 }
 
 void DataNodeEngine::node_failed(uint32_t node) {
   dist_.set_state(node, NodeState::kDead);
+  deadlocks_.peer_gone(node);
   lqh_.node_failed(node);
   tc_.node_failed(node);
   // A copy source that died: the next live replica continues from the

@@ -19,6 +19,7 @@
 #include "cluster/ndbd/engine/distribution.h"
 #include "cluster/ndbd/engine/lqh.h"
 #include "cluster/ndbd/engine/tc.h"
+#include "cluster/ndbd/engine/wait_graph.h"
 
 namespace halb::cluster::engine {
 
@@ -123,6 +124,9 @@ class DataNodeEngine {
   };
 
   void dispatch(uint32_t from, Message& m);
+  // wait_graph.h: shares this node's lasting lock waits when `report` (the
+  // tick, once per interval) and fails the waits of the cycles' victims.
+  void detect_deadlocks(bool report);
   void run_loopback();
   void add_fragments(const std::shared_ptr<const Table>& t);
   void request_copy(std::pair<uint32_t, uint32_t> frag);
@@ -137,6 +141,7 @@ class DataNodeEngine {
   PagePool index_;
   Lqh lqh_;
   Tc tc_;
+  DeadlockDetector deadlocks_;
   struct Copying {
     std::string cursor;
     uint32_t source = 0;

@@ -19,6 +19,15 @@ inline TransId make_trans_id(uint32_t tc_node, uint64_t seq) {
 }
 inline uint32_t tc_node_of(TransId t) { return static_cast<uint32_t>(t >> 48); }
 
+// Transaction `waiter` waits for a lock `holder` holds, or for a request
+// `holder` queued ahead of it on the same row.
+struct WaitEdge {
+  TransId waiter = 0;
+  TransId holder = 0;
+  bool operator==(const WaitEdge&) const = default;
+  bool operator<(const WaitEdge& o) const { return waiter != o.waiter ? waiter < o.waiter : holder < o.holder; }
+};
+
 enum class OpType : uint8_t { kRead = 1, kInsert, kUpdate, kWrite, kDelete };
 // Reads choose; insert/update/write/delete always lock exclusively.
 enum class LockMode : uint8_t { kCommitted = 0, kShared, kExclusive };

@@ -18,7 +18,8 @@ const char* const kNames[] = {"API_EXECUTE_REQ", "API_EXECUTE_CONF", "API_SCAN_R
                               "API_SCAN_BATCH", "LQHKEYREQ", "LQHKEYCONF", "LQHKEYREF", "COMMITREQ",
                               "COMMITCONF", "COMPLETEREQ", "ABORTREQ", "ABORTCONF", "SCAN_FRAGREQ",
                               "SCAN_FRAGCONF", "TAKE_OVERREQ", "TAKE_OVERCONF", "COPY_FRAGREQ",
-                              "COPY_FRAGCONF", "COMMIT_FRAGREQ", "COMMIT_FRAGCONF"};
+                              "COPY_FRAGCONF", "COMMIT_FRAGREQ", "COMMIT_FRAGCONF",
+                              "WAIT_GRAPH_REP"};
 constexpr size_t kTypes = std::variant_size_v<Message>;
 static_assert(sizeof(kNames) / sizeof(kNames[0]) == kTypes, "a name for every engine message");
 
@@ -418,6 +419,23 @@ void get(Reader& r, CommitFragConf& m) {
   m.trans = r.u64();
   m.table_id = r.u32();
   m.fragment = r.u32();
+}
+
+void put(Writer& w, const WaitGraphReport& m) {
+  w.u32(static_cast<uint32_t>(m.edges.size()));
+  for (auto& e : m.edges) {
+    w.u64(e.waiter);
+    w.u64(e.holder);
+  }
+}
+void get(Reader& r, WaitGraphReport& m) {
+  uint32_t n = r.count(16);
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    WaitEdge e;
+    e.waiter = r.u64();
+    e.holder = r.u64();
+    m.edges.push_back(e);
+  }
 }
 
 template <size_t I>

@@ -1,8 +1,8 @@
 // cluster/ndbd/wire/engine_codec.h: every engine message (engine/messages.h)
 // as a transport message type with a versioned binary payload.
 //
-// Types 256..276 follow the order of engine::Message's alternatives
-// (ApiExecuteReq = 256 ... CommitFragConf = 276), all at layout version 1.
+// Types 256..277 follow the order of engine::Message's alternatives
+// (ApiExecuteReq = 256 ... CommitFragConf = 276, WaitGraphReport = 277), all at layout version 1.
 // Payloads use buffer.h's little-endian fields; a Value is a tag byte (0 NULL,
 // 1 int64, 2 uint64, 3 double, 4 bytes) then its data. Decoding checks every
 // length, count, enum and tag, limits filter nesting, and refuses trailing

@@ -101,6 +101,7 @@ std::vector<Message> every_message() {
   out.push_back(cfc);
   out.push_back(CommitFragReq{make_trans_id(1, 9), 13, 1, 2, 1, {3, 2}, 0});
   out.push_back(CommitFragConf{make_trans_id(1, 9), 2, 1});
+  out.push_back(WaitGraphReport{{{make_trans_id(2, 5), make_trans_id(3, 8)}, {make_trans_id(3, 8), make_trans_id(2, 5)}}});
   return out;
 }
 
