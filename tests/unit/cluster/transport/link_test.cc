@@ -67,6 +67,33 @@ TEST(Link, HandshakeThenMessagesBothWays) {
   EXPECT_EQ(got_a[0], "to a");
 }
 
+TEST(Link, BatchedSendsLeaveTogetherBeforeTheLoopSleeps) {
+  Pair p;
+  std::vector<std::string> got_a;
+  LinkHandlers ha, hb;
+  ha.on_message = [&](const Frame& f) { got_a.push_back(f.payload); };
+  LinkOptions ob = p.options(3, 0);
+  ob.batch_sends = true;
+  Link a(p.loop, p.logger, p.fds[0], p.options(2, 3), ha);
+  Link b(p.loop, p.logger, p.fds[1], ob, hb);
+  ASSERT_TRUE(p.run_until([&] { return a.up() && b.up(); }));
+  // Sent from inside a callback, the frames wait in the queue until the
+  // loop is about to sleep, then arrive in order.
+  size_t queued_after_sends = 0, a_queued_after_send = 0;
+  event::Timer burst(p.loop, [&] {
+    for (const char* m : {"one", "two", "three"}) EXPECT_EQ(b.send(300, m), Link::SendResult::kOk);
+    queued_after_sends = b.queued();
+    EXPECT_EQ(a.send(300, "unbatched"), Link::SendResult::kOk);
+    a_queued_after_send = a.queued();
+  });
+  burst.start(0);
+  ASSERT_TRUE(p.run_until([&] { return got_a.size() == 3; }));
+  EXPECT_GT(queued_after_sends, 0u);
+  EXPECT_EQ(a_queued_after_send, 0u);  // flushed by send() itself
+  EXPECT_EQ(got_a, (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(b.queued(), 0u);
+}
+
 TEST(Link, ChecksummedLinkDeliversToo) {
   Pair p;
   std::string got;
