@@ -426,10 +426,15 @@ void Fragment::wait_edges(uint64_t now_ms, uint64_t min_wait_ms, std::vector<Wai
       if (exclusive)
         for (TransId s : l.s_holders)
           if (s != t) out.push_back({t, s});
-      for (size_t j = 0; j < i; ++j) {
+      // The nearest conflicting request ahead stands for the rest: it waits
+      // for them in turn (a hot row's queue is a chain, not n^2 edges).
+      for (size_t j = i; j-- > 0;) {
         const KeyOp& ahead = l.waiters[j].op;
         const bool ahead_exclusive = ahead.type != OpType::kRead || ahead.lock == LockMode::kExclusive;
-        if (ahead.trans != t && (exclusive || ahead_exclusive)) out.push_back({t, ahead.trans});
+        if (ahead.trans != t && (exclusive || ahead_exclusive)) {
+          out.push_back({t, ahead.trans});
+          break;
+        }
       }
     }
   }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "cluster/ndbd/engine/error.h"
+#include "cluster/ndbd/engine/wait_graph.h"
 
 namespace halb::cluster::engine {
 
@@ -215,6 +216,7 @@ std::vector<WaitEdge> Lqh::wait_edges(uint64_t now_ms, uint64_t min_wait_ms) con
   for (const auto& [key, f] : fragments_) f->wait_edges(now_ms, min_wait_ms, out);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out.size() > DeadlockDetector::kMaxEdges) out.resize(DeadlockDetector::kMaxEdges);
   return out;
 }
 

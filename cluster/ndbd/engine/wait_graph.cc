@@ -2,7 +2,6 @@
 #include "cluster/ndbd/engine/wait_graph.h"
 
 #include <algorithm>
-#include <functional>
 #include <set>
 
 namespace halb::cluster::engine {
@@ -21,45 +20,62 @@ std::vector<TransId> deadlock_victims(const std::vector<WaitEdge>& local, const 
       if (e.waiter != e.holder) next[e.waiter].push_back(e.holder);
   for (const WaitEdge& e : local) waits_here.insert(e.waiter);
 
-  // Tarjan's strongly connected components, over a graph of a few dozen
-  // transactions at most (the waits that lasted a while).
+  // Tarjan's strongly connected components, iteratively: a queue of a
+  // thousand waiters on one hot row is a chain a thousand deep.
   std::map<TransId, uint32_t> index, low;
   std::set<TransId> on_stack;
   std::vector<TransId> stack;
   uint32_t counter = 0;
   std::vector<TransId> victims;
-  std::function<void(TransId)> visit = [&](TransId v) {
-    index[v] = low[v] = counter++;
-    stack.push_back(v);
-    on_stack.insert(v);
+  static const std::vector<TransId> kNone;
+  auto successors = [&](TransId v) -> const std::vector<TransId>& {
     auto it = next.find(v);
-    if (it != next.end()) {
-      for (TransId w : it->second) {
-        if (!index.count(w)) {
-          visit(w);
-          low[v] = std::min(low[v], low[w]);
-        } else if (on_stack.count(w)) {
-          low[v] = std::min(low[v], index[w]);
-        }
-      }
-    }
-    if (low[v] != index[v]) return;
-    std::vector<TransId> component;
-    for (;;) {
-      TransId w = stack.back();
-      stack.pop_back();
-      on_stack.erase(w);
-      component.push_back(w);
-      if (w == v) break;
-    }
-    if (component.size() < 2) return;
-    TransId victim = component.front();
-    for (TransId t : component)
-      if (younger(t, victim)) victim = t;
-    if (waits_here.count(victim)) victims.push_back(victim);
+    return it == next.end() ? kNone : it->second;
   };
-  for (const auto& [v, out] : next)
-    if (!index.count(v)) visit(v);
+  struct Frame {
+    TransId v;
+    size_t edge;
+  };
+  for (const auto& [root, out] : next) {
+    if (index.count(root)) continue;
+    std::vector<Frame> calls{{root, 0}};
+    index[root] = low[root] = counter++;
+    stack.push_back(root);
+    on_stack.insert(root);
+    while (!calls.empty()) {
+      Frame& f = calls.back();
+      const auto& succ = successors(f.v);
+      if (f.edge < succ.size()) {
+        TransId w = succ[f.edge++];
+        if (!index.count(w)) {
+          index[w] = low[w] = counter++;
+          stack.push_back(w);
+          on_stack.insert(w);
+          calls.push_back({w, 0});
+        } else if (on_stack.count(w)) {
+          low[f.v] = std::min(low[f.v], index[w]);
+        }
+        continue;
+      }
+      const TransId v = f.v;
+      calls.pop_back();
+      if (!calls.empty()) low[calls.back().v] = std::min(low[calls.back().v], low[v]);
+      if (low[v] != index[v]) continue;
+      std::vector<TransId> component;
+      for (;;) {
+        TransId w = stack.back();
+        stack.pop_back();
+        on_stack.erase(w);
+        component.push_back(w);
+        if (w == v) break;
+      }
+      if (component.size() < 2) continue;
+      TransId victim = component.front();
+      for (TransId t : component)
+        if (younger(t, victim)) victim = t;
+      if (waits_here.count(victim)) victims.push_back(victim);
+    }
+  }
   return victims;
 }
 
@@ -71,6 +87,7 @@ bool DeadlockDetector::report(const std::vector<WaitEdge>& local, uint64_t now_m
 }
 
 void DeadlockDetector::peer_report(uint32_t node, std::vector<WaitEdge> edges, uint64_t now_ms) {
+  if (edges.size() > kMaxEdges) edges.resize(kMaxEdges);  // fewer edges: cycles missed, never invented
   if (edges.empty()) {
     peers_.erase(node);
     return;

@@ -39,6 +39,10 @@ class DeadlockDetector {
   // A peer's report older than this is not trusted any more (the peer
   // reports every interval while it has waits).
   static constexpr uint64_t kStaleMs = 3 * kIntervalMs;
+  // At most this many edges per node are shared and looked at (a report
+  // stays well within one frame); leaving edges out can only miss a cycle,
+  // which the timeout then ends.
+  static constexpr size_t kMaxEdges = 16384;
 
   // Time to gather this node's waits and report them?
   bool due(uint64_t now_ms) const { return now_ms >= next_ms_; }

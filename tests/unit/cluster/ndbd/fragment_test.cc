@@ -5,6 +5,8 @@
 // and the node-restart copy while writes continue.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <memory>
 #include <random>
 
@@ -147,6 +149,41 @@ TEST(Fragment, SharedLocksShareAndBlockWriters) {
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].trans, 4u);
   EXPECT_EQ(done[0].error, err::kTupleNotFound);
+}
+
+TEST(Fragment, WaitEdgesNameHoldersAndTheNearestConflictingRequestAhead) {
+  Replica r;
+  r.put(1, "a", 1);
+  // 1 and 2 share the row; 3 wants to write it; 4 reads shared behind 3;
+  // 5..104 all want to write it too.
+  EXPECT_TRUE(r.frag.execute(op(1, OpType::kRead, 1, {}, LockMode::kShared), 0));
+  EXPECT_TRUE(r.frag.execute(op(2, OpType::kRead, 1, {}, LockMode::kShared), 0));
+  EXPECT_FALSE(r.frag.execute(op(3, OpType::kUpdate, 1, person("b", 2)), 0));
+  EXPECT_FALSE(r.frag.execute(op(4, OpType::kRead, 1, {}, LockMode::kShared), 5));
+  for (TransId t = 5; t < 105; ++t) EXPECT_FALSE(r.frag.execute(op(t, OpType::kUpdate, 1, person("c", 3)), 10));
+  std::vector<WaitEdge> edges;
+  r.frag.wait_edges(10, 10, edges);  // only the waits of at least 10 ms: 3's
+  EXPECT_EQ(edges, (std::vector<WaitEdge>{{3, 1}, {3, 2}}));
+  edges.clear();
+  r.frag.wait_edges(10, 0, edges);
+  std::set<WaitEdge> got(edges.begin(), edges.end());
+  EXPECT_EQ(got.size(), edges.size());
+  EXPECT_TRUE(got.count({4, 3}));   // a shared reader waits for the writer ahead, not the shared holders
+  EXPECT_FALSE(got.count({4, 1}));
+  EXPECT_TRUE(got.count({5, 4}));   // a writer for the nearest request ahead...
+  EXPECT_FALSE(got.count({5, 3}));  // ...which stands for the ones before it
+  EXPECT_TRUE(got.count({104, 103}));
+  EXPECT_EQ(edges.size(), 2u + 1u + 100u * 3u);  // 3; 4; and each writer: two holders and one ahead
+  // A deadlock victim's waits fail with 266; the queue behind it moves up.
+  r.frag.fail_waits_of(3, err::kDeadlockTimeout);
+  auto done = r.frag.take_completions();
+  ASSERT_EQ(done.size(), 2u);  // 3 failed, and 4 (shared, now first) granted
+  EXPECT_EQ(done[0].trans, 3u);
+  EXPECT_EQ(done[0].error, err::kDeadlockTimeout);
+  EXPECT_EQ(done[1].trans, 4u);
+  EXPECT_EQ(done[1].error, 0u);
+  for (TransId t = 1; t < 105; ++t) r.frag.abort(t);
+  EXPECT_EQ(r.frag.stats().transactions, 0u);
 }
 
 TEST(Fragment, LockWaitTimesOutWith266) {

@@ -46,6 +46,17 @@ TEST(WaitGraph, LongerCyclesAndSeveralCycles) {
   EXPECT_EQ(v, (std::vector<TransId>{kNew, b}));
 }
 
+TEST(WaitGraph, AQueueOfAHundredThousandIsOneLongChain) {
+  // A hot row's queue is a chain of edges; closing it into a cycle must not
+  // take a stack frame per transaction.
+  std::vector<WaitEdge> local;
+  const uint64_t n = 100000;
+  for (uint64_t i = 1; i < n; ++i) local.push_back({make_trans_id(2, i + 1), make_trans_id(2, i)});
+  EXPECT_TRUE(deadlock_victims(local, {}).empty());
+  local.push_back({make_trans_id(2, 1), make_trans_id(2, n)});
+  EXPECT_EQ(deadlock_victims(local, {}), std::vector<TransId>{make_trans_id(2, n)});
+}
+
 TEST(WaitGraph, YoungerComparesSequenceNumbersFirst) {
   EXPECT_TRUE(younger(make_trans_id(2, 12), make_trans_id(3, 11)));
   EXPECT_FALSE(younger(make_trans_id(3, 11), make_trans_id(2, 12)));
