@@ -195,7 +195,7 @@ class TwoDataNodes(NdbdCluster):
         load = subprocess.Popen([program("halb-ndbapi-tool"), "-c", self.cs, "load", "t1", "100000"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            time.sleep(1.0)
+            time.sleep(0.3)  # batched data-node sends load some 100000 rows a second
             self.assertIsNone(load.poll(), "the load finished before the kill; make it longer")
             self.nodes[3].send_signal(signal.SIGKILL)
             out, _ = load.communicate(timeout=300)

@@ -169,7 +169,10 @@ class TwoManagementServersFourDataNodes(Cluster):
                 self.assertEqual(f"Node {n}: started", re.search(rf"Node {n}: [a-z ]+", self.mgm_at(m, f"{n} STATUS"))
                                  .group(0).strip())
         self.tool_ok("create", "t1")
-        load = self.background_tool("load", "t1", "60000")
+        # Enough rows that the load is still running when the nodes die (batched
+        # data-node sends made 60000 take under a second).
+        rows = 300000
+        load = self.background_tool("load", "t1", str(rows))
         try:
             time.sleep(1.0)
             self.assertIsNone(load.poll(), "the load finished before the kill; make it longer")
@@ -178,7 +181,7 @@ class TwoManagementServersFourDataNodes(Cluster):
         finally:
             out, = self.finish([load])
         self.assertEqual(load.returncode, 0, out)
-        self.assertIn("loaded 60000 rows, 0 bad", out)
+        self.assertIn(f"loaded {rows} rows, 0 bad", out)
         self.assert_only_temporary_retries(out)
         for n in (2, 4):
             self.assertTrue(self.nodes[n].alive(), self.log_text(n)[-2000:])
@@ -186,8 +189,8 @@ class TwoManagementServersFourDataNodes(Cluster):
             show = self.mgm_at(m, "SHOW")
             self.assertRegex(show, r"id=3\s+\(not connected")
             self.assertRegex(show, r"id=5\s+\(not connected")
-        self.assertIn("verified 60000 rows, 0 bad", self.tool_ok("verify", "t1", "60000"))
-        self.assertIn("rows 60000", self.tool_ok("count", "t1"))
+        self.assertIn(f"verified {rows} rows, 0 bad", self.tool_ok("verify", "t1", str(rows)))
+        self.assertIn(f"rows {rows}", self.tool_ok("count", "t1"))
 
 
 class TransfersStayWhole(Cluster):

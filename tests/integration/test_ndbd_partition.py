@@ -71,7 +71,7 @@ class SplitBetweenTheReplicas(NdbdCluster):
         load = subprocess.Popen([program("halb-ndbapi-tool"), "-c", self.cs, "load", "t1", str(ROWS)],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            time.sleep(1.0)
+            time.sleep(0.3)  # batched data-node sends load some 100000 rows a second
             self.assertIsNone(load.poll(), "the load finished before the split; make it longer")
             self.split(port3, local2)
             wait_for(lambda: not self.nodes[2].alive() or not self.nodes[3].alive(), 30, interval=0.1,
