@@ -94,6 +94,7 @@ void Connection::start_io_thread() {
       if (io_stop_ || poll_owned_ || !waiters_.empty()) continue;
       poll_owned_ = true;
       ev_run(loop_.raw(), EVRUN_NOWAIT);
+      flush_wakes();
       poll_owned_ = false;
       pass_poll_on();
     }
@@ -102,18 +103,26 @@ void Connection::start_io_thread() {
 
 // libev calls these around its sleep in poll: callers may use the
 // connection only while the loop thread sleeps.
-void Connection::release_lock(struct ev_loop* l) noexcept { static_cast<Connection*>(ev_userdata(l))->mu_.unlock(); }
+void Connection::release_lock(struct ev_loop* l) noexcept {
+  auto* self = static_cast<Connection*>(ev_userdata(l));
+  self->flush_wakes();
+  self->mu_.unlock();
+}
 void Connection::acquire_lock(struct ev_loop* l) noexcept { static_cast<Connection*>(ev_userdata(l))->mu_.lock(); }
 
 void Connection::wake_waiters() {
-  if (io_thread_.joinable()) {
-    // Only the threads whose answer is here: a reply for one session must
-    // not wake every other one waiting on the same connection.
-    for (Waiter* w : waiters_)
-      if (!w->owner && (*w->done)()) w->cv.notify_one();
-  } else if (waiting_ && waiting_()) {
-    loop_.stop();
-  }
+  if (io_thread_.joinable()) wakes_due_ = true;
+  else if (waiting_ && waiting_()) loop_.stop();
+}
+
+// Called with mu_ held.
+void Connection::flush_wakes() {
+  if (!wakes_due_) return;
+  wakes_due_ = false;
+  // Only the threads whose answer is here: a reply for one session must
+  // not wake every other one waiting on the same connection.
+  for (Waiter* w : waiters_)
+    if (!w->owner && (*w->done)()) w->cv.notify_one();
 }
 
 std::vector<uint32_t> Connection::started_nodes() const {
@@ -162,7 +171,10 @@ bool Connection::wait(const std::function<bool()>& done, double timeout_s) {
         w.owner = true;
         event::Timer limit(loop_, [] {});  // ends the poll at the deadline
         limit.start(std::max(0.0, std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count()));
-        while (!done() && std::chrono::steady_clock::now() < deadline) ev_run(loop_.raw(), EVRUN_ONCE);
+        while (!done() && std::chrono::steady_clock::now() < deadline) {
+          ev_run(loop_.raw(), EVRUN_ONCE);
+          flush_wakes();
+        }
         w.owner = false;
         poll_owned_ = false;
       } else if (w.cv.wait_until(lk, deadline) == std::cv_status::timeout) {
@@ -171,6 +183,7 @@ bool Connection::wait(const std::function<bool()>& done, double timeout_s) {
       if (std::chrono::steady_clock::now() >= deadline) timed_out = !done();
     }
     waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &w));
+    flush_wakes();  // answers a link failure outside the loop set meanwhile
     pass_poll_on();
     lk.release();
     return !timed_out;

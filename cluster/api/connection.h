@@ -145,7 +145,13 @@ class Connection {
   // Keeps view_ in step with links_[node] (linked and started).
   void note_node(uint32_t node);
   // Called when something a waiter may wait for happened.
+  // Wakes the waiting threads whose answer is in. In I/O thread mode only
+  // notes that (wakes_due_); flush_wakes() notifies once the poll owner has
+  // handled everything its poll returned, just before it lets go of mu_:
+  // a thread notified in the middle of that would only wake to block on
+  // mu_ again.
   void wake_waiters();
+  void flush_wakes();
   // The poll is free: the first waiter takes it over.
   void pass_poll_on();
   static void release_lock(struct ev_loop* l) noexcept;
@@ -188,6 +194,7 @@ class Connection {
   // A caller changed a watcher the sleeping loop must pick up (a link with
   // bytes left to write): the next wait wakes the loop first.
   bool loop_needs_wake_ = false;
+  bool wakes_due_ = false;
   bool poll_owned_ = false;  // some thread runs the loop
   std::condition_variable io_idle_;
   std::thread io_thread_;
