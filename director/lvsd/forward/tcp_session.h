@@ -84,6 +84,8 @@ class TcpSession {
   Outcome pump(Half& h);
   // pump()'s steps; each returns nullopt to go on pumping.
   std::optional<Outcome> flush_buffer(Half& h);
+  // Logs why the real server could not be reached and resets the client.
+  void connect_failed(int err);
   std::optional<Outcome> flush_pipe(Half& h);
   std::optional<Outcome> fill(Half& h);
   void account(Half& h, size_t n);
