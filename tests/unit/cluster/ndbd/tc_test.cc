@@ -180,9 +180,7 @@ void run_for(SimCluster& c, uint64_t ms) {
 }
 
 TEST(Tc, DeadlockAcrossNodesIsBrokenLongBeforeTheTimeout) {
-  EngineConfig cfg;
-  cfg.deadlock_timeout_ms = 1200;
-  SimCluster c({2, 3}, 2, cfg);
+  SimCluster c({2, 3}, 2);  // TransactionDeadlockDetectionTimeout 1200 ms
   auto t = c.create_table(accounts());
   ASSERT_EQ(c.execute(2, batch({put(t->id, 1, "a", 1), put(t->id, 2, "b", 2)})).state, TransState::kCommitted);
   // Classic deadlock: A locks 1, B locks 2, then each wants the other's row.
@@ -213,9 +211,7 @@ TEST(Tc, DeadlockAcrossNodesIsBrokenLongBeforeTheTimeout) {
 }
 
 TEST(Tc, DeadlockOfThreeTransactionsLosesOne) {
-  EngineConfig cfg;
-  cfg.deadlock_timeout_ms = 1200;
-  SimCluster c({2, 3}, 2, cfg);
+  SimCluster c({2, 3}, 2);  // TransactionDeadlockDetectionTimeout 1200 ms
   auto t = c.create_table(accounts());
   ASSERT_EQ(c.execute(2, batch({put(t->id, 1, "a", 1), put(t->id, 2, "b", 2), put(t->id, 3, "c", 3)})).state,
             TransState::kCommitted);
@@ -252,9 +248,7 @@ TEST(Tc, DeadlockOfThreeTransactionsLosesOne) {
 }
 
 TEST(Tc, LockWaitWithoutACycleTimesOutWith266) {
-  EngineConfig cfg;
-  cfg.deadlock_timeout_ms = 1200;
-  SimCluster c({2, 3}, 2, cfg);
+  SimCluster c({2, 3}, 2);  // TransactionDeadlockDetectionTimeout 1200 ms
   auto t = c.create_table(accounts());
   ASSERT_EQ(c.execute(2, batch({put(t->id, 1, "a", 1)})).state, TransState::kCommitted);
   // A holds row 1 and goes quiet; B waits for it: no cycle, so only the
