@@ -85,8 +85,12 @@ void DataNodeEngine::dispatch(uint32_t from, Message& m) {
         } else if constexpr (std::is_same_v<T, CopyFragConf>) {
           on_copy(from, msg);
         } else if constexpr (std::is_same_v<T, WaitGraphReport>) {
-          deadlocks_.peer_report(from, std::move(msg.edges), now);
-          detect_deadlocks(false);
+          // Only data nodes hold locks: a report from anyone else is ignored.
+          const auto nodes = dist_.data_nodes();
+          if (from != cfg_.node_id && std::find(nodes.begin(), nodes.end(), from) != nodes.end()) {
+            deadlocks_.peer_report(from, std::move(msg.edges), now);
+            detect_deadlocks(false);
+          }
         } else if constexpr (std::is_same_v<T, ApiExecuteReq> || std::is_same_v<T, ApiScanReq> ||
                              std::is_same_v<T, ApiScanNextReq> ||
                              std::is_same_v<T, LqhKeyConf> || std::is_same_v<T, LqhKeyRef> ||

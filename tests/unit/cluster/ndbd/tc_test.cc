@@ -247,6 +247,28 @@ TEST(Tc, DeadlockOfThreeTransactionsLosesOne) {
   expect_quiet(c);
 }
 
+TEST(Tc, WaitReportsFromAnApiNodeAreIgnored) {
+  SimCluster c({2, 3}, 2);
+  auto t = c.create_table(accounts());
+  ASSERT_EQ(c.execute(2, batch({put(t->id, 1, "a", 1), put(t->id, 2, "b", 2)})).state, TransState::kCommitted);
+  auto a = c.execute(2, batch({get(t->id, 1, LockMode::kExclusive)}, ExecType::kNoCommit));
+  auto b = c.execute(2, batch({get(t->id, 2, LockMode::kExclusive)}, ExecType::kNoCommit));
+  ASSERT_TRUE(younger(b.trans, a.trans));  // so B would be the victim of a cycle
+  uint32_t b2 = c.submit(2, batch({add(t->id, 1, 10)}, ExecType::kNoCommit, b.trans));
+  run_for(c, 20);
+  // An API node claiming that A waits for B would close a cycle with B's
+  // real wait for A: only data nodes' reports count.
+  for (uint32_t n : {2u, 3u}) c.send(kApi, n, WaitGraphReport{{{a.trans, b.trans}}});
+  run_for(c, 100);
+  EXPECT_FALSE(c.take_reply(b2));
+  EXPECT_EQ(c.execute(2, batch({}, ExecType::kCommit, a.trans)).state, TransState::kCommitted);
+  auto rb = c.take_reply(b2);
+  ASSERT_TRUE(rb);
+  EXPECT_EQ(rb->state, TransState::kOpen);
+  EXPECT_EQ(c.execute(2, batch({}, ExecType::kCommit, b.trans)).state, TransState::kCommitted);
+  expect_quiet(c);
+}
+
 TEST(Tc, LockWaitWithoutACycleTimesOutWith266) {
   SimCluster c({2, 3}, 2);  // TransactionDeadlockDetectionTimeout 1200 ms
   auto t = c.create_table(accounts());
