@@ -76,15 +76,17 @@ class InitialNodeRestartSmallRedo(NodeRestartCluster):
 
 
 class InitialNodeRestartKilledBeforeItsCheckpoint(NodeRestartCluster):
-    # Node 3 writes checkpoints at 64 KB/s: a few seconds to kill it in
-    # (the default redo: this is about the window, not the redo's size).
+    # Node 3 writes checkpoints at 64 KB/s, the one ending its restart too
+    # (MaxDiskWriteSpeedOwnRestart, 50M by default, made that window a few
+    # milliseconds): a few seconds to kill it in (the default redo: this is
+    # about the window, not the redo's size).
 
     def setUp(self):
         super().setUp()
         self.mgmd.stop()
         text = durable_config(self.tmp.path, self.port, self.DATA_NODES, self.EXTRA, self.GCP_MS)
         with open(self.config, "w") as f:
-            f.write(text.replace("[NDBD]\nId=3\n", "[NDBD]\nId=3\nMaxDiskWriteSpeed=64K\n"))
+            f.write(text.replace("[NDBD]\nId=3\n", "[NDBD]\nId=3\nMaxDiskWriteSpeed=64K\nMaxDiskWriteSpeedOwnRestart=64K\n"))
         self.mgmd = Proc([program("halb-mgmd"), "-f", self.config, "--ndb-nodeid", "1", "--foreground",
                           "--run-dir", os.path.join(self.tmp.path, "run")],
                          log_path=os.path.join(self.tmp.path, "mgmd.nr.log"))
