@@ -14,6 +14,9 @@ bool starts_with(const std::string& s, const std::string& p) { return s.compare(
 std::vector<uint32_t> prefix_of(const std::vector<uint32_t>& cols, size_t n) {
   return std::vector<uint32_t>(cols.begin(), cols.begin() + static_cast<std::ptrdiff_t>(std::min(n, cols.size())));
 }
+
+// Writes and exclusive reads hold a row alone; shared reads share it.
+bool wants_exclusive(const KeyOp& op) { return op.type != OpType::kRead || op.lock == LockMode::kExclusive; }
 }  // namespace
 
 Fragment::Fragment(std::shared_ptr<const Table> table, uint32_t fragment_id, PagePool& data, PagePool& index)
@@ -100,7 +103,7 @@ std::optional<OpResult> Fragment::execute(const KeyOp& op, uint64_t now_ms) {
   }
   const std::string key = encode_key_values(t, t.primary_key, op.key);
   Entry& e = rows_[key];
-  const bool exclusive = op.type != OpType::kRead || op.lock == LockMode::kExclusive;
+  const bool exclusive = wants_exclusive(op);
   trans_keys_[op.trans].insert(key);
   if (!can_grant(e, op.trans, exclusive, true)) {
     if (!e.locks) e.locks = std::make_unique<Locks>();
@@ -355,7 +358,7 @@ void Fragment::grant_waiters(const std::string& key) {
   Locks& l = *e.locks;
   while (!l.waiters.empty()) {
     const Waiter& w = l.waiters.front();
-    const bool exclusive = w.op.type != OpType::kRead || w.op.lock == LockMode::kExclusive;
+    const bool exclusive = wants_exclusive(w.op);
     if (!can_grant(e, w.op.trans, exclusive, false)) break;
     KeyOp op = std::move(l.waiters.front().op);
     l.waiters.erase(l.waiters.begin());
@@ -391,6 +394,12 @@ uint64_t lock_wait_limit_ms(TransId trans, uint32_t op_id, uint64_t timeout_ms) 
 }
 
 void Fragment::expire_waits(uint64_t now_ms, uint64_t timeout_ms) {
+  fail_waiters(
+      [&](const Waiter& w) { return now_ms - w.since_ms >= lock_wait_limit_ms(w.op.trans, w.op.op_id, timeout_ms); },
+      err::kDeadlockTimeout);
+}
+
+void Fragment::fail_waiters(const std::function<bool(const Waiter&)>& fails, uint32_t error) {
   std::vector<std::string> keys(waiting_keys_.begin(), waiting_keys_.end());
   for (const auto& key : keys) {
     auto it = rows_.find(key);
@@ -399,8 +408,8 @@ void Fragment::expire_waits(uint64_t now_ms, uint64_t timeout_ms) {
     if (e.locks) {
       auto& waiters = e.locks->waiters;
       for (auto w = waiters.begin(); w != waiters.end();) {
-        if (now_ms - w->since_ms >= lock_wait_limit_ms(w->op.trans, w->op.op_id, timeout_ms)) {
-          completions_.push_back(OpResult{w->op.trans, w->op.op_id, err::kDeadlockTimeout, std::nullopt, false});
+        if (fails(*w)) {
+          completions_.push_back(OpResult{w->op.trans, w->op.op_id, error, std::nullopt, false});
           w = waiters.erase(w);
         } else {
           ++w;
@@ -421,7 +430,7 @@ void Fragment::wait_edges(uint64_t now_ms, uint64_t min_wait_ms, std::vector<Wai
       const Waiter& w = l.waiters[i];
       if (now_ms - w.since_ms < min_wait_ms) continue;
       const TransId t = w.op.trans;
-      const bool exclusive = w.op.type != OpType::kRead || w.op.lock == LockMode::kExclusive;
+      const bool exclusive = wants_exclusive(w.op);
       if (l.x_holder != 0 && l.x_holder != t) out.push_back({t, l.x_holder});
       if (exclusive)
         for (TransId s : l.s_holders)
@@ -430,8 +439,7 @@ void Fragment::wait_edges(uint64_t now_ms, uint64_t min_wait_ms, std::vector<Wai
       // for them in turn (a hot row's queue is a chain, not n^2 edges).
       for (size_t j = i; j-- > 0;) {
         const KeyOp& ahead = l.waiters[j].op;
-        const bool ahead_exclusive = ahead.type != OpType::kRead || ahead.lock == LockMode::kExclusive;
-        if (ahead.trans != t && (exclusive || ahead_exclusive)) {
+        if (ahead.trans != t && (exclusive || wants_exclusive(ahead))) {
           out.push_back({t, ahead.trans});
           break;
         }
@@ -441,27 +449,7 @@ void Fragment::wait_edges(uint64_t now_ms, uint64_t min_wait_ms, std::vector<Wai
 }
 
 void Fragment::fail_waits_of(TransId t, uint32_t error) {
-  std::vector<std::string> keys;
-  for (const auto& key : waiting_keys_) {
-    auto it = rows_.find(key);
-    if (it == rows_.end() || !it->second.locks) continue;
-    auto& waiters = it->second.locks->waiters;
-    bool found = false;
-    for (auto w = waiters.begin(); w != waiters.end();) {
-      if (w->op.trans == t) {
-        completions_.push_back(OpResult{t, w->op.op_id, error, std::nullopt, false});
-        w = waiters.erase(w);
-        found = true;
-      } else {
-        ++w;
-      }
-    }
-    if (found) keys.push_back(key);
-  }
-  for (const auto& key : keys) {
-    grant_waiters(key);
-    cleanup(key);
-  }
+  fail_waiters([t](const Waiter& w) { return w.op.trans == t; }, error);
 }
 
 std::optional<Row> Fragment::read_committed(const std::vector<Value>& key) const {

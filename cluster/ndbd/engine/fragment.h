@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -221,6 +222,9 @@ class Fragment {
   // The primary key values of stored row bytes.
   std::vector<Value> key_of(const std::string& bytes) const;
   void grant_waiters(const std::string& key_bytes);
+  // Fails every queued operation `fails` picks with `error`, then lets what
+  // they blocked run (lock wait timeouts, deadlock victims).
+  void fail_waiters(const std::function<bool(const Waiter&)>& fails, uint32_t error);
   void cleanup(const std::string& key_bytes);
   void index_add(const std::string& pk, const Row& row);
   void index_remove(const std::string& pk, const Row& row);
