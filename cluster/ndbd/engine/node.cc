@@ -88,8 +88,7 @@ void DataNodeEngine::dispatch(uint32_t from, Message& m) {
           // Only data nodes hold locks: a report from anyone else is ignored.
           const auto nodes = dist_.data_nodes();
           if (from != cfg_.node_id && std::find(nodes.begin(), nodes.end(), from) != nodes.end()) {
-            deadlocks_.peer_report(from, std::move(msg.edges), now);
-            detect_deadlocks(false);
+            deadlocks_.peer_report(from, std::move(msg.edges), now);  // looked at on the next tick
           }
         } else if constexpr (std::is_same_v<T, ApiExecuteReq> || std::is_same_v<T, ApiScanReq> ||
                              std::is_same_v<T, ApiScanNextReq> ||
@@ -119,14 +118,14 @@ void DataNodeEngine::receive(uint32_t from, Message m) {
 
 void DataNodeEngine::tick() {
   lqh_.tick(clock_.now_ms());
-  if (deadlocks_.due(clock_.now_ms())) detect_deadlocks(true);
+  if (deadlocks_.due(clock_.now_ms())) detect_deadlocks();
   run_loopback();
 }
 
-void DataNodeEngine::detect_deadlocks(bool report) {
+void DataNodeEngine::detect_deadlocks() {
   const uint64_t now = clock_.now_ms();
   std::vector<WaitEdge> local = lqh_.wait_edges(now, DeadlockDetector::kMinWaitMs);
-  if (report && deadlocks_.report(local, now))
+  if (deadlocks_.report(local, now))
     for (uint32_t n : dist_.data_nodes())
       if (n != cfg_.node_id && dist_.state(n) != NodeState::kDead) peers_.send(n, WaitGraphReport{local});
   for (TransId victim : deadlocks_.victims(local, now)) lqh_.fail_waits_of(victim);

@@ -124,9 +124,9 @@ class DataNodeEngine {
   };
 
   void dispatch(uint32_t from, Message& m);
-  // wait_graph.h: shares this node's lasting lock waits when `report` (the
-  // tick, once per interval) and fails the waits of the cycles' victims.
-  void detect_deadlocks(bool report);
+  // wait_graph.h, once per interval from the tick: shares this node's
+  // lasting lock waits and fails the waits of the cycles' victims.
+  void detect_deadlocks();
   void run_loopback();
   void add_fragments(const std::shared_ptr<const Table>& t);
   void request_copy(std::pair<uint32_t, uint32_t> frag);
