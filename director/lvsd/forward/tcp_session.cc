@@ -374,7 +374,12 @@ void TcpSession::finish(bool reset_client, bool reset_dest) {
     ctx_.shared.table.set_state(*conn_, ConnState::close);
     ctx_.shared.table.release(*conn_, mono_now());
   }
-  ctx_.loop.defer([this] { done_(this); });
+  // `done` frees this session, and with it done_: call a copy that lives
+  // on the stack, or the callable would run on from freed memory.
+  ctx_.loop.defer([this] {
+    auto done = std::move(done_);
+    done(this);
+  });
 }
 
 }  // namespace halb::director::lvsd
