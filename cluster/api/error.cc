@@ -21,6 +21,7 @@ constexpr Known kKnown[] = {
     {274, ErrorClass::kTimeoutExpired, T, "Time-out in NDB, probably caused by deadlock"},
     {296, ErrorClass::kTimeoutExpired, T, "Time-out in NDB, probably caused by deadlock"},
     {297, ErrorClass::kTimeoutExpired, T, "Time-out in NDB, probably caused by deadlock"},
+    {298, ErrorClass::kTimeoutExpired, T, "Deadlock detected, transaction aborted"},
     {286, ErrorClass::kNodeRecoveryError, T, "Node failure caused abort of transaction"},
     {4010, ErrorClass::kNodeRecoveryError, T, "Node failure caused abort of transaction"},
     {4035, ErrorClass::kNodeRecoveryError, T, "Cluster temporary unavailable"},

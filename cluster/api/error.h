@@ -22,7 +22,7 @@ enum class ErrorClass {
   kTemporaryResourceError,  // 233, 1217
   kNodeRecoveryError,    // 286, 4010, 4035: a node failed or is starting
   kOverloadError,        // 410, 1220, 1221
-  kTimeoutExpired,       // 266, 274, 296, 297, 237
+  kTimeoutExpired,       // 266, 274, 296, 297, 237, 298 (a deadlock victim)
   kUnknownResultError,   // 4009 and lost links during commit
   kInternalError,
 };

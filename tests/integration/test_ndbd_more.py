@@ -13,7 +13,7 @@ from halb import Proc, TempDir, program, wait_for
 from test_ndbd import NdbdCluster, free_tcp_port
 
 # Errors an application retries (cluster/api/error.cc, class temporary).
-TEMPORARY_CODES = {233, 1217, 237, 266, 274, 296, 297, 286, 4010, 4035, 410, 1220, 1221, 4012}
+TEMPORARY_CODES = {233, 1217, 237, 266, 274, 296, 297, 298, 286, 4010, 4035, 410, 1220, 1221, 4012}
 
 
 def config_ini(data_dir, mgm_nodes, data_nodes, data_memory="40M", arbitration_rank=None):

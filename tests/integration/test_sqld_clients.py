@@ -199,6 +199,50 @@ class PyMySQL(SqldCluster):
             self.connect(database="no_such_db")
         self.assertEqual(e.exception.args[0], 1049)
 
+    def test_deadlock_is_1213_at_once_and_the_other_goes_on(self):
+        setup = self.connect(database="py", autocommit=True)
+        with setup.cursor() as cur:
+            cur.execute("insert into t1 values (1, 'a'), (2, 'b')")
+        setup.close()
+        first, second = self.connect(database="py"), self.connect(node=1, database="py")
+        c1, c2 = first.cursor(), second.cursor()
+        c1.execute("update t1 set v = 'first' where id = 1")
+        c2.execute("update t1 set v = 'second' where id = 2")
+        outcome = {}
+
+        def wait_for_row_2():
+            try:
+                c1.execute("update t1 set v = 'first' where id = 2")
+                outcome["first"] = "ok"
+            except pymysql.err.MySQLError as e:
+                outcome["first"] = e.args[0]
+
+        t = threading.Thread(target=wait_for_row_2)
+        t.start()
+        time.sleep(0.2)  # the first session waits for row 2 now
+        started = time.monotonic()
+        try:
+            c2.execute("update t1 set v = 'second' where id = 1")
+            outcome["second"] = "ok"
+        except pymysql.err.MySQLError as e:
+            outcome["second"] = e.args[0]
+            second.rollback()
+        t.join(10)
+        if outcome.get("first") != "ok":
+            first.rollback()
+        # Broken by the data nodes' wait graph, well before the 1200 ms
+        # TransactionDeadlockDetectionTimeout, and reported as a deadlock.
+        self.assertLess(time.monotonic() - started, 1.0, outcome)
+        self.assertEqual(sorted(map(str, outcome.values())), ["1213", "ok"], outcome)
+        winner, conn = ("first", first) if outcome["first"] == "ok" else ("second", second)
+        conn.commit()
+        check = self.connect(database="py", autocommit=True)
+        with check.cursor() as cur:
+            cur.execute("select id, v from t1 order by id")
+            self.assertEqual(cur.fetchall(), ((1, winner), (2, winner)))
+        for c in (check, first, second):
+            c.close()
+
     def test_kill_query_from_a_second_connection(self):
         busy = self.connect(autocommit=True)
         busy_id = busy.thread_id()

@@ -13,6 +13,7 @@ struct Entry {
 constexpr Entry kErrors[] = {
     {err::kNone, ErrorClass::kNone, "No error"},
     {err::kDeadlockTimeout, ErrorClass::kTimeoutExpired, "Time-out in NDB, probably caused by deadlock"},
+    {err::kDeadlockVictim, ErrorClass::kTimeoutExpired, "Deadlock detected, transaction aborted"},
     {err::kNodeFailureAbort, ErrorClass::kNodeRecovery, "Node failure caused abort of transaction"},
     {err::kTcOutOfOperations, ErrorClass::kTemporaryResource,
      "Out of operation records in transaction coordinator (increase MaxNoOfConcurrentOperations)"},

@@ -221,7 +221,7 @@ std::vector<WaitEdge> Lqh::wait_edges(uint64_t now_ms, uint64_t min_wait_ms) con
 }
 
 void Lqh::fail_waits_of(TransId t) {
-  for (auto& [key, f] : fragments_) f->fail_waits_of(t, err::kDeadlockTimeout);
+  for (auto& [key, f] : fragments_) f->fail_waits_of(t, err::kDeadlockVictim);
   drain();
 }
 

@@ -51,7 +51,7 @@ class Lqh {
   void tick(uint64_t now_ms);
   // Fragment::wait_edges of every replica held here.
   std::vector<WaitEdge> wait_edges(uint64_t now_ms, uint64_t min_wait_ms) const;
-  // A deadlock victim: its waiting operations fail with 266 (its
+  // A deadlock victim: its waiting operations fail with 298 (its
   // coordinator then aborts it).
   void fail_waits_of(TransId t);
   // Requests of a dead coordinator's transactions (prepare, commit, abort,

@@ -9,8 +9,9 @@
 // them to the other data nodes every kIntervalMs (WaitGraphReport), and
 // looks for cycles in its own waits plus the latest report of each peer. In
 // a cycle the youngest transaction is the victim; the node where it waits
-// fails that wait with 266, exactly as the timeout would have, only sooner,
-// and its coordinator aborts it. Every node picks the same victim of a
+// fails that wait as the timeout would have, only sooner, and with 298
+// instead of 266 (the SQL node answers 1213, "Deadlock found"), and its
+// coordinator aborts it. Every node picks the same victim of a
 // cycle, so one transaction dies, not all of them. The timeout stays as the
 // backstop for waits this graph cannot see.
 #pragma once

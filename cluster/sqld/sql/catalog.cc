@@ -65,8 +65,7 @@ std::string range_key(const CatalogTable& t) {
 }
 
 SqlError cluster_error(const api::NdbError& e) {
-  if (e.code == 266 || e.code == 274 || e.code == 296 || e.code == 297 || e.code == 237)
-    return make_sql_error(er::kLockWaitTimeout);
+  if (uint16_t lock = lock_conflict_error(e.code)) return make_sql_error(lock);
   return make_sql_error(e.temporary() ? er::kGetTemporaryErrmsg : er::kGetErrmsg,
                         {std::to_string(e.code), e.message, "NDBCLUSTER"});
 }

@@ -82,4 +82,19 @@ SqlError make_sql_error(uint16_t code, std::initializer_list<std::string_view> a
   return out;
 }
 
+uint16_t lock_conflict_error(uint32_t ndb_code) {
+  switch (ndb_code) {
+    case 266:
+    case 274:
+    case 296:
+    case 297:
+    case 237:
+      return er::kLockWaitTimeout;
+    case 298:
+      return er::kLockDeadlock;
+    default:
+      return 0;
+  }
+}
+
 }  // namespace halb::cluster::sqld

@@ -31,4 +31,10 @@ SqlError make_sql_error(uint16_t code, std::initializer_list<std::string_view> a
 // The SQLSTATE MySQL uses for `code` ("HY000" when it has no other).
 std::string_view sqlstate_of(uint16_t code);
 
+// The MySQL error for an NDB lock conflict that aborted the transaction:
+// 1205 for NDB's time-outs (266, 274, 296, 297, 237: NDB's mysqld too rolls
+// the whole transaction back on them), 1213 for a deadlock victim (298);
+// 0 for any other code.
+uint16_t lock_conflict_error(uint32_t ndb_code);
+
 }  // namespace halb::cluster::sqld

@@ -368,13 +368,8 @@ SqlError ExecContext::map_error(const api::NdbError& e, const CatalogTable* t) {
     if (it != written_tables.end()) t = it->second.get();
   }
   std::string table = t ? t->def.name : std::string("?");
+  if (uint16_t lock = lock_conflict_error(e.code)) return make_sql_error(lock);
   switch (e.code) {
-    case 266:
-    case 274:
-    case 296:
-    case 297:
-    case 237:
-      return make_sql_error(er::kLockWaitTimeout);
     case 630:
       // A value this statement generated was there already: the sequence
       // is behind the table; move it on so the client's next try works.

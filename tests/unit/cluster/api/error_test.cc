@@ -12,7 +12,7 @@ TEST(ApiError, NoErrorIsFalse) {
 }
 
 TEST(ApiError, NodeFailuresAndTimeoutsAreTemporary) {
-  for (uint32_t code : {286u, 4010u, 4035u, 266u, 233u, 1217u, 410u, 4012u}) {
+  for (uint32_t code : {286u, 4010u, 4035u, 266u, 298u, 233u, 1217u, 410u, 4012u}) {
     NdbError e = make_error(code);
     EXPECT_TRUE(e) << code;
     EXPECT_TRUE(e.temporary()) << code;

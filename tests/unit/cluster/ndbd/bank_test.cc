@@ -82,7 +82,9 @@ TEST_P(Bank, TransfersConserveTheTotal) {
       if (!r) continue;
       if (r->state == TransState::kAborted) {
         ++aborted;
-        EXPECT_TRUE(r->error == err::kDeadlockTimeout || r->error == err::kNodeFailureAbort) << r->error;
+        EXPECT_TRUE(r->error == err::kDeadlockTimeout || r->error == err::kDeadlockVictim ||
+                    r->error == err::kNodeFailureAbort)
+            << r->error;
         cl.step = 0;
       } else if (cl.step == 1) {
         int64_t ba = std::get<int64_t>((*r->results[0].row)[1]);

@@ -192,8 +192,8 @@ TEST(Tc, DeadlockAcrossNodesIsBrokenLongBeforeTheTimeout) {
   EXPECT_FALSE(c.take_reply(a2));
   EXPECT_FALSE(c.take_reply(b2));
   // The wait-for graph (wait_graph.h) sees the cycle within a few of its
-  // intervals: the younger transaction fails with 266 and aborts, the
-  // other gets its row and commits.
+  // intervals: the younger transaction fails with 298 (not the timeout's
+  // 266) and aborts, the other gets its row and commits.
   run_for(c, 100);
   auto ra = c.take_reply(a2), rb = c.take_reply(b2);
   ASSERT_TRUE(ra && rb);
@@ -201,7 +201,7 @@ TEST(Tc, DeadlockAcrossNodesIsBrokenLongBeforeTheTimeout) {
   auto& lost = a_lost ? ra : rb;
   auto& won = a_lost ? rb : ra;
   EXPECT_EQ(lost->state, TransState::kAborted);
-  EXPECT_EQ(lost->error, err::kDeadlockTimeout);
+  EXPECT_EQ(lost->error, err::kDeadlockVictim);
   EXPECT_EQ(won->state, TransState::kOpen);
   EXPECT_EQ(a_lost, younger(a.trans, b.trans));
   EXPECT_EQ(c.execute(a_lost ? 3 : 2, batch({}, ExecType::kCommit, won->trans)).state, TransState::kCommitted);
@@ -234,7 +234,7 @@ TEST(Tc, DeadlockOfThreeTransactionsLosesOne) {
       done[i] = true;
       ++answered;
       if (r->state == TransState::kAborted) {
-        EXPECT_EQ(r->error, err::kDeadlockTimeout);
+        EXPECT_EQ(r->error, err::kDeadlockVictim);
         ++aborted;
       } else {
         EXPECT_EQ(c.execute(i == 1 ? 3 : 2, batch({}, ExecType::kCommit, holds[i].trans)).state,

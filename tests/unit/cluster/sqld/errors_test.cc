@@ -18,6 +18,13 @@ TEST(SqlErrors, DeadlockIsSerializationFailure) {
   EXPECT_EQ(sqlstate_of(er::kDupEntry), "23000");
 }
 
+TEST(SqlErrors, NdbLockConflictsMapToTimeoutOrDeadlock) {
+  for (uint32_t code : {266u, 274u, 296u, 297u, 237u}) EXPECT_EQ(lock_conflict_error(code), er::kLockWaitTimeout);
+  EXPECT_EQ(lock_conflict_error(298), er::kLockDeadlock);
+  EXPECT_EQ(lock_conflict_error(630), 0);
+  EXPECT_EQ(lock_conflict_error(0), 0);
+}
+
 TEST(SqlErrors, MissingArgumentsBecomeEmptyAndUnknownCodesStayHY000) {
   EXPECT_EQ(make_sql_error(er::kBadDb).message, "Unknown database ''");
   SqlError e = make_sql_error(4242);
