@@ -360,8 +360,11 @@ void TcpSession::finish(bool reset_client, bool reset_dest) {
   finished_ = true;
   connect_timer_.stop();
   idle_timer_.stop();
-  client_io_.reset();
-  dest_io_.reset();
+  // Stopped, not destroyed: finish() is mostly called from one of these
+  // watchers' own callbacks, which must not be freed while they run (the
+  // destructor frees them).
+  if (client_io_) client_io_->stop();
+  if (dest_io_) dest_io_->stop();
   if (reset_client) close_with_reset(client_fd_);
   else close_fd(client_fd_);
   client_fd_ = -1;
