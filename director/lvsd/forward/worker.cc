@@ -12,7 +12,6 @@
 
 namespace halb::director::lvsd {
 namespace {
-constexpr int kAcceptBatch = 64;     // accepts per wakeup before serving other sockets
 constexpr double kRetrySeconds = 1;  // a service socket that failed to open
 constexpr double kFdPause = 0.1;     // out of descriptors: stop accepting this long
 // How often a worker holding more sessions than another looks for idle ones
@@ -138,43 +137,48 @@ void Worker::open_service(const backend::ServiceKey& key) {
   else tcp_.emplace(key, std::make_unique<Listener>(*this, key, fd));
 }
 
+// One connection per readiness report, as nginx does by default
+// (multi_accept off): the listener is level-triggered, so the loop reports
+// it again while more are queued, between the other sockets' events.
+// Accepting until EAGAIN instead (up to 64) ended most wakeups with a
+// failing accept4(): bench/dataplane's connection test, 9 interleaved runs
+// each, 19157 conn/s at 48.3 us of CPU per connection, 19458 at 46.8
+// accepting one.
 void Worker::on_accept(Listener& l) {
-  for (int i = 0; i < kAcceptBatch; ++i) {
-    SockAddr peer;
-    peer.len = sizeof peer.ss;
-    int fd = accept4(l.fd, peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        // The pending connection stays queued and the socket stays
-        // readable; pause rather than spin until descriptors free up.
-        ctx_.logger.limited("accept", log::Level::error, std::string("accept: ") + strerror(errno));
-        l.io.stop();
-        l.resume.start(kFdPause);
-      }
-      return;
+  SockAddr peer;
+  peer.len = sizeof peer.ss;
+  int fd = accept4(l.fd, peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      // The pending connection stays queued and the socket stays
+      // readable; pause rather than spin until descriptors free up.
+      ctx_.logger.limited("accept", log::Level::error, std::string("accept: ") + strerror(errno));
+      l.io.stop();
+      l.resume.start(kFdPause);
     }
-    auto client = from_sockaddr(peer);
-    if (!client) {
-      close(fd);
-      continue;
-    }
-    Admission a;
-    {
-      std::lock_guard lock(ctx_.shared.mu);
-      a = ctx_.shared.table.admit(l.key, client->first, client->second, mono_now());
-    }
-    if (!a.conn) {
-      if (a.refusal == Refusal::no_dest)
-        ctx_.logger.limited("nodest " + backend::describe(l.key), log::Level::warn, a.message);
-      else if (a.refusal == Refusal::table_full && !a.message.empty())
-        ctx_.logger.error(a.message);
-      // The kernel answers ICMP port unreachable; a proxy that has
-      // accepted can only reset.
-      close_with_reset(fd);
-      continue;
-    }
-    start_session(fd, std::move(a.conn));
+    return;
   }
+  auto client = from_sockaddr(peer);
+  if (!client) {
+    close(fd);
+    return;
+  }
+  Admission a;
+  {
+    std::lock_guard lock(ctx_.shared.mu);
+    a = ctx_.shared.table.admit(l.key, client->first, client->second, mono_now());
+  }
+  if (!a.conn) {
+    if (a.refusal == Refusal::no_dest)
+      ctx_.logger.limited("nodest " + backend::describe(l.key), log::Level::warn, a.message);
+    else if (a.refusal == Refusal::table_full && !a.message.empty())
+      ctx_.logger.error(a.message);
+    // The kernel answers ICMP port unreachable; a proxy that has
+    // accepted can only reset.
+    close_with_reset(fd);
+    return;
+  }
+  start_session(fd, std::move(a.conn));
 }
 
 void Worker::balance() {
