@@ -76,6 +76,8 @@ class TcpSession {
   enum class Outcome { open, closed, from_reset, to_reset };
 
   void on_connect_ready();
+  // Logs why the real server could not be reached and resets the client.
+  void connect_failed(int err);
   void on_connected();
   // Watch both sockets and move what is waiting (after on_connected or a move).
   void attach();
@@ -84,8 +86,6 @@ class TcpSession {
   Outcome pump(Half& h);
   // pump()'s steps; each returns nullopt to go on pumping.
   std::optional<Outcome> flush_buffer(Half& h);
-  // Logs why the real server could not be reached and resets the client.
-  void connect_failed(int err);
   std::optional<Outcome> flush_pipe(Half& h);
   std::optional<Outcome> fill(Half& h);
   void account(Half& h, size_t n);

@@ -21,8 +21,10 @@ struct ClosureWitness {
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   ClosureWitness() = default;
   ClosureWitness(const ClosureWitness&) = default;
-  ClosureWitness(ClosureWitness&& o) noexcept : alive(o.alive) {}
-  ~ClosureWitness() { *alive = false; }
+  ClosureWitness(ClosureWitness&& o) noexcept : alive(std::move(o.alive)) {}
+  ~ClosureWitness() {
+    if (alive) *alive = false;  // a moved-from witness held no callable
+  }
 };
 
 // What the `done` callback below sees; not captured, so that reading them
@@ -66,7 +68,7 @@ TEST(TcpSession, DoneMayFreeTheSessionItIsCalledFor) {
   TcpSession::Moved moved{client[1], dest[1], admitted.conn};
   auto s = std::make_unique<TcpSession>(ctx, std::move(moved), std::move(done));
   sessions.emplace(s.get(), std::move(s));
-  *alive = true;  // moved-from witnesses said otherwise on their way out
+  ASSERT_TRUE(*alive);
 
   // Both peers hang up: the session ends and hands itself to `done`.
   close(client[0]);
