@@ -1,6 +1,8 @@
 // cluster/ndbd/engine/distribution.cc: live replica chains.
 #include "cluster/ndbd/engine/distribution.h"
 
+#include <algorithm>
+
 namespace halb::cluster::engine {
 
 Distribution::Distribution(std::vector<NodeGroup> groups) : groups_(std::move(groups)) {
@@ -53,6 +55,14 @@ uint32_t Distribution::primary(uint32_t fragment) const {
   for (uint32_t n : replicas(fragment))
     if (alive(n)) return n;
   return 0;
+}
+
+uint32_t Distribution::read_replica(uint32_t fragment, uint32_t near) const {
+  if (alive(near)) {
+    const auto all = replicas(fragment);
+    if (std::find(all.begin(), all.end(), near) != all.end()) return near;
+  }
+  return primary(fragment);
 }
 
 bool Distribution::complete() const {

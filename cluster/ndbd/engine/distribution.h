@@ -2,6 +2,10 @@
 // replica, on top of placement's node groups. A node is alive, starting
 // (being filled by copy: it takes every write, at the end of the chain, but
 // serves no reads) or dead; a dead primary's first live backup leads.
+// Committed reads may use any live replica (NDB's READ_BACKUP): commit
+// installs a change on the backups before the primary and the API hears of
+// it only after the primary, so once a commit is acknowledged every live
+// replica returns it.
 #pragma once
 
 #include <cstdint>
@@ -30,8 +34,12 @@ class Distribution {
   std::vector<uint32_t> replicas(uint32_t fragment) const;
   // The prepare chain: live replicas primary first, then starting ones.
   std::vector<uint32_t> write_chain(uint32_t fragment) const;
-  // The replica serving reads; 0 when none is alive.
+  // The replica serving locking reads and leading writes; 0 when none is alive.
   uint32_t primary(uint32_t fragment) const;
+  // The replica a committed read (or a scan) uses: `near` when it is an
+  // alive replica of the fragment, so a coordinator reads its own copy
+  // instead of asking the primary's node; else primary().
+  uint32_t read_replica(uint32_t fragment, uint32_t near) const;
   // Whether every node group still has a live member.
   bool complete() const;
 

@@ -139,7 +139,10 @@ bool Tc::send_key_op(Trans& t, const Table& table, OpType type, LockMode lock, c
   const uint32_t fragment = fragment_of_primary_key(table, key);
   std::vector<uint32_t> chain;
   if (type == OpType::kRead) {
-    if (uint32_t p = dist_.primary(fragment)) chain.push_back(p);
+    // A committed read never sees prepared changes, not even its own
+    // transaction's, so any live replica answers it alike.
+    const uint32_t p = lock == LockMode::kCommitted ? dist_.read_replica(fragment, self_) : dist_.primary(fragment);
+    if (p) chain.push_back(p);
   } else {
     chain = dist_.write_chain(fragment);
   }
@@ -590,7 +593,7 @@ void Tc::on(uint32_t, const ApiScanReq& m) {
 bool Tc::request_fragment(uint64_t ref, uint32_t fragment) {
   Scan& s = scans_[ref];
   ScanFragment& f = s.fragments[fragment];
-  f.node = dist_.primary(fragment);
+  f.node = dist_.read_replica(fragment, self_);
   if (f.node == 0) {
     scan_done(ref, err::kNodeFailureAbort);
     return false;

@@ -2,8 +2,10 @@
 // pure state machine over messages (NDB's TC).
 //
 // An API batch is split into key operations, each routed by its key's hash
-// to its fragment: reads to the primary replica, writes down the live
-// replica chain (primary first; the last replica answers). A commit request
+// to its fragment: locking reads to the primary replica, committed reads
+// (and scans) to this node's own replica when it holds one, else the
+// primary, writes down the live replica chain (primary first; the last
+// replica answers). A commit request
 // waits for every operation, then commits each touched fragment back along
 // its chain (last replica first, primary last) and answers the API only when
 // every fragment's primary has confirmed; CompleteReq then lets the

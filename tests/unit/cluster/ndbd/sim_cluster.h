@@ -236,6 +236,9 @@ class SimCluster {
 
   FakeClock clock;
   bool auto_scan_next = true;
+  // Sees every message just before it is delivered (e.g. to count what
+  // travels between data nodes).
+  std::function<void(const Envelope&)> on_deliver;
 
  private:
   struct Link : Peers {
@@ -247,6 +250,7 @@ class SimCluster {
 
   void deliver(Envelope e) {
     if ((dead(e.from) && !lingering_.count(e.from)) || dead(e.to)) return;
+    if (on_deliver) on_deliver(e);
     if (e.to == kApi) {
       if (auto* c = std::get_if<ApiExecuteConf>(&e.m)) replies_[c->request] = std::move(*c);
       if (auto* b = std::get_if<ApiScanBatch>(&e.m)) {

@@ -6,6 +6,7 @@
 // interleavings), with no locks or transaction records left behind.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "cluster/ndbd/engine/error.h"
@@ -341,18 +342,27 @@ TEST(Tc, ScansReadCommittedRowsAcrossFragments) {
   expect_quiet(c);
 }
 
-TEST(Tc, ScanResumesOnAnotherReplicaWhenThePrimaryDies) {
-  SimCluster c({2, 3}, 2);
+TEST(Tc, ScanResumesOnAnotherReplicaWhenTheOneReadDies) {
+  SimCluster c({2, 3, 4, 5}, 2);
   auto t = c.create_table(accounts());
   for (int64_t k = 0; k < 50; ++k) ASSERT_EQ(c.execute(2, batch({put(t->id, k, "o", k)})).state, TransState::kCommitted);
-  c.send(kApi, 3, ApiScanReq{kApi, 999, t->id, ScanSpec{std::nullopt, {}, {}, true, true, false, Filter{}, 5}});
-  // Let a few batches go by, then kill node 2 (primary of fragment 0).
+  // A coordinator outside node 2's group reads node 2's fragment there.
+  const auto& dist = c.node(2).distribution();
+  uint32_t tc = 0;
+  for (uint32_t n : dist.data_nodes()) {
+    const auto r = dist.replicas(0);
+    if (std::find(r.begin(), r.end(), n) == r.end()) tc = n;
+  }
+  ASSERT_NE(tc, 0u);
+  const uint32_t victim = dist.primary(0);
+  c.send(kApi, tc, ApiScanReq{kApi, 999, t->id, ScanSpec{std::nullopt, {}, {}, true, true, false, Filter{}, 5}});
+  // Let a few batches go by, then kill the node being read.
   int frag_confs = 0;
   ASSERT_TRUE(c.run_until([&](const SimCluster::Envelope& e) {
     if (std::holds_alternative<ScanFragConf>(e.m)) ++frag_confs;
-    return frag_confs > 3 && std::holds_alternative<ScanFragReq>(e.m) && e.to == 2;
+    return frag_confs > 3 && std::holds_alternative<ScanFragReq>(e.m) && e.to == victim;
   }));
-  c.kill(2);
+  c.kill(victim);
   c.run();
   bool done = false;
   auto rows = c.scan_rows(999, &done);
@@ -361,6 +371,64 @@ TEST(Tc, ScanResumesOnAnotherReplicaWhenThePrimaryDies) {
   for (auto& r : rows) ids.insert(std::get<int64_t>(r[0]));
   EXPECT_EQ(rows.size(), 50u);  // every row once: resumed after the cursor, not restarted
   EXPECT_EQ(ids.size(), 50u);
+}
+
+// Committed reads and scans use the coordinator's own replica (NDB's
+// READ_BACKUP), so on two data nodes with two replicas they never leave
+// the coordinator; locking reads still go to the primary, a starting
+// replica (still being copied) is never read, and an acknowledged commit
+// is already on every replica.
+TEST(Tc, CommittedReadsUseTheCoordinatorsOwnReplica) {
+  SimCluster c({2, 3}, 2);
+  auto t = c.create_table(accounts());
+  for (int64_t k = 0; k < 20; ++k) ASSERT_EQ(c.execute(2, batch({put(t->id, k, "o", k)})).state, TransState::kCommitted);
+  Probe p{c, *t};
+  int64_t on_3 = -1;  // a key whose primary is node 3
+  for (int64_t k = 0; k < 20 && on_3 < 0; ++k)
+    if (c.node(2).distribution().primary(p.fragment(k)) == 3) on_3 = k;
+  ASSERT_GE(on_3, 0);
+  size_t between_nodes = 0;
+  c.on_deliver = [&](const SimCluster::Envelope& e) {
+    if (e.from != kApi && e.to != kApi) ++between_nodes;
+  };
+  for (uint32_t tc : {2u, 3u})
+    for (int64_t k = 0; k < 20; ++k) {
+      auto r = c.execute(tc, batch({get(t->id, k)}));
+      ASSERT_EQ(r.state, TransState::kCommitted) << r.error;
+      EXPECT_EQ(std::get<int64_t>((*r.results[0].row)[2]), k);
+    }
+  EXPECT_EQ(c.scan(3, t->id, ScanSpec{}).size(), 20u);
+  EXPECT_EQ(c.scan(2, t->id, ScanSpec{}).size(), 20u);
+  EXPECT_EQ(between_nodes, 0u);
+  // A locking read is the primary's.
+  auto locked = c.execute(2, batch({get(t->id, on_3, LockMode::kShared)}));
+  ASSERT_EQ(locked.state, TransState::kCommitted);
+  EXPECT_GT(between_nodes, 0u);
+
+  // The answer to a commit leaves only after the last replica installed it.
+  const uint32_t primary = c.node(2).distribution().primary(p.fragment(100));
+  const uint32_t backup = primary == 2 ? 3 : 2;
+  c.submit(primary, batch({put(t->id, 100, "late", 100)}));
+  ASSERT_TRUE(c.run_until([](const SimCluster::Envelope& e) { return std::holds_alternative<ApiExecuteConf>(e.m); }));
+  EXPECT_TRUE(c.node(backup).lqh().fragment(t->id, p.fragment(100))->read_committed({Value{int64_t{100}}}));
+  c.run();
+
+  // Node 3 restarting holds an empty replica until its copy ends: reads
+  // through it go to node 2.
+  c.kill(3);
+  c.restart(3, 1);
+  between_nodes = 0;
+  auto r = c.execute(3, batch({get(t->id, on_3)}));
+  ASSERT_EQ(r.state, TransState::kCommitted) << r.error;
+  EXPECT_EQ(std::get<int64_t>((*r.results[0].row)[2]), on_3);
+  EXPECT_EQ(c.scan(3, t->id, ScanSpec{}).size(), 21u);
+  EXPECT_GT(between_nodes, 0u);
+  ASSERT_TRUE(c.finish_restart(3, 8));
+  between_nodes = 0;
+  EXPECT_EQ(c.scan(3, t->id, ScanSpec{}).size(), 21u);
+  EXPECT_EQ(between_nodes, 0u);
+  c.on_deliver = nullptr;
+  expect_quiet(c);
 }
 
 TEST(Tc, ScanAsksEveryFragmentAtOnceAndEndsWithItsLastBatch) {
@@ -385,9 +453,9 @@ TEST(Tc, ScanAsksEveryFragmentAtOnceAndEndsWithItsLastBatch) {
       return std::holds_alternative<ScanFragReq>(e.m);
     }));
   }
-  // The three fragments whose primary is another node, before any of them
-  // answered (node 3 reads its own fragment at once).
-  EXPECT_EQ(asked.size(), 3u);
+  // The two fragments of the other node group, before any of them
+  // answered (node 3 reads the two replicas it holds itself at once).
+  EXPECT_EQ(asked.size(), 2u);
   c.run();
   bool done = false;
   auto rows = c.scan_rows(700, &done);
