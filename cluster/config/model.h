@@ -88,6 +88,10 @@ struct DataNode : NodeCommon {
   uint32_t start_failure_timeout = 0;  // 0 = wait forever
   bool stop_on_error = true;
   bool diskless = false;
+  // Same-host links over a local Unix socket instead of loopback TCP
+  // (cluster/transport/local_socket.h); NDB's flag for its shared-memory
+  // transporter, which halb turns on by default.
+  bool use_shm = true;
   uint64_t redo_buffer = 8 * kMiB;
   uint64_t undo_index_buffer = 2 * kMiB;
   uint64_t undo_data_buffer = 16 * kMiB;

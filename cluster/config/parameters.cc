@@ -123,6 +123,7 @@ const Param kParams[] = {
     row<DataNode, &DataNode::start_failure_timeout>("StartFailureTimeout", "0", 0, kU32),
     row<DataNode, &DataNode::stop_on_error>("StopOnError", "true", 0, 1),
     row<DataNode, &DataNode::diskless>("Diskless", "false", 0, 1),
+    row<DataNode, &DataNode::use_shm>("UseShm", "true", 0, 1),
     row<DataNode, &DataNode::redo_buffer>("RedoBuffer", "8M", 1 * kMiB, kU32),
     row<DataNode, &DataNode::undo_index_buffer>("UndoIndexBuffer", "2M", 1 * kMiB, kU32),
     row<DataNode, &DataNode::undo_data_buffer>("UndoDataBuffer", "16M", 1 * kMiB, kU32),

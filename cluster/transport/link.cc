@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cluster/transport/local_socket.h"
+
 namespace halb::cluster::transport {
 
 namespace {
@@ -31,6 +33,15 @@ int connect_nonblocking(const std::string& host, uint16_t port, std::string& err
     error = host + ": " + gai_strerror(rc);
     return -1;
   }
+  char numeric[NI_MAXHOST] = "";
+  if (getnameinfo(res->ai_addr, res->ai_addrlen, numeric, sizeof numeric, nullptr, 0, NI_NUMERICHOST) == 0 &&
+      is_loopback_address(numeric)) {
+    int local = connect_local(numeric, port);
+    if (local >= 0) {
+      freeaddrinfo(res);
+      return local;
+    }
+  }
   int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd >= 0 && ::connect(fd, res->ai_addr, res->ai_addrlen) != 0 && errno != EINPROGRESS) {
     error = host + ":" + std::to_string(port) + ": " + strerror(errno);
@@ -46,7 +57,7 @@ Link::Link(event::Loop& loop, log::Logger& logger, int fd, LinkOptions options, 
       monitor_(options.missed_heartbeats_dead), tick_(loop, [this] { on_tick(); }),
       flush_later_(loop, [this] { flush(); }), peer_(options.peer_id) {
   int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails, harmlessly, on a local socket
   io_ = std::make_unique<event::Io>(loop_, fd_, EV_READ | EV_WRITE, [this](int ev) { on_io(ev); });
   io_->start();
   tick_.start(opt_.heartbeat_interval_s, opt_.heartbeat_interval_s);

@@ -116,8 +116,10 @@ class Link {
   unsigned long frames_in_ = 0, frames_out_ = 0;
 };
 
-// Starts a non-blocking TCP connect to host:port; the returned fd (or -1
-// with `error` set) is handed to a Link, which waits for the connect.
+// Starts a non-blocking connect to host:port, over the local socket when
+// host is a loopback address with a local listener (local_socket.h), else
+// TCP; the returned fd (or -1 with `error` set) is handed to a Link, which
+// waits for the connect.
 int connect_nonblocking(const std::string& host, uint16_t port, std::string& error);
 
 }  // namespace halb::cluster::transport

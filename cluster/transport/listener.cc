@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "cluster/transport/local_socket.h"
+
 namespace halb::cluster::transport {
 
 Listener::Listener(event::Loop& loop, log::Logger& logger, std::function<void(int, const std::string&)> on_accept)
@@ -16,7 +18,9 @@ Listener::Listener(event::Loop& loop, log::Logger& logger, std::function<void(in
 
 Listener::~Listener() {
   io_.reset();
+  local_io_.reset();
   if (fd_ >= 0) ::close(fd_);
+  if (local_fd_ >= 0) ::close(local_fd_);
 }
 
 int open_tcp_listener(const std::string& host, uint16_t port, uint16_t& bound_port, std::string& error) {
@@ -53,24 +57,43 @@ int open_tcp_listener(const std::string& host, uint16_t port, uint16_t& bound_po
   return fd;
 }
 
-bool Listener::listen(const std::string& host, uint16_t port, std::string& error) {
+bool Listener::listen(const std::string& host, uint16_t port, std::string& error, bool local) {
   int fd = open_tcp_listener(host, port, port_, error);
   if (fd < 0) return false;
   fd_ = fd;
-  io_ = std::make_unique<event::Io>(loop_, fd_, EV_READ, [this](int) { on_ready(); });
+  io_ = std::make_unique<event::Io>(loop_, fd_, EV_READ, [this](int) { on_ready(fd_, false); });
   io_->start();
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  char numeric[NI_MAXHOST] = "";
+  if (local && getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) == 0 &&
+      getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, numeric, sizeof numeric, nullptr, 0, NI_NUMERICHOST) == 0 &&
+      is_loopback_address(numeric)) {
+    // TCP still serves every other peer: a failure here only costs speed.
+    std::string why;
+    local_fd_ = open_local_listener(numeric, port_, why);
+    if (local_fd_ < 0) logger_.warn("transport: " + why + "; same-host links use TCP");
+  }
+  if (local_fd_ >= 0) {
+    local_io_ = std::make_unique<event::Io>(loop_, local_fd_, EV_READ, [this](int) { on_ready(local_fd_, true); });
+    local_io_->start();
+  }
   return true;
 }
 
-void Listener::on_ready() {
+void Listener::on_ready(int listen_fd, bool local) {
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    int fd = accept4(fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
       if (errno != EAGAIN && errno != EINTR)
         logger_.limited("transport-accept", log::Level::warn, std::string("transport accept: ") + strerror(errno));
       return;
+    }
+    if (local) {
+      on_accept_(fd, kLocalPeer);
+      continue;
     }
     char host[NI_MAXHOST] = "";
     getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, nullptr, 0, NI_NUMERICHOST);

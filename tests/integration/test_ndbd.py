@@ -20,7 +20,7 @@ def free_tcp_port():
     return port
 
 
-def config_ini(data_dir, mgm_port, data_nodes):
+def config_ini(data_dir, mgm_port, data_nodes, ndbd_default=""):
     ndbd = "".join(f"[NDBD]\nId={i}\nHostName=127.0.0.1\nDataDir={data_dir}/d{i}\n\n" for i in data_nodes)
     return f"""[NDBD DEFAULT]
 NoOfReplicas=2
@@ -28,7 +28,7 @@ DataMemory=40M
 IndexMemory=16M
 HeartbeatIntervalDbDb=500
 HeartbeatIntervalDbApi=500
-
+{ndbd_default}
 [NDB_MGMD]
 Id=1
 HostName=127.0.0.1
@@ -48,6 +48,7 @@ Id=22
 
 class NdbdCluster(unittest.TestCase):
     DATA_NODES = (2, 3)
+    NDBD_DEFAULT = ""  # more [NDBD DEFAULT] lines
 
     def setUp(self):
         self.tmp = TempDir(prefix="halb-ndbd-")
@@ -62,7 +63,7 @@ class NdbdCluster(unittest.TestCase):
             self.port = free_tcp_port()
             self.cs = f"127.0.0.1:{self.port}"
             with open(self.config, "w") as f:
-                f.write(config_ini(self.tmp.path, self.port, self.DATA_NODES))
+                f.write(config_ini(self.tmp.path, self.port, self.DATA_NODES, self.NDBD_DEFAULT))
             log = os.path.join(self.tmp.path, f"mgmd.{attempt}.log")
             self.mgmd = Proc([program("halb-mgmd"), "-f", self.config, "--ndb-nodeid", "1", "--foreground",
                               "--run-dir", os.path.join(self.tmp.path, "run")], log_path=log)

@@ -19,6 +19,7 @@ ROWS = 80000
 
 class SplitBetweenTheReplicas(NdbdCluster):
     DATA_NODES = (2, 3)
+    NDBD_DEFAULT = "UseShm=false\n"  # nft cuts TCP only
 
     def setUp(self):
         if os.geteuid() != 0 or not shutil.which("nft") or not shutil.which("ss"):

@@ -11,6 +11,7 @@
 #include "cluster/ndbd/wire/engine_codec.h"
 #include "cluster/placement/node_groups.h"
 #include "cluster/transport/link_config.h"
+#include "cluster/transport/local_socket.h"
 
 namespace halb::cluster::ndbd {
 
@@ -122,9 +123,10 @@ bool DataNode::start(std::string& error) {
                                                     [this](int fd, const std::string& from) { accept(fd, from); });
   std::string host = !opt_.bind_host.empty() ? opt_.bind_host : own_->host_name;
   if (host.empty() || host == "localhost") host = "127.0.0.1";
-  if (!listener_->listen(host, 0, error)) return false;
+  if (!listener_->listen(host, 0, error, own_->use_shm)) return false;
   logger_.info("node " + std::to_string(self_) + ": transporter listening on " + host + ":" +
-               std::to_string(listener_->port()) + "; lower node ids connect to higher ones, API nodes connect to us");
+               std::to_string(listener_->port()) + (listener_->local() ? " and its local socket" : "") +
+               "; lower node ids connect to higher ones, API nodes connect to us");
   mgm_ = std::make_unique<mgmapi::ManagementSessions>(
       loop_, logger_, opt_.connectstring, self_, NodeType::kData,
       [this](const std::string& c, const mgmapi::Message& m) { return on_command(c, m); }, &boot_);
@@ -217,8 +219,11 @@ bool DataNode::may_connect(uint32_t peer, const std::string& from) const {
   for (auto& a : config_.api_nodes)
     if (a.node_id == peer) node = &a;
   if (!node || (is_data && peer > self_)) return false;
-  // As halb-mgmd hands out ids: a section with a HostName admits that host only.
-  if (node->host_name.empty() || from.empty()) return true;
+  // As halb-mgmd hands out ids: a section with a HostName admits that host
+  // only. A peer on the local socket runs on this host, and only a data
+  // node on a loopback address has one, in a config.ini that may not mix
+  // loopback with other host names (halb-mgmd refuses that, as NDB does).
+  if (node->host_name.empty() || from.empty() || from == transport::kLocalPeer) return true;
   auto it = hosts_.find(node->host_name);
   bool ok = it != hosts_.end() && it->second.count(from);
   if (!ok)

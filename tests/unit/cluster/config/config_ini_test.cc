@@ -101,6 +101,7 @@ TEST(ConfigIni, DefaultsAreThe50Ones) {
   EXPECT_EQ(d.transaction_inactive_timeout, kNoTimeout);
   EXPECT_TRUE(d.stop_on_error);
   EXPECT_FALSE(d.diskless);
+  EXPECT_TRUE(d.use_shm);
   EXPECT_EQ(d.undo_data_buffer, 16ull << 20);
   EXPECT_EQ(c.mgm_nodes[0].host_name, "");
   EXPECT_EQ(c.mgm_nodes[0].arbitration_rank, 1u);
@@ -109,9 +110,10 @@ TEST(ConfigIni, DefaultsAreThe50Ones) {
 }
 
 TEST(ConfigIni, BooleansUseNdbSpellings) {
-  auto c = parse("[NDBD]\nNoOfReplicas=1\nDiskless=Y\nStopOnError=FALSE\n" + std::string(kTail)).config;
+  auto c = parse("[NDBD]\nNoOfReplicas=1\nDiskless=Y\nStopOnError=FALSE\nUseShm=0\n" + std::string(kTail)).config;
   EXPECT_TRUE(c.data_nodes[0].diskless);
   EXPECT_FALSE(c.data_nodes[0].stop_on_error);
+  EXPECT_FALSE(c.data_nodes[0].use_shm);
 }
 
 // transformNode: the next id follows the previous node's id, skipping

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "cluster/transport/link.h"
+#include "cluster/transport/local_socket.h"
 
 using namespace halb;
 using namespace halb::cluster::transport;
@@ -315,39 +316,83 @@ TEST(LinkConfig, TcpDefaultAppliesToPairsWithoutTheirOwnSection) {
   EXPECT_FALSE(dd->checksum);
 }
 
-TEST(Listener, AcceptedSocketBecomesALinkOverTcp) {
+namespace {
+
+// A link dialled with connect_nonblocking() to a Listener on 127.0.0.1
+// carries a message; says which socket family the dialler got and what
+// peer address the listener reported.
+struct Dialled {
+  std::string got;
+  bool up = false;
+  int family = -1;
+  std::string peer;
+};
+Dialled dial_listener(bool local) {
+  Dialled out;
   event::Loop loop(false);
   log::Logger logger;
   MessageRegistry registry;
   registry.add({300, 1, 1, "TEST", 1024});
   std::unique_ptr<Link> server_side;
-  std::string got;
   LinkOptions so;
   so.own_id = 2;
   so.registry = &registry;
   LinkHandlers sh;
   sh.accept_peer = [](uint16_t id) { return id == 3; };
-  sh.on_message = [&](const Frame& f) { got = f.payload; };
-  Listener l(loop, logger, [&](int fd, const std::string&) {
+  sh.on_message = [&](const Frame& f) { out.got = f.payload; };
+  Listener l(loop, logger, [&](int fd, const std::string& peer) {
+    out.peer = peer;
     server_side = std::make_unique<Link>(loop, logger, fd, so, sh);
   });
   std::string err;
-  ASSERT_TRUE(l.listen("127.0.0.1", 0, err)) << err;
+  EXPECT_TRUE(l.listen("127.0.0.1", 0, err, local)) << err;
+  EXPECT_EQ(l.local(), local);
   int fd = connect_nonblocking("127.0.0.1", l.port(), err);
-  ASSERT_GE(fd, 0) << err;
+  EXPECT_GE(fd, 0) << err;
+  if (fd < 0) return out;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  out.family = ss.ss_family;
   LinkOptions co;
   co.own_id = 3;
   co.peer_id = 2;
   co.registry = &registry;
   Link client(loop, logger, fd, co, {});
-  client.send(300, "over tcp");
+  client.send(300, "hello");
   event::Timer stop(loop, [&] { loop.stop(); });
   event::Timer poll(loop, [&] {
-    if (got == "over tcp") loop.stop();
+    if (out.got == "hello") loop.stop();
   });
   stop.start(5);
   poll.start(0.002, 0.002);
   loop.run();
-  EXPECT_EQ(got, "over tcp");
-  EXPECT_TRUE(client.up());
+  out.up = client.up();
+  return out;
+}
+
+}  // namespace
+
+TEST(Listener, AcceptedSocketBecomesALinkOverTcp) {
+  Dialled d = dial_listener(false);
+  EXPECT_EQ(d.got, "hello");
+  EXPECT_TRUE(d.up);
+  EXPECT_EQ(d.family, AF_INET);
+  EXPECT_EQ(d.peer, "127.0.0.1");
+}
+
+TEST(Listener, SameHostNodesLinkOverTheLocalSocket) {
+  Dialled d = dial_listener(true);
+  EXPECT_EQ(d.got, "hello");
+  EXPECT_TRUE(d.up);
+  EXPECT_EQ(d.family, AF_UNIX);
+  EXPECT_EQ(d.peer, kLocalPeer);
+}
+
+TEST(LocalSocket, LoopbackAddresses) {
+  for (const char* a : {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.5"}) EXPECT_TRUE(is_loopback_address(a)) << a;
+  for (const char* a : {"10.0.0.1", "128.0.0.1", "::2", "::ffff:10.0.0.1", "localhost", ""})
+    EXPECT_FALSE(is_loopback_address(a)) << a;
+  // Nothing listens for this port: the caller falls back to TCP.
+  EXPECT_EQ(connect_local("127.0.0.1", 1), -1);
 }
