@@ -264,9 +264,15 @@ bool Connection::send_frame(uint32_t node, uint16_t type, std::string payload) {
   auto it = links_.find(node);
   if (it == links_.end() || !it->second.link || !it->second.up) return false;
   DataLink& l = it->second;
-  if (l.backlog.empty() && l.link->send(type, payload) != transport::Link::SendResult::kFull) {
-    if (l.link->queued() > 0) loop_needs_wake_ = true;
-    return true;
+  if (l.backlog.empty()) {
+    const auto sent = l.link->send(type, payload);
+    // A send that finds the peer gone closes the link, and on_closed has
+    // then erased `l` (a local socket reports a dead peer at once).
+    if (sent == transport::Link::SendResult::kClosed) return false;
+    if (sent == transport::Link::SendResult::kOk) {
+      if (l.link->queued() > 0) loop_needs_wake_ = true;
+      return true;
+    }
   }
   l.backlog.emplace_back(type, std::move(payload));
   loop_needs_wake_ = true;
@@ -278,7 +284,9 @@ void Connection::flush(uint32_t node) {
   if (it == links_.end() || !it->second.link) return;
   auto& l = it->second;
   while (!l.backlog.empty()) {
-    if (l.link->send(l.backlog.front().first, l.backlog.front().second) == transport::Link::SendResult::kFull) return;
+    const auto sent = l.link->send(l.backlog.front().first, l.backlog.front().second);
+    if (sent == transport::Link::SendResult::kFull) return;
+    if (sent == transport::Link::SendResult::kClosed) return;  // `l` may be erased (see send_frame)
     l.backlog.pop_front();
   }
 }
