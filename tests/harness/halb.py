@@ -1,5 +1,6 @@
 """Helpers shared by the Python suites: where the built programs are,
 processes we start (and only those) ended by pid, waiting on conditions."""
+import atexit
 import os
 import shutil
 import signal
@@ -41,11 +42,34 @@ def free_udp_port(host="127.0.0.1"):
     return port
 
 
+# unittest runs no tearDown after a setUp that failed, so what that setUp
+# had made would outlive the run: at exit every Proc still running is
+# stopped by its own pid and every TempDir removed (kept with
+# HALB_KEEP_LOGS, as the suites' own tearDowns do).
+_procs = []
+_temp_dirs = []
+
+
+def _clean_up_at_exit():
+    for p in reversed(_procs):
+        try:
+            p.stop(timeout=5)
+        except OSError:
+            pass
+    if os.environ.get("HALB_KEEP_LOGS") is None:
+        for d in _temp_dirs:
+            d.cleanup()
+
+
+atexit.register(_clean_up_at_exit)
+
+
 class TempDir:
     """A temporary folder removed at cleanup (also after a failure)."""
 
     def __init__(self, prefix="halb-test-"):
         self.path = tempfile.mkdtemp(prefix=prefix)
+        _temp_dirs.append(self)
 
     def cleanup(self):
         shutil.rmtree(self.path, ignore_errors=True)
@@ -59,6 +83,7 @@ class Proc:
         self.log = open(log_path, "ab") if log_path else subprocess.DEVNULL
         self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, **kw)
         self.pid = self.p.pid
+        _procs.append(self)
 
     def alive(self):
         return self.p.poll() is None
