@@ -284,9 +284,8 @@ void Connection::flush(uint32_t node) {
   if (it == links_.end() || !it->second.link) return;
   auto& l = it->second;
   while (!l.backlog.empty()) {
-    const auto sent = l.link->send(l.backlog.front().first, l.backlog.front().second);
-    if (sent == transport::Link::SendResult::kFull) return;
-    if (sent == transport::Link::SendResult::kClosed) return;  // `l` may be erased (see send_frame)
+    // kFull: later, on_writable; kClosed: `l` may be erased (see send_frame).
+    if (l.link->send(l.backlog.front().first, l.backlog.front().second) != transport::Link::SendResult::kOk) return;
     l.backlog.pop_front();
   }
 }

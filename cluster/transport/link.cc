@@ -33,10 +33,9 @@ int connect_nonblocking(const std::string& host, uint16_t port, std::string& err
     error = host + ": " + gai_strerror(rc);
     return -1;
   }
-  char numeric[NI_MAXHOST] = "";
-  if (getnameinfo(res->ai_addr, res->ai_addrlen, numeric, sizeof numeric, nullptr, 0, NI_NUMERICHOST) == 0 &&
-      is_loopback_address(numeric)) {
-    int local = connect_local(numeric, port);
+  const std::string loopback = loopback_numeric(res->ai_addr, res->ai_addrlen);
+  if (!loopback.empty()) {
+    int local = connect_local(loopback, port);
     if (local >= 0) {
       freeaddrinfo(res);
       return local;

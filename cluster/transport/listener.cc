@@ -65,13 +65,13 @@ bool Listener::listen(const std::string& host, uint16_t port, std::string& error
   io_->start();
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
-  char numeric[NI_MAXHOST] = "";
-  if (local && getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) == 0 &&
-      getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, numeric, sizeof numeric, nullptr, 0, NI_NUMERICHOST) == 0 &&
-      is_loopback_address(numeric)) {
+  const std::string loopback = local && getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) == 0
+                                   ? loopback_numeric(reinterpret_cast<sockaddr*>(&ss), len)
+                                   : "";
+  if (!loopback.empty()) {
     // TCP still serves every other peer: a failure here only costs speed.
     std::string why;
-    local_fd_ = open_local_listener(numeric, port_, why);
+    local_fd_ = open_local_listener(loopback, port_, why);
     if (local_fd_ < 0) logger_.warn("transport: " + why + "; same-host links use TCP");
   }
   if (local_fd_ >= 0) {

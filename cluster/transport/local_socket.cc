@@ -2,6 +2,7 @@
 #include "cluster/transport/local_socket.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -35,6 +36,12 @@ bool is_loopback_address(const std::string& numeric) {
   if (inet_pton(AF_INET6, numeric.c_str(), &v6) != 1) return false;
   if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
   return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
+std::string loopback_numeric(const sockaddr* addr, socklen_t len) {
+  char numeric[NI_MAXHOST] = "";
+  if (getnameinfo(addr, len, numeric, sizeof numeric, nullptr, 0, NI_NUMERICHOST) != 0) return "";
+  return is_loopback_address(numeric) ? numeric : "";
 }
 
 int open_local_listener(const std::string& numeric, uint16_t port, std::string& error) {

@@ -11,6 +11,8 @@
 // waking each other), and these links carry every SQL statement.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <string>
 
@@ -22,6 +24,9 @@ inline constexpr const char* kLocalPeer = "local";
 
 // 127.0.0.0/8, ::1 or ::ffff:127.x.y.z, in numeric form.
 bool is_loopback_address(const std::string& numeric);
+// The numeric form of `addr` when it is a loopback address, else "": the
+// address a local socket is named after.
+std::string loopback_numeric(const sockaddr* addr, socklen_t len);
 // A non-blocking listening socket for links to numeric:port; -1 with
 // `error` set when it cannot be opened (a loopback address is the caller's
 // business).
