@@ -119,8 +119,9 @@ class DebianPackages(unittest.TestCase):
         self.assertIn("libev4", deb_fields(self.debs["halb-director"])["Depends"])
         self.assertIn("libnl-genl-3", deb_fields(self.debs["halb-director"])["Depends"])
         self.assertIn("libsqlite3", deb_fields(self.debs["halb-cluster"])["Depends"])
-        # halb-sqld and halb-ndbd run on gperftools' malloc (debian/rules asks for it)
-        self.assertIn("libtcmalloc-minimal4", deb_fields(self.debs["halb-cluster"])["Depends"])
+        # halb-sqld, halb-ndbd and halb-lvsd run on gperftools' malloc (debian/rules asks for it)
+        for pkg in ("halb-cluster", "halb-director"):
+            self.assertIn("libtcmalloc-minimal4", deb_fields(self.debs[pkg])["Depends"], pkg)
         self.assertIn("python3", deb_fields(self.debs["halb-lab"])["Depends"])
 
     def test_maintainer_scripts_neither_enable_nor_start_a_daemon(self):
