@@ -1,12 +1,13 @@
 // cluster/mgmapi/session_keeper.cc: bootstrap and self-healing sessions (see session_keeper.h).
 #include "cluster/mgmapi/session_keeper.h"
 
-#include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "lib/net/resolver.h"
 
 namespace halb::cluster::mgmapi {
 
@@ -81,18 +82,17 @@ void SessionKeeper::fail(const std::string& why) {
 
 void SessionKeeper::attempt() {
   reset_socket();
-  // Servers are usually named by address; a name is resolved here (the
-  // connectstring's hosts are few and fixed).
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(opt_.server.host.c_str(), std::to_string(opt_.server.port).c_str(), &hints, &res) != 0 || !res) {
-    fail("cannot resolve " + opt_.server.host);
+  // A name is looked up off this loop (net::Resolver): a slow DNS answer
+  // must not hold up the sessions and links it also serves.
+  net::SocketAddress address;
+  std::string why;
+  if (net::Resolver::shared().resolve(opt_.server.host, opt_.server.port, address, why) !=
+      net::Resolver::Status::kReady) {
+    fail(why);
     return;
   }
-  fd_ = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  int rc = fd_ < 0 ? -1 : ::connect(fd_, res->ai_addr, res->ai_addrlen);
-  freeaddrinfo(res);
+  fd_ = socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int rc = fd_ < 0 ? -1 : ::connect(fd_, address.get(), address.len);
   if (fd_ < 0 || (rc != 0 && errno != EINPROGRESS)) {
     fail(std::string("connect: ") + strerror(errno));
     return;

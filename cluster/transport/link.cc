@@ -1,7 +1,6 @@
 // cluster/transport/link.cc: node-to-node link (see link.h).
 #include "cluster/transport/link.h"
 
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -11,6 +10,7 @@
 #include <cstring>
 
 #include "cluster/transport/local_socket.h"
+#include "lib/net/resolver.h"
 
 namespace halb::cluster::transport {
 
@@ -25,29 +25,21 @@ std::string hello_payload(uint16_t own, uint32_t generation) {
 }  // namespace
 
 int connect_nonblocking(const std::string& host, uint16_t port, std::string& error) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
-  if (rc != 0 || !res) {
-    error = host + ": " + gai_strerror(rc);
-    return -1;
-  }
-  const std::string loopback = loopback_numeric(res->ai_addr, res->ai_addrlen);
+  // Never a blocking name lookup here: callers dial from their event loop.
+  net::SocketAddress address;
+  if (net::Resolver::shared().resolve(host, port, address, error) != net::Resolver::Status::kReady) return -1;
+  const std::string loopback = loopback_numeric(address.get(), address.len);
   if (!loopback.empty()) {
     int local = connect_local(loopback, port);
-    if (local >= 0) {
-      freeaddrinfo(res);
-      return local;
-    }
+    if (local >= 0) return local;
   }
-  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd >= 0 && ::connect(fd, res->ai_addr, res->ai_addrlen) != 0 && errno != EINPROGRESS) {
+  int fd = socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) error = std::string("socket: ") + strerror(errno);
+  if (fd >= 0 && ::connect(fd, address.get(), address.len) != 0 && errno != EINPROGRESS) {
     error = host + ":" + std::to_string(port) + ": " + strerror(errno);
     ::close(fd);
     fd = -1;
   }
-  freeaddrinfo(res);
   return fd;
 }
 

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -395,4 +396,15 @@ TEST(LocalSocket, LoopbackAddresses) {
     EXPECT_FALSE(is_loopback_address(a)) << a;
   // Nothing listens for this port: the caller falls back to TCP.
   EXPECT_EQ(connect_local("127.0.0.1", 1), -1);
+}
+
+TEST(Dial, ANameThatDoesNotResolveNeitherBlocksNorConnects) {
+  // The name service may answer at once (NXDOMAIN) or not for seconds (no
+  // DNS server reachable): either way the dialler's loop gets control back
+  // within the resolver's first wait, with the host named in the error.
+  std::string err;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(connect_nonblocking("no-such-data-node.invalid", 2202, err), -1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_NE(err.find("no-such-data-node.invalid"), std::string::npos) << err;
 }
