@@ -3,8 +3,11 @@
 // reference's F0/F2 example, and linear hashing staying inside the count.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "cluster/placement/node_groups.h"
 
@@ -85,6 +88,25 @@ TEST(KeyHash, IsMd5Based) {
   // MD5("") = d41d8cd98f00b204..., first four bytes little-endian.
   EXPECT_EQ(key_hash(""), 0xd98c1dd4u);
   // MD5("abc") = 900150983cd24fb0...
+  EXPECT_EQ(key_hash("abc"), 0x98500190u);
+  // MD5("message digest") = f96b697d7cb7938d... (RFC 1321's test suite)
+  EXPECT_EQ(key_hash("message digest"), 0x7d696bf9u);
+}
+
+TEST(KeyHash, EveryThreadHashesAKeyAlike) {
+  // Each thread keeps its own digest context: a row's fragment must not
+  // depend on which API thread or data node asks.
+  std::vector<uint32_t> want;
+  for (int i = 0; i < 2000; ++i) want.push_back(key_hash("key-" + std::to_string(i)));
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i)
+        if (key_hash("key-" + std::to_string(i)) != want[static_cast<size_t>(i)]) ++mismatches;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches, 0);
   EXPECT_EQ(key_hash("abc"), 0x98500190u);
 }
 
