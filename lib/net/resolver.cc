@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -74,9 +75,9 @@ Resolver::Status Resolver::resolve(const std::string& host, uint16_t port, Socke
   Entry& e = cache_[host];
   const auto now = Clock::now();
   if (!e.answered || (!e.address && now - e.answered_at >= timing_.retry_failed)) {
-    // Nothing usable: look it up and give it a moment.
-    start_lookup(host, e);
-    answered_.wait_for(lk, timing_.first_wait, [&e] { return !e.in_flight; });
+    // Nothing usable: look it up and give it a moment. A caller finding
+    // the lookup already running returns at once.
+    if (start_lookup(host, e)) answered_.wait_for(lk, timing_.first_wait, [&e] { return !e.in_flight; });
   } else if (e.address && now - e.answered_at >= timing_.refresh) {
     start_lookup(host, e);  // the old answer serves until the new one comes
   }
@@ -93,16 +94,22 @@ Resolver::Status Resolver::resolve(const std::string& host, uint16_t port, Socke
   return Status::kFailed;
 }
 
-// Called with mu_ held.
-void Resolver::start_lookup(const std::string& host, Entry& e) {
-  if (e.in_flight) return;
+// Called with mu_ held. False when a lookup of `host` already runs.
+bool Resolver::start_lookup(const std::string& host, Entry& e) {
+  if (e.in_flight) return false;
   e.in_flight = true;
   queue_.push_back(host);
-  if (!thread_.joinable()) {
+  if (worker_pid_ != getpid()) {
+    // No worker yet, or this is a child forked after the parent started
+    // one: the child has no such thread, and none of its lookups runs.
+    if (worker_pid_ != 0)
+      for (auto& [name, entry] : cache_) entry.in_flight = entry.in_flight && &entry == &e;
+    worker_pid_ = getpid();
     thread_ = std::thread([this] { run(); });
     if (detach_) thread_.detach();
   }
   work_.notify_one();
+  return true;
 }
 
 void Resolver::run() {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -78,7 +79,7 @@ class Resolver {
     bool answered = false;
     bool in_flight = false;
   };
-  void start_lookup(const std::string& host, Entry& e);
+  bool start_lookup(const std::string& host, Entry& e);
   void run();
 
   LookupFn lookup_;
@@ -90,6 +91,7 @@ class Resolver {
   std::map<std::string, Entry> cache_;
   bool stop_ = false;
   std::thread thread_;  // started by the first name
+  pid_t worker_pid_ = 0;  // the process thread_ runs in
   // The shared resolver outlives main(): its thread must not hold exit up.
   bool detach_ = false;
 };
