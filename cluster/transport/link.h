@@ -119,7 +119,9 @@ class Link {
 // Starts a non-blocking connect to host:port, over the local socket when
 // host is a loopback address with a local listener (local_socket.h), else
 // TCP; the returned fd (or -1 with `error` set) is handed to a Link, which
-// waits for the connect.
+// waits for the connect. A host name is looked up by net::Resolver, off the
+// caller's loop: -1 ("looking up NAME") until it answers, so callers dial
+// again on their next retry.
 int connect_nonblocking(const std::string& host, uint16_t port, std::string& error);
 
 }  // namespace halb::cluster::transport
