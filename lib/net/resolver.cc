@@ -96,20 +96,23 @@ Resolver::Status Resolver::resolve(const std::string& host, uint16_t port, Socke
 
 // Called with mu_ held. False when a lookup of `host` already runs.
 bool Resolver::start_lookup(const std::string& host, Entry& e) {
+  if (worker_pid_ != getpid()) start_worker();
   if (e.in_flight) return false;
   e.in_flight = true;
   queue_.push_back(host);
-  if (worker_pid_ != getpid()) {
-    // No worker yet, or this is a child forked after the parent started
-    // one: the child has no such thread, and none of its lookups runs.
-    if (worker_pid_ != 0)
-      for (auto& [name, entry] : cache_) entry.in_flight = entry.in_flight && &entry == &e;
-    worker_pid_ = getpid();
-    thread_ = std::thread([this] { run(); });
-    if (detach_) thread_.detach();
-  }
   work_.notify_one();
   return true;
+}
+
+// Called with mu_ held: no worker yet, or this is a child forked after its
+// parent started one. The child has no such thread, so what the parent was
+// looking up (or had queued) is looked up again on demand.
+void Resolver::start_worker() {
+  for (auto& entry : cache_) entry.second.in_flight = false;
+  queue_.clear();
+  worker_pid_ = getpid();
+  thread_ = std::thread([this] { run(); });
+  if (detach_) thread_.detach();
 }
 
 void Resolver::run() {

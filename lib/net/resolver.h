@@ -80,6 +80,7 @@ class Resolver {
     bool in_flight = false;
   };
   bool start_lookup(const std::string& host, Entry& e);
+  void start_worker();
   void run();
 
   LookupFn lookup_;
@@ -91,7 +92,10 @@ class Resolver {
   std::map<std::string, Entry> cache_;
   bool stop_ = false;
   std::thread thread_;  // started by the first name
-  pid_t worker_pid_ = 0;  // the process thread_ runs in
+  // The process thread_ runs in. Only the shared resolver (detached) may
+  // go on in a forked child: an owned one would still hold the parent's
+  // joinable thread.
+  pid_t worker_pid_ = 0;
   // The shared resolver outlives main(): its thread must not hold exit up.
   bool detach_ = false;
 };
