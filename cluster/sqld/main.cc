@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -42,6 +43,8 @@ void usage(FILE* out) {
           "  --ndb-wait-connected S      seconds to wait for the cluster at start (default 30)\n"
           "  --ndb-cluster-connection-pool N\n"
           "                              API node ids (cluster connections) to spread sessions over (default 1)\n"
+          "  --ndb-cluster-connection-pool-nodeids ID,ID...\n"
+          "                              the pool members' node ids, in order (default: any free API slot)\n"
           "  -P, --port N                MySQL TCP port (default 3306)\n"
           "  -S, --socket PATH           Unix socket (default /run/mysqld/mysqld.sock)\n"
           "  --bind-address ADDR         address to listen on (default: all)\n"
@@ -106,6 +109,40 @@ bool number(const Settings& s, const std::string& name, uint64_t min, uint64_t m
   return true;
 }
 
+// ndb-cluster-connection-pool-nodeids: node ids separated by commas or
+// spaces, each once. False after saying what is wrong.
+bool node_id_list(const Settings& s, const std::string& name, std::vector<uint32_t>& out) {
+  auto v = s.get(name);
+  if (!v) return true;
+  std::string item;
+  auto take = [&] {
+    if (item.empty()) return true;
+    auto n = config::parse_int(item);
+    if (!n || *n < 1 || *n > 255) {
+      fprintf(stderr, "halb-sqld: %s: '%s' is not a node id from 1 to 255\n", s.where(name).c_str(), item.c_str());
+      return false;
+    }
+    const auto id = static_cast<uint32_t>(*n);
+    if (std::find(out.begin(), out.end(), id) != out.end()) {
+      fprintf(stderr, "halb-sqld: %s: node id %u is named twice\n", s.where(name).c_str(), id);
+      return false;
+    }
+    out.push_back(id);
+    item.clear();
+    return true;
+  };
+  for (char c : *v) {
+    if (c != ',' && c != ' ' && c != '\t') item += c;
+    else if (!take()) return false;
+  }
+  if (!take()) return false;
+  if (out.empty() || out.size() > 63) {
+    fprintf(stderr, "halb-sqld: %s: '%s' is not a list of 1 to 63 node ids\n", s.where(name).c_str(), v->c_str());
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,7 +160,7 @@ int main(int argc, char** argv) {
                                         "initial-root-password-file", "max-connections", "max-allowed-packet",
                                         "connect-timeout", "wait-timeout", "interactive-timeout", "ssl-cert",
                                         "ssl-key", "ndb-wait-connected", "net-read-timeout", "net-write-timeout",
-                                        "ndb-cluster-connection-pool", "defaults-file", "sql-fast-path",
+                                        "ndb-cluster-connection-pool", "ndb-cluster-connection-pool-nodeids", "defaults-file", "sql-fast-path",
                                         "sql-statement-cache"};
   constexpr int kValueCount = sizeof kValueOptions / sizeof kValueOptions[0];
   enum { kSkipNetworking = kBase + 100 };
@@ -211,6 +248,19 @@ int main(int argc, char** argv) {
       !number(s, "ndb-cluster-connection-pool", 1, 63, pool) ||
       !number(s, "sql-statement-cache", 0, 100000, statement_cache))
     return config::kExitNotConfigured;
+  std::vector<uint32_t> pool_node_ids;
+  if (!node_id_list(s, "ndb-cluster-connection-pool-nodeids", pool_node_ids)) return config::kExitNotConfigured;
+  if (!pool_node_ids.empty()) {
+    // As in mysqld: the list sets the pool's size, and a size given as
+    // well must agree with it.
+    if (s.get("ndb-cluster-connection-pool") && pool != pool_node_ids.size()) {
+      fprintf(stderr, "halb-sqld: %s names %zu node ids, but %s is %llu\n",
+              s.where("ndb-cluster-connection-pool-nodeids").c_str(), pool_node_ids.size(),
+              s.where("ndb-cluster-connection-pool").c_str(), static_cast<unsigned long long>(pool));
+      return config::kExitNotConfigured;
+    }
+    pool = pool_node_ids.size();
+  }
   if (auto v = s.get("sql-fast-path")) {
     auto on = config::parse_bool(*v);
     if (!on) {
@@ -251,6 +301,7 @@ int main(int argc, char** argv) {
   }
   engine_options.connect_timeout_s = static_cast<double>(wait_connected);
   engine_options.connection_pool = static_cast<uint32_t>(pool);
+  engine_options.connection_pool_node_ids = pool_node_ids;
   engine_options.statement_cache = static_cast<uint32_t>(statement_cache);
   engine_options.port = listen.port;
   engine_options.socket = listen.socket;

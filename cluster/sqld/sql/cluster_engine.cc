@@ -69,12 +69,17 @@ std::unique_ptr<Engine> make_cluster_engine(const EngineOptions& options, log::L
   const uint32_t pool = std::max<uint32_t>(1, options.connection_pool);
   for (uint32_t i = 0; i < pool; ++i) {
     auto conn = std::make_unique<api::Connection>(&logger, tables);
-    // The connectstring's nodeid (if any) is the first member's; the others
-    // take any free API slot.
+    // The listed node id, else: the connectstring's nodeid (if any) is the
+    // first member's, the others take any free API slot.
     std::optional<uint32_t> node_id;
-    if (i > 0) node_id = 0;
+    const bool listed = i < options.connection_pool_node_ids.size();
+    if (listed) node_id = options.connection_pool_node_ids[i];
+    else if (i > 0) node_id = 0;
     if (!conn->connect(options.connectstring, options.connect_timeout_s, error, node_id)) {
-      if (i > 0)
+      if (listed)
+        error = "ndb-cluster-connection-pool-nodeids: cluster connection " + std::to_string(i + 1) + " as node " +
+                std::to_string(*node_id) + ": " + error;
+      else if (i > 0)
         error = "ndb-cluster-connection-pool=" + std::to_string(pool) + ": cluster connection " +
                 std::to_string(i + 1) + " got no API node id (" + error +
                 "); config.ini needs a free [mysqld] or [api] slot for every pool member";

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cluster/sqld/sql/session.h"
 #include "lib/log/log.h"
@@ -22,6 +23,9 @@ struct EngineOptions {
   // ndb-cluster-connection-pool: cluster connections, each its own API node
   // id, sessions spread over them round robin.
   uint32_t connection_pool = 1;
+  // ndb-cluster-connection-pool-nodeids: each member's node id, in order
+  // (empty: the connectstring's nodeid for the first, any free slot after).
+  std::vector<uint32_t> connection_pool_node_ids;
   // Password for 'root'@'localhost' and 'root'@'127.0.0.1', set only when the
   // cluster holds no accounts yet (first start of the first SQL node).
   std::string initial_root_password;

@@ -34,6 +34,9 @@ GlobalVars::GlobalVars(const EngineOptions& o) {
   s("bind_address", o.bind_address, true);
   i("max_connections", o.max_connections);
   i("ndb_cluster_connection_pool", o.connection_pool, true);
+  std::string pool_ids;
+  for (uint32_t id : o.connection_pool_node_ids) pool_ids += (pool_ids.empty() ? "" : ",") + std::to_string(id);
+  s("ndb_cluster_connection_pool_nodeids", pool_ids, true);
   i("max_allowed_packet", o.max_allowed_packet);
   i("wait_timeout", o.wait_timeout_s);
   i("interactive_timeout", 28800);
