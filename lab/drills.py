@@ -68,6 +68,23 @@ def wait(pred, timeout, what):
         time.sleep(0.05)
 
 
+def wait_restarted(lab, name, pred, timeout, what):
+    """wait() for a daemon the drill restarted; a time-out says whether it
+    is still running and how its log ends, which is what the operator (or
+    a failing test) needs to see next."""
+    try:
+        wait(pred, timeout, what)
+    except LabError as e:
+        state = "still running" if lab.pid(name) else "not running"
+        tail = ""
+        log = lab.st["procs"].get(name, {}).get("log")
+        if log and os.path.exists(log):
+            with open(log, errors="replace") as f:
+                lines = [ln.rstrip() for ln in f.readlines()[-4:]]
+            tail = "; its log ends: " + " | ".join(lines)
+        raise LabError(f"{e} ({name} {state}{tail})") from None
+
+
 class _DirectorDrill(Drill):
     moves_vip = True
 
@@ -184,7 +201,8 @@ class SqlNodeKill(_NodeKill):
     def heal(self, lab, ctx):
         host = ctx["victim"]
         lab.start(f"sqld-{host}", host, lab.sqld_argv(host))
-        wait(lambda: lab.port_open(host, lab.t.hosts[host], lab.t.port), 30, f"halb-sqld on {host}")
+        wait_restarted(lab, f"sqld-{host}", lambda: lab.port_open(host, lab.t.hosts[host], lab.t.port), 30,
+                       f"halb-sqld on {host}")
         return f"sqld on {host} restarted"
 
 
@@ -202,7 +220,7 @@ class MgmdKill(_NodeKill):
     def heal(self, lab, ctx):
         host = ctx["victim"]
         lab.start(f"mgmd-{host}", host, lab.mgmd_argv(host))
-        wait(lambda: lab.mgm_reachable(host), 20, f"halb-mgmd on {host}")
+        wait_restarted(lab, f"mgmd-{host}", lambda: lab.mgm_reachable(host), 20, f"halb-mgmd on {host}")
         return f"mgmd on {host} restarted"
 
 
