@@ -9,12 +9,16 @@ against a scripted stand-in (no namespaces, no daemons, a second or so):
   was killed) makes a data node's state unknown, not the drill run crash;
 - the DataMemory filler sends a batch again after the cluster's temporary
   error 1297 (it aborted the whole drill before) and counts a batch that
-  got in after all (1062 on the retry)."""
+  got in after all (1062 on the retry);
+- a restarted SQL node that never serves fails the heal saying whether it
+  still runs and how its log ends (the lab's logs go with its state)."""
 import contextlib
 import io
 import os
 import subprocess
 import sys
+import tempfile
+import types
 import unittest
 
 from halb import SRC_DIR
@@ -104,6 +108,28 @@ class HangingMgm(unittest.TestCase):
         lab.run_in = hang
         self.assertIn("no answer in 20 s", lab.mgm("3 STATUS"))
         self.assertEqual(lab.ndbd_status("sql1"), "")
+
+
+class RestartNeverServes(unittest.TestCase):
+    def test_the_time_out_names_the_state_and_the_log_tail(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        log = os.path.join(tmp.name, "sqld-sql1.log")
+        with open(log, "w") as f:
+            f.write("starting\nconnecting to the cluster\nERROR: cannot start: no free API slot\n")
+        lab = types.SimpleNamespace(
+            t=types.SimpleNamespace(hosts={"sql1": "192.0.2.1"}, port=3306),
+            st={"procs": {"sqld-sql1": {"log": log}}},
+            start=lambda name, host, argv: None, sqld_argv=lambda host: ["halb-sqld"],
+            port_open=lambda host, addr, port: False, pid=lambda name: None)
+        quick = drills.wait
+        self.addCleanup(setattr, drills, "wait", quick)
+        drills.wait = lambda pred, timeout, what: quick(pred, 0.1, what)
+        with self.assertRaises(LabError) as e:
+            drills.SqlNodeKill().heal(lab, {"victim": "sql1"})
+        self.assertEqual(str(e.exception),
+                         "timed out after 0.1 s waiting for halb-sqld on sql1 (sqld-sql1 not running; its log ends: "
+                         "starting | connecting to the cluster | ERROR: cannot start: no free API slot)")
 
 
 class FakeError(Exception):
