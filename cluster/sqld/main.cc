@@ -160,8 +160,8 @@ int main(int argc, char** argv) {
                                         "initial-root-password-file", "max-connections", "max-allowed-packet",
                                         "connect-timeout", "wait-timeout", "interactive-timeout", "ssl-cert",
                                         "ssl-key", "ndb-wait-connected", "net-read-timeout", "net-write-timeout",
-                                        "ndb-cluster-connection-pool", "ndb-cluster-connection-pool-nodeids", "defaults-file", "sql-fast-path",
-                                        "sql-statement-cache"};
+                                        "ndb-cluster-connection-pool", "ndb-cluster-connection-pool-nodeids",
+                                        "defaults-file", "sql-fast-path", "sql-statement-cache"};
   constexpr int kValueCount = sizeof kValueOptions / sizeof kValueOptions[0];
   enum { kSkipNetworking = kBase + 100 };
   std::vector<option> table = {{"stop", no_argument, nullptr, 'k'},
