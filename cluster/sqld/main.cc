@@ -114,9 +114,7 @@ bool number(const Settings& s, const std::string& name, uint64_t min, uint64_t m
 bool node_id_list(const Settings& s, const std::string& name, std::vector<uint32_t>& out) {
   auto v = s.get(name);
   if (!v) return true;
-  std::string item;
-  auto take = [&] {
-    if (item.empty()) return true;
+  for (const auto& item : config::split_words(*v, ", \t")) {
     auto n = config::parse_int(item);
     if (!n || *n < 1 || *n > 255) {
       fprintf(stderr, "halb-sqld: %s: '%s' is not a node id from 1 to 255\n", s.where(name).c_str(), item.c_str());
@@ -128,14 +126,7 @@ bool node_id_list(const Settings& s, const std::string& name, std::vector<uint32
       return false;
     }
     out.push_back(id);
-    item.clear();
-    return true;
-  };
-  for (char c : *v) {
-    if (c != ',' && c != ' ' && c != '\t') item += c;
-    else if (!take()) return false;
   }
-  if (!take()) return false;
   if (out.empty() || out.size() > 63) {
     fprintf(stderr, "halb-sqld: %s: '%s' is not a list of 1 to 63 node ids\n", s.where(name).c_str(), v->c_str());
     return false;
