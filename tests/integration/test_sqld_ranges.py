@@ -5,7 +5,10 @@ DISTINCT forms, compared with the answer worked out here, for ranges over
 both fragments and over many scan batches, empty and reversed ranges, NULL
 and fractional bounds, ORDER BY DESC, and ranges read inside a transaction
 that wrote rows in them (its own inserts, updates and deletes seen, gone
-again after ROLLBACK), also with FOR UPDATE."""
+again after ROLLBACK), also with FOR UPDATE. A reading statement's scans
+bring only the columns it uses: rows read that way are still whole where a
+statement writes (INSERT ... SELECT, UPDATE), in tables of more than 64
+columns, with long TEXT values, and without a primary key."""
 import unittest
 
 from sqld_cluster import ROOT_PASSWORD, SqldCluster
@@ -148,6 +151,52 @@ class PrimaryKeyRanges(SqldCluster):
         self.cur.execute("SELECT SUM(k) FROM t WHERE id BETWEEN 600 AND 640")
         self.assertEqual(int(self.cur.fetchone()[0]), sum(k_of(i) + 1 for i in want))
         self.cur.execute("UPDATE t SET k = k - 1 WHERE id BETWEEN 600 AND 640")
+
+    def test_reads_of_some_columns(self):
+        wide = ", ".join(f"w{n} INT NOT NULL DEFAULT {n}" for n in range(1, 71))
+        ddl = f"(id INT PRIMARY KEY, {wide}, note TEXT, tag VARCHAR(8), KEY (w70))"
+        self.cur.execute("CREATE TABLE wide " + ddl)
+        self.cur.execute("CREATE TABLE nokey (a INT, b TEXT, c VARCHAR(10))")
+        try:
+            long_note = "n" * 20000  # stored in parts
+            self.cur.execute("INSERT INTO wide (id, note, tag) VALUES (1, %s, 'one'), (2, 'short', 'two'), "
+                             "(3, NULL, 'three')", (long_note,))
+            self.cur.execute("UPDATE wide SET w70 = 100 + id, w2 = 10 * id")
+            self.cur.execute("SELECT id, w1, w63, w64, w70, tag FROM wide WHERE id BETWEEN 1 AND 3 ORDER BY id")
+            self.assertEqual(self.cur.fetchall(), ((1, 1, 63, 64, 101, "one"), (2, 1, 63, 64, 102, "two"),
+                                                   (3, 1, 63, 64, 103, "three")))
+            self.cur.execute("SELECT id, LENGTH(note) FROM wide WHERE id > 0 ORDER BY id")
+            self.assertEqual(self.cur.fetchall(), ((1, 20000), (2, 5), (3, None)))
+            self.cur.execute("SELECT tag FROM wide WHERE w70 BETWEEN 102 AND 103 ORDER BY w70 DESC")  # by index
+            self.assertEqual(self.cur.fetchall(), (("three",), ("two",)))
+            self.cur.execute("SELECT COUNT(*), SUM(w2) FROM wide WHERE id >= 1")
+            self.assertEqual(self.cur.fetchone(), (3, 60))
+            # Statements that write carry whole rows on.
+            self.cur.execute("CREATE TABLE wide2 " + ddl)
+            try:
+                self.cur.execute("INSERT INTO wide2 SELECT * FROM wide WHERE id BETWEEN 1 AND 2")
+                self.cur.execute("SELECT id, w2, w69, w70, LENGTH(note), tag FROM wide2 ORDER BY id")
+                self.assertEqual(self.cur.fetchall(), ((1, 10, 69, 101, 20000, "one"), (2, 20, 69, 102, 5, "two")))
+            finally:
+                self.cur.execute("DROP TABLE wide2")
+            self.cur.execute("BEGIN")
+            self.cur.execute("SELECT id FROM wide WHERE id BETWEEN 1 AND 3 FOR UPDATE")
+            self.cur.execute("UPDATE wide SET w1 = w1 + 1 WHERE id BETWEEN 1 AND 3")
+            self.cur.execute("COMMIT")
+            self.cur.execute("SELECT id, w1, w2, w70, LENGTH(note), tag FROM wide ORDER BY id")
+            self.assertEqual(self.cur.fetchall(), ((1, 2, 10, 101, 20000, "one"), (2, 2, 20, 102, 5, "two"),
+                                                   (3, 2, 30, 103, None, "three")))
+            self.cur.execute("INSERT INTO nokey VALUES (1, %s, 'one'), (2, 'b', 'two'), (3, NULL, NULL)", (long_note,))
+            self.cur.execute("SELECT COUNT(*) FROM nokey")
+            self.assertEqual(self.cur.fetchone()[0], 3)
+            self.cur.execute("SELECT c FROM nokey WHERE a >= 2 ORDER BY a")
+            self.assertEqual(self.cur.fetchall(), (("two",), (None,)))
+            self.cur.execute("UPDATE nokey SET c = 'uno' WHERE a = 1")
+            self.cur.execute("SELECT a, LENGTH(b), c FROM nokey ORDER BY a")
+            self.assertEqual(self.cur.fetchall(), ((1, 20000, "uno"), (2, 1, "two"), (3, None, None)))
+        finally:
+            self.cur.execute("DROP TABLE wide")
+            self.cur.execute("DROP TABLE nokey")
 
 
 if __name__ == "__main__":

@@ -106,4 +106,13 @@ std::string check_filter(const Table& t, const Filter& f) { return check(t, f, 0
 
 bool filter_matches(const Table& t, const Filter& f, const Row& row) { return eval(t, f, row) == Tri::kTrue; }
 
+void mark_filter_columns(const Filter& f, std::vector<bool>& used) {
+  if (f.op == Filter::Op::kTrue) return;
+  if (f.op == Filter::Op::kAnd || f.op == Filter::Op::kOr || f.op == Filter::Op::kNot) {
+    for (const auto& c : f.children) mark_filter_columns(c, used);
+    return;
+  }
+  if (f.column < used.size()) used[f.column] = true;
+}
+
 }  // namespace halb::cluster::engine

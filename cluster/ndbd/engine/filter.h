@@ -30,5 +30,7 @@ struct Filter {
 // "" when the filter fits the table (columns exist, values suit them).
 std::string check_filter(const Table& t, const Filter& f);
 bool filter_matches(const Table& t, const Filter& f, const Row& row);
+// Marks in `used` (one entry per column) every column the filter reads.
+void mark_filter_columns(const Filter& f, std::vector<bool>& used);
 
 }  // namespace halb::cluster::engine

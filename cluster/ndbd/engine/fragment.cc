@@ -518,7 +518,22 @@ std::string check_scan(const Table& t, const ScanSpec& spec) {
       if (check_value(c, (*bound)[i]) != 0) return "bound value does not suit column " + c.name;
     }
   }
+  if (spec.columns.size() > t.columns.size()) return "more columns asked for than the table has";
+  for (uint32_t c : spec.columns)
+    if (c >= t.columns.size()) return "scan names a missing column";
   return check_filter(t, spec.filter);
+}
+
+std::vector<bool> scan_columns(const Table& t, const ScanSpec& spec) {
+  if (spec.columns.empty()) return {};
+  std::vector<bool> keep(t.columns.size(), false);
+  for (uint32_t c : spec.columns) keep[c] = true;
+  for (uint32_t c : t.primary_key) keep[c] = true;
+  if (spec.index_id)
+    if (const Index* ix = t.index(*spec.index_id))
+      for (uint32_t c : ix->columns) keep[c] = true;
+  mark_filter_columns(spec.filter, keep);
+  return keep;
 }
 
 ScanBatch Fragment::scan(const ScanSpec& spec, const std::string& cursor) const {
@@ -544,10 +559,11 @@ ScanBatch Fragment::scan(const ScanSpec& spec, const std::string& cursor) const 
   const std::string low = encode_key_values(t, prefix_of(*cols, spec.low.size()), spec.low);
   const std::string high = encode_key_values(t, prefix_of(*cols, spec.high.size()), spec.high);
   const uint32_t batch = std::max<uint32_t>(1, spec.batch_rows);
+  const std::vector<bool> keep = scan_columns(t, spec);
   size_t bytes = 0;
   auto take = [&](const std::string& sort_key, const Entry* e) {
     if (!e || !e->committed) return true;
-    Row row = layout_.decode(e->committed->bytes);
+    Row row = layout_.decode(e->committed->bytes, keep);
     out.cursor = sort_key;
     if (filter_matches(t, spec.filter, row)) {
       bytes += e->committed->bytes.size();

@@ -48,7 +48,15 @@ struct ScanSpec {
   bool descending = false;
   Filter filter;            // kTrue = keep all
   uint32_t batch_rows = 64;  // rows per batch (>= 1); fewer when they add up to kBatchBytes
+  // The columns the reader uses; empty = all. The others come back NULL
+  // (neither decoded nor sent) unless the scan needs them itself: the
+  // primary key, the scanned index's columns (the coordinator merges
+  // fragments by them) and the filter's columns always come back.
+  std::vector<uint32_t> columns;
 };
+
+// Which columns a scan decodes (see ScanSpec::columns): empty = all.
+std::vector<bool> scan_columns(const Table& t, const ScanSpec& spec);
 
 // "" when the spec fits the table: an ordered index that exists, bounds no
 // longer than its columns and of their types, a valid filter.

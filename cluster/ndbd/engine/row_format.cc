@@ -72,20 +72,21 @@ std::string RowLayout::encode(const Row& row) const {
   return out;
 }
 
-Row RowLayout::decode(const std::string& bytes) const {
+Row RowLayout::decode(const std::string& bytes, const std::vector<bool>& keep) const {
   Row row(columns_.size());
   size_t var_off = fixed_bytes_;
   for (size_t i = 0; i < columns_.size(); ++i) {
     const Column& c = columns_[i];
+    const bool wanted = keep.empty() || keep[i];
     const bool null = slots_[i].null_bit >= 0 &&
                       (bytes[slots_[i].null_bit / 8] >> (slots_[i].null_bit % 8)) & 1;
     if (!is_fixed(c.type)) {
       uint32_t len = static_cast<uint32_t>(get_le(bytes.data() + var_off, 2));
-      if (!null) row[i] = bytes.substr(var_off + 2, len);
+      if (!null && wanted) row[i] = bytes.substr(var_off + 2, len);
       var_off += 2 + len;
       continue;
     }
-    if (null) continue;
+    if (null || !wanted) continue;
     const char* p = bytes.data() + slots_[i].offset;
     const uint32_t n = fixed_size(c);
     if (is_integer_like(c.type)) {

@@ -26,7 +26,9 @@ class RowLayout {
 
   // The stored bytes of a checked row (check_value on every column first).
   std::string encode(const Row& row) const;
-  Row decode(const std::string& bytes) const;
+  Row decode(const std::string& bytes) const { return decode(bytes, {}); }
+  // Only the columns `keep` marks (empty = all); the others stay NULL.
+  Row decode(const std::string& bytes, const std::vector<bool>& keep) const;
   // Var part length of stored bytes (bytes.size() - fixed_bytes()).
   uint32_t var_bytes(const std::string& bytes) const {
     return static_cast<uint32_t>(bytes.size()) - fixed_bytes_;

@@ -146,6 +146,8 @@ void put(Writer& w, const ScanSpec& s) {
   w.boolean(s.descending);
   put(w, s.filter);
   w.u32(s.batch_rows);
+  w.u32(static_cast<uint32_t>(s.columns.size()));
+  for (uint32_t c : s.columns) w.u32(c);
 }
 ScanSpec get_spec(Reader& r) {
   ScanSpec s;
@@ -157,6 +159,9 @@ ScanSpec get_spec(Reader& r) {
   s.descending = r.boolean();
   s.filter = get_filter(r, 0);
   s.batch_rows = r.u32();
+  uint32_t n = r.count(4);
+  s.columns.reserve(n);
+  for (uint32_t i = 0; i < n && r.ok(); ++i) s.columns.push_back(r.u32());
   return s;
 }
 
@@ -462,10 +467,25 @@ std::string engine_message_name(uint16_t type) {
   return is_engine_message_type(type) ? kNames[type - kFirstEngineMessage] : "";
 }
 
+// The position of message T among engine::Message's alternatives.
+template <typename T, size_t I = 0>
+constexpr size_t variant_index() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, Message>, T>) return I;
+  else return variant_index<T, I + 1>();
+}
+
+uint16_t engine_message_version(uint16_t type) {
+  const size_t i = type - kFirstEngineMessage;
+  const bool scan_spec = i == variant_index<ApiScanReq>() || i == variant_index<ScanFragReq>();
+  return scan_spec ? kScanSpecMessageVersion : kEngineMessageVersion;
+}
+
 void register_engine_messages(transport::MessageRegistry& registry) {
-  for (size_t i = 0; i < kTypes; ++i)
-    registry.add({static_cast<uint16_t>(kFirstEngineMessage + i), kEngineMessageVersion, kEngineMessageVersion,
-                  kNames[i], transport::kMaxPayload});
+  for (size_t i = 0; i < kTypes; ++i) {
+    const auto type = static_cast<uint16_t>(kFirstEngineMessage + i);
+    const uint16_t version = engine_message_version(type);
+    registry.add({type, version, version, kNames[i], transport::kMaxPayload});
+  }
 }
 
 std::string encode_engine_message(const Message& m) {

@@ -2,7 +2,11 @@
 // as a transport message type with a versioned binary payload.
 //
 // Types 256..277 follow the order of engine::Message's alternatives
-// (ApiExecuteReq = 256 ... CommitFragConf = 276, WaitGraphReport = 277), all at layout version 1.
+// (ApiExecuteReq = 256 ... CommitFragConf = 276, WaitGraphReport = 277), at
+// layout version 1 except the two that carry a ScanSpec (API_SCAN_REQ,
+// SCAN_FRAGREQ), at 2 since it names the columns to read. Each side speaks
+// one layout per type: a peer of another layout is refused at the frame
+// check ("version 1 not spoken (2..2)") rather than misread.
 // Payloads use buffer.h's little-endian fields; a Value is a tag byte (0 NULL,
 // 1 int64, 2 uint64, 3 double, 4 bytes) then its data. Decoding checks every
 // length, count, enum and tag, limits filter nesting, and refuses trailing
@@ -21,6 +25,9 @@ namespace halb::cluster::wire {
 
 inline constexpr uint16_t kFirstEngineMessage = 256;
 inline constexpr uint16_t kEngineMessageVersion = 1;
+inline constexpr uint16_t kScanSpecMessageVersion = 2;
+// The layout version this build speaks for `type` (an engine message type).
+uint16_t engine_message_version(uint16_t type);
 inline constexpr uint32_t kMaxFilterDepth = 32;
 
 // The transport type of a message (kFirstEngineMessage + its variant index).

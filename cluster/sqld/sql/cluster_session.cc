@@ -636,6 +636,7 @@ StatementResult ClusterSession::run_prepared(sqlite3_stmt* stmt, const Rewritten
     r = StatementResult{};
     ctx_.begin_statement();
     ctx_.stmt_lock = rw.lock;
+    ctx_.read_only_statement = sqlite3_stmt_readonly(stmt) != 0;
     ctx_.insert_columns = rw.insert_columns.empty() ? nullptr : &rw.insert_columns;
     if (!ctx_.autocommit) ctx_.in_transaction = true;
     const size_t mark = ctx_.tx ? ctx_.tx->buffered().size() : 0;

@@ -148,6 +148,7 @@ void ExecContext::rollback() {
 
 void ExecContext::begin_statement() {
   stmt_lock = engine::LockMode::kCommitted;
+  read_only_statement = false;
   error.reset();
   tx_rolled_back = false;
   flushed_in_statement = false;

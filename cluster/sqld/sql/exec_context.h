@@ -85,6 +85,9 @@ struct ExecContext {
 
   // ---- the statement
   engine::LockMode stmt_lock = engine::LockMode::kCommitted;
+  // The statement writes nothing (sqlite3_stmt_readonly): its scans may
+  // bring only the columns it reads.
+  bool read_only_statement = false;
   const std::vector<std::string>* insert_columns = nullptr;  // see Rewritten
   std::optional<SqlError> error;  // raised inside a SQLite callback
   bool tx_rolled_back = false;    // the error ended the whole transaction

@@ -55,23 +55,27 @@ struct Cursor {
 //   R  primary key range: 'l'/'h' bounds on the first key column
 //   I<id>  ordered index range/equality on its first column: 'l'/'h'/'e'
 //   S  full scan
-// Every plan may carry 'f' items: filters pushed to the data nodes.
+// Every plan may carry 'f' items: filters pushed to the data nodes. After
+// the kind, '@' and SQLite's colUsed: the columns the statement reads.
 struct PlanItem {
   char role;
   uint32_t column;
   int op;
 };
 
-std::string encode_plan(const std::string& kind, const std::vector<PlanItem>& items) {
-  std::string s = kind + "|";
+std::string encode_plan(const std::string& kind, uint64_t col_used, const std::vector<PlanItem>& items) {
+  std::string s = kind + "@" + std::to_string(col_used) + "|";
   for (auto& i : items) s += std::string(1, i.role) + std::to_string(i.column) + ":" + std::to_string(i.op) + ";";
   return s;
 }
 
-void decode_plan(const char* text, std::string& kind, std::vector<PlanItem>& items) {
+void decode_plan(const char* text, std::string& kind, uint64_t& col_used, std::vector<PlanItem>& items) {
   std::string s = text ? text : "S|";
   size_t bar = s.find('|');
-  kind = s.substr(0, bar);
+  size_t at = s.find('@');
+  col_used = ~uint64_t{0};
+  if (at < bar) col_used = std::stoull(s.substr(at + 1, bar - at - 1));
+  kind = s.substr(0, std::min(at, bar));
   size_t p = bar + 1;
   while (p < s.size()) {
     size_t semi = s.find(';', p);
@@ -322,7 +326,7 @@ int x_best_index(sqlite3_vtab* v, sqlite3_index_info* info) {
     info->aConstraintUsage[argv_of[i]].omit = 0;  // SQLite re-checks (collations, rounding)
   }
   info->idxNum = 0;
-  info->idxStr = sqlite3_mprintf("%s", encode_plan(kind, items).c_str());
+  info->idxStr = sqlite3_mprintf("%s", encode_plan(kind, static_cast<uint64_t>(info->colUsed), items).c_str());
   info->needToFreeIdxStr = 1;
   info->estimatedCost = cost;
   info->estimatedRows = static_cast<sqlite3_int64>(rows);
@@ -339,6 +343,18 @@ int x_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
 int x_close(sqlite3_vtab_cursor* c) {
   delete reinterpret_cast<Cursor*>(c);
   return SQLITE_OK;
+}
+
+// The columns colUsed names (bit 63 stands for every column from 63 on);
+// empty when that is all of them. None (COUNT(*)) asks for the first key
+// column: the data nodes send the key whatever is asked.
+std::vector<uint32_t> used_columns(const engine::Table& t, uint64_t col_used) {
+  std::vector<uint32_t> out;
+  for (uint32_t c = 0; c < t.columns.size(); ++c)
+    if (col_used & (uint64_t{1} << std::min<uint32_t>(c, 63))) out.push_back(c);
+  if (out.size() == t.columns.size()) out.clear();
+  else if (out.empty() && !t.primary_key.empty()) out.push_back(t.primary_key[0]);
+  return out;
 }
 
 engine::Filter::Op filter_op(int op) {
@@ -366,11 +382,15 @@ int x_filter(sqlite3_vtab_cursor* cur, int, const char* idx_str, int argc, sqlit
     return SQLITE_INTERRUPT;
   }
   std::string kind;
+  uint64_t col_used;
   std::vector<PlanItem> items;
-  decode_plan(idx_str, kind, items);
+  decode_plan(idx_str, kind, col_used, items);
   std::vector<engine::Value> key;
   engine::ScanSpec spec;
   spec.batch_rows = 256;
+  // A reading statement needs only the columns SQLite reads; a writing one
+  // hands whole rows on to xUpdate (rowid_rows), so it gets every column.
+  if (ctx.read_only_statement) spec.columns = used_columns(*t.ndb, col_used);
   std::vector<engine::Filter> filters;
   int arg = 0;
   for (auto& it : items) {

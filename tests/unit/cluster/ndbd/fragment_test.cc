@@ -341,6 +341,32 @@ TEST(Fragment, OrderedIndexRangesBothWaysWithBatches) {
   EXPECT_EQ(ids, (std::vector<int64_t>{12, 13, 14, 15, 16, 17, 18, 19}));
 }
 
+TEST(Fragment, ScanReturnsTheAskedColumnsAndWhatTheScanItselfNeeds) {
+  Replica r;
+  for (int64_t k = 1; k <= 5; ++k) r.put(k, "p" + std::to_string(k), 10 * k);
+  ScanSpec s;
+  s.columns = {1};  // name only: the key comes back too
+  auto rows = r.frag.scan(s, "").rows;
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(std::get<int64_t>(rows[0][0]), 1);
+  EXPECT_EQ(std::get<std::string>(rows[0][1]), "p1");
+  EXPECT_TRUE(is_null(rows[0][2]));
+  // The index scanned by and the filter's columns come back whatever is asked.
+  s.index_id = 1;
+  s.columns = {0};
+  s.filter = Filter::compare(Filter::Op::kLikePrefix, 1, Value{std::string("p4")});
+  rows = r.frag.scan(s, "").rows;
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(std::get<int64_t>(rows[0][2]), 40);
+  EXPECT_EQ(std::get<std::string>(rows[0][1]), "p4");
+  // A column the table lacks is refused, not read.
+  s.columns = {0, 3};
+  EXPECT_EQ(check_scan(r.frag.table(), s), "scan names a missing column");
+  EXPECT_EQ(r.frag.scan(s, "").error, err::kBadRequest);
+  s.columns.assign(4, 0);
+  EXPECT_NE(check_scan(r.frag.table(), s), "");
+}
+
 TEST(Fragment, FilterNullIsUnknown) {
   Replica r;
   ASSERT_EQ(r.run(1, OpType::kInsert, 1, {{2, Value{int64_t{5}}}}), 0u);  // name NULL

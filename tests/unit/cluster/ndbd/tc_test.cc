@@ -355,7 +355,7 @@ TEST(Tc, ScanResumesOnAnotherReplicaWhenTheOneReadDies) {
   }
   ASSERT_NE(tc, 0u);
   const uint32_t victim = dist.primary(0);
-  c.send(kApi, tc, ApiScanReq{kApi, 999, t->id, ScanSpec{std::nullopt, {}, {}, true, true, false, Filter{}, 5}});
+  c.send(kApi, tc, ApiScanReq{kApi, 999, t->id, ScanSpec{std::nullopt, {}, {}, true, true, false, Filter{}, 5, {}}});
   // Let a few batches go by, then kill the node being read.
   int frag_confs = 0;
   ASSERT_TRUE(c.run_until([&](const SimCluster::Envelope& e) {

@@ -28,6 +28,7 @@ ScanSpec sample_spec() {
                              Filter::negate(Filter::compare(Filter::Op::kLikePrefix, 2, std::string("ab"))),
                              Filter::any_of({Filter{Filter::Op::kIsNull, 4, {}, {}}})});
   s.batch_rows = 17;
+  s.columns = {0, 2};
   return s;
 }
 
@@ -147,6 +148,7 @@ TEST(EngineCodec, FieldsSurviveTheTrip) {
   ASSERT_EQ(spec.filter.children.size(), 3u);
   EXPECT_EQ(spec.filter.children[1].op, Filter::Op::kNot);
   EXPECT_EQ(std::get<std::string>(spec.filter.children[1].children[0].value), "ab");
+  EXPECT_EQ(spec.columns, (std::vector<uint32_t>{0, 2}));
 
   back = decode_engine_message(engine_message_type(all[4]), encode_engine_message(all[4]), error);
   ASSERT_TRUE(back);
@@ -162,8 +164,13 @@ TEST(EngineCodec, RegistryAcceptsEveryTypeOnce) {
   for (auto& m : every_message()) {
     auto type = engine_message_type(m);
     ASSERT_NE(reg.find(type), nullptr);
-    EXPECT_FALSE(reg.check(type, 1, 1000).has_value());
-    EXPECT_TRUE(reg.check(type, 2, 1000).has_value());  // a layout this build does not speak
+    // One layout per type: 2 where a ScanSpec travels (it names columns), else 1.
+    const bool scan_spec = std::holds_alternative<ApiScanReq>(m) || std::holds_alternative<ScanFragReq>(m);
+    const uint16_t spoken = scan_spec ? 2 : 1;
+    EXPECT_EQ(wire::engine_message_version(type), spoken);
+    EXPECT_FALSE(reg.check(type, spoken, 1000).has_value());
+    EXPECT_TRUE(reg.check(type, spoken + 1, 1000).has_value());  // a layout this build does not speak
+    EXPECT_TRUE(reg.check(type, spoken - 1, 1000).has_value());
   }
   EXPECT_THROW(wire::register_engine_messages(reg), std::invalid_argument);
 }
