@@ -215,6 +215,33 @@ class SqlFeatures(SqldCluster):
         self.assertEqual(self.sql_error(c, "ALTER TABLE t ADD UNIQUE uq (u)")[0], 1062)  # duplicates in the rows
         self.assertEqual(keys(), [("PRIMARY", 0)])
 
+    def test_create_table_like(self):
+        c = self.setup_db("lk", "CREATE TABLE src (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20) NOT NULL "
+                                "DEFAULT 'x', k INT, UNIQUE KEY uk (name), KEY ik (k)) COMMENT='kept'",
+                          "INSERT INTO src (name, k) VALUES ('a', 1), ('b', 2)")
+        self.run_sql(c, "CREATE TABLE dst LIKE src")
+        show = lambda conn, t: self.run_sql(conn, f"SHOW CREATE TABLE {t}")[0][1]
+        self.assertEqual(show(c, "dst"), show(c, "src").replace("`src`", "`dst`", 1).replace(" AUTO_INCREMENT=3", ""))
+        self.assertEqual(self.run_sql(c, "SELECT COUNT(*) FROM dst"), [(0,)])  # no rows, counter from 1
+        other = self.connect(1, database="lk")
+        self.assertEqual(self.run_sql(other, "INSERT INTO dst (name, k) VALUES ('z', 9)"), 1)
+        self.assertEqual(self.run_sql(c, "SELECT id, name, k FROM dst"), [(1, "z", 9)])
+        self.assertEqual(self.sql_error(other, "INSERT INTO dst (name) VALUES ('z')")[0], 1062)  # its unique key
+        self.run_sql(other, "CREATE TABLE lk.d2 (LIKE lk.src)")
+        self.assertEqual(self.run_sql(c, "SHOW INDEX FROM d2")[1][2], "uk")
+        self.assertEqual(self.sql_error(c, "CREATE TABLE dst LIKE src"), (1050, "Table 'dst' already exists"))
+        self.assertEqual(self.run_sql(c, "CREATE TABLE IF NOT EXISTS dst LIKE src"), 0)
+        self.assertEqual(self.sql_error(c, "CREATE TABLE d3 LIKE nosuch"), (1146, "Table 'lk.nosuch' doesn't exist"))
+        self.assertEqual(self.sql_error(c, "CREATE TABLE src LIKE src"), (1066, "Not unique table/alias: 'src'"))
+        self.assertEqual(self.sql_error(c, "CREATE TABLE d4 AS SELECT 1")[0], 1105)
+        self.run_sql(c, "CREATE USER 'lk'@'%' IDENTIFIED BY 'pw'")
+        self.run_sql(c, "GRANT CREATE ON lk.* TO 'lk'@'%'")
+        u = self.connect(user="lk", password="pw", database="lk")
+        self.assertEqual(self.sql_error(u, "CREATE TABLE d5 LIKE src")[0], 1142)  # SELECT on the source needed
+        self.run_sql(c, "GRANT SELECT ON lk.src TO 'lk'@'%'")
+        self.run_sql(u, "CREATE TABLE d5 LIKE src")
+        self.run_sql(c, "DROP USER 'lk'@'%'")
+
     # ---- savepoints ------------------------------------------------------------
 
     def test_savepoints(self):

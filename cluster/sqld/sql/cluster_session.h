@@ -134,6 +134,9 @@ class ClusterSession final : public Session, public SessionInfo {
   StatementResult run_upsert(const std::vector<Token>& t, std::string_view sql, size_t on);
   // SAVEPOINT / ROLLBACK TO / RELEASE SAVEPOINT (savepoints.cc)
   StatementResult do_savepoint(const std::vector<Token>& t, std::string_view sql);
+  // CREATE TABLE t LIKE src: p.def takes src's columns, indexes and
+  // comment (not its rows or AUTO_INCREMENT counter); SELECT on src needed.
+  std::optional<SqlError> copy_definition(ParsedCreateTable& p);
   // DROP INDEX name ON t / ALTER TABLE t DROP INDEX (session_admin.cc)
   StatementResult drop_index(const std::string& db, const std::string& table, const std::string& index);
 

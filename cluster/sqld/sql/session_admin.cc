@@ -370,6 +370,8 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
     p.def.db = p.db.empty() ? ctx_.current_db : p.db;
     if (p.def.db.empty()) return error_result(make_sql_error(er::kNoDb));
     if (auto e = check_table_access(p.def.db, p.def.name, priv::kCreate)) return error_result(*e);
+    if (!p.like_table.empty())
+      if (auto e = copy_definition(p)) return error_result(*e);
     if (auto e = p.def.check_sizes()) return error_result(*e);
     if (!catalog_.database_exists(p.def.db)) return error_result(make_sql_error(er::kBadDb, {p.def.db}));
     implicit_commit(&r);
@@ -630,6 +632,22 @@ StatementResult ClusterSession::do_alter(const std::vector<Token>& t, std::strin
   if (r.error) return r;
   if (auto e = catalog_.add_index(db, table, ix)) return error_result(*e);
   return r;
+}
+
+std::optional<SqlError> ClusterSession::copy_definition(ParsedCreateTable& p) {
+  const std::string db = p.like_db.empty() ? ctx_.current_db : p.like_db;
+  if (db.empty()) return make_sql_error(er::kNoDb);
+  if (db == p.def.db && p.like_table == p.def.name)
+    return SqlError{1066, "42000", "Not unique table/alias: '" + p.def.name + "'"};
+  if (auto e = check_table_access(db, p.like_table, priv::kSelect)) return e;
+  auto source = catalog_.table(db, p.like_table);
+  if (!source) return make_sql_error(er::kNoSuchTable, {db + "." + p.like_table});
+  TableDef def = source->def;
+  def.db = p.def.db;
+  def.name = p.def.name;
+  def.auto_increment_start = 1;
+  p.def = std::move(def);
+  return std::nullopt;
 }
 
 StatementResult ClusterSession::drop_index(const std::string& db, const std::string& table, const std::string& index) {

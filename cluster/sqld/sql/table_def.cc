@@ -339,8 +339,19 @@ class CreateParser {
       if (!name(n)) return fail(r);
     }
     r.def.name = n;
-    if (peek().is_word("LIKE") || peek().is_word("AS") || peek().is_word("SELECT")) {
-      r.error = "CREATE TABLE ... LIKE/AS SELECT is not supported";
+    const bool parenthesised = peek().is_op("(") && peek(1).is_word("LIKE");
+    if (word("LIKE") || (parenthesised && op("(") && word("LIKE"))) {
+      if (!name(r.like_table)) return fail(r);
+      if (op(".")) {
+        r.like_db = r.like_table;
+        if (!name(r.like_table)) return fail(r);
+      }
+      if (parenthesised && !op(")")) return fail(r);
+      if (peek().kind != Token::Kind::kEnd) return fail(r);
+      return r;
+    }
+    if (peek().is_word("AS") || peek().is_word("SELECT") || peek().is_word("IGNORE") || peek().is_word("REPLACE")) {
+      r.error = "CREATE TABLE ... AS SELECT is not supported";
       r.error_offset = peek().offset;
       return r;
     }

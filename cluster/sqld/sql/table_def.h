@@ -80,6 +80,9 @@ struct ParsedCreateTable {
   bool if_not_exists = false;
   bool temporary = false;
   std::string db;  // qualified name's database, "" if not given
+  // CREATE TABLE t LIKE [like_db.]like_table: `def` holds only the name;
+  // the columns and indexes are the source table's.
+  std::string like_db, like_table;
   std::string error;  // a 1064-style complaint with the text near it
   size_t error_offset = 0;
   std::vector<std::string> warnings;

@@ -58,6 +58,26 @@ TEST(TableDef, Errors) {
   EXPECT_NE(parse("CREATE TABLE t (a DECIMAL(30,2))").error, "");
 }
 
+TEST(TableDef, CreateTableLike) {
+  auto p = parse("CREATE TABLE IF NOT EXISTS d.copy LIKE s.orig");
+  EXPECT_EQ(p.error, "");
+  EXPECT_TRUE(p.if_not_exists);
+  EXPECT_EQ(p.db, "d");
+  EXPECT_EQ(p.def.name, "copy");
+  EXPECT_EQ(p.like_db, "s");
+  EXPECT_EQ(p.like_table, "orig");
+  EXPECT_TRUE(p.def.columns.empty());
+  p = parse("CREATE TABLE copy (LIKE orig)");
+  EXPECT_EQ(p.error, "");
+  EXPECT_EQ(p.like_db, "");
+  EXPECT_EQ(p.like_table, "orig");
+  for (const char* bad : {"CREATE TABLE copy LIKE", "CREATE TABLE copy LIKE orig x", "CREATE TABLE copy (LIKE orig",
+                          "CREATE TABLE copy LIKE s."})
+    EXPECT_EQ(parse(bad).error, "syntax") << bad;
+  EXPECT_EQ(parse("CREATE TABLE copy AS SELECT 1").error, "CREATE TABLE ... AS SELECT is not supported");
+  EXPECT_EQ(parse("CREATE TABLE copy SELECT 1").error, "CREATE TABLE ... AS SELECT is not supported");
+}
+
 TEST(TableDef, NoPrimaryKeyGetsTheHiddenKey) {
   auto p = parse("CREATE TABLE t (a INT, b TEXT)");
   ASSERT_EQ(p.error, "");
