@@ -261,13 +261,19 @@ void fuzz_lvsd_control(std::string_view in) {
   }
 }
 
-// First byte: our sync id.
+// First byte: bits 0-1 our sync id; bit 2 set: the header's size field is
+// made the datagram's length, so mutations that add or drop bytes get past it.
 void fuzz_lvsd_sync(std::string_view in) {
   using namespace director::lvsd::sync;
   if (in.empty()) return;
   uint8_t syncid = static_cast<uint8_t>(in[0]) & 3;
-  in.remove_prefix(1);
-  Decoded d = decode(reinterpret_cast<const uint8_t*>(in.data()), in.size(), syncid);
+  bool fix_size = in[0] & 4;
+  std::string datagram(in.substr(1));
+  if (fix_size && datagram.size() >= kHeaderSize && datagram.size() <= 0xffff) {
+    datagram[2] = static_cast<char>(datagram.size() >> 8);
+    datagram[3] = static_cast<char>(datagram.size() & 0xff);
+  }
+  Decoded d = decode(reinterpret_cast<const uint8_t*>(datagram.data()), datagram.size(), syncid);
   if (d.entries.empty()) return;
   size_t oversized = 0;
   auto datagrams = encode(d.entries, d.syncid, 65535, &oversized);
@@ -472,7 +478,10 @@ void lvsd_seeds(Seeds& out) {
   v6.seq_data.assign(kSeqDataSize, 1);
   v6.pe_name = "sip";
   v6.pe_data = {'c', 'i', 'd'};
-  for (auto& g : encode({v4, v6}, 1, 1500)) out.emplace_back("lvsd-sync", "\x01" + std::string(g.begin(), g.end()));
+  for (auto& g : encode({v4, v6}, 1, 1500)) {
+    out.emplace_back("lvsd-sync", "\x01" + std::string(g.begin(), g.end()));
+    out.emplace_back("lvsd-sync", "\x05" + std::string(g.begin(), g.end()));
+  }
 }
 
 // --seeds=DIR [--samples=ETC]
