@@ -86,7 +86,11 @@ std::optional<std::vector<NodeState>> decode_status(const Message& reply, std::s
     return std::nullopt;
   }
   std::map<uint32_t, NodeState> by_id;
-  for (auto& [key, value] : reply.fields) {
+  // Not a structured binding: clang before 16 cannot capture one in the
+  // lambda below, and the fuzz target (tests/fuzz) is built with clang.
+  for (const auto& kv : reply.fields) {
+    const std::string& key = kv.first;
+    const std::string& value = kv.second;
     if (key.rfind("node.", 0) != 0) continue;
     size_t dot = key.find('.', 5);
     if (dot == std::string::npos) continue;

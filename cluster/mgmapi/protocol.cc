@@ -111,7 +111,9 @@ bool MessageReader::next(Message& out) {
       return true;
     }
     size_t colon = line.find(':');
-    if (colon == std::string::npos || colon == 0) {
+    // A name of blanks only (" : x") is no name either: it would be kept as
+    // an empty name that format() writes as a line this reader refuses.
+    if (colon == std::string::npos || config::trim(line.substr(0, colon)).empty()) {
       fail("expected 'name: value', got '" + line + "'");
       return false;
     }

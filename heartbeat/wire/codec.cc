@@ -104,6 +104,9 @@ DecodeResult decode_classic(std::string_view d, const AuthKeys& keys) {
     if (name.size() > 3 && name[0] == '(' && name[2] == ')' && name[1] >= '0' && name[1] <= '4') {
       type = static_cast<FieldType>(name[1] - '0');
       name = name.substr(3);
+      // "(1)auth=..." would be kept as a field named auth beside the
+      // signature, and encode() drops every field of that name: refuse it.
+      if (name == "auth") return refuse("typed field named auth");
       if (type != FieldType::string) {
         auto raw = unbase64(value);
         if (!raw) return refuse("bad base64 in field " + std::string(name));

@@ -104,3 +104,27 @@ class Proc:
             self.log.close()
             self.log = subprocess.DEVNULL
         return self.p.returncode
+
+
+def run_fuzzer(test, build_script, seconds, seed=None, options=()):
+    """Build a libFuzzer target with tests/fuzz/<build_script> (clang, address
+    sanitizer) into a temporary directory, let seed(binary, corpus) fill its
+    corpus directory, and fuzz for `seconds`: any crash, leak, timeout or
+    sanitizer report fails `test` with the end of libFuzzer's output."""
+    tmp = tempfile.mkdtemp(prefix=f"halb-{build_script}-")
+    try:
+        binary = os.path.join(tmp, "target")
+        r = subprocess.run([os.path.join(SRC_DIR, "tests", "fuzz", build_script), binary], capture_output=True,
+                           text=True, timeout=600)
+        test.assertEqual(r.returncode, 0, r.stderr[-3000:])
+        corpus = os.path.join(tmp, "corpus")
+        os.mkdir(corpus)
+        if seed:
+            seed(binary, corpus)
+        r = subprocess.run([binary, f"-max_total_time={seconds}", "-rss_limit_mb=1024", *options,
+                            "-print_final_stats=1", f"-artifact_prefix={tmp}/", corpus],
+                           capture_output=True, text=True, timeout=seconds + 270)
+        test.assertEqual(r.returncode, 0, r.stderr[-4000:])
+        test.assertIn("Done", r.stderr)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -4,31 +4,17 @@ fuzzer and address sanitizer, run for 20 seconds; any crash, leak or
 sanitizer report fails the test."""
 import os
 import shutil
-import subprocess
-import tempfile
 import unittest
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from halb import run_fuzzer
+
 CLANG = shutil.which(os.environ.get("CLANGXX", "clang++"))
 
 
 @unittest.skipUnless(CLANG, "clang++ is not installed")
 class FuzzPacket(unittest.TestCase):
     def test_twenty_seconds_without_a_crash(self):
-        tmp = tempfile.mkdtemp(prefix="halb-fuzz-packet-")
-        try:
-            binary = os.path.join(tmp, "fuzz_packet")
-            r = subprocess.run([os.path.join(TOP, "tests/fuzz/build-fuzz-packet"), binary], capture_output=True,
-                               text=True, timeout=600)
-            self.assertEqual(r.returncode, 0, r.stderr[-3000:])
-            corpus = os.path.join(tmp, "corpus")
-            os.mkdir(corpus)
-            r = subprocess.run([binary, "-max_total_time=20", "-rss_limit_mb=1024", "-print_final_stats=1",
-                                f"-artifact_prefix={tmp}/", corpus], capture_output=True, text=True, timeout=300)
-            self.assertEqual(r.returncode, 0, r.stderr[-4000:])
-            self.assertIn("Done", r.stderr)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        run_fuzzer(self, "build-fuzz-packet", 20)
 
 
 # Statements the clients send (reference §4): a start for the mutations.
@@ -48,26 +34,16 @@ TOKENIZER_SEEDS = [
 ]
 
 
+def write_tokenizer_seeds(binary, corpus):
+    for i, seed in enumerate(TOKENIZER_SEEDS):
+        with open(os.path.join(corpus, f"seed{i}"), "w") as f:
+            f.write(seed)
+
+
 @unittest.skipUnless(CLANG, "clang++ is not installed")
 class FuzzTokenizer(unittest.TestCase):
     def test_twenty_seconds_without_a_crash(self):
-        tmp = tempfile.mkdtemp(prefix="halb-fuzz-tokenizer-")
-        try:
-            binary = os.path.join(tmp, "fuzz_tokenizer")
-            r = subprocess.run([os.path.join(TOP, "tests/fuzz/build-fuzz-tokenizer"), binary], capture_output=True,
-                               text=True, timeout=600)
-            self.assertEqual(r.returncode, 0, r.stderr[-3000:])
-            corpus = os.path.join(tmp, "corpus")
-            os.mkdir(corpus)
-            for i, seed in enumerate(TOKENIZER_SEEDS):
-                with open(os.path.join(corpus, f"seed{i}"), "w") as f:
-                    f.write(seed)
-            r = subprocess.run([binary, "-max_total_time=20", "-rss_limit_mb=1024", "-print_final_stats=1",
-                                f"-artifact_prefix={tmp}/", corpus], capture_output=True, text=True, timeout=300)
-            self.assertEqual(r.returncode, 0, r.stderr[-4000:])
-            self.assertIn("Done", r.stderr)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        run_fuzzer(self, "build-fuzz-tokenizer", 20, write_tokenizer_seeds)
 
 if __name__ == "__main__":
     unittest.main()

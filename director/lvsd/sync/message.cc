@@ -134,6 +134,10 @@ Refusal decode_entry(const uint8_t* p, const uint8_t* end, Entry& out, bool& ski
   // Persistence-engine data without the engine's name is refused by the
   // kernel; a named engine halb-lvsd does not have (sip) cannot be honoured.
   if (!out.pe_data.empty()) skip = true;
+  // A name without data names nothing: the kernel reads the name only with
+  // data (ip_vs_conn_fill_param_sync) and encode() writes it only with data,
+  // so keeping it would give an entry that does not survive a re-send.
+  if (out.pe_data.empty()) out.pe_name.clear();
   out.flags = (out.flags & kConnBackupMask) | kConnSync;
   return Refusal::none;
 }

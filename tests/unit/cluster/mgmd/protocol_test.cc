@@ -60,6 +60,18 @@ TEST(Protocol, GarbageIsAnErrorWithAReason) {
   }
 }
 
+// Found by tests/fuzz/fuzz_inputs: a name of blanks was kept as an empty
+// field name, which format() writes as ": x", a line the reader refuses.
+TEST(Protocol, AFieldNameOfBlanksIsNoName) {
+  for (std::string line : {" :dneso2", "\t : x"}) {
+    MessageReader r;
+    r.feed("node status\n" + line + "\n\n");
+    Message m;
+    EXPECT_FALSE(r.next(m));
+    EXPECT_EQ(r.error(), "expected 'name: value', got '" + line + "'");
+  }
+}
+
 TEST(Protocol, FuzzedInputNeverCrashes) {
   std::mt19937 rng(7);
   for (int i = 0; i < 3000; ++i) {

@@ -107,6 +107,17 @@ TEST(WireCodec, RequiredFields) {
   EXPECT_EQ(r.error, "missing field ts");
 }
 
+// Found by tests/fuzz/fuzz_inputs: a signed classic datagram with a typed
+// field named auth decoded into a message whose re-encoding lost that field.
+TEST(WireCodec, ATypedFieldNamedAuthIsRefused) {
+  for (std::string field : {"(1)auth=ABtpbmFyeQA=\n", "(0)auth=1 00000000\n"}) {
+    std::string text = "t=status\nsrc=ndb1\nts=6b03cfb2\n" + field;
+    auto r = decode(">>>\n" + text + "auth=" + sign(keys(), text) + "\n<<<\n", keys());
+    EXPECT_FALSE(r.message);
+    EXPECT_EQ(r.error, "typed field named auth");
+  }
+}
+
 TEST(WireCodec, GarbageNeverCrashes) {
   std::mt19937 rng(42);
   std::vector<std::string> seeds = {encode(status(), Format::classic, keys()),

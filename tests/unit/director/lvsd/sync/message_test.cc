@@ -132,6 +132,23 @@ TEST(SyncMessage, OptionsArePaddedToFourBytesAndRoundTrip) {
   EXPECT_EQ(d.entries[1].daddr, b.daddr);
 }
 
+// Found by tests/fuzz/fuzz_inputs: an entry carrying a persistence-engine
+// name but no data kept the name, which encode() drops (the kernel ignores
+// a name without data), so the entry did not survive decode -> encode.
+TEST(SyncMessage, AnEngineNameWithoutDataIsIgnored) {
+  std::vector<uint8_t> d = kTemplateDatagram;
+  d.insert(d.end(), {kOptPeName, 3, 's', 'i', 'p', 0x00});  // the name option, padded to 4
+  d[3] = static_cast<uint8_t>(d.size());                    // datagram size
+  d[8 + 3] = 36 + 5;                                        // the entry's size, padding excluded
+  Decoded got = decode(d.data(), d.size(), 0);
+  ASSERT_EQ(got.refusal, Refusal::none);
+  ASSERT_EQ(got.entries.size(), 1u);
+  EXPECT_EQ(got.entries[0].pe_name, "");
+  auto again = encode(got.entries, 5, 1472);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(decode(again[0].data(), again[0].size(), 0).entries, got.entries);
+}
+
 TEST(SyncMessage, BackupRefusesWhatTheKernelRefuses) {
   auto dg = kTemplateDatagram;
   EXPECT_EQ(decode(dg.data(), 3, 0).refusal, Refusal::short_header);

@@ -1,0 +1,535 @@
+// tests/fuzz/fuzz_inputs.cc: one libFuzzer target for every decoder that
+// takes bytes from the network or text from an operator's file, outside
+// halb-sqld (fuzz_packet.cc, fuzz_tokenizer.cc). The first input byte picks
+// the surface (byte % kSurfaces.size()), the rest goes to its decoder:
+//
+//   frame        cluster transport frames as a link receives them, each
+//                frame checked against the registry and its payload decoded
+//   engine       one engine message or node-protocol payload (ndbd wire)
+//   mgm          management protocol messages, `get config` and `node
+//                status` replies, event categories and severities
+//   hb-classic   a heartbeat datagram; the rest of the input becomes the
+//                name=value lines of a classic datagram signed with a
+//                listed key, so runs get past the digest
+//   hb-datagram  a heartbeat datagram exactly as received (either format)
+//   lvsd-control halb-lvsd control request lines, through the real handler
+//   lvsd-sync    an IPVS connection-sync datagram
+//   ldirectord.cf, config.ini, my.cnf, ha.cf, haresources, authkeys
+//
+// No input may crash, leak, hang or throw out of a decoder (config readers
+// throw only config::ConfigError, as the daemons' mains expect). Where a
+// codec has an encoder, what it decoded must encode to bytes that decode to
+// the same thing again.
+//
+// `fuzz_inputs --seeds=DIR [--samples=ETC]` writes a seed corpus (a few
+// encoded frames, messages and datagrams, and the sample configs under ETC)
+// into DIR and exits; libFuzzer ignores flags starting with `--`.
+//
+//   clang++ -std=c++20 -fsanitize=fuzzer,address ... (tests/fuzz/build-fuzz-inputs)
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cluster/config/config_ini.h"
+#include "cluster/config/my_cnf.h"
+#include "cluster/mgmapi/config_codec.h"
+#include "cluster/mgmapi/events.h"
+#include "cluster/mgmapi/node_status.h"
+#include "cluster/mgmapi/protocol.h"
+#include "cluster/ndbd/wire/engine_codec.h"
+#include "cluster/ndbd/wire/node_protocol.h"
+#include "cluster/transport/frame.h"
+#include "cluster/transport/messages.h"
+#include "director/config/ldirectord_cf.h"
+#include "director/lvsd/control_handler.h"
+#include "director/lvsd/sync/message.h"
+#include "heartbeat/config/authkeys.h"
+#include "heartbeat/config/ha_cf.h"
+#include "heartbeat/config/haresources.h"
+#include "heartbeat/wire/auth.h"
+#include "heartbeat/wire/codec.h"
+#include "lib/config/reader.h"
+
+using namespace halb;
+namespace transport = halb::cluster::transport;
+
+namespace {
+
+// Fails the run (libFuzzer reports the input) when an invariant breaks.
+void check(bool ok, const char* what) {
+  if (ok) return;
+  fprintf(stderr, "invariant broken: %s\n", what);
+  abort();
+}
+
+// A config reader may refuse text only with ConfigError (file:line: why).
+template <typename F>
+void config_text(F parse) {
+  try {
+    parse();
+  } catch (const config::ConfigError&) {
+  }
+}
+
+// ---- cluster transport and the data node's payloads ---------------------
+
+const transport::MessageRegistry& registry() {
+  static const transport::MessageRegistry r = [] {
+    transport::MessageRegistry reg;
+    cluster::wire::register_engine_messages(reg);
+    cluster::wire::register_node_protocol(reg);
+    return reg;
+  }();
+  return r;
+}
+
+// What a data node does with a payload of `type`: decode it, and a decoded
+// message must survive encode -> decode unchanged.
+void payload(uint16_t type, std::string_view bytes) {
+  std::string error;
+  if (cluster::wire::is_engine_message_type(type)) {
+    auto m = cluster::wire::decode_engine_message(type, bytes, error);
+    if (!m) return;
+    check(cluster::wire::engine_message_type(*m) == type, "engine message decodes to its own type");
+    std::string once = cluster::wire::encode_engine_message(*m);
+    auto again = cluster::wire::decode_engine_message(type, once, error);
+    check(again.has_value(), "a re-encoded engine message decodes");
+    check(cluster::wire::encode_engine_message(*again) == once, "engine message round trip");
+  } else if (cluster::wire::is_node_protocol_type(type)) {
+    auto m = cluster::wire::decode_control(bytes, error);
+    if (!m) return;
+    check(cluster::wire::encode_control(*m) == bytes, "control message round trip");
+  }
+}
+
+bool same_frame(const transport::Frame& a, const transport::Frame& b) {
+  return a.header.flags == b.header.flags && a.header.type == b.header.type &&
+         a.header.type_version == b.header.type_version && a.header.sender == b.header.sender &&
+         a.header.receiver == b.header.receiver && a.header.length == b.header.length && a.payload == b.payload;
+}
+
+// First byte: bit 0 the link's Checksum setting, the rest the size of the
+// reads the bytes arrive in.
+void fuzz_frame(std::string_view in) {
+  if (in.empty()) return;
+  bool require_checksum = in[0] & 1;
+  size_t chunk = 1 + (static_cast<uint8_t>(in[0]) >> 1);
+  in.remove_prefix(1);
+  transport::FrameDecoder decoder(require_checksum);
+  transport::Frame f;
+  for (size_t pos = 0; pos < in.size(); pos += chunk) {
+    decoder.feed(in.substr(pos, chunk));
+    transport::FrameDecoder::Status s;
+    while ((s = decoder.next(f)) == transport::FrameDecoder::Status::kFrame) {
+      check(f.payload.size() == f.header.length && f.header.length <= transport::kMaxPayload, "frame length");
+      std::string wire = transport::encode_frame(f.header.type, f.header.type_version, f.header.sender,
+                                                 f.header.receiver, f.payload, f.header.flags & transport::kFlagChecksum);
+      transport::FrameDecoder again(require_checksum);
+      again.feed(wire);
+      transport::Frame g;
+      check(again.next(g) == transport::FrameDecoder::Status::kFrame && same_frame(f, g) && again.buffered() == 0,
+            "frame round trip");
+      if (!registry().check(f.header.type, f.header.type_version, f.header.length)) payload(f.header.type, f.payload);
+    }
+    if (s == transport::FrameDecoder::Status::kError) {
+      check(!decoder.error().empty(), "a frame error says why");
+      return;
+    }
+  }
+}
+
+// First byte: which engine message or node-protocol type.
+void fuzz_engine(std::string_view in) {
+  if (in.empty()) return;
+  uint8_t b = static_cast<uint8_t>(in[0]);
+  in.remove_prefix(1);
+  uint16_t type = b & 0x80 ? static_cast<uint16_t>(cluster::wire::kNodeHello)
+                           : static_cast<uint16_t>(cluster::wire::kFirstEngineMessage + b % 22);
+  payload(type, in);
+}
+
+// ---- management protocol -------------------------------------------------
+
+bool same_message(const cluster::mgmapi::Message& a, const cluster::mgmapi::Message& b) {
+  return a.head == b.head && a.fields == b.fields && a.body == b.body;
+}
+
+void mgm_message(const cluster::mgmapi::Message& m) {
+  using namespace cluster::mgmapi;
+  MessageReader reader;
+  reader.feed(format(m));
+  Message again;
+  check(reader.next(again) && same_message(m, again) && reader.buffered() == 0, "mgm message round trip");
+  std::string error;
+  decode_config(m, error);
+  if (auto nodes = decode_status(m, error)) {
+    master_node(*nodes);
+    std::string once = format(encode_status(*nodes));
+    auto back = decode_status(encode_status(*nodes), error);
+    check(back && format(encode_status(*back)) == once, "node status round trip");
+  }
+  parse_category(m.get_or("category", ""));
+  parse_severity(m.get_or("severity", ""));
+  m.get_int("nodeid");
+  base64_decode(m.body);
+}
+
+// First byte: the size of the reads; the rest what a peer sends.
+void fuzz_mgm(std::string_view in) {
+  if (in.empty()) return;
+  size_t chunk = 1 + static_cast<uint8_t>(in[0]);
+  in.remove_prefix(1);
+  cluster::mgmapi::MessageReader reader;
+  cluster::mgmapi::Message m;
+  for (size_t pos = 0; pos < in.size() && !reader.failed(); pos += chunk) {
+    reader.feed(in.substr(pos, chunk));
+    while (reader.next(m)) mgm_message(m);
+  }
+  if (reader.failed()) check(!reader.error().empty(), "an mgm error says why");
+}
+
+// ---- heartbeat -----------------------------------------------------------
+
+const heartbeat::AuthKeys& hb_keys() {
+  static const heartbeat::AuthKeys k = [] {
+    heartbeat::AuthKeys keys;
+    keys.active = 1;
+    keys.keys[1] = {heartbeat::AuthMethod::crc, ""};
+    keys.keys[2] = {heartbeat::AuthMethod::sha1, "514a49f83820e34c877ff48770e48ea7"};
+    keys.keys[3] = {heartbeat::AuthMethod::md5, "514a49f83820e34c877ff48770e48ea7"};
+    return keys;
+  }();
+  return k;
+}
+
+void hb_datagram(std::string_view d) {
+  using namespace heartbeat::wire;
+  DecodeResult r = decode(d, hb_keys());
+  if (!r.message) {
+    check(!r.error.empty(), "a refused datagram says why");
+    return;
+  }
+  for (Format f : {Format::classic, Format::netstring}) {
+    DecodeResult again = decode(encode(*r.message, f, hb_keys()), hb_keys());
+    check(again.message.has_value(), "a re-encoded heartbeat message decodes");
+    const auto& a = r.message->fields();
+    const auto& b = again.message->fields();
+    check(a.size() == b.size(), "heartbeat round trip keeps every field");
+    for (size_t i = 0; i < a.size(); ++i)
+      check(a[i].name == b[i].name && a[i].value == b[i].value && a[i].type == b[i].type,
+            "heartbeat round trip keeps each field");
+  }
+}
+
+// The input as the lines of a classic datagram, signed with the crc key.
+void fuzz_hb_classic(std::string_view in) {
+  std::string text(in);
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  hb_datagram(">>>\n" + text + "auth=" + heartbeat::wire::sign(hb_keys(), text) + "\n<<<\n");
+}
+
+void fuzz_hb_datagram(std::string_view in) { hb_datagram(in); }
+
+// ---- halb-lvsd -----------------------------------------------------------
+
+// One request per line into a fresh table, as the control socket serves
+// them; handle() promises nothing escapes it.
+void fuzz_lvsd_control(std::string_view in) {
+  director::lvsd::SharedTable shared;
+  director::lvsd::ControlHandler handler(shared, [] { return 1000.0; }, [] {});
+  size_t pos = 0;
+  while (pos < in.size()) {
+    size_t nl = in.find('\n', pos);
+    if (nl == std::string_view::npos) nl = in.size();
+    auto req = nlohmann::json::parse(in.substr(pos, nl - pos), nullptr, false);
+    pos = nl + 1;
+    if (req.is_discarded() || !req.is_object()) continue;
+    nlohmann::json reply;
+    try {
+      reply = handler.handle(req);
+    } catch (const std::exception& e) {
+      fprintf(stderr, "ControlHandler::handle threw: %s\n", e.what());
+      abort();
+    }
+    check(reply.is_object() && reply.contains("ok"), "a control reply says ok");
+    reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+}
+
+// First byte: bits 0-1 our sync id; bit 2 set: the header's size field is
+// made the datagram's length, so mutations that add or drop bytes get past it.
+void fuzz_lvsd_sync(std::string_view in) {
+  using namespace director::lvsd::sync;
+  if (in.empty()) return;
+  uint8_t syncid = static_cast<uint8_t>(in[0]) & 3;
+  bool fix_size = in[0] & 4;
+  std::string datagram(in.substr(1));
+  if (fix_size && datagram.size() >= kHeaderSize && datagram.size() <= 0xffff) {
+    datagram[2] = static_cast<char>(datagram.size() >> 8);
+    datagram[3] = static_cast<char>(datagram.size() & 0xff);
+  }
+  Decoded d = decode(reinterpret_cast<const uint8_t*>(datagram.data()), datagram.size(), syncid);
+  if (d.entries.empty()) return;
+  size_t oversized = 0;
+  auto datagrams = encode(d.entries, d.syncid, 65535, &oversized);
+  check(oversized == 0, "a decoded entry fits a datagram");
+  std::vector<Entry> back;
+  for (auto& g : datagrams) {
+    Decoded again = decode(g.data(), g.size(), d.syncid);
+    check(again.refusal == Refusal::none, "a re-encoded sync datagram is accepted");
+    back.insert(back.end(), again.entries.begin(), again.entries.end());
+  }
+  check(back == d.entries, "sync entries round trip");
+}
+
+// ---- config files --------------------------------------------------------
+
+void fuzz_ldirectord_cf(std::string_view in) {
+  director::config::ReadOptions options;
+  options.hostname = "director1";
+  config_text([&] { director::config::parse_ldirectord_cf(in, "ldirectord.cf", options); });
+}
+
+void fuzz_config_ini(std::string_view in) {
+  config_text([&] { cluster::parse_config_ini(in, "config.ini"); });
+}
+
+void fuzz_my_cnf(std::string_view in) {
+  config_text([&] {
+    cluster::MyCnf cnf = cluster::parse_my_cnf(in, "my.cnf");
+    for (auto p : {cluster::ClusterProgram::kNdbd, cluster::ClusterProgram::kNdbMgm, cluster::ClusterProgram::kNdbMgmd,
+                   cluster::ClusterProgram::kNdbRestore, cluster::ClusterProgram::kMysqld})
+      config_text([&] { cluster::cluster_options(cnf, p); });
+  });
+}
+
+void fuzz_ha_cf(std::string_view in) {
+  config_text([&] { heartbeat::parse_ha_cf_text(in, "ha.cf", "ndb1"); });
+}
+
+void fuzz_haresources(std::string_view in) {
+  config_text([&] { heartbeat::parse_haresources_text(in, "haresources", {"ndb1", "ndb2"}); });
+}
+
+void fuzz_authkeys(std::string_view in) {
+  config_text([&] {
+    heartbeat::AuthKeys keys = heartbeat::parse_authkeys_text(in, "authkeys");
+    // What the daemon then does with them: sign and check its own message.
+    std::string why;
+    check(heartbeat::wire::verify(keys, heartbeat::wire::sign(keys, "t=status\n"), "t=status\n", why),
+          "a node accepts what it signed");
+  });
+}
+
+// ---- the table of surfaces -------------------------------------------------
+
+struct Surface {
+  const char* name;
+  void (*fuzz)(std::string_view);
+  const char* sample;  // a sample config under etc/ for the seed corpus, or ""
+};
+
+const Surface kSurfaces[] = {
+    {"frame", fuzz_frame, ""},
+    {"engine", fuzz_engine, ""},
+    {"mgm", fuzz_mgm, ""},
+    {"hb-classic", fuzz_hb_classic, ""},
+    {"hb-datagram", fuzz_hb_datagram, ""},
+    {"lvsd-control", fuzz_lvsd_control, ""},
+    {"lvsd-sync", fuzz_lvsd_sync, ""},
+    {"ldirectord.cf", fuzz_ldirectord_cf, "ha.d/ldirectord.cf"},
+    {"config.ini", fuzz_config_ini, "mysql-cluster/config.ini"},
+    {"my.cnf", fuzz_my_cnf, "mysql-cluster/my.cnf"},
+    {"ha.cf", fuzz_ha_cf, "ha.d/ha.cf"},
+    {"haresources", fuzz_haresources, "ha.d/haresources"},
+    {"authkeys", fuzz_authkeys, "ha.d/authkeys"},
+};
+constexpr size_t kSurfaceCount = sizeof(kSurfaces) / sizeof(kSurfaces[0]);
+
+size_t surface_index(std::string_view name) {
+  for (size_t i = 0; i < kSurfaceCount; ++i)
+    if (name == kSurfaces[i].name) return i;
+  abort();
+}
+
+// ---- the seed corpus -------------------------------------------------------
+
+using Seeds = std::vector<std::pair<std::string, std::string>>;  // surface name, bytes after the selector
+
+void engine_seeds(Seeds& out) {
+  using namespace cluster::engine;
+  ApiExecuteReq exec;
+  exec.api_node = 5;
+  exec.request = 7;
+  ApiOp op;
+  op.table_id = 2;
+  op.type = OpType::kUpdate;
+  op.lock = LockMode::kExclusive;
+  op.key = {Value(int64_t{-3}), Value(std::string("k"))};
+  op.set = {{1, Value(2.5)}, {2, Value(uint64_t{9})}, {3, Value()}};
+  op.unique_index = 1;
+  exec.ops.push_back(op);
+  exec.exec = ExecType::kCommit;
+  ApiScanReq scan;
+  scan.spec.index_id = 1;
+  scan.spec.low = {Value(int64_t{1})};
+  scan.spec.high = {Value(int64_t{100})};
+  ApiScanBatch batch;
+  batch.rows = {{Value(int64_t{1}), Value(std::string("a"))}};
+  TakeoverConf tc;
+  tc.transactions.push_back({42, true, 7});
+  std::vector<Message> messages = {exec, scan, batch, tc};
+  // One default message of every type.
+  [&]<size_t... I>(std::index_sequence<I...>) {
+    (messages.push_back(Message(std::in_place_index<I>)), ...);
+  }(std::make_index_sequence<std::variant_size_v<Message>>());
+  for (const Message& m : messages) {
+    uint16_t type = cluster::wire::engine_message_type(m);
+    std::string bytes = cluster::wire::encode_engine_message(m);
+    out.emplace_back("engine", std::string(1, static_cast<char>(type - cluster::wire::kFirstEngineMessage)) + bytes);
+    out.emplace_back("frame", std::string(1, '\x0f') + transport::encode_frame(type, 1, 1, 2, bytes, false) +
+                                  transport::encode_frame(transport::kMsgHeartbeat, 1, 1, 2, "", false));
+  }
+  cluster::wire::ControlMsg control{3, 0, "t1", "data"};
+  out.emplace_back("engine", "\x80" + cluster::wire::encode_control(control));
+  out.emplace_back("frame", "\x01" + transport::encode_frame(cluster::wire::kDictInstall, 1, 1, 2,
+                                                             cluster::wire::encode_control(control), true));
+}
+
+void mgm_seeds(Seeds& out) {
+  using namespace cluster::mgmapi;
+  Message get("get nodeid");
+  get.add("version", static_cast<long long>(kProtocolVersion)).add("nodetype", 0).add("nodeid", 2);
+  get.add("user", "mysqld").add("password", "mysqld").add("public key", "a public key").add("endian", "little");
+  NodeState data;
+  data.node_id = 2;
+  data.status = NodeStatus::kStarted;
+  data.version = kProtocolVersion;
+  data.node_group = 0;
+  data.address = "10.0.0.2";
+  data.transporter_port = 2202;
+  NodeState api;
+  api.node_id = 4;
+  api.type = cluster::NodeType::kApi;
+  Message event("event");
+  event.add("category", "STARTUP").add("severity", "INFO").add("text", "Node 2: Started");
+  std::ifstream f;
+  std::string ini = "[ndbd default]\nNoOfReplicas=1\n[ndb_mgmd]\nHostName=127.0.0.1\n[ndbd]\nHostName=127.0.0.1\n"
+                    "[mysqld]\n";
+  out.emplace_back("mgm", "\xff" + format(get) + format(encode_status({data, api})) + format(event) +
+                              format(encode_config(ini)));
+}
+
+void hb_seeds(Seeds& out) {
+  heartbeat::wire::Message m;
+  for (auto [k, v] : {std::pair{"t", "status"}, {"st", "active"}, {"dt", "7d0"}, {"src", "ndb1"}, {"seq", "1f"},
+                      {"hg", "7"}, {"ts", "6b03cfb2"}, {"ld", "0.00 0.01 0.05 1/99 1234"}, {"ttl", "3"}})
+    m.add(k, v);
+  m.add("data", std::string("\0\x01binary", 8), heartbeat::wire::FieldType::binary);
+  std::string classic = heartbeat::wire::encode(m, heartbeat::wire::Format::classic, hb_keys());
+  out.emplace_back("hb-datagram", classic);
+  out.emplace_back("hb-datagram", heartbeat::wire::encode(m, heartbeat::wire::Format::netstring, hb_keys()));
+  out.emplace_back("hb-classic", classic.substr(4, classic.find("auth=") - 4));
+}
+
+void lvsd_seeds(Seeds& out) {
+  out.emplace_back(
+      "lvsd-control",
+      R"({"cmd":"add-service","service":{"protocol":"tcp","addr":"10.0.0.1","port":80,"scheduler":"wrr"}})"
+      "\n"
+      R"({"cmd":"add-dest","service":{"protocol":"tcp","addr":"10.0.0.1","port":80},)"
+      R"("dest":{"addr":"10.0.0.2","port":8080,"weight":3,"forward":"route","u_threshold":10}})"
+      "\n"
+      R"({"cmd":"get-services"})"
+      "\n"
+      R"({"cmd":"add-service","service":{"protocol":"fwmark","fwmark":7,"family":"inet6","scheduler":"sh",)"
+      R"("flags":1,"timeout":300,"netmask":64}})"
+      "\n"
+      R"({"cmd":"start-daemon","daemon":{"role":"master","mcast_ifn":"eth1","syncid":1}})"
+      "\n"
+      R"({"cmd":"get-connections"})"
+      "\n"
+      R"({"cmd":"stop-daemon","role":"master"})"
+      "\n"
+      R"({"cmd":"set-timeouts","timeouts":{"tcp":900,"tcp_fin":120,"udp":300}})"
+      "\n"
+      R"({"cmd":"del-service","service":{"protocol":"tcp","addr":"10.0.0.1","port":80}})"
+      "\n");
+  using namespace director::lvsd::sync;
+  Entry v4;
+  v4.caddr = *director::IpAddress::parse("192.0.2.9");
+  v4.vaddr = *director::IpAddress::parse("10.0.0.1");
+  v4.daddr = *director::IpAddress::parse("10.0.0.2");
+  v4.cport = 40000;
+  v4.vport = v4.dport = 80;
+  v4.state = kTcpEstablished;
+  v4.timeout = 900;
+  Entry v6 = v4;
+  v6.family = director::Family::v6;
+  v6.caddr = *director::IpAddress::parse("2001:db8::9");
+  v6.vaddr = *director::IpAddress::parse("2001:db8::1");
+  v6.daddr = *director::IpAddress::parse("2001:db8::2");
+  v6.flags = kConnTemplate;
+  v6.seq_data.assign(kSeqDataSize, 1);
+  v6.pe_name = "sip";
+  v6.pe_data = {'c', 'i', 'd'};
+  for (auto& g : encode({v4, v6}, 1, 1500)) {
+    out.emplace_back("lvsd-sync", "\x01" + std::string(g.begin(), g.end()));
+    out.emplace_back("lvsd-sync", "\x05" + std::string(g.begin(), g.end()));
+  }
+}
+
+// --seeds=DIR [--samples=ETC]
+void write_seeds(const std::string& dir, const std::string& samples) {
+  Seeds seeds;
+  engine_seeds(seeds);
+  mgm_seeds(seeds);
+  hb_seeds(seeds);
+  lvsd_seeds(seeds);
+  for (const Surface& s : kSurfaces) {
+    if (!*s.sample || samples.empty()) continue;
+    std::ifstream in(samples + "/" + s.sample, std::ios::binary);
+    if (!in) {
+      fprintf(stderr, "cannot read %s/%s\n", samples.c_str(), s.sample);
+      exit(1);
+    }
+    seeds.emplace_back(s.name, std::string(std::istreambuf_iterator<char>(in), {}));
+  }
+  int n = 0;
+  for (auto& [surface, bytes] : seeds) {
+    std::string path = dir + "/seed-" + std::to_string(n++) + "-" + surface;
+    std::ofstream f(path, std::ios::binary);
+    f << static_cast<char>(surface_index(surface)) << bytes;
+    if (!f.flush()) {
+      fprintf(stderr, "cannot write %s\n", path.c_str());
+      exit(1);
+    }
+  }
+  printf("%d seeds in %s\n", n, dir.c_str());
+  exit(0);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  std::string seeds, samples;
+  for (int i = 1; i < *argc; ++i) {
+    std::string_view a = (*argv)[i];
+    if (a.rfind("--seeds=", 0) == 0) seeds = a.substr(8);
+    if (a.rfind("--samples=", 0) == 0) samples = a.substr(10);
+  }
+  if (!seeds.empty()) write_seeds(seeds, samples);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
+  kSurfaces[data[0] % kSurfaceCount].fuzz(rest);
+  return 0;
+}
