@@ -392,7 +392,8 @@ void engine_seeds(Seeds& out) {
     uint16_t type = cluster::wire::engine_message_type(m);
     std::string bytes = cluster::wire::encode_engine_message(m);
     out.emplace_back("engine", std::string(1, static_cast<char>(type - cluster::wire::kFirstEngineMessage)) + bytes);
-    out.emplace_back("frame", std::string(1, '\x0f') + transport::encode_frame(type, 1, 1, 2, bytes, false) +
+    const uint16_t version = cluster::wire::engine_message_version(type);  // else the registry refuses it
+    out.emplace_back("frame", std::string(1, '\x0f') + transport::encode_frame(type, version, 1, 2, bytes, false) +
                                   transport::encode_frame(transport::kMsgHeartbeat, 1, 1, 2, "", false));
   }
   cluster::wire::ControlMsg control{3, 0, "t1", "data"};
