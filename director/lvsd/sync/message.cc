@@ -237,14 +237,17 @@ Decoded decode(const uint8_t* data, size_t len, uint8_t our_syncid) {
   const uint8_t* next = data + kHeaderSize;
   const size_t nr = data[4];
   for (size_t i = 0; i < nr; ++i) {
+    // Sizes compared as lengths: a pointer past the end of the datagram
+    // (p + size with a hostile size) is undefined even unread.
     const uint8_t* p = next;
-    if (p + kEntrySizeV4 > end) {
+    const size_t left = static_cast<size_t>(end - p);
+    if (left < kEntrySizeV4) {
       d.refusal = Refusal::truncated;
       return d;
     }
     const uint16_t ver_size = get16(p + 2);
     const size_t size = ver_size & 0x0fff;
-    if (p + size > end) {
+    if (size > left) {
       d.refusal = Refusal::truncated;
       return d;
     }
@@ -261,7 +264,7 @@ Decoded decode(const uint8_t* data, size_t len, uint8_t our_syncid) {
     }
     if (skip) ++d.skipped;
     else d.entries.push_back(std::move(e));
-    next = p + ((size + 3) & ~size_t{3});
+    next = p + std::min(left, (size + 3) & ~size_t{3});  // the last entry's padding may be missing
   }
   return d;
 }
