@@ -351,7 +351,7 @@ class CreateParser {
       return r;
     }
     if (peek().is_word("AS") || peek().is_word("SELECT") || peek().is_word("IGNORE") || peek().is_word("REPLACE")) {
-      r.error = "CREATE TABLE ... AS SELECT is not supported";
+      r.error = "CREATE TABLE ... SELECT is not supported; use CREATE TABLE ... LIKE, then INSERT ... SELECT";
       r.error_offset = peek().offset;
       return r;
     }

@@ -74,8 +74,9 @@ TEST(TableDef, CreateTableLike) {
   for (const char* bad : {"CREATE TABLE copy LIKE", "CREATE TABLE copy LIKE orig x", "CREATE TABLE copy (LIKE orig",
                           "CREATE TABLE copy LIKE s."})
     EXPECT_EQ(parse(bad).error, "syntax") << bad;
-  EXPECT_EQ(parse("CREATE TABLE copy AS SELECT 1").error, "CREATE TABLE ... AS SELECT is not supported");
-  EXPECT_EQ(parse("CREATE TABLE copy SELECT 1").error, "CREATE TABLE ... AS SELECT is not supported");
+  const std::string refused = "CREATE TABLE ... SELECT is not supported; use CREATE TABLE ... LIKE, then INSERT ... SELECT";
+  EXPECT_EQ(parse("CREATE TABLE copy AS SELECT 1").error, refused);
+  EXPECT_EQ(parse("CREATE TABLE copy SELECT 1").error, refused);
 }
 
 TEST(TableDef, NoPrimaryKeyGetsTheHiddenKey) {
