@@ -148,8 +148,9 @@ void fuzz_engine(std::string_view in) {
   if (in.empty()) return;
   uint8_t b = static_cast<uint8_t>(in[0]);
   in.remove_prefix(1);
+  constexpr size_t kEngineTypes = std::variant_size_v<cluster::engine::Message>;
   uint16_t type = b & 0x80 ? static_cast<uint16_t>(cluster::wire::kNodeHello)
-                           : static_cast<uint16_t>(cluster::wire::kFirstEngineMessage + b % 22);
+                           : static_cast<uint16_t>(cluster::wire::kFirstEngineMessage + b % kEngineTypes);
   payload(type, in);
 }
 
@@ -419,7 +420,6 @@ void mgm_seeds(Seeds& out) {
   api.type = cluster::NodeType::kApi;
   Message event("event");
   event.add("category", "STARTUP").add("severity", "INFO").add("text", "Node 2: Started");
-  std::ifstream f;
   std::string ini = "[ndbd default]\nNoOfReplicas=1\n[ndb_mgmd]\nHostName=127.0.0.1\n[ndbd]\nHostName=127.0.0.1\n"
                     "[mysqld]\n";
   out.emplace_back("mgm", "\xff" + format(get) + format(encode_status({data, api})) + format(event) +

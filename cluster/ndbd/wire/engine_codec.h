@@ -26,8 +26,6 @@ namespace halb::cluster::wire {
 inline constexpr uint16_t kFirstEngineMessage = 256;
 inline constexpr uint16_t kEngineMessageVersion = 1;
 inline constexpr uint16_t kScanSpecMessageVersion = 2;
-// The layout version this build speaks for `type` (an engine message type).
-uint16_t engine_message_version(uint16_t type);
 inline constexpr uint32_t kMaxFilterDepth = 32;
 
 // The transport type of a message (kFirstEngineMessage + its variant index).
@@ -35,6 +33,8 @@ uint16_t engine_message_type(const engine::Message& m);
 bool is_engine_message_type(uint16_t type);
 // Name of a type ("LQHKEYREQ"...), "" when it is not an engine message.
 std::string engine_message_name(uint16_t type);
+// The layout version this build speaks for `type` (an engine message type).
+uint16_t engine_message_version(uint16_t type);
 
 // Registers all engine message types (throws like MessageRegistry::add on a clash).
 void register_engine_messages(transport::MessageRegistry& registry);
