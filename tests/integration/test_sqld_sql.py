@@ -387,5 +387,95 @@ class SqlOnCluster(NdbdCluster):
                     self.send(node, f"INSERT INTO t{i} VALUES ({n}, {n})")
                     self.assertRegex(self.answer(node), r"^ok affected=1 ", f"t{i} on node {n}")
 
+    # Statements halb-sqld parses itself, each with the first line of its
+    # answer: a mistake anywhere in one is an error and does nothing.
+    SESSION_STATEMENTS = [
+        ("CREATE DATABASE IF NOT EXIST x", "error 1064 "),       # not a database named IF
+        ("CREATE DATABASE strict2 garbage here", "error 1064 "),
+        ("CREATE DATABASE ``", "error 1102 (42000): Incorrect database name ''"),
+        ("CREATE DATABASE `x `", "error 1102 "),
+        ("CREATE DATABASE information_schema", "error 1044 "),
+        ("CREATE TABLE information_schema.t (i INT PRIMARY KEY)", "error 1044 "),
+        ("DROP TABLE information_schema.tables", "error 1044 "),
+        ("CREATE TABLE `` (i INT PRIMARY KEY)", "error 1103 "),
+        ("CREATE TABLE t2 (`` INT PRIMARY KEY)", "error 1166 "),
+        ("CREATE TABLE " + "n" * 65 + " (i INT PRIMARY KEY)", "error 1059 "),
+        ("CREATE INDEX ix ON t (a) garbage", "error 1064 "),
+        ("CREATE INDEX ix ON t (a) USING BTREE COMMENT 'c' ALGORITHM = INPLACE LOCK NONE", "ok "),
+        ("DROP INDEX ix ON t garbage", "error 1064 "),
+        ("DROP TABLE IF EXIST t", "error 1064 "),
+        ("DROP TABLE t garbage", "error 1064 "),
+        ("DROP DATABASE strict garbage", "error 1064 "),
+        ("TRUNCATE TABLE t garbage", "error 1064 "),
+        ("USE strict garbage", "error 1064 "),
+        ("KILL 12345 garbage", "error 1064 "),
+        ("BEGIN WORK garbage", "error 1064 "),
+        ("START TRANSACTION garbage", "error 1064 "),
+        ("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ WRITE", "ok "),
+        ("COMMIT garbage", "error 1064 "),
+        ("COMMIT AND CHAIN", "ok "),
+        ("SELECT @@in_transaction", "cols: @@in_transaction"),
+        ("ROLLBACK WORK AND NO CHAIN NO RELEASE", "ok "),
+        ("ROLLBACK garbage", "error 1064 "),
+        ("COMMIT RELEASE", "error 1235 "),
+        ("SET autocommit = 1 garbage", "error 1064 "),
+        ("SET @x = 1 garbage", "error 1064 "),
+        ("SET @x = 1 + 2, @y = (SELECT 5)", "ok "),
+        ("SET NAMES utf8mb4 garbage", "error 1064 "),
+        ("SET TRANSACTION garbage", "error 1064 "),
+        ("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", "ok "),
+        ("DO 1 garbage", "error 1064 "),
+        ("DO 1, @x + 1", "ok "),
+        ("FLUSH garbage", "error 1064 "),
+        ("FLUSH PRIVILEGES garbage", "error 1064 "),
+        ("FLUSH LOCAL PRIVILEGES, TABLES t WITH READ LOCK", "ok "),
+        ("UNLOCK TABLES garbage", "error 1064 "),
+        ("LOCK garbage", "error 1064 "),
+        ("ANALYZE TABLE t garbage", "error 1064 "),
+        ("ALTER TABLE t ENGINE = InnoDB garbage", "error 1064 "),
+        ("ALTER DATABASE strict garbage", "error 1064 "),
+        ("ALTER DATABASE strict CHARACTER SET utf8mb4", "ok "),
+        ("RENAME TABLE t TO t2", "error 1235 "),
+        ("SHOW TABLES garbage", "error 1064 "),
+        ("SHOW CREATE TABLE t garbage", "error 1064 "),
+        ("SHOW COLUMNS FROM t garbage", "error 1064 "),
+        ("SHOW VARIABLES LIKE 'auto%' garbage", "error 1064 "),
+        ("SHOW WARNINGS LIMIT 5", "cols: Level"),
+        ("SHOW GRANTS garbage", "error 1064 "),
+        ("CREATE USER 'strict1'@'%' IDENTIFIED BY 'a' garbage", "error 1064 "),
+        ("CREATE USER 'strict1'@'%' IDENTIFIED BY 'a' ACCOUNT LOCK", "error 1235 "),
+        ("CREATE USER 'strict1'@'%' IDENTIFIED BY PASSWORD '*12'", "error 1827 "),
+        ("CREATE USER 'strict1'@'%' IDENTIFIED WITH caching_sha2_password BY 'a'", "error 1235 "),
+        ("CREATE USER 'strict1'@'%', 'strict2'@'%' IDENTIFIED BY 'a' REQUIRE NONE ACCOUNT UNLOCK", "ok "),
+        ("DROP USER 'strict1'@'%', 'strict2'@'%' garbage", "error 1064 "),
+        ("ALTER USER 'strict1'@'%' IDENTIFIED BY 'b', 'nobody'@'%' IDENTIFIED BY 'c'", "error 1396 "),
+        ("ALTER USER IF EXISTS 'strict1'@'%' IDENTIFIED BY 'b', 'nobody'@'%' IDENTIFIED BY 'c'", "ok "),
+        ("DROP USER 'strict1'@'%', 'strict2'@'%'", "ok "),
+    ]
+
+    def test_session_statements_end_where_their_grammar_ends(self):
+        self.sql("CREATE DATABASE strict\nCREATE TABLE strict.t (id INT PRIMARY KEY, a INT)\n")
+        with self.sql_nodes("strict", count=1) as (node,):
+            for statement, expected in self.SESSION_STATEMENTS:
+                self.send(node, statement)
+                first = self.answer(node)
+                self.assertTrue(first.startswith(expected), f"{statement}: {first}")
+                if first.startswith("cols:"):
+                    while not self.answer(node).startswith("rows:"):
+                        pass
+            # Nothing the refused statements named was made or dropped.
+            self.send(node, "SHOW DATABASES")
+            self.assertTrue(self.answer(node).startswith("cols:"))
+            databases = []
+            while not (line := self.answer(node)).startswith("rows:"):
+                databases.append(line)
+            self.assertNotIn("IF", databases)
+            self.assertNotIn("strict2", databases)
+            self.assertNotIn("", databases)
+            self.assertEqual(databases.count("information_schema"), 1)
+            self.send(node, "SELECT COUNT(*) FROM t")
+            self.assertEqual(self.answer(node), "cols: COUNT(*)")
+            self.assertEqual(self.answer(node), "0")
+
 if __name__ == "__main__":
     unittest.main()

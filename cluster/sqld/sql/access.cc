@@ -46,7 +46,7 @@ const Privileges& ClusterSession::privileges() {
 
 std::optional<SqlError> ClusterSession::check_table_access(const std::string& db, const std::string& table,
                                                            uint32_t need) {
-  if (is_information_schema(db)) return std::nullopt;
+  if (is_information_schema(db)) return check_database_access(db, need);
   auto missing = [&] { return need & ~privileges().on_table(db, table); };
   if (!missing()) return std::nullopt;
   catalog_.sync();
@@ -59,7 +59,12 @@ std::optional<SqlError> ClusterSession::check_table_access(const std::string& db
 }
 
 std::optional<SqlError> ClusterSession::check_database_access(const std::string& db, uint32_t need) {
-  if (is_information_schema(db) && !(need & ~priv::kSelect)) return std::nullopt;
+  if (is_information_schema(db)) {
+    // Read-only for every account, root included, as in MySQL: creating,
+    // altering or dropping anything there is refused whatever is granted.
+    if (!(need & ~priv::kSelect)) return std::nullopt;
+    return make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, to_lower(db)});
+  }
   auto missing = [&] { return need & ~privileges().on_database(db); };
   if (!missing()) return std::nullopt;
   catalog_.sync();

@@ -190,6 +190,41 @@ ColumnDef expression_column(const std::string& name, int first_type, const std::
 
 std::string first_word(const std::vector<Token>& t) { return t.empty() ? "" : to_upper(t[0].text); }
 
+// FLUSH [NO_WRITE_TO_BINLOG | LOCAL] option [, option]...: the options
+// MySQL has. Each makes halb-sqld re-read the catalog; none has more to do
+// here (no logs, caches or host cache of its own).
+std::optional<SqlError> flush_options(const std::vector<Token>& t, std::string_view sql) {
+  size_t i = 1;
+  if (t[i].is_word("NO_WRITE_TO_BINLOG") || t[i].is_word("LOCAL")) ++i;
+  for (;;) {
+    const Token& o = t[i];
+    if (o.is_word("TABLES") || o.is_word("TABLE")) {
+      ++i;
+      while (t[i].is_name() && !t[i].is_word("WITH") && !t[i].is_word("FOR")) {
+        ++i;
+        if (t[i].is_op(".") && t[i + 1].is_name()) i += 2;
+        if (!t[i].is_op(",")) break;
+        ++i;
+      }
+      if (t[i].is_word("WITH") && t[i + 1].is_word("READ") && t[i + 2].is_word("LOCK")) i += 3;
+      else if (t[i].is_word("FOR") && t[i + 1].is_word("EXPORT")) i += 2;
+    } else if (o.is_word("PRIVILEGES") || o.is_word("STATUS") || o.is_word("HOSTS") || o.is_word("LOGS") ||
+               o.is_word("USER_RESOURCES") || o.is_word("OPTIMIZER_COSTS") || o.is_word("DES_KEY_FILE")) {
+      ++i;
+    } else if ((o.is_word("BINARY") || o.is_word("ENGINE") || o.is_word("ERROR") || o.is_word("GENERAL") ||
+                o.is_word("RELAY") || o.is_word("SLOW")) && t[i + 1].is_word("LOGS")) {
+      i += 2;
+    } else if (o.is_word("QUERY") && t[i + 1].is_word("CACHE")) {
+      i += 2;
+    } else {
+      return syntax_error(sql, o.offset);
+    }
+    if (!t[i].is_op(",")) break;
+    ++i;
+  }
+  return unexpected_rest(t, i, sql);
+}
+
 }  // namespace
 
 ClusterSession::ClusterSession(EngineShared& shared, const ClientInfo& client, size_t slot)
@@ -328,16 +363,49 @@ StatementResult ClusterSession::run_statement(const std::vector<Token>& tokens, 
   if (w == "SET") return do_set(t, sql);
   if (w == "SHOW") return do_show(t, sql);
   if (w == "USE") return do_use(t, sql);
-  if (w == "BEGIN" || (w == "START" && t.size() > 1 && t[1].is_word("TRANSACTION"))) {
-    if (w == "BEGIN" && t.size() > 1 && !t[1].is_word("WORK") && t[1].kind != Token::Kind::kEnd)
-      return [&] { StatementResult e; e.error = syntax_error(sql, t[1].offset); return e; }();
+  auto refused = [](SqlError e) {
+    StatementResult r;
+    r.error = std::move(e);
+    return r;
+  };
+  if (w == "BEGIN" || (w == "START" && t[1].is_word("TRANSACTION"))) {
+    size_t i = 1;
+    if (w == "BEGIN") {
+      if (t[i].is_word("WORK")) ++i;
+    } else {
+      // Every transaction reads committed rows; the characteristics must
+      // still be MySQL's.
+      ++i;
+      while (t[i].kind != Token::Kind::kEnd) {
+        if (t[i].is_word("WITH") && t[i + 1].is_word("CONSISTENT") && t[i + 2].is_word("SNAPSHOT")) i += 3;
+        else if (t[i].is_word("READ") && (t[i + 1].is_word("ONLY") || t[i + 1].is_word("WRITE"))) i += 2;
+        else return refused(syntax_error(sql, t[i].offset));
+        if (t[i].is_op(",") && t[i + 1].kind != Token::Kind::kEnd) ++i;
+        else break;
+      }
+    }
+    if (auto e = unexpected_rest(t, i, sql)) return refused(*e);
     return do_begin();
   }
-  if (w == "COMMIT") return do_commit();
-  if (w == "ROLLBACK") {
-    if (t[1].is_word("TO") || (t[1].is_word("WORK") && t[2].is_word("TO"))) return do_savepoint(t, sql);
-    return do_rollback();
+  if (w == "COMMIT" || (w == "ROLLBACK" && !(t[1].is_word("TO") || (t[1].is_word("WORK") && t[2].is_word("TO"))))) {
+    // COMMIT|ROLLBACK [WORK] [AND [NO] CHAIN] [[NO] RELEASE]
+    size_t i = 1;
+    if (t[i].is_word("WORK")) ++i;
+    bool chain = false;
+    if (t[i].is_word("AND")) {
+      const size_t no = t[i + 1].is_word("NO") ? 1 : 0;
+      if (!t[i + 1 + no].is_word("CHAIN")) return refused(syntax_error(sql, t[i + 1 + no].offset));
+      chain = no == 0;
+      i += 2 + no;
+    }
+    if (t[i].is_word("NO") && t[i + 1].is_word("RELEASE")) i += 2;
+    else if (t[i].is_word("RELEASE")) return refused(make_sql_error(er::kNotSupportedYet, {w + " ... RELEASE"}));
+    if (auto e = unexpected_rest(t, i, sql)) return refused(*e);
+    StatementResult done = w == "COMMIT" ? do_commit() : do_rollback();
+    if (chain && !done.error) ctx_.in_transaction = true;  // the next one starts at once
+    return done;
   }
+  if (w == "ROLLBACK") return do_savepoint(t, sql);
   if (w == "SAVEPOINT" || w == "RELEASE") return do_savepoint(t, sql);
   if (w == "KILL") return do_kill(t, sql);
   if (w == "CREATE") return do_create(t, sql);
@@ -348,32 +416,40 @@ StatementResult ClusterSession::run_statement(const std::vector<Token>& tokens, 
   if (w == "REVOKE") return do_grant(t, sql, true);
   if (w == "DESCRIBE" || w == "DESC" || w == "EXPLAIN") return do_describe(t, sql);
   if (w == "FLUSH") {
-    if (auto e = check_global_access(priv::kReload, "RELOAD")) {
-      r.error = e;
-      return r;
-    }
+    if (auto e = flush_options(t, sql)) return refused(*e);
+    if (auto e = check_global_access(priv::kReload, "RELOAD")) return refused(*e);
     catalog_.reload();
     return ok();
   }
   if (w == "LOCK" || w == "UNLOCK") {
+    // Table locks are not kept (every statement runs on the cluster's row
+    // locks); the statement's kind must still be one MySQL has.
+    if (!(t[1].is_word("TABLES") || t[1].is_word("TABLE") || t[1].is_word("INSTANCE")))
+      return refused(syntax_error(sql, t[1].offset));
+    if (w == "UNLOCK")
+      if (auto e = unexpected_rest(t, 2, sql)) return refused(*e);
     implicit_commit(nullptr);
     return ok();
   }
   if (w == "DO") {
-    SqlError e;
-    bool is_null = false;
-    if (!eval_scalar(t, 1, tokens.size() - 1, sql, e, is_null)) r.error = e;
+    // DO expr [, expr]...: each evaluated, the values thrown away.
+    size_t b = 1;
+    while (b < tokens.size()) {
+      size_t e = b;
+      for (int depth = 0; e < tokens.size() && t[e].kind != Token::Kind::kEnd && !(depth == 0 && t[e].is_op(",")); ++e) {
+        if (t[e].is_op("(")) ++depth;
+        if (t[e].is_op(")")) --depth;
+      }
+      SqlError error;
+      bool is_null = false;
+      if (!eval_scalar(t, b, e, sql, error, is_null)) return refused(error);
+      if (!t[e].is_op(",")) break;
+      b = e + 1;
+    }
     return r;
   }
-  if (w == "ANALYZE" || w == "OPTIMIZE" || w == "CHECK" || w == "REPAIR") {
-    r.has_result_set = true;
-    r.columns = {text_column("Table", 64), text_column("Op", 10), text_column("Msg_type", 10),
-                 text_column("Msg_text", 64)};
-    for (size_t i = 2; i < t.size(); ++i)
-      if (t[i].is_name())
-        r.rows.push_back({ctx_.current_db + "." + t[i].text, to_lower(w), std::string("status"), std::string("OK")});
-    return r;
-  }
+  if (w == "ANALYZE" || w == "OPTIMIZE" || w == "CHECK" || w == "REPAIR") return table_maintenance(t, sql);
+  if (w == "RENAME") return refused(make_sql_error(er::kNotSupportedYet, {"RENAME " + to_upper(t[1].text)}));
   r.error = syntax_error(sql, t[0].offset);
   return r;
 }

@@ -119,6 +119,8 @@ class ClusterSession final : public Session, public SessionInfo {
   StatementResult do_drop(const std::vector<Token>& t, std::string_view sql);
   StatementResult do_truncate(const std::vector<Token>& t, std::string_view sql);
   StatementResult do_alter(const std::vector<Token>& t, std::string_view sql);
+  StatementResult alter_user(const std::vector<Token>& t, std::string_view sql);
+  StatementResult table_maintenance(const std::vector<Token>& t, std::string_view sql);
   StatementResult do_grant(const std::vector<Token>& t, std::string_view sql, bool revoke);
   StatementResult do_describe(const std::vector<Token>& t, std::string_view sql);
   StatementResult show_columns(const std::string& db, const std::string& table, bool full, const std::string& like);

@@ -15,13 +15,14 @@ namespace er {
 inline constexpr uint16_t kDbCreateExists = 1007, kDbDropExists = 1008, kConCount = 1040,
                           kHandshake = 1043, kDbAccessDenied = 1044, kAccessDenied = 1045,
                           kNoDb = 1046, kUnknownCom = 1047, kBadDb = 1049, kTableExists = 1050,
-                          kBadTable = 1051, kBadField = 1054, kDupEntry = 1062, kParse = 1064,
-                          kEmptyQuery = 1065, kNoSuchThread = 1094, kUnknown = 1105,
-                          kRecordFileFull = 1114, kNoSuchTable = 1146, kNetPacketTooLarge = 1153,
-                          kUnknownSystemVariable = 1193, kLockWaitTimeout = 1205,
-                          kLockDeadlock = 1213, kUnknownStmtHandler = 1243,
-                          kUnsupportedPs = 1295, kGetErrmsg = 1296, kGetTemporaryErrmsg = 1297,
-                          kQueryInterrupted = 1317, kDataTooLong = 1406;
+                          kBadTable = 1051, kBadField = 1054, kTooLongIdent = 1059, kDupEntry = 1062,
+                          kParse = 1064, kEmptyQuery = 1065, kNoSuchThread = 1094, kWrongDbName = 1102,
+                          kWrongTableName = 1103, kUnknown = 1105, kRecordFileFull = 1114,
+                          kNoSuchTable = 1146, kNetPacketTooLarge = 1153, kWrongColumnName = 1166,
+                          kUnknownSystemVariable = 1193, kLockWaitTimeout = 1205, kLockDeadlock = 1213,
+                          kNotSupportedYet = 1235, kUnknownStmtHandler = 1243, kUnsupportedPs = 1295,
+                          kGetErrmsg = 1296, kGetTemporaryErrmsg = 1297, kQueryInterrupted = 1317,
+                          kDataTooLong = 1406;
 }
 
 // The error `code` with MySQL's SQLSTATE and its message, each "%s" of the

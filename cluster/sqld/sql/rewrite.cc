@@ -605,6 +605,11 @@ SqlError syntax_error(std::string_view sql, size_t offset) {
   return make_sql_error(er::kParse, {near, std::to_string(line)});
 }
 
+std::optional<SqlError> unexpected_rest(const std::vector<Token>& tokens, size_t i, std::string_view sql) {
+  if (i >= tokens.size() || tokens[i].kind == Token::Kind::kEnd) return std::nullopt;
+  return syntax_error(sql, tokens[i].offset);
+}
+
 Rewritten rewrite_for_sqlite(const std::vector<Token>& tokens, std::string_view sql, const RewriteEnv& env) {
   return Rewriter(tokens, sql, env).run();
 }

@@ -74,5 +74,10 @@ bool valid_utf8_text(std::string_view s);
 
 // MySQL's "near '...' at line N" error for a position in `sql`.
 SqlError syntax_error(std::string_view sql, size_t offset);
+// For a statement the session parses itself, whose grammar ended at
+// tokens[i]: a syntax error at whatever is left. MySQL refuses such a
+// statement, and ignoring the rest would run another statement than the one
+// typed ("CREATE DATABASE IF NOT EXIST x" would create a database `IF`).
+std::optional<SqlError> unexpected_rest(const std::vector<Token>& tokens, size_t i, std::string_view sql);
 
 }  // namespace halb::cluster::sqld

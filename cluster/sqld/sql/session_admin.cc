@@ -3,6 +3,7 @@
 #include "cluster/sqld/sql/cluster_session.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "cluster/sqld/sql/errors.h"
 #include "cluster/sqld/sql/information_schema.h"
@@ -73,6 +74,80 @@ bool parse_account(const std::vector<Token>& t, size_t& i, std::string& user, st
   return true;
 }
 
+// An account's [IDENTIFIED [WITH plugin] {BY 'password' | BY PASSWORD 'hash'
+// | AS 'hash'}] from tokens at i, into `sha1_sha1` (left alone without
+// one). The only plugin is mysql_native_password, whose hash is
+// '*' + 40 hex digits.
+std::optional<SqlError> parse_identified(const std::vector<Token>& t, size_t& i, std::string_view sql,
+                                         std::string& sha1_sha1) {
+  if (!t[i].is_word("IDENTIFIED")) return std::nullopt;
+  ++i;
+  if (t[i].is_word("WITH")) {
+    if (!(t[i + 1].is_name() || t[i + 1].kind == K::kString)) return syntax_error(sql, t[i + 1].offset);
+    if (!iequals(t[i + 1].text, "mysql_native_password"))
+      return make_sql_error(er::kNotSupportedYet, {"the authentication plugin " + t[i + 1].text});
+    i += 2;
+  }
+  bool hashed = true;
+  if (t[i].is_word("BY") && t[i + 1].is_word("PASSWORD")) {
+    i += 2;
+  } else if (t[i].is_word("AS")) {
+    ++i;
+  } else if (t[i].is_word("BY")) {
+    hashed = false;
+    ++i;
+  } else {
+    return syntax_error(sql, t[i].offset);
+  }
+  if (t[i].kind != K::kString) return syntax_error(sql, t[i].offset);
+  const std::string& text = t[i++].text;
+  if (!hashed) {
+    sha1_sha1 = password_sha1_sha1(text);
+    return std::nullopt;
+  }
+  std::string_view hex = text;
+  if (hex.size() == 41 && hex[0] == '*') hex.remove_prefix(1);
+  const bool well_formed =
+      hex.empty() || (hex.size() == 40 && std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }));
+  if (!well_formed) return SqlError{1827, "HY000", "The password hash doesn't have the expected format."};
+  sha1_sha1 = hex_decode(hex);
+  return std::nullopt;
+}
+
+// CREATE/ALTER DATABASE's options from tokens at i: [DEFAULT] CHARACTER SET
+// | CHARSET | COLLATE [=] name, ENCRYPTION [=] 'Y'|'N'. The cluster's text is
+// utf8mb4 whatever is asked, as SHOW CREATE DATABASE says. False at a token
+// that is not an option's.
+bool skip_database_options(const std::vector<Token>& t, size_t& i) {
+  while (t[i].kind != K::kEnd) {
+    if (t[i].is_word("DEFAULT")) ++i;
+    if (t[i].is_word("CHARACTER") && t[i + 1].is_word("SET")) i += 2;
+    else if (t[i].is_word("CHARSET") || t[i].is_word("COLLATE") || t[i].is_word("ENCRYPTION")) ++i;
+    else return false;
+    if (t[i].is_op("=")) ++i;
+    if (!(t[i].is_name() || t[i].kind == K::kString)) return false;
+    ++i;
+  }
+  return true;
+}
+
+// What CREATE USER and ALTER USER may say after the accounts: only the
+// settings halb-sqld's accounts always have are taken (no TLS demanded, no
+// expiry, not locked); any other would be a promise the server does not keep.
+std::optional<SqlError> account_options(const std::vector<Token>& t, size_t i, std::string_view sql) {
+  while (t[i].kind != K::kEnd) {
+    if (t[i].is_word("REQUIRE") && t[i + 1].is_word("NONE")) i += 2;
+    else if (t[i].is_word("ACCOUNT") && t[i + 1].is_word("UNLOCK")) i += 2;
+    else if (t[i].is_word("PASSWORD") && t[i + 1].is_word("EXPIRE") && (t[i + 2].is_word("NEVER") || t[i + 2].is_word("DEFAULT"))) i += 3;
+    else if (t[i].is_word("REQUIRE") || t[i].is_word("WITH") || t[i].is_word("PASSWORD") || t[i].is_word("ACCOUNT") ||
+             t[i].is_word("COMMENT") || t[i].is_word("ATTRIBUTE") || t[i].is_word("FAILED_LOGIN_ATTEMPTS") ||
+             t[i].is_word("PASSWORD_LOCK_TIME") || t[i].is_word("DEFAULT"))
+      return make_sql_error(er::kNotSupportedYet, {to_upper(t[i].text) + " in an account's options"});
+    else return syntax_error(sql, t[i].offset);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<SystemVar> ClusterSession::sysvar(const std::string& raw) {
@@ -118,12 +193,21 @@ std::optional<std::string> ClusterSession::eval_scalar(const std::vector<Token>&
       return v.text;  // SET sql_mode = TRADITIONAL, SET x = DEFAULT
     }
   }
+  // SELECT (expr): in parentheses, so that words after a value are an
+  // error as in MySQL rather than the column alias they would be in a
+  // select list (SET @x = 1 garbage).
   std::vector<Token> expr;
-  Token sel;
-  sel.kind = K::kWord;
-  sel.text = "SELECT";
-  expr.push_back(sel);
+  auto synthetic = [&](K kind, const char* text, size_t at) {
+    Token s;
+    s.kind = kind;
+    s.text = text;
+    s.offset = s.end = at;
+    expr.push_back(std::move(s));
+  };
+  synthetic(K::kWord, "SELECT", t[b].offset);
+  synthetic(K::kOperator, "(", t[b].offset);
   for (size_t i = b; i < e; ++i) expr.push_back(t[i]);
+  synthetic(K::kOperator, ")", t[e - 1].end);
   Token end;
   end.offset = end.end = sql.size();
   expr.push_back(end);
@@ -166,9 +250,11 @@ StatementResult ClusterSession::do_set(const std::vector<Token>& t, std::string_
     ++i;
     std::string coll = cs == "utf8mb4" ? "utf8mb4_general_ci" : cs + "_general_ci";
     if (t[i].is_word("COLLATE")) {
+      if (!(t[i + 1].is_name() || t[i + 1].kind == K::kString)) return error_result(syntax_error(sql, t[i + 1].offset));
       coll = to_lower(t[i + 1].text);
       i += 2;
     }
+    if (auto e = unexpected_rest(t, i, sql)) return error_result(*e);
     for (const char* n : {"character_set_client", "character_set_connection", "character_set_results"})
       session_vars_[n] = SystemVar{cs, false, false};
     session_vars_["collation_connection"] = SystemVar{coll, false, false};
@@ -184,9 +270,15 @@ StatementResult ClusterSession::do_set(const std::vector<Token>& t, std::string_
     if (!t[i].is_op("=")) return error_result(syntax_error(sql, t[i].offset));
     ++i;
     std::string password;
-    if (t[i].is_word("PASSWORD") && t[i + 1].is_op("(") && t[i + 2].kind == K::kString) password = t[i + 2].text;
-    else if (t[i].kind == K::kString) password = t[i].text;
-    else return error_result(syntax_error(sql, t[i].offset));
+    if (t[i].is_word("PASSWORD") && t[i + 1].is_op("(") && t[i + 2].kind == K::kString && t[i + 3].is_op(")")) {
+      password = t[i + 2].text;
+      i += 4;
+    } else if (t[i].kind == K::kString) {
+      password = t[i++].text;
+    } else {
+      return error_result(syntax_error(sql, t[i].offset));
+    }
+    if (auto e = unexpected_rest(t, i, sql)) return error_result(*e);
     if (user != client_.user || host != client_.account_host)
       if (auto e = check_global_access(priv::kCreateUser, "CREATE USER")) return error_result(*e);
     implicit_commit(nullptr);
@@ -194,7 +286,28 @@ StatementResult ClusterSession::do_set(const std::vector<Token>& t, std::string_
     return r;
   }
   if (t[i].is_word("TRANSACTION") || ((t[i].is_word("SESSION") || t[i].is_word("GLOBAL")) && t[i + 1].is_word("TRANSACTION"))) {
-    // Isolation and access mode: the cluster only reads committed rows.
+    // Isolation and access mode: the cluster only reads committed rows,
+    // but the characteristics must still be ones MySQL knows.
+    i += t[i].is_word("TRANSACTION") ? 1 : 2;
+    for (;;) {
+      if (t[i].is_word("ISOLATION") && t[i + 1].is_word("LEVEL")) {
+        i += 2;
+        if ((t[i].is_word("READ") && (t[i + 1].is_word("COMMITTED") || t[i + 1].is_word("UNCOMMITTED"))) ||
+            (t[i].is_word("REPEATABLE") && t[i + 1].is_word("READ")))
+          i += 2;
+        else if (t[i].is_word("SERIALIZABLE"))
+          ++i;
+        else
+          return error_result(syntax_error(sql, t[i].offset));
+      } else if (t[i].is_word("READ") && (t[i + 1].is_word("WRITE") || t[i + 1].is_word("ONLY"))) {
+        i += 2;
+      } else {
+        return error_result(syntax_error(sql, t[i].offset));
+      }
+      if (!t[i].is_op(",")) break;
+      ++i;
+    }
+    if (auto e = unexpected_rest(t, i, sql)) return error_result(*e);
     return r;
   }
   for (;;) {
@@ -299,6 +412,7 @@ StatementResult ClusterSession::do_set(const std::vector<Token>& t, std::string_
 
 StatementResult ClusterSession::do_use(const std::vector<Token>& t, std::string_view sql) {
   if (!t[1].is_name()) return error_result(syntax_error(sql, t[1].offset));
+  if (auto e = unexpected_rest(t, 2, sql)) return error_result(*e);
   return init_db(t[1].text);
 }
 
@@ -312,6 +426,7 @@ StatementResult ClusterSession::do_kill(const std::vector<Token>& t, std::string
     ++i;
   }
   if (t[i].kind != K::kNumber) return error_result(syntax_error(sql, t[i].offset));
+  if (auto e = unexpected_rest(t, i + 1, sql)) return error_result(*e);
   uint32_t id = static_cast<uint32_t>(std::strtoul(t[i].text.c_str(), nullptr, 10));
   StatementResult r;
   if ((id >> 24) == 0) return error_result(make_sql_error(er::kNoSuchThread, {std::to_string(id)}));
@@ -347,8 +462,10 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
       i += 3;
     }
     if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
-    std::string db = t[i].text;
+    std::string db = t[i++].text;
+    if (!skip_database_options(t, i)) return error_result(syntax_error(sql, t[i].offset));
     if (auto e = check_database_access(db, priv::kCreate)) return error_result(*e);
+    if (auto e = check_database_name(db)) return error_result(*e);
     implicit_commit(&r);
     if (r.error) return r;
     bool existed = false;
@@ -372,6 +489,7 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
     if (auto e = check_table_access(p.def.db, p.def.name, priv::kCreate)) return error_result(*e);
     if (!p.like_table.empty())
       if (auto e = copy_definition(p)) return error_result(*e);
+    if (auto e = p.def.check_names()) return error_result(*e);
     if (auto e = p.def.check_sizes()) return error_result(*e);
     if (!catalog_.database_exists(p.def.db)) return error_result(make_sql_error(er::kBadDb, {p.def.db}));
     implicit_commit(&r);
@@ -400,13 +518,7 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
     if (!t[i].is_word("ON")) return error_result(syntax_error(sql, t[i].offset));
     ++i;
     std::string db = ctx_.current_db, table;
-    if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
-    table = t[i++].text;
-    if (t[i].is_op(".")) {
-      db = table;
-      table = t[i + 1].text;
-      i += 2;
-    }
+    if (!read_table_name(t, i, db, table)) return error_result(syntax_error(sql, t[i].offset));
     if (db.empty()) return error_result(make_sql_error(er::kNoDb));
     if (!t[i].is_op("(")) return error_result(syntax_error(sql, t[i].offset));
     ++i;
@@ -418,6 +530,22 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
       ++i;
     }
     if (!t[i].is_op(")") || ix.columns.empty()) return error_result(syntax_error(sql, t[i].offset));
+    ++i;
+    // Index options that change nothing here: the kind of index, how MySQL
+    // would build it, a comment.
+    for (;;) {
+      if (t[i].is_word("USING") && t[i + 1].kind == K::kWord) {
+        i += 2;
+      } else if (t[i].is_word("COMMENT") && t[i + 1].kind == K::kString) {
+        i += 2;
+      } else if ((t[i].is_word("ALGORITHM") || t[i].is_word("LOCK")) && (t[i + 1].is_op("=") || t[i + 1].kind == K::kWord)) {
+        i += t[i + 1].is_op("=") ? 3 : 2;
+      } else {
+        break;
+      }
+    }
+    if (auto e = unexpected_rest(t, i, sql)) return error_result(*e);
+    if (utf8_length(ix.name) > 64) return error_result(make_sql_error(er::kTooLongIdent, {ix.name}));
     if (auto e = check_table_access(db, table, priv::kIndex)) return error_result(*e);
     implicit_commit(&r);
     if (r.error) return r;
@@ -432,36 +560,23 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
       if_not_exists = true;
       i += 3;
     }
-    implicit_commit(&r);
-    if (r.error) return r;
+    // The whole statement is read before any account is made: a mistake
+    // after the first account must not leave it created.
+    std::vector<Account> accounts;
     for (;;) {
       Account a;
       if (!parse_account(t, i, a.user, a.host_pattern)) return error_result(syntax_error(sql, t[i].offset));
-      if (t[i].is_word("IDENTIFIED")) {
-        ++i;
-        if (t[i].is_word("WITH")) i += 2;  // plugin name
-        if (t[i].is_word("BY")) {
-          ++i;
-          if (t[i].is_word("PASSWORD")) {
-            ++i;
-            if (t[i].kind != K::kString) return error_result(syntax_error(sql, t[i].offset));
-            a.password_sha1_sha1 = hex_decode(t[i].text.size() == 41 ? t[i].text.substr(1) : t[i].text);
-          } else {
-            if (t[i].kind != K::kString) return error_result(syntax_error(sql, t[i].offset));
-            a.password_sha1_sha1 = password_sha1_sha1(t[i].text);
-          }
-          ++i;
-        } else if (t[i].is_word("AS")) {
-          ++i;
-          if (t[i].kind != K::kString) return error_result(syntax_error(sql, t[i].offset));
-          a.password_sha1_sha1 = hex_decode(t[i].text.size() == 41 ? t[i].text.substr(1) : t[i].text);
-          ++i;
-        }
-      }
-      bool existed = false;
-      if (auto e = catalog_.create_user(a, if_not_exists, existed)) return error_result(*e);
+      if (auto e = parse_identified(t, i, sql, a.password_sha1_sha1)) return error_result(*e);
+      accounts.push_back(std::move(a));
       if (!t[i].is_op(",")) break;
       ++i;
+    }
+    if (auto e = account_options(t, i, sql)) return error_result(*e);
+    implicit_commit(&r);
+    if (r.error) return r;
+    for (const auto& a : accounts) {
+      bool existed = false;
+      if (auto e = catalog_.create_user(a, if_not_exists, existed)) return error_result(*e);
     }
     return r;
   }
@@ -469,6 +584,8 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
 }
 
 StatementResult ClusterSession::do_drop(const std::vector<Token>& t, std::string_view sql) {
+  // Read to the end before anything is dropped or committed: a statement
+  // with a mistake in it does nothing.
   StatementResult r;
   size_t i = 1;
   if (t[i].is_word("TEMPORARY")) ++i;
@@ -478,14 +595,11 @@ StatementResult ClusterSession::do_drop(const std::vector<Token>& t, std::string
   if (t[i].is_word("INDEX")) {
     // DROP INDEX name ON [db.]t
     ++i;
-    if (!t[i].is_name() || !t[i + 1].is_word("ON") || !t[i + 2].is_name()) return error_result(syntax_error(sql, t[i].offset));
-    std::string index = t[i].text, db = ctx_.current_db, name = t[i + 2].text;
-    i += 3;
-    if (t[i].is_op(".") && t[i + 1].is_name()) {
-      db = name;
-      name = t[i + 1].text;
-      i += 2;
-    }
+    if (!t[i].is_name() || !t[i + 1].is_word("ON")) return error_result(syntax_error(sql, t[i].offset));
+    std::string index = t[i].text, db = ctx_.current_db, name;
+    i += 2;
+    if (!read_table_name(t, i, db, name)) return error_result(syntax_error(sql, t[i].offset));
+    if (auto e = unexpected_rest(t, i, sql)) return error_result(*e);
     if (db.empty()) return error_result(make_sql_error(er::kNoDb));
     if (auto e = check_table_access(db, name, priv::kIndex)) return error_result(*e);
     return drop_index(db, name, index);
@@ -499,13 +613,38 @@ StatementResult ClusterSession::do_drop(const std::vector<Token>& t, std::string
     if_exists = true;
     i += 2;
   }
+  std::vector<std::pair<std::string, std::string>> names;  // db.table, or user@host
+  if (database) {
+    if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
+    names.emplace_back(t[i++].text, std::string());
+  } else {
+    for (;;) {
+      std::string first, second;
+      if (user) {
+        if (!parse_account(t, i, first, second)) return error_result(syntax_error(sql, t[i].offset));
+      } else {
+        first = ctx_.current_db;
+        if (!read_table_name(t, i, first, second)) return error_result(syntax_error(sql, t[i].offset));
+      }
+      names.emplace_back(std::move(first), std::move(second));
+      if (!t[i].is_op(",")) break;
+      ++i;
+    }
+    if (table && (t[i].is_word("RESTRICT") || t[i].is_word("CASCADE"))) ++i;
+  }
+  if (auto e = unexpected_rest(t, i, sql)) return error_result(*e);
+  if (database)
+    if (auto e = check_database_access(names[0].first, priv::kDrop)) return error_result(*e);
+  if (table)
+    for (const auto& [db, name] : names) {
+      if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+      if (auto e = check_table_access(db, name, priv::kDrop)) return error_result(*e);
+    }
   implicit_commit(&r);
   if (r.error) return r;
   last_warnings_.clear();
   if (database) {
-    if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
-    std::string db = t[i].text;
-    if (auto e = check_database_access(db, priv::kDrop)) return error_result(*e);
+    const std::string& db = names[0].first;
     bool missing = false;
     size_t tables = catalog_.tables(db).size();
     if (auto e = catalog_.drop_database(db, if_exists, missing)) return error_result(*e);
@@ -516,34 +655,18 @@ StatementResult ClusterSession::do_drop(const std::vector<Token>& t, std::string
     return r;
   }
   if (user) {
-    for (;;) {
-      std::string u, h;
-      if (!parse_account(t, i, u, h)) return error_result(syntax_error(sql, t[i].offset));
+    for (const auto& [u, h] : names) {
       bool missing = false;
       if (auto e = catalog_.drop_user(u, h, if_exists, missing)) return error_result(*e);
-      if (!t[i].is_op(",")) break;
-      ++i;
     }
     return r;
   }
   std::vector<std::string> unknown;
-  for (;;) {
-    if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
-    std::string db = ctx_.current_db, name = t[i++].text;
-    if (t[i].is_op(".")) {
-      db = name;
-      name = t[i + 1].text;
-      i += 2;
-    }
-    if (db.empty()) return error_result(make_sql_error(er::kNoDb));
-    if (auto e = check_table_access(db, name, priv::kDrop)) return error_result(*e);
+  for (const auto& [db, name] : names) {
     bool missing = false;
     if (auto e = catalog_.drop_table(db, name, true, missing)) return error_result(*e);
     if (missing) unknown.push_back(db + "." + name);
-    if (!t[i].is_op(",")) break;
-    ++i;
   }
-  if (t[i].is_word("RESTRICT") || t[i].is_word("CASCADE")) ++i;
   if (!unknown.empty()) {
     std::string list;
     for (auto& u : unknown) list += (list.empty() ? "" : ",") + u;
@@ -557,12 +680,9 @@ StatementResult ClusterSession::do_drop(const std::vector<Token>& t, std::string
 StatementResult ClusterSession::do_truncate(const std::vector<Token>& t, std::string_view sql) {
   size_t i = 1;
   if (t[i].is_word("TABLE")) ++i;
-  if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
-  std::string db = ctx_.current_db, name = t[i++].text;
-  if (t[i].is_op(".")) {
-    db = name;
-    name = t[i + 1].text;
-  }
+  std::string db = ctx_.current_db, name;
+  if (!read_table_name(t, i, db, name)) return error_result(syntax_error(sql, t[i].offset));
+  if (auto e = unexpected_rest(t, i, sql)) return error_result(*e);
   if (db.empty()) return error_result(make_sql_error(er::kNoDb));
   if (auto e = check_table_access(db, name, priv::kDrop)) return error_result(*e);
   StatementResult r;
@@ -576,24 +696,33 @@ StatementResult ClusterSession::do_alter(const std::vector<Token>& t, std::strin
   // ALTER TABLE t ADD [UNIQUE] {INDEX|KEY} name (cols): the only change the
   // cluster tables support (by rebuilding the table).
   size_t i = 1;
-  if (!t[i].is_word("TABLE")) {
-    if (t[i].is_word("USER"))
-      if (auto e = check_global_access(priv::kCreateUser, "CREATE USER")) return error_result(*e);
-    if (t[i].is_word("USER") || t[i].is_word("DATABASE") || t[i].is_word("SCHEMA")) return StatementResult{};
-    return error_result(syntax_error(sql, t[i].offset));
+  if (t[i].is_word("USER")) return alter_user(t, sql);
+  if (t[i].is_word("DATABASE") || t[i].is_word("SCHEMA")) {
+    // Only the character set could change, and the cluster's text is
+    // always utf8mb4.
+    ++i;
+    std::string db = ctx_.current_db;
+    if (t[i].is_name() && !t[i].is_word("DEFAULT") && !t[i].is_word("CHARACTER") && !t[i].is_word("CHARSET") &&
+        !t[i].is_word("COLLATE") && !t[i].is_word("ENCRYPTION"))
+      db = t[i++].text;
+    if (!skip_database_options(t, i)) return error_result(syntax_error(sql, t[i].offset));
+    if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+    if (auto e = check_database_access(db, priv::kAlter)) return error_result(*e);
+    if (!catalog_.database_exists(db)) return error_result(make_sql_error(er::kBadDb, {db}));
+    return StatementResult{};
   }
+  if (!t[i].is_word("TABLE")) return error_result(syntax_error(sql, t[i].offset));
   ++i;
-  if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
-  std::string db = ctx_.current_db, table = t[i++].text;
-  if (t[i].is_op(".")) {
-    db = table;
-    table = t[i + 1].text;
-    i += 2;
-  }
+  std::string db = ctx_.current_db, table;
+  if (!read_table_name(t, i, db, table)) return error_result(syntax_error(sql, t[i].offset));
   if (db.empty()) return error_result(make_sql_error(er::kNoDb));
   if (auto e = check_table_access(db, table, priv::kAlter)) return error_result(*e);
   StatementResult r;
   if (t[i].is_word("ENGINE")) {
+    // Every table is a cluster table whatever it is called.
+    i += t[i + 1].is_op("=") ? 2 : 1;
+    if (!(t[i].is_name() || t[i].kind == K::kString)) return error_result(syntax_error(sql, t[i].offset));
+    if (auto e = unexpected_rest(t, i + 1, sql)) return error_result(*e);
     implicit_commit(&r);
     return r;
   }
@@ -627,10 +756,77 @@ StatementResult ClusterSession::do_alter(const std::vector<Token>& t, std::strin
     ++i;
   }
   if (!t[i].is_op(")") || ix.columns.empty()) return error_result(syntax_error(sql, t[i].offset));
+  if (auto e = unexpected_rest(t, i + 1, sql)) return error_result(*e);
   if (ix.name.empty()) ix.name = ix.columns[0];
+  if (utf8_length(ix.name) > 64) return error_result(make_sql_error(er::kTooLongIdent, {ix.name}));
   implicit_commit(&r);
   if (r.error) return r;
   if (auto e = catalog_.add_index(db, table, ix)) return error_result(*e);
+  return r;
+}
+
+StatementResult ClusterSession::alter_user(const std::vector<Token>& t, std::string_view sql) {
+  // ALTER USER [IF EXISTS] account [IDENTIFIED ...] [, ...] [options]:
+  // a new password; anything else an account here cannot have is refused.
+  size_t i = 2;
+  bool if_exists = false;
+  if (t[i].is_word("IF") && t[i + 1].is_word("EXISTS")) {
+    if_exists = true;
+    i += 2;
+  }
+  struct Change {
+    std::string user, host;
+    std::optional<std::string> sha1_sha1;
+  };
+  std::vector<Change> changes;
+  for (;;) {
+    Change c;
+    if (t[i].is_word("USER") && t[i + 1].is_op("(") && t[i + 2].is_op(")")) {  // USER(): the current account
+      c.user = client_.user;
+      c.host = client_.account_host.empty() ? "%" : client_.account_host;
+      i += 3;
+    } else if (!parse_account(t, i, c.user, c.host)) {
+      return error_result(syntax_error(sql, t[i].offset));
+    }
+    if (t[i].is_word("IDENTIFIED")) {
+      std::string hash;
+      if (auto e = parse_identified(t, i, sql, hash)) return error_result(*e);
+      c.sha1_sha1 = std::move(hash);
+    }
+    changes.push_back(std::move(c));
+    if (!t[i].is_op(",")) break;
+    ++i;
+  }
+  if (auto e = account_options(t, i, sql)) return error_result(*e);
+  // Anyone may change their own password; other accounts need CREATE USER.
+  for (const auto& c : changes)
+    if (c.user != client_.user || c.host != client_.account_host)
+      if (auto e = check_global_access(priv::kCreateUser, "CREATE USER")) return error_result(*e);
+  StatementResult r;
+  implicit_commit(&r);
+  if (r.error) return r;
+  catalog_.reload();
+  // As MySQL 8: with an account missing nothing changes (IF EXISTS: the
+  // others do, and a note names the missing ones).
+  std::string missing;
+  std::vector<const Change*> found;
+  const auto accounts = catalog_.accounts();
+  for (const auto& c : changes) {
+    bool exists = std::any_of(accounts.begin(), accounts.end(), [&](const AccountRecord& a) {
+      return a.account.user == c.user && a.account.host_pattern == c.host;
+    });
+    if (exists) found.push_back(&c);
+    else missing += (missing.empty() ? "'" : ",'") + c.user + "'@'" + c.host + "'";
+  }
+  if (!missing.empty() && !if_exists) return error_result(SqlError{1396, "HY000", "Operation ALTER USER failed for " + missing});
+  for (const Change* c : found)
+    if (c->sha1_sha1)
+      if (auto e = catalog_.set_password(c->user, c->host, *c->sha1_sha1)) return error_result(*e);
+  if (!missing.empty()) {
+    last_warnings_ = {Warning{"Note", 3162, "Authorization ID " + missing + " does not exist."}};
+    r.warning_count = 1;
+  }
+  privileges_version_ = ~uint64_t{0};
   return r;
 }
 
@@ -788,6 +984,51 @@ StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::strin
   return r;
 }
 
+// ---- ANALYZE / CHECK / OPTIMIZE / REPAIR TABLE ---------------------------------------
+
+StatementResult ClusterSession::table_maintenance(const std::vector<Token>& t, std::string_view sql) {
+  // {ANALYZE|CHECK|OPTIMIZE|REPAIR} [NO_WRITE_TO_BINLOG|LOCAL] TABLE t [, t]...
+  // [options]: nothing to do on cluster tables, but each table named is
+  // looked up and answered for as MySQL does.
+  const std::string op = to_lower(t[0].text);
+  size_t i = 1;
+  if (op != "check" && (t[i].is_word("NO_WRITE_TO_BINLOG") || t[i].is_word("LOCAL"))) ++i;
+  if (!(t[i].is_word("TABLE") || t[i].is_word("TABLES"))) return error_result(syntax_error(sql, t[i].offset));
+  ++i;
+  std::vector<std::pair<std::string, std::string>> names;
+  for (;;) {
+    std::string db = ctx_.current_db, name;
+    if (!read_table_name(t, i, db, name)) return error_result(syntax_error(sql, t[i].offset));
+    if (db.empty()) return error_result(make_sql_error(er::kNoDb));
+    names.emplace_back(db, name);
+    if (!t[i].is_op(",")) break;
+    ++i;
+  }
+  // CHECK's and REPAIR's options (FOR UPGRADE, QUICK, FAST, MEDIUM,
+  // EXTENDED, CHANGED, USE_FRM).
+  if (op == "check" && t[i].is_word("FOR") && t[i + 1].is_word("UPGRADE")) i += 2;
+  while ((op == "check" || op == "repair") &&
+         (t[i].is_word("QUICK") || t[i].is_word("FAST") || t[i].is_word("MEDIUM") || t[i].is_word("EXTENDED") ||
+          t[i].is_word("CHANGED") || t[i].is_word("USE_FRM")))
+    ++i;
+  if (auto e = unexpected_rest(t, i, sql)) return error_result(*e);
+  StatementResult r = result_set({text_column("Table", 64), text_column("Op", 10), text_column("Msg_type", 10),
+                                  text_column("Msg_text", 64)});
+  for (const auto& [db, name] : names) {
+    const std::string full = db + "." + name;
+    if (auto e = check_table_access(db, name, priv::kSelect | priv::kInsert)) {
+      r.rows.push_back({full, op, std::string("Error"), e->message});
+      r.rows.push_back({full, op, std::string("status"), std::string("Operation failed")});
+    } else if (!catalog_.table(db, name)) {
+      r.rows.push_back({full, op, std::string("Error"), "Table '" + full + "' doesn't exist"});
+      r.rows.push_back({full, op, std::string("status"), std::string("Operation failed")});
+    } else {
+      r.rows.push_back({full, op, std::string("status"), std::string("OK")});
+    }
+  }
+  return r;
+}
+
 // ---- SHOW / DESCRIBE ------------------------------------------------------------------------
 
 StatementResult ClusterSession::show_columns(const std::string& db, const std::string& table, bool full,
@@ -868,15 +1109,11 @@ StatementResult ClusterSession::do_describe(const std::vector<Token>& t, std::st
                       std::string("Using NDB virtual table")});
     return r;
   }
-  if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
-  std::string db = ctx_.current_db, table = t[i++].text;
-  if (t[i].is_op(".")) {
-    db = table;
-    table = t[i + 1].text;
-    i += 2;
-  }
+  std::string db = ctx_.current_db, table;
+  if (!read_table_name(t, i, db, table)) return error_result(syntax_error(sql, t[i].offset));
   std::string pattern;
-  if (t[i].is_name() || t[i].kind == K::kString) pattern = t[i].text;
+  if (t[i].is_name() || t[i].kind == K::kString) pattern = t[i++].text;
+  if (auto e = unexpected_rest(t, i, sql)) return error_result(*e);
   return show_columns(db, table, false, pattern);
 }
 
@@ -895,8 +1132,10 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
   }
   std::string what = to_upper(t[i].text);
   ++i;
-  // FROM/IN db, LIKE 'p', WHERE ... (WHERE is not supported: treated as no filter)
-  auto tail = [&](std::string& db, std::string& pattern) {
+  // FROM/IN db, LIKE 'p', WHERE ... (WHERE is not applied: every row is
+  // sent, which clients filtering on their side -- Connector/J's
+  // SHOW VARIABLES WHERE -- cope with). Then the statement must end.
+  auto tail = [&](std::string& db, std::string& pattern) -> std::optional<SqlError> {
     for (;;) {
       if ((t[i].is_word("FROM") || t[i].is_word("IN")) && t[i + 1].is_name()) {
         db = t[i + 1].text;
@@ -904,14 +1143,17 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
       } else if (t[i].is_word("LIKE") && t[i + 1].kind == K::kString) {
         pattern = t[i + 1].text;
         i += 2;
+      } else if (t[i].is_word("WHERE") && t[i + 1].kind != K::kEnd) {
+        while (t[i].kind != K::kEnd) ++i;
       } else {
-        return;
+        return unexpected_rest(t, i, sql);
       }
     }
   };
+  auto end_here = [&] { return unexpected_rest(t, i, sql); };
   std::string db = ctx_.current_db, pattern;
   if (what == "DATABASES" || what == "SCHEMAS") {
-    tail(db, pattern);
+    if (auto e = tail(db, pattern)) return error_result(*e);
     StatementResult r = result_set({text_column(pattern.empty() ? "Database" : "Database (" + pattern + ")", 64)});
     std::vector<std::string> names = catalog_.databases();
     names.push_back("information_schema");
@@ -923,7 +1165,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     return r;
   }
   if (what == "TABLES") {
-    tail(db, pattern);
+    if (auto e = tail(db, pattern)) return error_result(*e);
     if (db.empty()) return error_result(make_sql_error(er::kNoDb));
     if (!can_use_database(db)) return error_result(make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, db}));
     const bool info = is_information_schema_name(db);
@@ -945,6 +1187,8 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     return r;
   }
   if (what == "ENGINES" || (what == "STORAGE" && t[i].is_word("ENGINES"))) {
+    if (what == "STORAGE") ++i;
+    if (auto e = end_here()) return error_result(*e);
     StatementResult r = result_set({text_column("Engine", 64), text_column("Support", 8), text_column("Comment", 80),
                                     text_column("Transactions", 3), text_column("XA", 3), text_column("Savepoints", 3)});
     r.rows.push_back({std::string("ndbcluster"), std::string("DEFAULT"),
@@ -958,6 +1202,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     return r;
   }
   if (what == "PROCESSLIST") {
+    if (auto e = end_here()) return error_result(*e);
     StatementResult r = result_set({int_column("Id", 21), text_column("User", 32), text_column("Host", 64),
                                     text_column("db", 64), text_column("Command", 16), int_column("Time", 7),
                                     text_column("State", 30), text_column("Info", full ? 65535 : 100)});
@@ -977,7 +1222,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     return r;
   }
   if (what == "VARIABLES") {
-    tail(db, pattern);
+    if (auto e = tail(db, pattern)) return error_result(*e);
     StatementResult r = result_set({text_column("Variable_name", 64), text_column("Value", 2048)});
     auto vars = shared_.globals->all();
     if (!global)
@@ -990,7 +1235,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     return r;
   }
   if (what == "STATUS") {
-    tail(db, pattern);
+    if (auto e = tail(db, pattern)) return error_result(*e);
     StatementResult r = result_set({text_column("Variable_name", 64), text_column("Value", 1024)});
     ConnectionRegistry* reg = shared_.registry.load();
     std::map<std::string, std::string> st;
@@ -1008,12 +1253,23 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     return r;
   }
   if (what == "WARNINGS" || what == "ERRORS") {
+    // LIMIT [offset,] count: the list is short, all of it is sent.
+    if (t[i].is_word("LIMIT") && t[i + 1].kind == K::kNumber) {
+      i += 2;
+      if (t[i].is_op(",") && t[i + 1].kind == K::kNumber) i += 2;
+    }
+    if (auto e = end_here()) return error_result(*e);
     StatementResult r = result_set({text_column("Level", 7), int_column("Code", 4), text_column("Message", 512)});
     for (auto& w : last_warnings_)
       if (what == "WARNINGS" || w.level == "Error") r.rows.push_back({w.level, static_cast<int64_t>(w.code), w.message});
     return r;
   }
   if (what == "COUNT") {  // SHOW COUNT(*) WARNINGS
+    if (!(t[i].is_op("(") && t[i + 1].is_op("*") && t[i + 2].is_op(")") &&
+          (t[i + 3].is_word("WARNINGS") || t[i + 3].is_word("ERRORS"))))
+      return error_result(syntax_error(sql, t[i].offset));
+    i += 4;
+    if (auto e = end_here()) return error_result(*e);
     StatementResult r = result_set({int_column("@@session.warning_count", 21)});
     r.rows.push_back({static_cast<int64_t>(last_warnings_.size())});
     return r;
@@ -1022,9 +1278,10 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     std::string kind = to_upper(t[i].text);
     ++i;
     if (kind == "DATABASE" || kind == "SCHEMA") {
-      if (t[i].is_word("IF")) i += 3;
+      if (t[i].is_word("IF") && t[i + 1].is_word("NOT") && t[i + 2].is_word("EXISTS")) i += 3;
       if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
-      std::string d = t[i].text;
+      std::string d = t[i++].text;
+      if (auto e = end_here()) return error_result(*e);
       if (!can_use_database(d)) return error_result(make_sql_error(er::kDbAccessDenied, {client_.user, client_.host, d}));
       if (!catalog_.database_exists(d)) return error_result(make_sql_error(er::kBadDb, {d}));
       StatementResult r = result_set({text_column("Database", 64), text_column("Create Database", 1024)});
@@ -1032,12 +1289,9 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
       return r;
     }
     if (kind == "TABLE") {
-      if (!t[i].is_name()) return error_result(syntax_error(sql, t[i].offset));
-      std::string table = t[i++].text;
-      if (t[i].is_op(".")) {
-        db = table;
-        table = t[i + 1].text;
-      }
+      std::string table;
+      if (!read_table_name(t, i, db, table)) return error_result(syntax_error(sql, t[i].offset));
+      if (auto e = end_here()) return error_result(*e);
       if (db.empty()) return error_result(make_sql_error(er::kNoDb));
       if (auto e = check_table_visible(db, table)) return error_result(*e);
       auto tab = catalog_.table(db, table);
@@ -1049,6 +1303,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     if (kind == "USER") {
       std::string u, h;
       if (!parse_account(t, i, u, h)) return error_result(syntax_error(sql, t[i].offset));
+      if (auto e = end_here()) return error_result(*e);
       StatementResult r = result_set({text_column("CREATE USER for " + u + "@" + h, 1024)});
       r.rows.push_back({"CREATE USER `" + u + "`@`" + h + "` IDENTIFIED WITH 'mysql_native_password'"});
       return r;
@@ -1056,38 +1311,33 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     return error_result(syntax_error(sql, t[i - 1].offset));
   }
   if (what == "COLUMNS" || what == "FIELDS") {
-    if (!(t[i].is_word("FROM") || t[i].is_word("IN")) || !t[i + 1].is_name())
-      return error_result(syntax_error(sql, t[i].offset));
-    std::string table = t[i + 1].text;
-    i += 2;
-    if (t[i].is_op(".")) {
-      db = table;
-      table = t[i + 1].text;
-      i += 2;
-    }
-    tail(db, pattern);
+    if (!(t[i].is_word("FROM") || t[i].is_word("IN"))) return error_result(syntax_error(sql, t[i].offset));
+    ++i;
+    std::string table;
+    if (!read_table_name(t, i, db, table)) return error_result(syntax_error(sql, t[i].offset));
+    if (auto e = tail(db, pattern)) return error_result(*e);
     return show_columns(db, table, full, pattern);
   }
   if (what == "INDEX" || what == "INDEXES" || what == "KEYS") {
-    if (!(t[i].is_word("FROM") || t[i].is_word("IN")) || !t[i + 1].is_name())
-      return error_result(syntax_error(sql, t[i].offset));
-    std::string table = t[i + 1].text;
-    i += 2;
-    if (t[i].is_op(".")) {
-      db = table;
-      table = t[i + 1].text;
-      i += 2;
-    }
-    tail(db, pattern);
+    if (!(t[i].is_word("FROM") || t[i].is_word("IN"))) return error_result(syntax_error(sql, t[i].offset));
+    ++i;
+    std::string table;
+    if (!read_table_name(t, i, db, table)) return error_result(syntax_error(sql, t[i].offset));
+    if (auto e = tail(db, pattern)) return error_result(*e);
     return show_index(db, table);
   }
   if (what == "GRANTS") {
     std::string u = client_.user, h = client_.account_host.empty() ? "%" : client_.account_host;
     if (t[i].is_word("FOR")) {
       ++i;
-      if (t[i].is_word("CURRENT_USER")) ++i;
-      else if (!parse_account(t, i, u, h)) return error_result(syntax_error(sql, t[i].offset));
+      if (t[i].is_word("CURRENT_USER")) {
+        ++i;
+        if (t[i].is_op("(") && t[i + 1].is_op(")")) i += 2;
+      } else if (!parse_account(t, i, u, h)) {
+        return error_result(syntax_error(sql, t[i].offset));
+      }
     }
+    if (auto e = end_here()) return error_result(*e);
     if (u != client_.user || h != client_.account_host)
       if (auto e = check_global_access(priv::kCreateUser, "CREATE USER")) return error_result(*e);
     StatementResult r = result_set({text_column("Grants for " + u + "@" + h, 1024)});
@@ -1102,6 +1352,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     return r;
   }
   if (what == "COLLATION") {
+    if (auto e = tail(db, pattern)) return error_result(*e);
     StatementResult r = result_set({text_column("Collation", 64), text_column("Charset", 64), int_column("Id", 11),
                                     text_column("Default", 3), text_column("Compiled", 3), int_column("Sortlen", 3)});
     r.rows.push_back({std::string("utf8mb4_general_ci"), std::string("utf8mb4"), int64_t{45}, std::string("Yes"),
@@ -1111,6 +1362,11 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
     return r;
   }
   if (what == "CHARACTER" || what == "CHARSET") {
+    if (what == "CHARACTER") {
+      if (!t[i].is_word("SET")) return error_result(syntax_error(sql, t[i].offset));
+      ++i;
+    }
+    if (auto e = tail(db, pattern)) return error_result(*e);
     StatementResult r = result_set({text_column("Charset", 64), text_column("Description", 64),
                                     text_column("Default collation", 64), int_column("Maxlen", 3)});
     r.rows.push_back({std::string("utf8mb4"), std::string("UTF-8 Unicode"), std::string("utf8mb4_general_ci"), int64_t{4}});
@@ -1119,7 +1375,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
   }
   if (what == "TABLE" && t[i].is_word("STATUS")) {
     ++i;
-    tail(db, pattern);
+    if (auto e = tail(db, pattern)) return error_result(*e);
     if (db.empty()) return error_result(make_sql_error(er::kNoDb));
     StatementResult r = result_set({text_column("Name", 64), text_column("Engine", 64), int_column("Version", 21),
                                     text_column("Row_format", 10), int_column("Rows", 21), text_column("Collation", 64),

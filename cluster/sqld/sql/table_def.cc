@@ -5,6 +5,8 @@
 #include <cctype>
 #include <set>
 
+#include "cluster/sqld/sql/errors.h"
+
 namespace halb::cluster::sqld {
 
 namespace {
@@ -32,6 +34,31 @@ std::string quote_string(std::string_view s) {
 }
 
 }  // namespace
+
+namespace {
+
+constexpr size_t kMaxNameChars = 64;
+
+// An empty name, or one ending in a space, gets `code`; a longer one than
+// MySQL's limit 1059.
+std::optional<SqlError> check_name(const std::string& name, uint16_t code) {
+  if (name.empty() || name.back() == ' ') return make_sql_error(code, {name});
+  if (utf8_length(name) > kMaxNameChars) return make_sql_error(er::kTooLongIdent, {name});
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<SqlError> check_database_name(const std::string& db) { return check_name(db, er::kWrongDbName); }
+
+std::optional<SqlError> TableDef::check_names() const {
+  if (auto e = check_name(name, er::kWrongTableName)) return e;
+  for (const auto& c : columns)
+    if (auto e = check_name(c.name, er::kWrongColumnName)) return e;
+  for (const auto& ix : indexes)
+    if (utf8_length(ix.name) > kMaxNameChars) return make_sql_error(er::kTooLongIdent, {ix.name});
+  return std::nullopt;
+}
 
 std::optional<SqlError> TableDef::check_sizes() const {
   constexpr uint64_t kMaxRow = 65535;

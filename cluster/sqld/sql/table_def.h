@@ -71,7 +71,14 @@ struct TableDef {
   // longer than a row may be, 1118 when the columns other than TEXT/BLOB
   // need more than 65535 bytes together.
   std::optional<SqlError> check_sizes() const;
+  // MySQL's rules for the names: the table's (1103 when empty or ending in
+  // a space), its columns' (1166 likewise) and its indexes', none longer
+  // than 64 characters (1059).
+  std::optional<SqlError> check_names() const;
 };
+
+// The same rules for a database name (1102, 1059).
+std::optional<SqlError> check_database_name(const std::string& db);
 
 // Parses CREATE TABLE (tokens of the whole statement). Warnings (an engine
 // other than NDBCLUSTER) are appended to `warnings`.

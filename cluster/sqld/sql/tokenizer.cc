@@ -24,6 +24,29 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+bool read_table_name(const std::vector<Token>& tokens, size_t& i, std::string& db, std::string& name) {
+  if (i >= tokens.size() || !tokens[i].is_name()) return false;
+  if (i + 2 < tokens.size() && tokens[i + 1].is_op(".")) {
+    if (!tokens[i + 2].is_name()) {
+      i += 2;
+      return false;
+    }
+    db = tokens[i].text;
+    name = tokens[i + 2].text;
+    i += 3;
+    return true;
+  }
+  name = tokens[i++].text;
+  return true;
+}
+
 bool Token::is_word(std::string_view upper_keyword) const {
   return kind == Kind::kWord && iequals(text, upper_keyword);
 }

@@ -58,5 +58,12 @@ std::vector<StatementTokens> split_statements(const std::vector<Token>& tokens, 
 std::string to_upper(std::string_view s);
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
+// Number of characters in a UTF-8 string.
+size_t utf8_length(std::string_view s);
+
+// A table named at tokens[i] as [db.]name, i moved past it. `db` is left as
+// the caller set it (the current database) when the name is unqualified.
+// False, i at the token that is not a name, when there is none.
+bool read_table_name(const std::vector<Token>& tokens, size_t& i, std::string& db, std::string& name);
 
 }  // namespace halb::cluster::sqld

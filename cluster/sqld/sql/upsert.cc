@@ -117,13 +117,8 @@ StatementResult ClusterSession::run_upsert(const std::vector<Token>& t, std::str
     ++i;
   }
   if (t[i].is_word("INTO")) ++i;
-  if (!t[i].is_name()) return fail(syntax_error(sql, t[i].offset));
-  std::string db = ctx_.current_db, name = t[i++].text;
-  if (t[i].is_op(".") && t[i + 1].is_name()) {
-    db = name;
-    name = t[i + 1].text;
-    i += 2;
-  }
+  std::string db = ctx_.current_db, name;
+  if (!read_table_name(t, i, db, name)) return fail(syntax_error(sql, t[i].offset));
   if (db.empty()) return fail(make_sql_error(er::kNoDb));
   // As MySQL: INSERT on the columns inserted, UPDATE on those the UPDATE
   // part sets (the column authorizer checks them as it is prepared), SELECT

@@ -111,13 +111,6 @@ std::string format_decimal(int64_t scaled, int scale) {
 
 }  // namespace
 
-size_t utf8_length(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
 std::optional<engine::Value> to_stored(const ColumnMeta& c, const SqlInput& in, uint64_t row, SqlError& error) {
   using K = SqlInput::Kind;
   if (in.kind == K::kNull) return engine::Value{};

@@ -31,7 +31,4 @@ SqlInput from_stored(const ColumnMeta& c, const engine::Value& v);
 // A stored value as text (for 1062 messages and SHOW output).
 std::string stored_to_text(const ColumnMeta& c, const engine::Value& v);
 
-// Number of characters in a UTF-8 string.
-size_t utf8_length(std::string_view s);
-
 }  // namespace halb::cluster::sqld
