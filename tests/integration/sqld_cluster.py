@@ -27,10 +27,11 @@ def port_open(port):
 ROOT_PASSWORD = "rootpw"
 
 
-def config_ini(data_dir, mgm_port, data_memory="40M"):
+def config_ini(data_dir, mgm_port, data_memory="40M", max_tables=128):
     return f"""[NDBD DEFAULT]
 NoOfReplicas=2
 DataMemory={data_memory}
+MaxNoOfTables={max_tables}
 IndexMemory=16M
 HeartbeatIntervalDbDb=500
 HeartbeatIntervalDbApi=500
@@ -65,6 +66,7 @@ class SqldCluster(unittest.TestCase):
     SQL_NODES = 2
     SQLD_ARGS = ()  # more command-line options for every halb-sqld
     DATA_MEMORY = "40M"
+    MAX_TABLES = 128
 
     @classmethod
     def prepare_files(cls, path):
@@ -88,7 +90,7 @@ class SqldCluster(unittest.TestCase):
         cls.mgm_port = free_tcp_port()
         cls.cs = f"127.0.0.1:{cls.mgm_port}"
         with open(os.path.join(path, "config.ini"), "w") as f:
-            f.write(config_ini(path, cls.mgm_port, cls.DATA_MEMORY))
+            f.write(config_ini(path, cls.mgm_port, cls.DATA_MEMORY, cls.MAX_TABLES))
         cls.mgmd = cls._proc("mgmd", [program("halb-mgmd"), "-f", os.path.join(path, "config.ini"),
                                        "--ndb-nodeid", "1", "--foreground", "--run-dir", os.path.join(path, "run")])
         wait_for(lambda: port_open(cls.mgm_port) or not cls.mgmd.alive(), 10, what="halb-mgmd listening")

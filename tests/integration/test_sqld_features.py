@@ -811,10 +811,11 @@ print "n $n\n";
 
 @unittest.skipUnless(pymysql, "python3-pymysql is not installed")
 class TableFull(SqldCluster):
-    """A cluster with little DataMemory: error 1114 names the table and the
-    cluster's own error comes as a warning."""
+    """A cluster with little DataMemory and room for few tables: error 1114
+    names the table and the cluster's own error comes as a warning."""
     SQL_NODES = 1
     DATA_MEMORY = "4M"
+    MAX_TABLES = 16
 
     def test_table_full_names_the_table(self):
         c = pymysql.connect(host="127.0.0.1", port=self.sql[0]["port"], user="root", password=ROOT_PASSWORD,
@@ -838,6 +839,19 @@ class TableFull(SqldCluster):
                 for i in range(1000, 1010):
                     cur.execute("INSERT INTO tf.big VALUES (%s, REPEAT('g', 60000))", (i,))
             self.assertEqual(e.exception.args[:2], (1114, "The table 'big' is full"))
+
+    def test_too_many_tables_names_the_limit(self):
+        c = pymysql.connect(host="127.0.0.1", port=self.sql[0]["port"], user="root", password=ROOT_PASSWORD,
+                            autocommit=True)
+        with c.cursor() as cur:
+            cur.execute("CREATE DATABASE many")
+            with self.assertRaises(pymysql.MySQLError) as e:
+                for i in range(20):
+                    cur.execute(f"CREATE TABLE many.t{i} (id INT PRIMARY KEY)")
+            self.assertEqual(e.exception.args[:2], (1114, f"The table 't{i}' is full"))
+            cur.execute("SHOW WARNINGS")
+            self.assertIn("increase MaxNoOfAttributes or MaxNoOfTables", str(cur.fetchall()))
+            cur.execute("DROP DATABASE many")
 
 
 if __name__ == "__main__":

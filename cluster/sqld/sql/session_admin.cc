@@ -495,7 +495,15 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
     implicit_commit(&r);
     if (r.error) return r;
     bool existed = false;
-    if (auto e = catalog_.create_table(p.def, p.if_not_exists, existed)) return error_result(*e);
+    if (auto e = catalog_.create_table(p.def, p.if_not_exists, existed)) {
+      if (e->code == er::kRecordFileFull) {
+        // "full" alone would not tell the operator which limit: the
+        // cluster's table limit, as NDB's mysqld says in SHOW WARNINGS.
+        const api::NdbError ndb = api::make_error(826);
+        last_warnings_ = {Warning{"Warning", er::kGetErrmsg, "Got error 826 '" + ndb.message + "' from NDB"}};
+      }
+      return error_result(*e);
+    }
     last_warnings_.clear();
     for (auto& w : p.warnings) last_warnings_.push_back(Warning{"Warning", 1266, w});
     if (existed) last_warnings_.push_back(Warning{"Note", 1050, "Table '" + p.def.name + "' already exists"});
