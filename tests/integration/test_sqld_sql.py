@@ -476,6 +476,23 @@ class SqlOnCluster(NdbdCluster):
             self.send(node, "SELECT COUNT(*) FROM t")
             self.assertEqual(self.answer(node), "cols: COUNT(*)")
             self.assertEqual(self.answer(node), "0")
+            self.assertEqual(self.answer(node), "rows: 1")
+            # SHOW ... WHERE keeps the rows its condition holds for, column
+            # names standing for each row's values (MySQL's comparisons).
+            for statement, rows in [
+                    ("SHOW VARIABLES WHERE Variable_name IN ('AUTOCOMMIT', 'sql_select_limit') AND Value <> ''",
+                     ["autocommit\tON", "sql_select_limit\t18446744073709551615"]),
+                    ("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE' AND Tables_in_strict LIKE 'T%'", ["t\tBASE TABLE"]),
+                    ("SHOW COLUMNS FROM t WHERE `Key` = 'PRI'", ["id\tint(11)\tNO\tPRI\t\\N"]),
+                    ("SHOW DATABASES WHERE `Database` = 'nothing'", [])]:
+                self.send(node, statement)
+                self.assertTrue(self.answer(node).startswith("cols:"), statement)
+                got = []
+                while not (line := self.answer(node)).startswith("rows:"):
+                    got.append(line)
+                self.assertEqual(got, rows, statement)
+            self.send(node, "SHOW VARIABLES WHERE no_such_column = 1")
+            self.assertTrue(self.answer(node).startswith("error 1054 "))
 
 if __name__ == "__main__":
     unittest.main()

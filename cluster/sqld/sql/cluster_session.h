@@ -113,6 +113,9 @@ class ClusterSession final : public Session, public SessionInfo {
   // session statements (session_admin.cc)
   StatementResult do_set(const std::vector<Token>& t, std::string_view sql);
   StatementResult do_show(const std::vector<Token>& t, std::string_view sql);
+  // do_show's rows before a WHERE condition, which starts at t[where] (0: none).
+  StatementResult show_rows(const std::vector<Token>& t, std::string_view sql, size_t& where);
+  void filter_rows(StatementResult& r, const std::vector<Token>& t, size_t where, std::string_view sql);
   StatementResult do_use(const std::vector<Token>& t, std::string_view sql);
   StatementResult do_kill(const std::vector<Token>& t, std::string_view sql);
   StatementResult do_create(const std::vector<Token>& t, std::string_view sql);

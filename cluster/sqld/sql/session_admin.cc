@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <type_traits>
+#include <variant>
 
 #include "cluster/sqld/sql/errors.h"
 #include "cluster/sqld/sql/information_schema.h"
@@ -1126,6 +1129,61 @@ StatementResult ClusterSession::do_describe(const std::vector<Token>& t, std::st
 }
 
 StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string_view sql) {
+  size_t where = 0;
+  StatementResult r = show_rows(t, sql, where);
+  if (where && !r.error && r.has_result_set) filter_rows(r, t, where, sql);
+  return r;
+}
+
+// SHOW ... WHERE condition: the condition decides row by row, each column
+// name in it standing for that row's value (a string, a number or NULL),
+// evaluated as any scalar expression is (eval_scalar: MySQL's comparison
+// and collation rules). Results are a few hundred rows at most.
+void ClusterSession::filter_rows(StatementResult& r, const std::vector<Token>& t, size_t where, std::string_view sql) {
+  size_t end = where;
+  while (t[end].kind != K::kEnd) ++end;
+  std::vector<Row> kept;
+  for (Row& row : r.rows) {
+    std::vector<Token> cond;
+    for (size_t k = where; k < end; ++k) {
+      Token tk = t[k];
+      const bool qualified = (k > where && t[k - 1].is_op(".")) || t[k + 1].is_op(".") || t[k + 1].is_op("(");
+      if (tk.is_name() && !qualified)
+        for (size_t c = 0; c < r.columns.size(); ++c) {
+          if (!iequals(tk.text, r.columns[c].name)) continue;
+          const Value& v = row[c];
+          if (std::holds_alternative<std::monostate>(v)) {
+            tk.kind = K::kWord;
+            tk.text = "NULL";
+          } else if (const auto* text = std::get_if<std::string>(&v)) {
+            tk.kind = K::kString;
+            tk.text = *text;
+          } else {
+            tk.kind = K::kNumber;
+            tk.text = std::visit([](const auto& n) -> std::string {
+              if constexpr (std::is_arithmetic_v<std::decay_t<decltype(n)>>) return std::to_string(n);
+              else return std::string();
+            }, v);
+          }
+          break;
+        }
+      cond.push_back(std::move(tk));
+    }
+    cond.push_back(t[end]);
+    SqlError error;
+    bool is_null = false;
+    auto value = eval_scalar(cond, 0, cond.size() - 1, sql, error, is_null);
+    if (!value) {
+      r = StatementResult{};
+      r.error = error;
+      return;
+    }
+    if (!is_null && std::strtod(value->c_str(), nullptr) != 0) kept.push_back(std::move(row));
+  }
+  r.rows = std::move(kept);
+}
+
+StatementResult ClusterSession::show_rows(const std::vector<Token>& t, std::string_view sql, size_t& where) {
   size_t i = 1;
   bool full = false, global = false;
   if (t[i].is_word("FULL")) {
@@ -1140,9 +1198,8 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
   }
   std::string what = to_upper(t[i].text);
   ++i;
-  // FROM/IN db, LIKE 'p', WHERE ... (WHERE is not applied: every row is
-  // sent, which clients filtering on their side -- Connector/J's
-  // SHOW VARIABLES WHERE -- cope with). Then the statement must end.
+  // FROM/IN db, LIKE 'p', WHERE condition (do_show applies it). Then the
+  // statement must end.
   auto tail = [&](std::string& db, std::string& pattern) -> std::optional<SqlError> {
     for (;;) {
       if ((t[i].is_word("FROM") || t[i].is_word("IN")) && t[i + 1].is_name()) {
@@ -1152,6 +1209,7 @@ StatementResult ClusterSession::do_show(const std::vector<Token>& t, std::string
         pattern = t[i + 1].text;
         i += 2;
       } else if (t[i].is_word("WHERE") && t[i + 1].kind != K::kEnd) {
+        where = ++i;
         while (t[i].kind != K::kEnd) ++i;
       } else {
         return unexpected_rest(t, i, sql);
