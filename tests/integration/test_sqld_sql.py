@@ -493,6 +493,14 @@ class SqlOnCluster(NdbdCluster):
                 self.assertEqual(got, rows, statement)
             self.send(node, "SHOW VARIABLES WHERE no_such_column = 1")
             self.assertTrue(self.answer(node).startswith("error 1054 "))
+            # A KILL id past 32 bits names no connection (not the one its
+            # low bits are).
+            self.send(node, "SELECT CONNECTION_ID()")
+            self.answer(node)
+            own = int(self.answer(node))
+            self.answer(node)
+            self.send(node, f"KILL QUERY {own + 2 ** 32}")
+            self.assertEqual(self.answer(node), f"error 1094 (HY000): Unknown thread id: {own + 2 ** 32}")
 
 if __name__ == "__main__":
     unittest.main()

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <type_traits>
 #include <variant>
@@ -430,9 +432,14 @@ StatementResult ClusterSession::do_kill(const std::vector<Token>& t, std::string
   }
   if (t[i].kind != K::kNumber) return error_result(syntax_error(sql, t[i].offset));
   if (auto e = unexpected_rest(t, i + 1, sql)) return error_result(*e);
-  uint32_t id = static_cast<uint32_t>(std::strtoul(t[i].text.c_str(), nullptr, 10));
+  // Connection ids are 32 bits (the SQL node's id in the top 8): a larger
+  // number names no connection, rather than the one its low bits would.
+  errno = 0;
+  const unsigned long long asked = std::strtoull(t[i].text.c_str(), nullptr, 10);
+  if (errno == ERANGE || asked > UINT32_MAX || (asked >> 24) == 0)
+    return error_result(make_sql_error(er::kNoSuchThread, {t[i].text}));
+  const uint32_t id = static_cast<uint32_t>(asked);
   StatementResult r;
-  if ((id >> 24) == 0) return error_result(make_sql_error(er::kNoSuchThread, {std::to_string(id)}));
   // MySQL: SUPER (CONNECTION_ADMIN) ends anyone's connection, others only
   // their own user's; the node that owns the connection checks (kill.h).
   const bool may_kill_any = (privileges().global() & priv::kSuper) != 0;
