@@ -1,9 +1,6 @@
 // director/checks/check.cc: choosing and starting an attempt.
 #include "director/checks/check.h"
 
-#include <regex>
-#include <unordered_map>
-
 #include "director/checks/curl_multi.h"
 #include "director/checks/probes.h"
 
@@ -36,33 +33,6 @@ bool is_absolute_url(const std::string& s) {
   for (size_t i = 0; i < at; i++)
     if (!isalpha(static_cast<unsigned char>(s[i]))) return false;
   return true;
-}
-
-namespace {
-
-// Compiling a std::regex costs more than the check that uses it, and every
-// real of a virtual shares one receive pattern: keep the compiled ones
-// (checks run on the daemon's one loop thread).
-const std::regex& compiled(const std::string& pattern) {
-  static std::unordered_map<std::string, std::regex> cache;
-  if (auto it = cache.find(pattern); it != cache.end()) return it->second;
-  if (cache.size() >= 256) cache.clear();  // patterns come from the config: a reload may replace them all
-  return cache.emplace(pattern, std::regex(pattern)).first->second;
-}
-
-}  // namespace
-
-bool receive_matches(const std::string& pattern, const std::string& text, std::string& error) {
-  if (pattern.empty()) return true;
-  try {
-    // Bounded input: std::regex recurses per character.
-    std::string_view tail(text);
-    if (tail.size() > 65536) tail = tail.substr(0, 65536);
-    return std::regex_search(tail.begin(), tail.end(), compiled(pattern));
-  } catch (const std::exception& e) {
-    error = "bad receive pattern \"" + pattern + "\": " + e.what();
-    return false;
-  }
 }
 
 Checker::Checker(event::Loop& loop) : loop_(loop) {}

@@ -20,6 +20,7 @@
 
 #include "director/checks/attempt.h"
 #include "director/checks/probes.h"
+#include "director/checks/receive_pattern.h"
 
 namespace halb::director::checks {
 namespace {

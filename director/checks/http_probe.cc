@@ -14,6 +14,7 @@
 
 #include "director/checks/attempt.h"
 #include "director/checks/probes.h"
+#include "director/checks/receive_pattern.h"
 #include "director/checks/stream.h"
 
 namespace halb::director::checks {

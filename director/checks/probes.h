@@ -37,9 +37,5 @@ std::string target_name(const Spec& spec);
 std::string bare_request(const Spec& spec);
 // "scheme://..." (a request naming its own URL).
 bool is_absolute_url(const std::string& s);
-// Whether `text` matches the receive pattern (Perl-like, searched, not
-// anchored); an empty pattern matches everything. A bad pattern does not
-// match and says why in `error`.
-bool receive_matches(const std::string& pattern, const std::string& text, std::string& error);
 
 }  // namespace halb::director::checks
