@@ -441,6 +441,7 @@ class SqlOnCluster(NdbdCluster):
         ("SHOW COLUMNS FROM t garbage", "error 1064 "),
         ("SHOW VARIABLES LIKE 'auto%' garbage", "error 1064 "),
         ("SHOW WARNINGS LIMIT 5", "cols: Level"),
+        ("SHOW VARIABLES LIKE '" + "%" * 200000 + "commit'", "cols: Variable_name"),  # once a stack overflow
         ("SHOW GRANTS garbage", "error 1064 "),
         ("CREATE USER 'strict1'@'%' IDENTIFIED BY 'a' garbage", "error 1064 "),
         ("CREATE USER 'strict1'@'%' IDENTIFIED BY 'a' ACCOUNT LOCK", "error 1235 "),

@@ -115,18 +115,7 @@ std::string password_sha1_sha1(std::string_view password) {
   return std::string(reinterpret_cast<const char*>(two), sizeof two);
 }
 
-bool host_matches(std::string_view p, std::string_view h) {
-  if (p.empty()) return h.empty();
-  if (p[0] == '%') {
-    for (size_t i = 0; i <= h.size(); ++i)
-      if (host_matches(p.substr(1), h.substr(i))) return true;
-    return false;
-  }
-  if (h.empty()) return false;
-  if (p[0] == '_' || std::tolower(static_cast<unsigned char>(p[0])) == std::tolower(static_cast<unsigned char>(h[0])))
-    return host_matches(p.substr(1), h.substr(1));
-  return false;
-}
+bool host_matches(std::string_view p, std::string_view h) { return wildcard_match(p, h, true, false); }
 
 Catalog::Catalog(std::vector<api::Connection*> connections, log::Logger& logger)
     : connections_(std::move(connections)), logger_(logger) {}

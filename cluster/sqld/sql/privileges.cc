@@ -28,20 +28,7 @@ bool same_target(const GrantTarget& a, const GrantTarget& b) { return a.db == b.
 
 // A database-level grant's name may hold LIKE wildcards: '%' any run, '_'
 // one character, a backslash makes the next one literal (`test\_db`).
-bool database_matches(std::string_view pattern, std::string_view db) {
-  if (pattern.empty()) return db.empty();
-  if (pattern[0] == '%') {
-    while (pattern.size() > 1 && pattern[1] == '%') pattern.remove_prefix(1);
-    for (size_t k = 0; k <= db.size(); ++k)
-      if (database_matches(pattern.substr(1), db.substr(k))) return true;
-    return false;
-  }
-  if (db.empty()) return false;
-  if (pattern[0] == '\\' && pattern.size() > 1)
-    return pattern[1] == db[0] && database_matches(pattern.substr(2), db.substr(1));
-  if (pattern[0] == '_' || pattern[0] == db[0]) return database_matches(pattern.substr(1), db.substr(1));
-  return false;
-}
+bool database_matches(std::string_view pattern, std::string_view db) { return wildcard_match(pattern, db, false, true); }
 
 }  // namespace
 

@@ -29,23 +29,8 @@ StatementResult error_result(SqlError e) {
   return r;
 }
 
-// MySQL LIKE with % and _ (case-insensitive), for SHOW ... LIKE.
-bool like(std::string_view p, std::string_view s) {
-  if (p.empty()) return s.empty();
-  if (p[0] == '\\' && p.size() > 1) {
-    return !s.empty() && std::tolower(static_cast<unsigned char>(p[1])) == std::tolower(static_cast<unsigned char>(s[0])) &&
-           like(p.substr(2), s.substr(1));
-  }
-  if (p[0] == '%') {
-    for (size_t i = 0; i <= s.size(); ++i)
-      if (like(p.substr(1), s.substr(i))) return true;
-    return false;
-  }
-  if (s.empty()) return false;
-  if (p[0] == '_' || std::tolower(static_cast<unsigned char>(p[0])) == std::tolower(static_cast<unsigned char>(s[0])))
-    return like(p.substr(1), s.substr(1));
-  return false;
-}
+// SHOW ... LIKE: case-insensitive, backslash escapes.
+bool like(std::string_view pattern, std::string_view s) { return wildcard_match(pattern, s, true, true); }
 
 // A text value or NULL (out of line: GCC 12 misreads inline variant copies
 // as uninitialised).

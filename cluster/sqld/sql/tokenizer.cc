@@ -31,6 +31,38 @@ size_t utf8_length(std::string_view s) {
   return n;
 }
 
+bool wildcard_match(std::string_view pattern, std::string_view text, bool case_insensitive, bool escapes) {
+  auto same = [case_insensitive](char a, char b) {
+    if (!case_insensitive) return a == b;
+    return std::toupper(static_cast<unsigned char>(a)) == std::toupper(static_cast<unsigned char>(b));
+  };
+  // Greedy with one way back: on a mismatch, the last '%' takes one more
+  // byte and matching resumes after it (earlier '%'s never need to).
+  size_t p = 0, t = 0;
+  size_t after_star = std::string_view::npos, star_text = 0;
+  while (t < text.size()) {
+    if (p < pattern.size()) {
+      if (pattern[p] == '%') {
+        after_star = ++p;
+        star_text = t;
+        continue;
+      }
+      const bool escaped = escapes && pattern[p] == '\\' && p + 1 < pattern.size();
+      const char c = escaped ? pattern[p + 1] : pattern[p];
+      if ((!escaped && c == '_') || same(c, text[t])) {
+        p += escaped ? 2 : 1;
+        ++t;
+        continue;
+      }
+    }
+    if (after_star == std::string_view::npos) return false;
+    p = after_star;
+    t = ++star_text;
+  }
+  while (p < pattern.size() && pattern[p] == '%') ++p;
+  return p == pattern.size();
+}
+
 bool read_table_name(const std::vector<Token>& tokens, size_t& i, std::string& db, std::string& name) {
   if (i >= tokens.size() || !tokens[i].is_name()) return false;
   if (i + 2 < tokens.size() && tokens[i + 1].is_op(".")) {

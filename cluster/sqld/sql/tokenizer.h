@@ -61,6 +61,13 @@ bool iequals(std::string_view a, std::string_view b);
 // Number of characters in a UTF-8 string.
 size_t utf8_length(std::string_view s);
 
+// MySQL's LIKE wildcards, as SHOW ... LIKE, account host patterns and
+// database-level grants use them: '%' any run of bytes (none too), '_' one,
+// and with `escapes` a backslash makes the next character literal.
+// Iterative and O(pattern x text) at worst: a client's pattern, however
+// long or full of '%', neither exhausts the stack nor takes exponential time.
+bool wildcard_match(std::string_view pattern, std::string_view text, bool case_insensitive, bool escapes);
+
 // A table named at tokens[i] as [db.]name, i moved past it. `db` is left as
 // the caller set it (the current database) when the name is unqualified.
 // False, i at the token that is not a name, when there is none.
