@@ -260,6 +260,15 @@ void Connection::on_closed(uint32_t node, transport::Link* link, const std::stri
   wake_waiters();
 }
 
+std::optional<NdbError> Connection::oversized(uint16_t type, size_t bytes) const {
+  const transport::MessageInfo* info = registry_.find(type);
+  const size_t limit = info && info->max_payload ? std::min<size_t>(info->max_payload, transport::kMaxPayload)
+                                                 : transport::kMaxPayload;
+  if (bytes <= limit) return std::nullopt;
+  return make_error(kErrBadRequest, "a request of " + std::to_string(bytes) + " bytes, more than the " +
+                                        std::to_string(limit) + " a data node takes in one message");
+}
+
 bool Connection::send_frame(uint32_t node, uint16_t type, std::string payload) {
   auto it = links_.find(node);
   if (it == links_.end() || !it->second.link || !it->second.up) return false;
@@ -373,9 +382,11 @@ NdbError Connection::dict_call(uint16_t type, ControlMsg m, ControlMsg* answer) 
   uint32_t node = started_nodes_locked().front();
   uint32_t id = next_request_++;
   m.request = id;
+  std::string payload = wire::encode_control(m);
+  if (auto e = oversized(type, payload.size())) return *e;
   Pending& p = pending_[id];
   p.node = node;
-  send_frame(node, type, wire::encode_control(m));
+  send_frame(node, type, std::move(payload));
   bool ok = wait([&p] { return p.answered; }, request_timeout_s);
   Pending done = std::move(pending_[id]);
   pending_.erase(id);
@@ -419,9 +430,12 @@ NdbError Connection::execute(uint32_t node, engine::ApiExecuteReq& req, engine::
   uint32_t id = next_request_++;
   req.api_node = node_id_;
   req.request = id;
+  const uint16_t type = wire::engine_message_type(req);
+  std::string payload = wire::encode_engine_message(req);
+  if (auto e = oversized(type, payload.size())) return *e;
   Pending& p = pending_[id];
   p.node = node;
-  if (!send_frame(node, wire::engine_message_type(req), wire::encode_engine_message(req))) {
+  if (!send_frame(node, type, std::move(payload))) {
     pending_.erase(id);
     return make_error(kErrNodeFailure, "no link to data node " + std::to_string(node));
   }
@@ -443,10 +457,15 @@ Connection::ScanResult Connection::scan(uint32_t table_id, engine::ScanSpec spec
     return out;
   }
   uint32_t id = next_request_++;
+  const engine::Message req = engine::ApiScanReq{node_id_, id, table_id, std::move(spec)};
+  std::string payload = wire::encode_engine_message(req);
+  if (auto e = oversized(wire::engine_message_type(req), payload.size())) {
+    out.error = *e;
+    return out;
+  }
   Pending& p = pending_[id];
   p.node = node;
-  send_frame(node, wire::engine_message_type(engine::Message(engine::ApiScanReq{})),
-             wire::encode_engine_message(engine::ApiScanReq{node_id_, id, table_id, std::move(spec)}));
+  send_frame(node, wire::engine_message_type(req), std::move(payload));
   for (;;) {
     if (!wait([&p] { return p.batch_arrived || p.done; }, request_timeout_s)) {
       out.error = make_error(kErrTimeout);
@@ -519,6 +538,19 @@ NdbError Transaction::execute(engine::ExecType exec) {
   req.exec = exec;
   engine::ApiExecuteConf conf;
   NdbError e = c_.execute(node_, req, conf);
+  if (e.code == kErrBadRequest && !conf.request) {
+    // Refused before it was sent: the coordinator knows nothing of it and
+    // still holds what earlier batches locked, so end the transaction there.
+    if (trans_) {
+      engine::ApiExecuteReq abort;
+      abort.trans = trans_;
+      abort.exec = engine::ExecType::kRollback;
+      engine::ApiExecuteConf ignored;
+      c_.execute(node_, abort, ignored);
+    }
+    state_ = engine::TransState::kAborted;
+    return e;
+  }
   if (conf.request) {
     trans_ = conf.trans;
     state_ = conf.state;

@@ -161,6 +161,10 @@ class Connection {
   void dial(uint32_t node, const std::string& host, uint16_t port);
   void on_frame(uint32_t node, const transport::Frame& f);
   void on_closed(uint32_t node, transport::Link* link, const std::string& why);
+  // A request larger than a data node accepts in one frame: an error for
+  // its caller here, since the data node would close the link over it and
+  // every transaction on the link would abort with it.
+  std::optional<NdbError> oversized(uint16_t type, size_t bytes) const;
   bool send_frame(uint32_t node, uint16_t type, std::string payload);
   void flush(uint32_t node);
   NdbError dict_call(uint16_t type, wire::ControlMsg m, wire::ControlMsg* answer);

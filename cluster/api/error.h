@@ -47,5 +47,6 @@ inline constexpr uint32_t kErrClusterFailure = 4009;     // no data node reachab
 inline constexpr uint32_t kErrNodeFailure = 4010;        // the coordinator's link closed during the request
 inline constexpr uint32_t kErrTimeout = 4012;            // no answer in time
 inline constexpr uint32_t kErrClusterUnavailable = 4035; // no started data node
+inline constexpr uint32_t kErrBadRequest = 4275;         // a request the data nodes cannot take (too large)
 
 }  // namespace halb::cluster::api

@@ -64,6 +64,18 @@ bool parse_account(const std::vector<Token>& t, size_t& i, std::string& user, st
   return true;
 }
 
+// MySQL 8's limits on an account's name: 32 characters for the user, 255
+// for the host (1470).
+std::optional<SqlError> check_account_name(const std::string& user, const std::string& host) {
+  auto too_long = [](const std::string& s, const char* what, size_t max) {
+    return SqlError{1470, "HY000", "String '" + s.substr(0, 64) + "' is too long for " + what +
+                                       " (should be no longer than " + std::to_string(max) + ")"};
+  };
+  if (utf8_length(user) > 32) return too_long(user, "user name", 32);
+  if (utf8_length(host) > 255) return too_long(host, "host name", 255);
+  return std::nullopt;
+}
+
 // An account's [IDENTIFIED [WITH plugin] {BY 'password' | BY PASSWORD 'hash'
 // | AS 'hash'}] from tokens at i, into `sha1_sha1` (left alone without
 // one). The only plugin is mysql_native_password, whose hash is
@@ -569,6 +581,7 @@ StatementResult ClusterSession::do_create(const std::vector<Token>& t, std::stri
     for (;;) {
       Account a;
       if (!parse_account(t, i, a.user, a.host_pattern)) return error_result(syntax_error(sql, t[i].offset));
+      if (auto e = check_account_name(a.user, a.host_pattern)) return error_result(*e);
       if (auto e = parse_identified(t, i, sql, a.password_sha1_sha1)) return error_result(*e);
       accounts.push_back(std::move(a));
       if (!t[i].is_op(",")) break;
@@ -900,6 +913,7 @@ StatementResult ClusterSession::do_grant(const std::vector<Token>& t, std::strin
   for (;;) {
     std::string user, host;
     if (!parse_account(t, i, user, host)) return error_result(syntax_error(sql, t[i].offset));
+    if (auto e = check_account_name(user, host)) return error_result(*e);
     accounts.emplace_back(user, host);
     if (!t[i].is_op(",")) break;
     ++i;

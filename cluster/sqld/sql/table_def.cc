@@ -62,10 +62,18 @@ std::optional<SqlError> TableDef::check_names() const {
 
 std::optional<SqlError> TableDef::check_sizes() const {
   constexpr uint64_t kMaxRow = 65535;
+  constexpr size_t kMaxTableComment = 2048;
+  if (utf8_length(comment) > kMaxTableComment)
+    return SqlError{1628, "HY000", "Comment for table '" + name + "' is too long (max = 2048)"};
   uint64_t row = 0;
   uint32_t nullable = 0;
   for (const auto& c : columns) {
     if (c.nullable) ++nullable;
+    // A string default that does not fit its column (strict mode's 1067).
+    const bool sized_string = c.base == "char" || c.base == "varchar" || c.base == "binary" || c.base == "varbinary";
+    if (sized_string && c.default_value && !c.default_is_null &&
+        (c.is_binary() ? c.default_value->size() : utf8_length(*c.default_value)) > c.length)
+      return SqlError{1067, "42000", "Invalid default value for '" + c.name + "'"};
     uint64_t bytes = 0;
     const bool multibyte = c.base == "char" || c.base == "varchar";
     if (c.base == "varchar" || c.base == "varbinary") {

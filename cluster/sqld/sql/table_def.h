@@ -69,7 +69,8 @@ struct TableDef {
   std::string sqlite_declaration() const;
   // MySQL's limits on column and row sizes: 1074 for a VARCHAR/VARBINARY
   // longer than a row may be, 1118 when the columns other than TEXT/BLOB
-  // need more than 65535 bytes together.
+  // need more than 65535 bytes together, 1067 for a string default longer
+  // than its column, 1628 for a table comment over 2048 characters.
   std::optional<SqlError> check_sizes() const;
   // MySQL's rules for the names: the table's (1103 when empty or ending in
   // a space), its columns' (1166 likewise) and its indexes', none longer
