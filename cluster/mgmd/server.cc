@@ -423,13 +423,13 @@ void Server::session_message(Conn& c, const Message& m) {
     }
     if (settings_.arbitration_delay_ms > 0) {
       // ArbitrationDelay: the answer waits, the decision (first asker) does not.
-      auto timer = std::make_shared<std::unique_ptr<event::Timer>>();
-      uint64_t conn_id = c.id;
-      *timer = std::make_unique<event::Timer>(loop_, [this, timer, conn_id, r]() mutable {
+      uint64_t key = next_delayed_answer_++, conn_id = c.id;
+      auto& timer = delayed_answers_[key];
+      timer = std::make_unique<event::Timer>(loop_, [this, key, conn_id, r] {
         reply_to(conn_id, r);
-        loop_.defer([timer] { timer->reset(); });
+        loop_.defer([this, key] { delayed_answers_.erase(key); });  // not inside its own callback
       });
-      (*timer)->start(settings_.arbitration_delay_ms / 1000.0);
+      timer->start(settings_.arbitration_delay_ms / 1000.0);
       return;
     }
     send(c, r);
