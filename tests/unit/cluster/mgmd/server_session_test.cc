@@ -157,6 +157,22 @@ TEST(ServerAndSessions, ADelayedArbitrationAnswerGoesWithItsServer) {
   EXPECT_EQ(ev_run(rig.loop.raw(), EVRUN_NOWAIT), 0);
 }
 
+// Found by fuzzing (tests/fuzz/fuzz_inputs.cc, mgmd): a node reports a
+// BACKUP event whose backup id overflows an unsigned long.
+TEST(ServerAndSessions, ABackupEventWithAnOverlongIdEndsNothing) {
+  Rig rig;
+  mgmapi::ManagementSessions a(rig.loop, rig.logger, rig.cs(), 2, NodeType::kData, no_commands);
+  ASSERT_TRUE(rig.run_until([&] { return a.up_count() == 1; }));
+  mgmapi::Event e;
+  e.category = mgmapi::Category::kBackup;
+  e.text = "Backup 99999999999999999999 started from node 2";
+  a.report_event(e);
+  bool status = false;
+  a.get_status([&](std::optional<std::vector<mgmapi::NodeState>> s) { status = s.has_value(); });
+  ASSERT_TRUE(rig.run_until([&] { return status; }));
+  EXPECT_NE(rig.cluster_log().find("Node 2: Backup 99999999999999999999 started"), std::string::npos);
+}
+
 TEST(ServerAndSessions, NodesFindEachOthersTransporterPorts) {
   Rig rig;
   mgmapi::ManagementSessions a(rig.loop, rig.logger, rig.cs(), 2, NodeType::kData, no_commands);
