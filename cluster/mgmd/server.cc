@@ -211,15 +211,36 @@ void Server::flush(Conn& c) {
   c.io->set_events(c.out.empty() ? EV_READ : EV_READ | EV_WRITE);
 }
 
+namespace {
+
+// Replies and event lines echo requests' values and nodes' texts, which may
+// fill a protocol line already: cut to what a client's reader takes, so the
+// client still gets the answer instead of refusing it.
+constexpr size_t kMaxLine = mgmapi::MessageReader::kMaxLine;
+
+std::string fit_line(std::string line) {
+  if (line.size() > kMaxLine) line.resize(kMaxLine);
+  return line;
+}
+
+Message fit_lines(Message m) {
+  m.head = fit_line(std::move(m.head));
+  for (auto& [name, value] : m.fields)
+    if (name.size() + 2 + value.size() > kMaxLine) value.resize(kMaxLine - std::min(kMaxLine, name.size() + 2));
+  return m;
+}
+
+}  // namespace
+
 void Server::send(Conn& c, const Message& m) {
   if (c.fd < 0) return;
-  c.out += mgmapi::format(m);
+  c.out += mgmapi::format(fit_lines(m));
   flush(c);
 }
 
 void Server::send_line(Conn& c, const std::string& line) {
   if (c.fd < 0) return;
-  c.out += line + "\n";
+  c.out += fit_line(line) + "\n";
   flush(c);
 }
 

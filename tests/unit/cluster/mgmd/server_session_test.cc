@@ -135,8 +135,8 @@ TEST(ServerAndSessions, ArbitrationFirstAskerWins) {
   EXPECT_EQ(rb, 0);
 }
 
-// Found by fuzzing (tests/fuzz/fuzz_inputs.cc, mgmd): a node asks for
-// arbitration, and the server goes away while the answer waits out
+// An input of the mgmd fuzz surface (tests/fuzz/fuzz_inputs.cc): a node asks
+// for arbitration, and the server goes away while the answer waits out
 // ArbitrationDelay.
 TEST(ServerAndSessions, ADelayedArbitrationAnswerGoesWithItsServer) {
   Rig rig;
@@ -157,8 +157,8 @@ TEST(ServerAndSessions, ADelayedArbitrationAnswerGoesWithItsServer) {
   EXPECT_EQ(ev_run(rig.loop.raw(), EVRUN_NOWAIT), 0);
 }
 
-// Found by fuzzing (tests/fuzz/fuzz_inputs.cc, mgmd): a node reports a
-// BACKUP event whose backup id overflows an unsigned long.
+// An input of the mgmd fuzz surface (tests/fuzz/fuzz_inputs.cc): a node
+// reports a BACKUP event whose backup id overflows an unsigned long.
 TEST(ServerAndSessions, ABackupEventWithAnOverlongIdEndsNothing) {
   Rig rig;
   mgmapi::ManagementSessions a(rig.loop, rig.logger, rig.cs(), 2, NodeType::kData, no_commands);
@@ -171,6 +171,21 @@ TEST(ServerAndSessions, ABackupEventWithAnOverlongIdEndsNothing) {
   a.get_status([&](std::optional<std::vector<mgmapi::NodeState>> s) { status = s.has_value(); });
   ASSERT_TRUE(rig.run_until([&] { return status; }));
   EXPECT_NE(rig.cluster_log().find("Node 2: Backup 99999999999999999999 started"), std::string::npos);
+}
+
+// An input of the mgmd fuzz surface (tests/fuzz/fuzz_inputs.cc): a refusal
+// that quotes a long request value made a line longer than a client reads.
+TEST(ServerAndSessions, ARefusalQuotingALongValueStaysReadable) {
+  Rig rig;
+  mgmapi::Client c;
+  event::Async stopper(rig.loop, [&] { rig.loop.stop(); });
+  std::thread t([&] { rig.loop.run(); });
+  ASSERT_TRUE(c.connect(rig.cs()));
+  auto r = c.call(mgmapi::Message("stop").add("node", std::string(1000, '9')));
+  stopper.notify();
+  t.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_or("result", "").rfind("Invalid node id '999", 0), 0u);
 }
 
 TEST(ServerAndSessions, NodesFindEachOthersTransporterPorts) {
