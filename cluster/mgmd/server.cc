@@ -211,15 +211,36 @@ void Server::flush(Conn& c) {
   c.io->set_events(c.out.empty() ? EV_READ : EV_READ | EV_WRITE);
 }
 
+namespace {
+
+// Replies and event lines echo requests' values and nodes' texts, which may
+// fill a protocol line already: cut to what a client's reader takes, so the
+// client still gets the answer instead of refusing it.
+constexpr size_t kMaxLine = mgmapi::MessageReader::kMaxLine;
+
+std::string fit_line(std::string line) {
+  if (line.size() > kMaxLine) line.resize(kMaxLine);
+  return line;
+}
+
+Message fit_lines(Message m) {
+  m.head = fit_line(std::move(m.head));
+  for (auto& [name, value] : m.fields)
+    if (name.size() + 2 + value.size() > kMaxLine) value.resize(kMaxLine - std::min(kMaxLine, name.size() + 2));
+  return m;
+}
+
+}  // namespace
+
 void Server::send(Conn& c, const Message& m) {
   if (c.fd < 0) return;
-  c.out += mgmapi::format(m);
+  c.out += mgmapi::format(fit_lines(m));
   flush(c);
 }
 
 void Server::send_line(Conn& c, const std::string& line) {
   if (c.fd < 0) return;
-  c.out += line + "\n";
+  c.out += fit_line(line) + "\n";
   flush(c);
 }
 
@@ -423,13 +444,13 @@ void Server::session_message(Conn& c, const Message& m) {
     }
     if (settings_.arbitration_delay_ms > 0) {
       // ArbitrationDelay: the answer waits, the decision (first asker) does not.
-      auto timer = std::make_shared<std::unique_ptr<event::Timer>>();
-      uint64_t conn_id = c.id;
-      *timer = std::make_unique<event::Timer>(loop_, [this, timer, conn_id, r]() mutable {
+      uint64_t key = next_delayed_answer_++, conn_id = c.id;
+      auto& timer = delayed_answers_[key];
+      timer = std::make_unique<event::Timer>(loop_, [this, key, conn_id, r] {
         reply_to(conn_id, r);
-        loop_.defer([timer] { timer->reset(); });
+        loop_.defer([this, key] { delayed_answers_.erase(key); });  // not inside its own callback
       });
-      (*timer)->start(settings_.arbitration_delay_ms / 1000.0);
+      timer->start(settings_.arbitration_delay_ms / 1000.0);
       return;
     }
     send(c, r);

@@ -124,6 +124,10 @@ class Server {
   uint64_t next_conn_id_ = 1;
   uint64_t next_seq_ = 1;
   std::map<uint32_t, std::vector<std::function<void()>>> gone_watchers_;
+  // Arbitration answers waiting out ArbitrationDelay, owned here so that no
+  // timer outlives the server and fires into it.
+  std::map<uint64_t, std::unique_ptr<event::Timer>> delayed_answers_;
+  uint64_t next_delayed_answer_ = 1;
   unsigned long rejected_ = 0;
   uint32_t next_dynamic_id_ = 1;
   struct BackupWaiter {

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "cluster/mgmd/server.h"
+#include "lib/config/reader.h"
 
 namespace halb::cluster::mgmd {
 
@@ -128,12 +129,16 @@ void Server::backup_event(const Event& e) {
   static const std::regex completed(R"(^Backup (\d+) started from node \d+ completed\b.*)");
   static const std::regex aborted(R"(^Backup (\d+) started from \d+ has been aborted\. Error: (\d+).*)");
   std::smatch mt;
-  if (std::regex_match(e.text, mt, started)) finish_backup_waiters(static_cast<uint32_t>(std::stoul(mt[1])), 1, "");
-  else if (std::regex_match(e.text, mt, completed))
-    finish_backup_waiters(static_cast<uint32_t>(std::stoul(mt[1])), 2, "");
-  else if (std::regex_match(e.text, mt, aborted))
-    finish_backup_waiters(static_cast<uint32_t>(std::stoul(mt[1])), 0,
-                          "Backup " + std::string(mt[1]) + " has been aborted. Error: " + std::string(mt[2]));
+  int reached;
+  if (std::regex_match(e.text, mt, started)) reached = 1;
+  else if (std::regex_match(e.text, mt, completed)) reached = 2;
+  else if (std::regex_match(e.text, mt, aborted)) reached = 0;
+  else return;
+  // The id is a node's text: one past 32 bits names no backup of ours.
+  auto id = config::parse_int(mt.str(1));
+  if (!id || *id > 0xFFFFFFFFLL) return;
+  finish_backup_waiters(static_cast<uint32_t>(*id), reached,
+                        reached == 0 ? "Backup " + mt.str(1) + " has been aborted. Error: " + mt.str(2) : "");
 }
 
 void Server::finish_backup_waiters(uint32_t id, int reached, const std::string& error) {

@@ -15,20 +15,33 @@
 //   lvsd-control halb-lvsd control request lines, through the real handler
 //   lvsd-sync    an IPVS connection-sync datagram
 //   ldirectord.cf, config.ini, my.cnf, ha.cf, haresources, authkeys
+//   mgmd         halb-mgmd's server itself (cluster/mgmd) on loopback: what
+//                up to four connections -- management clients, event
+//                listeners, nodes with their sessions -- send it, in turns
 //
-// No input may crash, leak, hang or throw out of a decoder (config readers
-// throw only config::ConfigError, as the daemons' mains expect). Where a
-// codec has an encoder, what it decoded must encode to bytes that decode to
-// the same thing again.
+// No input may crash, leak, hang or throw out of a decoder or the server
+// (config readers throw only config::ConfigError, as the daemons' mains
+// expect). Where a codec has an encoder, what it decoded must encode to
+// bytes that decode to the same thing again; what halb-mgmd answers must be
+// messages a client can read.
 //
 // `fuzz_inputs --seeds=DIR [--samples=ETC]` writes a seed corpus (a few
-// encoded frames, messages and datagrams, and the sample configs under ETC)
-// into DIR and exits; libFuzzer ignores flags starting with `--`.
+// encoded frames, messages, datagrams and conversations with halb-mgmd, and
+// the sample configs under ETC) into DIR and exits; libFuzzer ignores flags
+// starting with `--`.
 //
 //   clang++ -std=c++20 -fsanitize=fuzzer,address ... (tests/fuzz/build-fuzz-inputs)
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -41,6 +54,7 @@
 #include "cluster/mgmapi/events.h"
 #include "cluster/mgmapi/node_status.h"
 #include "cluster/mgmapi/protocol.h"
+#include "cluster/mgmd/server.h"
 #include "cluster/ndbd/wire/engine_codec.h"
 #include "cluster/ndbd/wire/node_protocol.h"
 #include "cluster/transport/frame.h"
@@ -192,6 +206,201 @@ void fuzz_mgm(std::string_view in) {
     while (reader.next(m)) mgm_message(m);
   }
   if (reader.failed()) check(!reader.error().empty(), "an mgm error says why");
+}
+
+// ---- halb-mgmd -------------------------------------------------------------
+
+// The cluster each run's management server serves: itself (1), two data
+// nodes in one node group (2, 3) and two API slots (4, 5, the second from
+// any host), every HostName loopback so a fuzzed peer may take any id.
+const char kMgmdConfig[] =
+    "[NDBD DEFAULT]\nNoOfReplicas=2\n"
+    "[NDB_MGMD]\nId=1\nHostName=127.0.0.1\n"
+    "[NDBD]\nId=2\nHostName=127.0.0.1\n[NDBD]\nId=3\nHostName=127.0.0.1\n"
+    "[MYSQLD]\nId=4\nHostName=127.0.0.1\n[API]\nId=5\n";
+
+const cluster::ClusterConfig& mgmd_config() {
+  static const cluster::ClusterConfig c = cluster::parse_config_ini(kMgmdConfig, "config.ini").config;
+  return c;
+}
+
+// The cluster log is a real rotating file (small, so rotation happens too)
+// in a directory of this process, removed when it exits normally.
+const std::string& mgmd_log_dir() {
+  static const std::string dir = [] {
+    char tmpl[] = "/tmp/fuzz-mgmd-XXXXXX";
+    check(mkdtemp(tmpl) != nullptr, "a directory for the cluster log");
+    return std::string(tmpl);
+  }();
+  static const int cleanup = atexit([] { std::filesystem::remove_all(mgmd_log_dir()); });
+  (void)cleanup;
+  return dir;
+}
+
+// One connection to the server under test: a management client, or a node
+// once it sent `get nodeid` and `node session`.
+struct MgmdPeer {
+  int fd = -1;
+  std::string out;  // not yet accepted by the socket
+  cluster::mgmapi::MessageReader replies;
+  bool listener = false;  // asked for `listen event`: gets event lines, not messages
+
+  // Closes with a reset (SO_LINGER 0), as a peer whose host vanished: no
+  // TIME_WAIT is left behind, so a long run never runs out of ports.
+  void drop() {
+    if (fd < 0) return;
+    linger hard{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    ::close(fd);
+    *this = MgmdPeer();
+  }
+  // Sends what the socket takes and reads every reply; true if bytes moved.
+  bool exchange() {
+    if (fd < 0) return false;
+    bool moved = false;
+    while (!out.empty()) {
+      ssize_t n = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
+      if (n <= 0) {
+        out.clear();  // the server closed: the rest is lost, as for a real client
+        break;
+      }
+      out.erase(0, static_cast<size_t>(n));
+      moved = true;
+    }
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
+      moved = true;
+      if (listener) continue;
+      replies.feed(std::string_view(buf, static_cast<size_t>(n)));
+      cluster::mgmapi::Message m;
+      while (replies.next(m)) {
+      }
+      if (replies.failed()) fprintf(stderr, "unreadable reply: %s\n", replies.error().c_str());
+      check(!replies.failed(), "halb-mgmd's replies are messages a client can read");
+    }
+    return moved;
+  }
+};
+
+// A fresh server per input (node ids, command sequence numbers and log
+// filters start over, so a crash reproduces from its input alone).
+class MgmdRun {
+ public:
+  MgmdRun(bool arbitrator, bool arbitration_delay) {
+    cluster::mgmd::ServerSettings s;
+    s.config = mgmd_config();
+    s.config_text = kMgmdConfig;
+    s.own_id = 1;
+    s.bind_host = "127.0.0.1";
+    s.port = 0;
+    s.hosts = {{"127.0.0.1", {"127.0.0.1"}}};
+    s.arbitration_rank = arbitrator ? 1 : 0;
+    s.arbitration_delay_ms = arbitration_delay ? 1 : 0;
+    s.command_timeout_s = 0.002;  // a run's wait (5 ms) outlasts it
+    server_ = std::make_unique<cluster::mgmd::Server>(loop_, logger_, cluster_log_, s);
+    server_->on_stop_requested = [this] { stop_requested_ = true; };
+    std::string error;
+    if (!server_->listen(error)) fprintf(stderr, "halb-mgmd cannot listen: %s\n", error.c_str());
+    check(server_->port() != 0, "halb-mgmd listens on loopback");
+  }
+  ~MgmdRun() {
+    for (auto& p : peers_) p.drop();
+  }
+  // The daemon stops its loop once a client asked it to stop.
+  bool stop_requested() const { return stop_requested_; }
+
+  void send(size_t peer, std::string_view bytes) {
+    MgmdPeer& p = peers_[peer];
+    if (p.fd < 0) connect(p);
+    p.out.append(bytes);
+    if (bytes.find("listen event") != std::string_view::npos) p.listener = true;
+    pump();
+  }
+  void drop(size_t peer) {
+    peers_[peer].drop();
+    pump();
+  }
+  void drop_all() {
+    for (auto& p : peers_) p.drop();
+    pump();
+  }
+  // Lets time pass for the server's timers.
+  void wait(double seconds) {
+    event::Timer t(loop_, [this] { loop_.stop(); });
+    t.start(seconds);
+    loop_.run();
+    pump();
+  }
+
+ private:
+  void connect(MgmdPeer& p) {
+    p.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(server_->port());
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    // On loopback the kernel completes the handshake before accept(); the
+    // wait only covers libFuzzer's signals interrupting it.
+    int rc = ::connect(p.fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    if (rc != 0 && (errno == EINPROGRESS || errno == EINTR)) {
+      pollfd pf{p.fd, POLLOUT, 0};
+      while ((rc = poll(&pf, 1, 1000)) < 0 && errno == EINTR) {
+      }
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      errno = rc == 0 ? ETIMEDOUT : err;
+      rc = rc > 0 && err == 0 ? 0 : -1;
+    }
+    if (rc != 0) fprintf(stderr, "cannot connect to halb-mgmd: %s\n", strerror(errno));
+    check(rc == 0, "connect to halb-mgmd");
+  }
+  // Turns the loop until neither side has anything left to say. Loopback
+  // delivers within send(), so a few quiet rounds mean the server has read
+  // everything; the bound keeps a chatty server from hanging the run.
+  void pump() {
+    for (int quiet = 0, round = 0; quiet < 4 && round < 2000; ++round) {
+      bool moved = false;
+      for (auto& p : peers_) moved |= p.exchange();
+      ev_run(loop_.raw(), EVRUN_NOWAIT);
+      quiet = moved ? 0 : quiet + 1;
+    }
+  }
+
+  event::Loop loop_{false};
+  log::Logger logger_;  // no sinks: quiet
+  cluster::mgmd::ClusterLog cluster_log_{{{cluster::mgmd::LogDestination::Kind::kFile, 0, "cluster.log", 4096, 3}},
+                                         mgmd_log_dir()};
+  std::unique_ptr<cluster::mgmd::Server> server_;
+  std::array<MgmdPeer, 4> peers_;
+  bool stop_requested_ = false;
+};
+
+// First byte: bit 0 makes the server no arbitrator (ArbitrationRank 0), bit
+// 1 delays its arbitration answers. The rest is what up to four connections
+// send, in segments: the input's start goes to connection 0, and each
+// \x01 starts a segment whose first byte says bits 0-1 which connection
+// (opened on first use), bit 2 that it is reset after its bytes (a node or
+// client that vanishes), bit 3 that 5 ms pass after it, so command timeouts
+// and delayed answers fire. Once the input ends every connection goes away.
+void fuzz_mgmd(std::string_view in) {
+  if (in.empty()) return;
+  MgmdRun run(!(in[0] & 1), in[0] & 2);
+  in.remove_prefix(1);
+  uint8_t how = 0;
+  for (;;) {
+    size_t end = in.find('\x01');
+    run.send(how & 3, in.substr(0, end));
+    if (how & 4) run.drop(how & 3);
+    if (how & 8) run.wait(0.005);
+    if (run.stop_requested()) return;  // as the daemon, which leaves its loop
+    if (end == std::string_view::npos || end + 1 >= in.size()) break;
+    how = static_cast<uint8_t>(in[end + 1]);
+    in.remove_prefix(end + 2);
+  }
+  run.drop_all();
 }
 
 // ---- heartbeat -----------------------------------------------------------
@@ -349,6 +558,7 @@ const Surface kSurfaces[] = {
     {"ha.cf", fuzz_ha_cf, "ha.d/ha.cf"},
     {"haresources", fuzz_haresources, "ha.d/haresources"},
     {"authkeys", fuzz_authkeys, "ha.d/authkeys"},
+    {"mgmd", fuzz_mgmd, ""},
 };
 constexpr size_t kSurfaceCount = sizeof(kSurfaces) / sizeof(kSurfaces[0]);
 
@@ -426,6 +636,73 @@ void mgm_seeds(Seeds& out) {
                               format(encode_config(ini)));
 }
 
+// Conversations with halb-mgmd as its clients and nodes hold them; the
+// command sequence numbers are the ones a fresh server hands out.
+void mgmd_seeds(Seeds& out) {
+  using cluster::mgmapi::Message;
+  auto msg = [](const Message& m) { return cluster::mgmapi::format(m); };
+  // Segment selector: connection, | 4 reset after, | 8 wait after.
+  auto then = [](int how) { return std::string("\x01") + static_cast<char>(how); };
+  auto node = [&](int id, const char* status) {
+    Message get("get nodeid");
+    get.add("version", static_cast<long long>(cluster::mgmapi::kProtocolVersion)).add("nodetype", 0).add("nodeid", id);
+    get.add("user", "mysqld").add("password", "mysqld").add("public key", "a public key").add("endian", "little");
+    Message state("report state");
+    state.add("status", status).add("startphase", 0).add("dynamic_id", id - 1).add("node_group", 0);
+    state.add("transporter_port", 40000 + id);
+    return msg(get) + msg(Message("node session").add("nodeid", id)) + msg(state);
+  };
+  auto event = [&](const char* category, const std::string& text) {
+    return msg(Message("report event").add("category", category).add("threshold", 7).add("severity", "INFO").add("text", text));
+  };
+  auto reply = [&](int seq, const char* result) {
+    return msg(Message("node command reply").add("seq", seq).add("result", result));
+  };
+  // A management client's every request, without nodes.
+  std::string client;
+  for (const char* head : {"get version", "get status", "get config", "get config_v2", "get mgmd nodeid",
+                           "check connection", "get info clusterlog", "purge stale sessions", "report memoryusage",
+                           "start backup", "stop all", "restart all", "start all", "exit single user"})
+    client += msg(Message(head));
+  client += msg(Message("set loglevel").add("node", 1).add("category", "STARTUP").add("level", 15));
+  client += msg(Message("set cluster loglevel").add("node", 2).add("category", "BACKUP").add("level", 3));
+  client += msg(Message("set logfilter").add("level", "INFO").add("enable", 0));
+  client += msg(Message("set logfilter").add("level", 0).add("enable", 1));
+  client += msg(Message("enter single user").add("nodeId", 4));
+  client += msg(Message("abort backup").add("id", 1));
+  client += msg(Message("stop").add("node", "2 3").add("abort", 1));
+  client += msg(Message("restart node v2").add("node", "2").add("initialstart", 1).add("nostart", 1));
+  client += msg(Message("start").add("node", "3"));
+  client += msg(Message("bye"));
+  out.emplace_back("mgmd", std::string("\x00", 1) + client);
+  // A data node's session; a client stops it (command 1), it says Ok and goes.
+  out.emplace_back("mgmd", std::string("\x00", 1) + node(2, "STARTED") + event("STARTUP", "Start phase 3 completed") +
+                               msg(Message("arbitrate").add("seq", 1).add("ticket", 7)) + msg(Message("get status")) +
+                               then(1) + msg(Message("stop").add("node", 2)) + then(4) + reply(1, "Ok"));
+  // Two started data nodes and a client: backup (1), memory report (2, 3),
+  // restart (4), single user mode (5); node 3 vanishes mid-restart.
+  out.emplace_back("mgmd", std::string("\x00", 1) + node(2, "STARTED") + then(1) + node(3, "STARTED") + then(2) +
+                               msg(Message("start backup").add("completed", 2)) + then(0) +
+                               msg(Message("node command reply").add("seq", 1).add("result", "Ok").add("id", 1)) +
+                               event("BACKUP", "Backup 1 started from node 2") +
+                               event("BACKUP", "Backup 1 started from node 2 completed") + then(2) +
+                               msg(Message("report memoryusage")) + then(0) +
+                               msg(Message("node command reply").add("seq", 2).add("result", "Ok").add("data_used", 5)
+                                       .add("data_total", 100).add("index_used", 1).add("index_total", 10)) +
+                               then(1) + reply(3, "no memory to report") + then(2) +
+                               msg(Message("restart node").add("node", 3)) + then(5) + then(2) +
+                               msg(Message("enter single user").add("nodeId", 5)) + then(0) + reply(5, "Ok"));
+  // An event listener and a node whose events it hears; a stop nobody
+  // answers times out.
+  out.emplace_back("mgmd", std::string("\x02", 1) +
+                               msg(Message("listen event").add("filter", "STARTUP=15 BACKUP=15 CONNECTION=8")
+                                       .add("parsable", 1)) +
+                               then(1) + node(3, "STARTING") + event("STARTUP", "Start phase 1 completed") +
+                               msg(Message("arbitrate").add("seq", 1).add("ticket", 9)) + then(2) +
+                               msg(Message("stop").add("node", 3)) + then(8) + then(1) +
+                               event("BACKUP", "Backup 4 started from 3 has been aborted. Error: 1340"));
+}
+
 void hb_seeds(Seeds& out) {
   heartbeat::wire::Message m;
   for (auto [k, v] : {std::pair{"t", "status"}, {"st", "active"}, {"dt", "7d0"}, {"src", "ndb1"}, {"seq", "1f"},
@@ -492,6 +769,7 @@ void write_seeds(const std::string& dir, const std::string& samples) {
   mgm_seeds(seeds);
   hb_seeds(seeds);
   lvsd_seeds(seeds);
+  mgmd_seeds(seeds);
   for (const Surface& s : kSurfaces) {
     if (!*s.sample || samples.empty()) continue;
     std::ifstream in(samples + "/" + s.sample, std::ios::binary);

@@ -34,6 +34,7 @@ struct Rig {
   std::unique_ptr<mgmd::ClusterLog> clog;
   std::unique_ptr<mgmd::Server> server;
   uint16_t port = 0;
+  uint32_t arbitration_delay_ms = 0;
 
   Rig() {
     clog = std::make_unique<mgmd::ClusterLog>(mgmd::parse_log_destination("", 1), dir);
@@ -50,6 +51,7 @@ struct Rig {
     s.bind_host = "127.0.0.1";
     s.port = on_port;
     s.hosts = {{"127.0.0.1", {"127.0.0.1"}}};
+    s.arbitration_delay_ms = arbitration_delay_ms;
     server = std::make_unique<mgmd::Server>(loop, logger, *clog, s);
     std::string err;
     ASSERT_TRUE(server->listen(err)) << err;
@@ -131,6 +133,59 @@ TEST(ServerAndSessions, ArbitrationFirstAskerWins) {
   ASSERT_TRUE(rig.run_until([&] { return rb != -1; }));
   EXPECT_EQ(ra, 1);
   EXPECT_EQ(rb, 0);
+}
+
+// An input of the mgmd fuzz surface (tests/fuzz/fuzz_inputs.cc): a node asks
+// for arbitration, and the server goes away while the answer waits out
+// ArbitrationDelay.
+TEST(ServerAndSessions, ADelayedArbitrationAnswerGoesWithItsServer) {
+  Rig rig;
+  rig.arbitration_delay_ms = 10000;
+  rig.start_server(0);
+  {
+    mgmapi::ManagementSessions a(rig.loop, rig.logger, rig.cs(), 2, NodeType::kData, no_commands);
+    ASSERT_TRUE(rig.run_until([&] { return a.up_count() == 1; }));
+    a.arbitrate(5, [](bool, const std::string&) {});
+    // The server answers in order: once the status is back, the arbitration
+    // answer is waiting on the server's side.
+    bool status = false;
+    a.get_status([&](std::optional<std::vector<mgmapi::NodeState>>) { status = true; });
+    ASSERT_TRUE(rig.run_until([&] { return status; }));
+    rig.server.reset();
+  }
+  // No watcher is left on the loop: nothing can fire into the destroyed server.
+  EXPECT_EQ(ev_run(rig.loop.raw(), EVRUN_NOWAIT), 0);
+}
+
+// An input of the mgmd fuzz surface (tests/fuzz/fuzz_inputs.cc): a node
+// reports a BACKUP event whose backup id overflows an unsigned long.
+TEST(ServerAndSessions, ABackupEventWithAnOverlongIdEndsNothing) {
+  Rig rig;
+  mgmapi::ManagementSessions a(rig.loop, rig.logger, rig.cs(), 2, NodeType::kData, no_commands);
+  ASSERT_TRUE(rig.run_until([&] { return a.up_count() == 1; }));
+  mgmapi::Event e;
+  e.category = mgmapi::Category::kBackup;
+  e.text = "Backup 99999999999999999999 started from node 2";
+  a.report_event(e);
+  bool status = false;
+  a.get_status([&](std::optional<std::vector<mgmapi::NodeState>> s) { status = s.has_value(); });
+  ASSERT_TRUE(rig.run_until([&] { return status; }));
+  EXPECT_NE(rig.cluster_log().find("Node 2: Backup 99999999999999999999 started"), std::string::npos);
+}
+
+// An input of the mgmd fuzz surface (tests/fuzz/fuzz_inputs.cc): a refusal
+// that quotes a long request value made a line longer than a client reads.
+TEST(ServerAndSessions, ARefusalQuotingALongValueStaysReadable) {
+  Rig rig;
+  mgmapi::Client c;
+  event::Async stopper(rig.loop, [&] { rig.loop.stop(); });
+  std::thread t([&] { rig.loop.run(); });
+  ASSERT_TRUE(c.connect(rig.cs()));
+  auto r = c.call(mgmapi::Message("stop").add("node", std::string(1000, '9')));
+  stopper.notify();
+  t.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_or("result", "").rfind("Invalid node id '999", 0), 0u);
 }
 
 TEST(ServerAndSessions, NodesFindEachOthersTransporterPorts) {
