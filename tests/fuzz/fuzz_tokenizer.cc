@@ -1,6 +1,7 @@
 // tests/fuzz/fuzz_tokenizer.cc: libFuzzer target for the SQL front end --
 // arbitrary client bytes through the tokenizer, the statement splitter, the
-// CREATE TABLE parser and the SQLite rewrite. None may crash, hang or read
+// CREATE TABLE parser and the SQLite rewrite, and the LIKE-wildcard matcher
+// (the input's halves as pattern and text). None may crash, hang or read
 // out of bounds; every token must lie inside the input.
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,8 @@ using namespace halb::cluster::sqld;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view sql(reinterpret_cast<const char*>(data), size);
+  for (int mode = 0; mode < 4; ++mode)
+    wildcard_match(sql.substr(0, size / 2), sql.substr(size / 2), mode & 1, mode & 2);
   TokenizeResult r = tokenize(sql);
   for (const Token& t : r.tokens)
     if (t.offset > size || t.end > size || t.end < t.offset) abort();
