@@ -491,9 +491,13 @@ class SqlOnCluster(NdbdCluster):
             self.assertEqual(self.answer(node), "cols: COUNT(*)\tSUM(id)")
             self.assertEqual(self.answer(node), "1\t50")  # the other session's row, committed
             self.assertEqual(self.answer(node), "rows: 1")
-            # SHOW ... WHERE keeps the rows its condition holds for, column
-            # names standing for each row's values (MySQL's comparisons).
+            # SHOW WARNINGS LIMIT offset, count; SHOW ... WHERE keeps the rows
+            # its condition holds for, column names standing for each row's
+            # values (MySQL's comparisons).
+            self.send(node, "DROP TABLE IF EXISTS nx1, nx2, nx3")
+            self.assertTrue(self.answer(node).startswith("ok "))
             for statement, rows in [
+                    ("SHOW WARNINGS LIMIT 1, 1", ["Note\t1051\tUnknown table 'strict.nx2'"]),
                     ("SHOW VARIABLES WHERE Variable_name IN ('AUTOCOMMIT', 'sql_select_limit') AND Value <> ''",
                      ["autocommit\tON", "sql_select_limit\t18446744073709551615"]),
                     ("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE' AND Tables_in_strict LIKE 'T%'", ["t\tBASE TABLE"]),

@@ -1325,15 +1325,28 @@ StatementResult ClusterSession::show_rows(const std::vector<Token>& t, std::stri
     return r;
   }
   if (what == "WARNINGS" || what == "ERRORS") {
-    // LIMIT [offset,] count: the list is short, all of it is sent.
+    // LIMIT [offset,] count
+    size_t skip = 0, count = SIZE_MAX;
     if (t[i].is_word("LIMIT") && t[i + 1].kind == K::kNumber) {
+      count = std::strtoull(t[i + 1].text.c_str(), nullptr, 10);
       i += 2;
-      if (t[i].is_op(",") && t[i + 1].kind == K::kNumber) i += 2;
+      if (t[i].is_op(",") && t[i + 1].kind == K::kNumber) {
+        skip = count;
+        count = std::strtoull(t[i + 1].text.c_str(), nullptr, 10);
+        i += 2;
+      }
     }
     if (auto e = end_here()) return error_result(*e);
     StatementResult r = result_set({text_column("Level", 7), int_column("Code", 4), text_column("Message", 512)});
-    for (auto& w : last_warnings_)
-      if (what == "WARNINGS" || w.level == "Error") r.rows.push_back({w.level, static_cast<int64_t>(w.code), w.message});
+    for (auto& w : last_warnings_) {
+      if (what == "ERRORS" && w.level != "Error") continue;
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
+      if (r.rows.size() >= count) break;
+      r.rows.push_back({w.level, static_cast<int64_t>(w.code), w.message});
+    }
     return r;
   }
   if (what == "COUNT") {  // SHOW COUNT(*) WARNINGS
