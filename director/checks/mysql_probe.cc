@@ -70,12 +70,11 @@ class MysqlCheck : public Attempt {
           return true;
         }
         if (first == 0xfe) {  // AuthSwitchRequest
-          size_t nul = d.find('\0', 1);
-          std::string plugin = d.substr(1, nul == std::string::npos ? std::string::npos : nul - 1);
-          if (plugin != "mysql_native_password" || nul == std::string::npos)
+          std::string plugin;
+          auto sw = parse_auth_switch(d, plugin);
+          if (!sw || sw->plugin != "mysql_native_password")
             return fail("server asks for the unsupported auth plugin " + plugin);
-          std::string scramble = d.substr(nul + 1, 20);
-          stream_.write(frame(p.seq + 1, native_token(passwd_, scramble)));
+          stream_.write(frame(p.seq + 1, native_token(passwd_, sw->scramble)));
           return true;
         }
         return fail("unexpected packet during authentication");

@@ -100,6 +100,14 @@ std::optional<Greeting> parse_greeting(std::string_view p, std::string& error) {
   return g;
 }
 
+std::optional<AuthSwitch> parse_auth_switch(std::string_view p, std::string& plugin_so_far) {
+  std::string_view rest = p.substr(std::min<size_t>(1, p.size()));
+  size_t nul = rest.find('\0');
+  plugin_so_far = std::string(rest.substr(0, nul));
+  if (nul == std::string_view::npos) return std::nullopt;
+  return AuthSwitch{plugin_so_far, std::string(rest.substr(nul + 1, 20))};
+}
+
 std::string native_token(std::string_view password, std::string_view scramble) {
   if (password.empty()) return "";
   std::string h1 = sha1(password);
