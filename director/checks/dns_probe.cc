@@ -97,7 +97,8 @@ class DnsCheck : public Attempt {
       return finish(false, what_ + ": " + question_ + ": rcode " + std::to_string(answer.rcode));
     for (const std::string& value : answer.values) {
       std::string error;
-      if (receive_matches(receive_, value, error)) return finish(true, what_ + ": " + question_ + " -> " + value);
+      if (receive_matches(receive_, value, error))
+        return finish(true, what_ + ": " + question_ + " -> " + printable(value));
       if (!error.empty()) return finish(false, what_ + ": " + error);
     }
     if (answer.malformed) return finish(false, what_ + ": malformed answer");

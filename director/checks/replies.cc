@@ -11,9 +11,9 @@
 
 namespace halb::director::checks {
 
-std::string printable(std::string_view s) {
+std::string printable(std::string_view s, size_t max) {
   std::string out;
-  for (char c : s.substr(0, 120)) out += (c >= 32 && c < 127) ? c : '?';
+  for (char c : s.substr(0, max)) out += (c >= 32 && c < 127) ? c : '?';
   return out;
 }
 
@@ -173,7 +173,7 @@ std::string pg_error_message(const std::string& body) {
   for (size_t at = 0; at < body.size() && body[at];) {
     size_t end = body.find('\0', at);
     if (end == std::string::npos) break;
-    if (body[at] == 'M') return body.substr(at + 1, std::min<size_t>(end - at - 1, 200));
+    if (body[at] == 'M') return printable(std::string_view(body).substr(at + 1, end - at - 1), 200);
     at = end + 1;
   }
   return "error";

@@ -15,8 +15,10 @@
 
 namespace halb::director::checks {
 
-// At most 120 bytes of `s`, control and non-ASCII bytes as '?', for reasons.
-std::string printable(std::string_view s);
+// At most `max` bytes of `s`, control and non-ASCII bytes as '?': what a
+// reason (logged, shown by halb-adm) quotes of a server's answer, which may
+// hold anything -- NULs, newlines that would forge log lines, a megabyte.
+std::string printable(std::string_view s, size_t max = 120);
 
 // Takes the first line (without "\n" or "\r\n") off the front of `in`;
 // nullopt while no newline has arrived.
@@ -66,7 +68,7 @@ struct PgMessage {
 // or with `malformed` set on an impossible length.
 std::optional<PgMessage> take_pg_message(std::string& in, bool& malformed);
 
-// The 'M' field of an ErrorResponse body.
+// The 'M' field of an ErrorResponse body, printable().
 std::string pg_error_message(const std::string& body);
 
 uint32_t get32be(const std::string& p, size_t at);

@@ -41,7 +41,7 @@ class SipCheck : public Attempt {
   void on_readable() {
     auto line = sip_first_line(stream_.input(), stream_.eof() || udp_);
     if (!line) return;
-    if (line->rfind("SIP/2.0 200 OK", 0) == 0) return finish(true, what_ + ": " + *line);
+    if (line->rfind("SIP/2.0 200 OK", 0) == 0) return finish(true, what_ + ": " + printable(*line));
     finish(false, what_ + ": unexpected answer \"" + printable(*line) + "\"");
   }
 
