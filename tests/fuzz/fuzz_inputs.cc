@@ -514,10 +514,10 @@ namespace checks = halb::director::checks;
 constexpr char kRadiusSecret[] = "s3cret";
 const std::string kRadiusAuthenticator(16, '\x5a');
 
-void printable_reason(const std::string& s) {
-  std::string shown = checks::printable(s);
-  check(shown.size() <= 120, "a reason shows at most 120 bytes");
-  for (char c : shown) check(c >= 32 && c < 127, "a reason shows printable bytes");
+// What a check's reason quotes of an answer: bounded, no control bytes.
+void reason_text(const std::string& s, size_t max) {
+  check(s.size() <= max, "a reason quotes a bounded part of the answer");
+  for (char c : s) check(c >= 32 && c < 127, "a reason quotes printable bytes");
 }
 
 // Every MySQL payload as the check may meet it: greeting, ERR,
@@ -532,7 +532,7 @@ void mysql_payload(std::string_view payload) {
   } else {
     check(!error.empty(), "a refused greeting says why");
   }
-  printable_reason(mysql::error_text(payload));
+  reason_text(mysql::error_text(payload), 256);
   std::string plugin;
   if (auto sw = mysql::parse_auth_switch(payload, plugin)) check(sw->scramble.size() <= 20, "auth switch scramble");
   for (size_t at = 0, before = 0; mysql::lenenc(payload, at); before = at)
@@ -569,14 +569,14 @@ void fuzz_probe_replies(std::string_view in) {
 
   // sip, over TCP (more may come) and UDP (the datagram is all).
   checks::sip_first_line(bytes, false);
-  if (auto line = checks::sip_first_line(bytes, true)) printable_reason(*line);
+  if (auto line = checks::sip_first_line(bytes, true)) reason_text(checks::printable(*line), 120);
 
   // pgsql
   stream = bytes;
   bool malformed = false;
   while (auto m = checks::take_pg_message(stream, malformed)) {
     check(m->body.size() < (1u << 20), "a pgsql message is bounded");
-    if (m->type == 'E') printable_reason(checks::pg_error_message(m->body));
+    if (m->type == 'E') reason_text(checks::pg_error_message(m->body), 200);
     if (m->type == 'R' && m->body.size() >= 4) checks::get32be(m->body, 0);
   }
 
@@ -588,7 +588,7 @@ void fuzz_probe_replies(std::string_view in) {
   while (auto line = checks::take_line(stream)) {
     check(line->find('\n') == std::string::npos, "a line holds no newline");
     for (auto& judge : judges) judge(*line);
-    printable_reason(*line);
+    reason_text(checks::printable(*line), 120);
   }
 
   // http
