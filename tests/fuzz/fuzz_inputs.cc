@@ -551,21 +551,25 @@ void fuzz_probe_replies(std::string_view in) {
   mysql_payload(bytes);
 
   // dns, answering its own id.
-  uint16_t id = bytes.size() >= 2 ? static_cast<uint16_t>(static_cast<uint8_t>(bytes[0]) << 8 | static_cast<uint8_t>(bytes[1])) : 0;
+  uint16_t id = 0;
+  if (bytes.size() >= 2) id = static_cast<uint16_t>(static_cast<uint8_t>(bytes[0]) << 8 | static_cast<uint8_t>(bytes[1]));
   checks::DnsAnswer dns = checks::parse_dns_answer(bytes, id);
   for (const std::string& v : dns.values) check(!v.empty(), "a DNS answer value is not empty");
   check(dns.ours || (dns.values.empty() && !dns.malformed), "only our answer has values");
 
   // radius
   std::string datagram = bytes;
+  bool signed_ = false;
   if (sign_radius && datagram.size() >= 20) {
     size_t len = static_cast<uint8_t>(datagram[2]) << 8 | static_cast<uint8_t>(datagram[3]);
-    if (len >= 20 && len <= datagram.size())
+    signed_ = len >= 20 && len <= datagram.size();
+    if (signed_)
       datagram.replace(4, 16, checks::md5(datagram.substr(0, 4) + kRadiusAuthenticator + datagram.substr(20, len - 20) +
                                           kRadiusSecret));
   }
   uint8_t radius_id = datagram.size() >= 2 ? static_cast<uint8_t>(datagram[1]) : 0;
-  checks::parse_radius_answer(datagram, radius_id, kRadiusAuthenticator, kRadiusSecret);
+  auto radius = checks::parse_radius_answer(datagram, radius_id, kRadiusAuthenticator, kRadiusSecret);
+  if (signed_) check(radius.kind == checks::RadiusAnswer::signed_, "an answer signed with the secret is accepted");
 
   // sip, over TCP (more may come) and UDP (the datagram is all).
   checks::sip_first_line(bytes, false);
@@ -878,9 +882,11 @@ void probe_seeds(Seeds& out) {
   plain(mysql::frame(0, "\x0a" "8.0.36\0" "\x0b\x00\x00\x00" "abcdefgh" "\0" "\xff\xff" "\xff" "\x02\x00"
                         "\xff\xdf" "\x15"s + std::string(10, '\0') + "ijklmnopqrst\0" "caching_sha2_password\0"s));
   // AuthSwitch to native, OK, then a result set of one column and one row.
-  plain(mysql::frame(2, "\xfe" "mysql_native_password\0" "ABCDEFGHIJKLMNOPQRST\0"s) + mysql::frame(4, "\x00\x00\x00\x02\x00\x00\x00"s) +
-        mysql::frame(1, "\x01"s) + mysql::frame(2, "\x03" "def" "\0\0\0" "\x01" "1" "\0" "\x0c\x3f\x00\x01\x00\x00\x00\x08\x81\x00\x00\x00\x00"s) +
-        mysql::frame(3, "\xfe\x00\x00\x02\x00"s) + mysql::frame(4, "\x01" "1"s) + mysql::frame(5, "\xfe\x00\x00\x02\x00"s) +
+  const std::string eof = "\xfe\x00\x00\x02\x00"s;
+  plain(mysql::frame(2, "\xfe" "mysql_native_password\0" "ABCDEFGHIJKLMNOPQRST\0"s) +
+        mysql::frame(4, "\x00\x00\x00\x02\x00\x00\x00"s) + mysql::frame(1, "\x01"s) +
+        mysql::frame(2, "\x03" "def" "\0\0\0" "\x01" "1" "\0" "\x0c\x3f\x00\x01\x00\x00\x00\x08\x81\x00\x00\x00\x00"s) +
+        mysql::frame(3, eof) + mysql::frame(4, "\x01" "1"s) + mysql::frame(5, eof) +
         mysql::frame(6, "\xfc\x10\x27" "\xfd\x01\x02\x03" "\xfe\x01\x02\x03\x04\x05\x06\x07\x08" "\xfb"s));
   plain(mysql::frame(2, "\xff\x15\x04" "#28000" "Access denied for user 'monitor'@'10.0.0.1' (using password: YES)"s));
   // DNS: example.com A (the name compressed), a PTR, an AAAA.
@@ -890,7 +896,8 @@ void probe_seeds(Seeds& out) {
         "\x04" "arpa" "\x00\x00\x0c\x00\x01" "\xc0\x0c\x00\x0c\x00\x01\x00\x00\x0e\x10\x00\x0a" "\x04" "real" "\x02"
         "lb" "\x00"s);
   plain("\x00\x07\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" "\x03" "www" "\x07" "example" "\x03" "com"
-        "\x00\x00\x1c\x00\x01" "\xc0\x0c\x00\x1c\x00\x01\x00\x00\x00\x3c\x00\x10" "\x20\x01\x0d\xb8"s + std::string(11, '\0') + "\x01"s);
+        "\x00\x00\x1c\x00\x01" "\xc0\x0c\x00\x1c\x00\x01\x00\x00\x00\x3c\x00\x10" "\x20\x01\x0d\xb8"s +
+        std::string(11, '\0') + "\x01"s);
   plain("\x12\x34\x81\x83\x00\x01\x00\x00\x00\x00\x00\x00" "\x07" "missing" "\x00\x00\x01\x00\x01"s);
   // RADIUS Access-Reject with a Reply-Message, and an Access-Accept; signed.
   out.emplace_back("probe-replies", "\x01" "\x03\x2a\x00\x1e"s + std::string(16, '\0') + "\x12\x0a" "Rejected"s);
@@ -907,7 +914,8 @@ void probe_seeds(Seeds& out) {
   // PostgreSQL: md5 request, AuthenticationOk, startup chatter, one row; an error.
   plain("R\x00\x00\x00\x0c\x00\x00\x00\x05\x01\x02\x03\x04" "R\x00\x00\x00\x08\x00\x00\x00\x00"
         "S\x00\x00\x00\x18" "server_version\0" "16.1\0" "K\x00\x00\x00\x0c\x00\x00\x04\xd2\x12\x34\x56\x78"
-        "Z\x00\x00\x00\x05I" "T\x00\x00\x00\x21\x00\x01" "?column?\0" "\0\0\0\0\0\0\0\0\0\x17\x00\x04\xff\xff\xff\xff\x00\x00"
+        "Z\x00\x00\x00\x05I" "T\x00\x00\x00\x21\x00\x01" "?column?\0"
+        "\0\0\0\0\0\0\0\0\0\x17\x00\x04\xff\xff\xff\xff\x00\x00"
         "D\x00\x00\x00\x0b\x00\x01\x00\x00\x00\x01" "1" "C\x00\x00\x00\x0d" "SELECT 1\0" "Z\x00\x00\x00\x05I"s);
   plain("E\x00\x00\x00\x54" "SFATAL\0" "VFATAL\0" "C28P01\0" "Mpassword authentication failed for user \"x\"\0"
         "Rauth_failed\0" "\0"s);
