@@ -7,46 +7,21 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
-#include <functional>
 #include <vector>
 
 #include "director/checks/attempt.h"
 #include "director/checks/probes.h"
 #include "director/checks/receive_pattern.h"
+#include "director/checks/replies.h"
 #include "director/checks/stream.h"
 
 namespace halb::director::checks {
 namespace {
 
-enum class Judged { more, ok, bad };
-
 struct Step {
   std::string send;  // written before waiting for the reply
-  std::function<Judged(const std::string& line)> judge;
+  Judge judge;
 };
-
-bool starts_with(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
-
-// An SMTP reply: "250-..." lines continue, "250 ..." ends it.
-std::function<Judged(const std::string&)> smtp_reply(char first_digit) {
-  return [first_digit](const std::string& line) {
-    if (line.size() < 3) return Judged::bad;
-    if (line.size() > 3 && line[3] == '-') return Judged::more;
-    return line[0] == first_digit ? Judged::ok : Judged::bad;
-  };
-}
-
-std::function<Judged(const std::string&)> line_starts(std::string prefix) {
-  return [prefix](const std::string& line) { return starts_with(line, prefix) ? Judged::ok : Judged::bad; };
-}
-
-// IMAP: untagged lines ("* ...") are skipped until the tagged answer.
-std::function<Judged(const std::string&)> imap_tagged(std::string tag) {
-  return [tag](const std::string& line) {
-    if (starts_with(line, "* ")) return Judged::more;
-    return starts_with(line, tag + " OK") ? Judged::ok : Judged::bad;
-  };
-}
 
 std::string base64(const std::string& in) {
   std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
@@ -137,16 +112,13 @@ class Dialog : public Attempt {
   void on_readable() {
     std::string& in = stream_.input();
     if (simple_) return simple_readable(in);
-    for (size_t nl; (nl = in.find('\n')) != std::string::npos;) {
-      std::string line = in.substr(0, nl);
-      in.erase(0, nl + 1);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      Judged j = steps_[step_].judge(line);
+    while (auto line = take_line(in)) {
+      Judged j = steps_[step_].judge(*line);
       if (j == Judged::more) continue;
-      if (j == Judged::bad) return finish(false, what_ + ": unexpected reply \"" + printable(line) + "\"");
+      if (j == Judged::bad) return finish(false, what_ + ": unexpected reply \"" + printable(*line) + "\"");
       if (++step_ == steps_.size()) {
         stream_.write(goodbye_);
-        return finish(true, what_ + ": " + printable(line));
+        return finish(true, what_ + ": " + printable(*line));
       }
       send_step();
     }
@@ -155,11 +127,8 @@ class Dialog : public Attempt {
   }
 
   void simple_readable(std::string& in) {
-    for (size_t nl; (nl = in.find('\n')) != std::string::npos;) {
-      std::string line = in.substr(0, nl);
-      in.erase(0, nl + 1);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line_matches(line)) return;
+    while (auto line = take_line(in)) {
+      if (line_matches(*line)) return;
     }
     if (stream_.eof()) {
       if (!in.empty() && line_matches(in)) return;
@@ -180,12 +149,6 @@ class Dialog : public Attempt {
       return true;
     }
     return false;
-  }
-
-  static std::string printable(const std::string& s) {
-    std::string out;
-    for (char c : s.substr(0, 120)) out += (c >= 32 && c < 127) ? c : '?';
-    return out;
   }
 
   std::string what_;

@@ -2,26 +2,20 @@
 // name at the real; up when some A, AAAA or PTR answer matches receive (any
 // answer when receive is empty). The request is looked up as PTR when it is
 // an address, as AAAA when receive is an IPv6 address, else as A.
-#include <cstring>
 #include <random>
 
 #include "director/checks/attempt.h"
 #include "director/checks/probes.h"
 #include "director/checks/receive_pattern.h"
+#include "director/checks/replies.h"
 #include "director/checks/stream.h"
 
 namespace halb::director::checks {
 namespace {
 
-constexpr uint16_t kA = 1, kPtr = 12, kAaaa = 28;
-
 void put16(std::string& out, uint16_t v) {
   out += static_cast<char>(v >> 8);
   out += static_cast<char>(v & 0xff);
-}
-
-uint16_t get16(const std::string& p, size_t at) {
-  return static_cast<uint16_t>(static_cast<uint8_t>(p[at]) << 8 | static_cast<uint8_t>(p[at + 1]));
 }
 
 std::string reverse_name(const IpAddress& a) {
@@ -40,34 +34,6 @@ std::string reverse_name(const IpAddress& a) {
   return out + "ip6.arpa";
 }
 
-// Reads a (possibly compressed) name at `at`; `at` moves past it in the
-// record. False on a malformed or looping name.
-bool read_name(const std::string& p, size_t& at, std::string& name) {
-  size_t pos = at;
-  bool jumped = false;
-  for (int hops = 0; hops < 64; hops++) {
-    if (pos >= p.size()) return false;
-    uint8_t len = static_cast<uint8_t>(p[pos]);
-    if (len == 0) {
-      if (!jumped) at = pos + 1;
-      if (name.empty()) name = ".";
-      return true;
-    }
-    if ((len & 0xc0) == 0xc0) {
-      if (pos + 1 >= p.size()) return false;
-      if (!jumped) at = pos + 2;
-      jumped = true;
-      pos = ((len & 0x3f) << 8) | static_cast<uint8_t>(p[pos + 1]);
-      continue;
-    }
-    if (pos + 1 + len > p.size()) return false;
-    if (!name.empty()) name += '.';
-    name.append(p, pos + 1, len);
-    pos += 1 + len;
-  }
-  return false;
-}
-
 class DnsCheck : public Attempt {
  public:
   DnsCheck(event::Loop& loop, const Spec& spec, Done done)
@@ -83,9 +49,9 @@ class DnsCheck : public Attempt {
     }
     if (auto addr = IpAddress::parse(name)) {
       name = reverse_name(*addr);
-      qtype_ = kPtr;
+      qtype_ = kDnsPtr;
     } else if (auto r = IpAddress::parse(receive_); r && !r->is_v4()) {
-      qtype_ = kAaaa;
+      qtype_ = kDnsAaaa;
     }
     std::random_device rd;
     id_ = static_cast<uint16_t>(rd());
@@ -125,50 +91,24 @@ class DnsCheck : public Attempt {
   void on_readable() {
     std::string p;
     p.swap(stream_.input());
-    if (p.size() < 12 || get16(p, 0) != id_ || !(p[2] & 0x80)) return;  // not our answer: keep waiting
-    int rcode = p[3] & 0x0f;
-    if (rcode != 0) return finish(false, what_ + ": " + question_ + ": rcode " + std::to_string(rcode));
-    uint16_t qd = get16(p, 4), an = get16(p, 6);
-    size_t at = 12;
-    for (int i = 0; i < qd; i++) {
-      std::string ignored;
-      if (!read_name(p, at, ignored) || at + 4 > p.size()) return finish(false, what_ + ": malformed answer");
-      at += 4;
-    }
-    for (int i = 0; i < an; i++) {
-      std::string owner;
-      if (!read_name(p, at, owner) || at + 10 > p.size()) return finish(false, what_ + ": malformed answer");
-      uint16_t type = get16(p, at);
-      uint16_t rdlen = get16(p, at + 8);
-      at += 10;
-      if (at + rdlen > p.size()) return finish(false, what_ + ": malformed answer");
-      std::string value;
-      if (type == kA && rdlen == 4) {
-        IpAddress a;
-        memcpy(a.bytes.data(), p.data() + at, 4);
-        value = a.str();
-      } else if (type == kAaaa && rdlen == 16) {
-        IpAddress a;
-        a.family = Family::v6;
-        memcpy(a.bytes.data(), p.data() + at, 16);
-        value = a.str();
-      } else if (type == kPtr) {
-        size_t n = at;
-        if (!read_name(p, n, value)) return finish(false, what_ + ": malformed answer");
-      }
-      at += rdlen;
-      if (value.empty()) continue;
+    DnsAnswer answer = parse_dns_answer(p, id_);
+    if (!answer.ours) return;  // keep waiting
+    if (answer.rcode != 0)
+      return finish(false, what_ + ": " + question_ + ": rcode " + std::to_string(answer.rcode));
+    for (const std::string& value : answer.values) {
       std::string error;
-      if (receive_matches(receive_, value, error)) return finish(true, what_ + ": " + question_ + " -> " + value);
+      if (receive_matches(receive_, value, error))
+        return finish(true, what_ + ": " + question_ + " -> " + printable(value));
       if (!error.empty()) return finish(false, what_ + ": " + error);
     }
+    if (answer.malformed) return finish(false, what_ + ": malformed answer");
     finish(false, what_ + ": no answer for " + question_ + " matched \"" + receive_ + "\"");
   }
 
   std::string what_;
   std::string receive_;
   std::string question_;
-  uint16_t qtype_ = kA;
+  uint16_t qtype_ = kDnsA;
   uint16_t id_ = 0;
   Stream stream_;
 };

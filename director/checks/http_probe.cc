@@ -10,11 +10,10 @@
 // (which libcurl follows) is handed to the libcurl check from the start, so
 // the rare real that redirects is judged exactly as before; https,
 // http_proxy and absolute request URLs never come here.
-#include <cstdlib>
-
 #include "director/checks/attempt.h"
 #include "director/checks/probes.h"
 #include "director/checks/receive_pattern.h"
+#include "director/checks/replies.h"
 #include "director/checks/stream.h"
 
 namespace halb::director::checks {
@@ -22,14 +21,6 @@ namespace {
 
 constexpr size_t kMaxBody = 1 << 20;     // as the libcurl check keeps
 constexpr size_t kMaxHeaders = 64 << 10;
-
-bool iequal_prefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
-      return false;
-  return true;
-}
 
 class HttpCheck : public Attempt {
  public:
@@ -62,20 +53,15 @@ class HttpCheck : public Attempt {
   void on_readable() {
     std::string& in = stream_.input();
     if (status_ == 0) {
-      size_t end = in.find("\r\n\r\n");
-      size_t skip = 4;
-      if (end == std::string::npos) {
-        end = in.find("\n\n");
-        skip = 2;
-      }
-      if (end == std::string::npos) {
+      auto end = http_head_end(in);
+      if (!end) {
         if (in.size() > kMaxHeaders) return finish(false, what_ + ": response headers too long");
         if (stream_.eof()) return finish(false, what_ + ": " + (in.empty() ? "empty reply from server"
                                                                            : "connection closed in the headers"));
         return;
       }
-      if (!parse_head(std::string_view(in).substr(0, end))) return;
-      in.erase(0, end + skip);
+      if (!parse_head(std::string_view(in).substr(0, end->first))) return;
+      in.erase(0, end->first + end->second);
       if (status_ >= 300 && status_ < 400 && has_location_) return hand_to_libcurl();
       if (status_ < 200 || status_ > 299) return finish(false, what_ + ": status " + std::to_string(status_));
       if (head_ || content_length_ == 0) return judge("");
@@ -92,39 +78,16 @@ class HttpCheck : public Attempt {
   }
 
   // The status line and the headers that matter; false after finishing.
-  bool parse_head(std::string_view head) {
-    size_t eol = head.find('\n');
-    std::string_view line = head.substr(0, eol);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    // "HTTP/1.1 200 OK"
-    if (!iequal_prefix(line, "HTTP/") || line.size() < 12 || line[8] != ' ') {
+  bool parse_head(std::string_view text) {
+    auto head = parse_http_head(text);
+    if (!head) {
       finish(false, what_ + ": not an HTTP response");
       return false;
     }
-    int code = 0;
-    for (size_t i = 9; i < 12; ++i) {
-      if (line[i] < '0' || line[i] > '9') {
-        finish(false, what_ + ": not an HTTP response");
-        return false;
-      }
-      code = code * 10 + (line[i] - '0');
-    }
-    status_ = code;
-    while (eol != std::string_view::npos) {
-      head.remove_prefix(eol + 1);
-      eol = head.find('\n');
-      std::string_view h = head.substr(0, eol);
-      if (iequal_prefix(h, "content-length:")) {
-        std::string value(h.substr(15));
-        char* end = nullptr;
-        long long n = std::strtoll(value.c_str(), &end, 10);
-        if (end != value.c_str() && n >= 0) content_length_ = n;
-      } else if (iequal_prefix(h, "location:")) {
-        has_location_ = true;
-      } else if (iequal_prefix(h, "transfer-encoding:")) {
-        chunked_ = h.find("chunked") != std::string_view::npos;
-      }
-    }
+    status_ = head->status;
+    content_length_ = head->content_length;
+    has_location_ = head->has_location;
+    chunked_ = head->chunked;
     if (chunked_ && !head_) {
       // An HTTP/1.0 request gets no chunked reply from a conforming server;
       // libcurl decodes what a broken one sends.

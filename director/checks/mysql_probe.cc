@@ -6,6 +6,7 @@
 #include "director/checks/attempt.h"
 #include "director/checks/mysql_wire.h"
 #include "director/checks/probes.h"
+#include "director/checks/replies.h"
 #include "director/checks/stream.h"
 
 namespace halb::director::checks {
@@ -56,7 +57,7 @@ class MysqlCheck : public Attempt {
         auto g = parse_greeting(d, error);
         if (!g) return fail(error);
         if (!(g->capabilities & kProtocol41) || !(g->capabilities & kSecureConnection))
-          return fail("server " + g->server_version + " lacks 4.1 authentication");
+          return fail("server " + printable(g->server_version) + " lacks 4.1 authentication");
         stream_.write(frame(p.seq + 1, handshake_response(g->capabilities, login_, native_token(passwd_, g->scramble),
                                                           database_)));
         state_ = State::auth;
@@ -70,12 +71,11 @@ class MysqlCheck : public Attempt {
           return true;
         }
         if (first == 0xfe) {  // AuthSwitchRequest
-          size_t nul = d.find('\0', 1);
-          std::string plugin = d.substr(1, nul == std::string::npos ? std::string::npos : nul - 1);
-          if (plugin != "mysql_native_password" || nul == std::string::npos)
-            return fail("server asks for the unsupported auth plugin " + plugin);
-          std::string scramble = d.substr(nul + 1, 20);
-          stream_.write(frame(p.seq + 1, native_token(passwd_, scramble)));
+          std::string plugin;
+          auto sw = parse_auth_switch(d, plugin);
+          if (!sw || sw->plugin != "mysql_native_password")
+            return fail("server asks for the unsupported auth plugin " + printable(plugin));
+          stream_.write(frame(p.seq + 1, native_token(passwd_, sw->scramble)));
           return true;
         }
         return fail("unexpected packet during authentication");

@@ -3,6 +3,8 @@
 
 #include <openssl/evp.h>
 
+#include "director/checks/replies.h"
+
 namespace halb::director::checks::mysql {
 
 std::optional<Packet> take_packet(std::string& buf, bool& too_big, size_t limit) {
@@ -100,6 +102,14 @@ std::optional<Greeting> parse_greeting(std::string_view p, std::string& error) {
   return g;
 }
 
+std::optional<AuthSwitch> parse_auth_switch(std::string_view p, std::string& plugin_so_far) {
+  std::string_view rest = p.substr(std::min<size_t>(1, p.size()));
+  size_t nul = rest.find('\0');
+  plugin_so_far = std::string(rest.substr(0, nul));
+  if (nul == std::string_view::npos) return std::nullopt;
+  return AuthSwitch{plugin_so_far, std::string(rest.substr(nul + 1, 20))};
+}
+
 std::string native_token(std::string_view password, std::string_view scramble) {
   if (password.empty()) return "";
   std::string h1 = sha1(password);
@@ -139,12 +149,10 @@ std::string error_text(std::string_view p) {
   std::string out = std::to_string(le(p, 1, 2));
   size_t at = 3;
   if (p.size() >= 9 && p[3] == '#') {
-    out += " (" + std::string(p.substr(4, 5)) + ")";
+    out += " (" + printable(p.substr(4, 5)) + ")";
     at = 9;
   }
-  std::string msg;
-  for (char c : p.substr(at, 200)) msg += (c >= 32 && c < 127) ? c : '?';
-  return out + ": " + msg;
+  return out + ": " + printable(p.substr(at), 200);
 }
 
 std::optional<uint64_t> lenenc(std::string_view p, size_t& at) {

@@ -46,6 +46,15 @@ std::string native_token(std::string_view password, std::string_view scramble);
 std::string handshake_response(uint32_t server_caps, const std::string& user, const std::string& token,
                                const std::string& database);
 
+struct AuthSwitch {
+  std::string plugin;
+  std::string scramble;  // at most 20 bytes
+};
+
+// Parses an AuthSwitchRequest (0xfe, plugin name, NUL, the plugin's data);
+// nullopt, with the plugin named so far in `error`, when no NUL ends it.
+std::optional<AuthSwitch> parse_auth_switch(std::string_view payload, std::string& plugin_so_far);
+
 // "1045 (28000): Access denied ..." from an ERR payload.
 std::string error_text(std::string_view payload);
 

@@ -7,6 +7,7 @@
 
 #include "director/checks/attempt.h"
 #include "director/checks/probes.h"
+#include "director/checks/replies.h"
 #include "director/checks/stream.h"
 
 namespace halb::director::checks {
@@ -14,12 +15,6 @@ namespace {
 
 void put32(std::string& out, uint32_t v) {
   for (int i = 3; i >= 0; i--) out += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-
-uint32_t get32(const std::string& p, size_t at) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; i++) v = v << 8 | static_cast<uint8_t>(p[at + i]);
-  return v;
 }
 
 std::string md5_hex(const std::string& data) {
@@ -39,17 +34,6 @@ std::string message(char type, const std::string& body) {
   std::string out(1, type);
   put32(out, static_cast<uint32_t>(body.size() + 4));
   return out + body;
-}
-
-// The 'M' field of an ErrorResponse.
-std::string error_message(const std::string& body) {
-  for (size_t at = 0; at < body.size() && body[at];) {
-    size_t end = body.find('\0', at);
-    if (end == std::string::npos) break;
-    if (body[at] == 'M') return body.substr(at + 1, std::min<size_t>(end - at - 1, 200));
-    at = end + 1;
-  }
-  return "error";
 }
 
 class PgsqlCheck : public Attempt {
@@ -84,25 +68,21 @@ class PgsqlCheck : public Attempt {
 
   void on_readable() {
     std::string& in = stream_.input();
-    while (in.size() >= 5) {
-      uint32_t len = get32(in, 1);
-      if (len < 4 || len > (1u << 20)) return finish(false, what_ + ": malformed message");
-      if (in.size() < 1 + len) break;
-      char type = in[0];
-      std::string body = in.substr(5, len - 4);
-      in.erase(0, 1 + len);
-      if (!on_message(type, body)) return;
+    bool malformed = false;
+    while (auto m = take_pg_message(in, malformed)) {
+      if (!on_message(m->type, m->body)) return;
     }
+    if (malformed) return finish(false, what_ + ": malformed message");
     if (stream_.eof()) return finish(false, what_ + ": connection closed by the server");
   }
 
   // false when finished.
   bool on_message(char type, const std::string& body) {
     switch (type) {
-      case 'E': return fail(error_message(body));
+      case 'E': return fail(pg_error_message(body));
       case 'R': {
         if (body.size() < 4) return fail("malformed authentication request");
-        uint32_t kind = get32(body, 0);
+        uint32_t kind = get32be(body, 0);
         if (kind == 0) return true;
         if (kind == 3) {
           stream_.write(message('p', passwd_ + '\0'));

@@ -2,22 +2,15 @@
 // (Authen::Radius check_pwd): an Access-Request for login/passwd with the
 // virtual's secret, over UDP to the real; up on an Access-Accept whose
 // response authenticator proves the server knows the secret.
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "director/checks/attempt.h"
 #include "director/checks/probes.h"
+#include "director/checks/replies.h"
 #include "director/checks/stream.h"
 
 namespace halb::director::checks {
 namespace {
-
-std::string md5(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
-  return std::string(reinterpret_cast<char*>(md), len);
-}
 
 std::string attribute(uint8_t type, const std::string& value) {
   std::string a;
@@ -68,15 +61,16 @@ class RadiusCheck : public Attempt {
   void on_readable() {
     std::string p = stream_.input();
     stream_.input().clear();
-    if (p.size() < 20 || static_cast<uint8_t>(p.at(1)) != id_) return;  // not ours: keep waiting
-    size_t len = static_cast<uint8_t>(p[2]) << 8 | static_cast<uint8_t>(p[3]);
-    if (len < 20 || len > p.size()) return finish(false, what_ + ": malformed answer");
-    p.resize(len);
-    std::string expect = md5(p.substr(0, 4) + authenticator_ + p.substr(20) + secret_);
-    if (p.substr(4, 16) != expect) return finish(false, what_ + ": answer not signed with the configured secret");
-    uint8_t code = static_cast<uint8_t>(p[0]);
-    if (code == 2) return finish(true, what_ + ": Access-Accept");
-    finish(false, what_ + (code == 3 ? ": Access-Reject" : ": answer code " + std::to_string(code)));
+    RadiusAnswer a = parse_radius_answer(std::move(p), id_, authenticator_, secret_);
+    switch (a.kind) {
+      case RadiusAnswer::not_ours: return;  // keep waiting
+      case RadiusAnswer::malformed: return finish(false, what_ + ": malformed answer");
+      case RadiusAnswer::unsigned_:
+        return finish(false, what_ + ": answer not signed with the configured secret");
+      case RadiusAnswer::signed_: break;
+    }
+    if (a.code == 2) return finish(true, what_ + ": Access-Accept");
+    finish(false, what_ + (a.code == 3 ? ": Access-Reject" : ": answer code " + std::to_string(a.code)));
   }
 
   std::string what_;

@@ -3,6 +3,7 @@
 // to the real; up when the answer's first line is "SIP/2.0 200 OK".
 #include "director/checks/attempt.h"
 #include "director/checks/probes.h"
+#include "director/checks/replies.h"
 #include "director/checks/stream.h"
 
 namespace halb::director::checks {
@@ -38,15 +39,10 @@ class SipCheck : public Attempt {
   }
 
   void on_readable() {
-    std::string& in = stream_.input();
-    size_t nl = in.find('\n');
-    if (nl == std::string::npos && !stream_.eof() && in.size() < 4096 && !udp_) return;
-    std::string line = in.substr(0, nl == std::string::npos ? std::min<size_t>(in.size(), 120) : nl);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.rfind("SIP/2.0 200 OK", 0) == 0) return finish(true, what_ + ": " + line);
-    std::string shown;
-    for (char c : line.substr(0, 120)) shown += (c >= 32 && c < 127) ? c : '?';
-    finish(false, what_ + ": unexpected answer \"" + shown + "\"");
+    auto line = sip_first_line(stream_.input(), stream_.eof() || udp_);
+    if (!line) return;
+    if (line->rfind("SIP/2.0 200 OK", 0) == 0) return finish(true, what_ + ": " + printable(*line));
+    finish(false, what_ + ": unexpected answer \"" + printable(*line) + "\"");
   }
 
   std::string what_;

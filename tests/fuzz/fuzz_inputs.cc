@@ -15,6 +15,14 @@
 //   lvsd-control halb-lvsd control request lines, through the real handler
 //   lvsd-sync    an IPVS connection-sync datagram
 //   ldirectord.cf, config.ini, my.cnf, ha.cf, haresources, authkeys
+//   probe-replies  what a real server answers halb-director's health checks:
+//                the rest of the input after a flags byte goes to every
+//                reply parser (director/checks/replies.h, mysql_wire.h) --
+//                as a stream of MySQL packets, a DNS answer to its own id, a
+//                RADIUS answer (signed with the secret when flag bit 0 is
+//                set, so runs get past the authenticator), a SIP answer,
+//                PostgreSQL messages, smtp/pop/imap/nntp reply lines and an
+//                HTTP head
 //   mgmd         halb-mgmd's server itself (cluster/mgmd) on loopback: what
 //                up to four connections -- management clients, event
 //                listeners, nodes with their sessions -- send it, in turns
@@ -59,6 +67,8 @@
 #include "cluster/ndbd/wire/node_protocol.h"
 #include "cluster/transport/frame.h"
 #include "cluster/transport/messages.h"
+#include "director/checks/mysql_wire.h"
+#include "director/checks/replies.h"
 #include "director/config/ldirectord_cf.h"
 #include "director/lvsd/control_handler.h"
 #include "director/lvsd/sync/message.h"
@@ -497,6 +507,105 @@ void fuzz_lvsd_sync(std::string_view in) {
   check(back == d.entries, "sync entries round trip");
 }
 
+// ---- halb-director's health checks -------------------------------------------
+
+namespace checks = halb::director::checks;
+
+constexpr char kRadiusSecret[] = "s3cret";
+const std::string kRadiusAuthenticator(16, '\x5a');
+
+// What a check's reason quotes of an answer: bounded, no control bytes.
+void reason_text(const std::string& s, size_t max) {
+  check(s.size() <= max, "a reason quotes a bounded part of the answer");
+  for (char c : s) check(c >= 32 && c < 127, "a reason quotes printable bytes");
+}
+
+// Every MySQL payload as the check may meet it: greeting, ERR,
+// AuthSwitchRequest, a result set's length-encoded integers.
+void mysql_payload(std::string_view payload) {
+  namespace mysql = checks::mysql;
+  std::string error;
+  if (auto g = mysql::parse_greeting(payload, error)) {
+    check(g->scramble.size() <= 20, "a greeting's scramble has at most 20 bytes");
+    mysql::native_token("pw", g->scramble);
+    mysql::handshake_response(g->capabilities, "monitor", mysql::native_token("pw", g->scramble), "db");
+  } else {
+    check(!error.empty(), "a refused greeting says why");
+  }
+  reason_text(mysql::error_text(payload), 256);
+  std::string plugin;
+  if (auto sw = mysql::parse_auth_switch(payload, plugin)) check(sw->scramble.size() <= 20, "auth switch scramble");
+  for (size_t at = 0, before = 0; mysql::lenenc(payload, at); before = at)
+    check(at > before && at <= payload.size(), "lenenc moves forward inside the payload");
+}
+
+void fuzz_probe_replies(std::string_view in) {
+  if (in.empty()) return;
+  bool sign_radius = in[0] & 1;
+  const std::string bytes(in.substr(1));
+
+  // mysql: packets off the stream, then the whole input as one payload.
+  std::string stream = bytes;
+  bool too_big = false;
+  while (auto p = checks::mysql::take_packet(stream, too_big)) mysql_payload(p->payload);
+  mysql_payload(bytes);
+
+  // dns, answering its own id.
+  uint16_t id = 0;
+  if (bytes.size() >= 2) id = static_cast<uint16_t>(static_cast<uint8_t>(bytes[0]) << 8 | static_cast<uint8_t>(bytes[1]));
+  checks::DnsAnswer dns = checks::parse_dns_answer(bytes, id);
+  for (const std::string& v : dns.values) check(!v.empty(), "a DNS answer value is not empty");
+  check(dns.ours || (dns.values.empty() && !dns.malformed), "only our answer has values");
+
+  // radius
+  std::string datagram = bytes;
+  bool signed_ = false;
+  if (sign_radius && datagram.size() >= 20) {
+    size_t len = static_cast<uint8_t>(datagram[2]) << 8 | static_cast<uint8_t>(datagram[3]);
+    signed_ = len >= 20 && len <= datagram.size();
+    if (signed_)
+      datagram.replace(4, 16, checks::md5(datagram.substr(0, 4) + kRadiusAuthenticator + datagram.substr(20, len - 20) +
+                                          kRadiusSecret));
+  }
+  uint8_t radius_id = datagram.size() >= 2 ? static_cast<uint8_t>(datagram[1]) : 0;
+  auto radius = checks::parse_radius_answer(datagram, radius_id, kRadiusAuthenticator, kRadiusSecret);
+  if (signed_) check(radius.kind == checks::RadiusAnswer::signed_, "an answer signed with the secret is accepted");
+
+  // sip, over TCP (more may come) and UDP (the datagram is all).
+  checks::sip_first_line(bytes, false);
+  if (auto line = checks::sip_first_line(bytes, true)) reason_text(checks::printable(*line), 120);
+
+  // pgsql
+  stream = bytes;
+  bool malformed = false;
+  while (auto m = checks::take_pg_message(stream, malformed)) {
+    check(m->body.size() < (1u << 20), "a pgsql message is bounded");
+    if (m->type == 'E') reason_text(checks::pg_error_message(m->body), 200);
+    if (m->type == 'R' && m->body.size() >= 4) checks::get32be(m->body, 0);
+  }
+
+  // smtp, pop, imap, nntp: each line through every judge, as a dialog would.
+  std::vector<checks::Judge> judges = {checks::smtp_reply('2'), checks::line_starts("+OK"),
+                                       checks::line_starts("* OK"), checks::imap_tagged("a1"),
+                                       checks::line_starts("2")};
+  stream = bytes;
+  while (auto line = checks::take_line(stream)) {
+    check(line->find('\n') == std::string::npos, "a line holds no newline");
+    for (auto& judge : judges) judge(*line);
+    reason_text(checks::printable(*line), 120);
+  }
+
+  // http
+  if (auto end = checks::http_head_end(bytes)) {
+    check(end->first + end->second <= bytes.size(), "the head ends inside the reply");
+    if (auto head = checks::parse_http_head(std::string_view(bytes).substr(0, end->first))) {
+      check(head->status >= 0 && head->status <= 999, "an HTTP status has three digits");
+      check(head->content_length >= -1, "Content-Length is unknown or not negative");
+    }
+  }
+  checks::parse_http_head(bytes);
+}
+
 // ---- config files --------------------------------------------------------
 
 void fuzz_ldirectord_cf(std::string_view in) {
@@ -559,6 +668,7 @@ const Surface kSurfaces[] = {
     {"haresources", fuzz_haresources, "ha.d/haresources"},
     {"authkeys", fuzz_authkeys, "ha.d/authkeys"},
     {"mgmd", fuzz_mgmd, ""},
+    {"probe-replies", fuzz_probe_replies, ""},
 };
 constexpr size_t kSurfaceCount = sizeof(kSurfaces) / sizeof(kSurfaces[0]);
 
@@ -762,6 +872,58 @@ void lvsd_seeds(Seeds& out) {
   }
 }
 
+// What real servers answer the health checks; each seed's first byte is the
+// probe-replies flags (1: sign it as a RADIUS answer).
+void probe_seeds(Seeds& out) {
+  using namespace std::string_literals;
+  auto plain = [&](std::string bytes) { out.emplace_back("probe-replies", "\x00"s + bytes); };
+  namespace mysql = checks::mysql;
+  // MySQL 8.0 greeting (caching_sha2_password), as mysqld sends it.
+  plain(mysql::frame(0, "\x0a" "8.0.36\0" "\x0b\x00\x00\x00" "abcdefgh" "\0" "\xff\xff" "\xff" "\x02\x00"
+                        "\xff\xdf" "\x15"s + std::string(10, '\0') + "ijklmnopqrst\0" "caching_sha2_password\0"s));
+  // AuthSwitch to native, OK, then a result set of one column and one row.
+  const std::string eof = "\xfe\x00\x00\x02\x00"s;
+  plain(mysql::frame(2, "\xfe" "mysql_native_password\0" "ABCDEFGHIJKLMNOPQRST\0"s) +
+        mysql::frame(4, "\x00\x00\x00\x02\x00\x00\x00"s) + mysql::frame(1, "\x01"s) +
+        mysql::frame(2, "\x03" "def" "\0\0\0" "\x01" "1" "\0" "\x0c\x3f\x00\x01\x00\x00\x00\x08\x81\x00\x00\x00\x00"s) +
+        mysql::frame(3, eof) + mysql::frame(4, "\x01" "1"s) + mysql::frame(5, eof) +
+        mysql::frame(6, "\xfc\x10\x27" "\xfd\x01\x02\x03" "\xfe\x01\x02\x03\x04\x05\x06\x07\x08" "\xfb"s));
+  plain(mysql::frame(2, "\xff\x15\x04" "#28000" "Access denied for user 'monitor'@'10.0.0.1' (using password: YES)"s));
+  // DNS: example.com A (the name compressed), a PTR, an AAAA.
+  plain("\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" "\x07" "example" "\x03" "com" "\x00\x00\x01\x00\x01"
+        "\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\x5d\xb8\xd8\x22"s);
+  plain("\xbe\xef\x85\x80\x00\x01\x00\x01\x00\x00\x00\x00" "\x01" "2" "\x01" "0" "\x02" "10" "\x07" "in-addr"
+        "\x04" "arpa" "\x00\x00\x0c\x00\x01" "\xc0\x0c\x00\x0c\x00\x01\x00\x00\x0e\x10\x00\x0a" "\x04" "real" "\x02"
+        "lb" "\x00"s);
+  plain("\x00\x07\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" "\x03" "www" "\x07" "example" "\x03" "com"
+        "\x00\x00\x1c\x00\x01" "\xc0\x0c\x00\x1c\x00\x01\x00\x00\x00\x3c\x00\x10" "\x20\x01\x0d\xb8"s +
+        std::string(11, '\0') + "\x01"s);
+  plain("\x12\x34\x81\x83\x00\x01\x00\x00\x00\x00\x00\x00" "\x07" "missing" "\x00\x00\x01\x00\x01"s);
+  // RADIUS Access-Reject with a Reply-Message, and an Access-Accept; signed.
+  out.emplace_back("probe-replies", "\x01" "\x03\x2a\x00\x1e"s + std::string(16, '\0') + "\x12\x0a" "Rejected"s);
+  out.emplace_back("probe-replies", "\x01" "\x02\x07\x00\x14"s + std::string(16, '\0'));
+  plain("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-halb-5060\r\nTo: <sip:monitor>;tag=a1\r\n"
+        "From: <sip:monitor>;tag=halb5060\r\nCall-ID: halb-director-5060\r\nCSeq: 1 OPTIONS\r\n"
+        "Allow: INVITE, ACK, OPTIONS\r\nContent-Length: 0\r\n\r\n");
+  plain("220 mail.example.com ESMTP Postfix\r\n250-mail.example.com\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n"
+        "250 8BITMIME\r\n235 2.7.0 Authentication successful\r\n221 2.0.0 Bye\r\n");
+  plain("+OK Dovecot ready.\r\n+OK\r\n-ERR [AUTH] Authentication failed.\r\n");
+  plain("* OK [CAPABILITY IMAP4rev1 LITERAL+ AUTH=PLAIN] Dovecot ready.\r\n* CAPABILITY IMAP4rev1\r\n"
+        "a1 OK Logged in\r\n");
+  plain("200 news.example.com InterNetNews server ready\r\n381 PASS required\r\n281 Ok\r\n");
+  // PostgreSQL: md5 request, AuthenticationOk, startup chatter, one row; an error.
+  plain("R\x00\x00\x00\x0c\x00\x00\x00\x05\x01\x02\x03\x04" "R\x00\x00\x00\x08\x00\x00\x00\x00"
+        "S\x00\x00\x00\x18" "server_version\0" "16.1\0" "K\x00\x00\x00\x0c\x00\x00\x04\xd2\x12\x34\x56\x78"
+        "Z\x00\x00\x00\x05I" "T\x00\x00\x00\x21\x00\x01" "?column?\0"
+        "\0\0\0\0\0\0\0\0\0\x17\x00\x04\xff\xff\xff\xff\x00\x00"
+        "D\x00\x00\x00\x0b\x00\x01\x00\x00\x00\x01" "1" "C\x00\x00\x00\x0d" "SELECT 1\0" "Z\x00\x00\x00\x05I"s);
+  plain("E\x00\x00\x00\x54" "SFATAL\0" "VFATAL\0" "C28P01\0" "Mpassword authentication failed for user \"x\"\0"
+        "Rauth_failed\0" "\0"s);
+  plain("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: 13\r\n\r\n<p>alive</p>\n");
+  plain("HTTP/1.0 301 Moved Permanently\nLocation: https://example.com/\nContent-Length: 0\n\n");
+  plain("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nalive\r\n0\r\n\r\n");
+}
+
 // --seeds=DIR [--samples=ETC]
 void write_seeds(const std::string& dir, const std::string& samples) {
   Seeds seeds;
@@ -770,6 +932,7 @@ void write_seeds(const std::string& dir, const std::string& samples) {
   hb_seeds(seeds);
   lvsd_seeds(seeds);
   mgmd_seeds(seeds);
+  probe_seeds(seeds);
   for (const Surface& s : kSurfaces) {
     if (!*s.sample || samples.empty()) continue;
     std::ifstream in(samples + "/" + s.sample, std::ios::binary);

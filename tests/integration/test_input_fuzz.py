@@ -1,13 +1,14 @@
 """libFuzzer over every decoder of network bytes and operators' files outside
 halb-sqld (tests/fuzz/fuzz_inputs.cc: cluster frames and engine messages,
 the management protocol, heartbeat datagrams, halb-lvsd's control requests
-and sync datagrams, ldirectord.cf, config.ini, my.cnf, ha.cf, haresources,
-authkeys, and halb-mgmd's server itself over loopback connections), built
-with clang's fuzzer and address sanitizer and run for 30 seconds from a seed
-corpus the target writes itself (encoded frames, messages and datagrams,
-conversations with halb-mgmd, and the sample configs under etc/); any crash,
-leak, hang, broken round trip, unreadable halb-mgmd reply or sanitizer report
-fails the test."""
+and sync datagrams, what real servers answer halb-director's health checks,
+ldirectord.cf, config.ini, my.cnf, ha.cf, haresources, authkeys, and
+halb-mgmd's server itself over loopback connections), built with clang's
+fuzzer and address sanitizer and run for 30 seconds from a seed corpus the
+target writes itself (encoded frames, messages and datagrams, conversations
+with halb-mgmd, real servers' answers to the checks, and the sample configs
+under etc/); any crash, leak, hang, broken round trip, unreadable halb-mgmd
+reply or sanitizer report fails the test."""
 import os
 import shutil
 import subprocess

@@ -243,6 +243,20 @@ TEST_F(MysqlCheckTest, NotAMysqlServerIsDown) {
   EXPECT_FALSE(out.result.up);
 }
 
+// A hostile server's version string reaches the (logged) reason printable
+// and bounded.
+TEST_F(MysqlCheckTest, OldServerVersionIsQuotedPrintable) {
+  TcpServer old(loop, nullptr, [](TcpServer::Conn& c) {
+    c.send(frame(0, B("\x0a" "5.0\nForged: log line") + std::string(100000, 'v') +
+                        B("\x00\x01\x00\x00\x00" "abcdefgh\x00\x00\x00")));
+  });
+  auto out = run_check(loop, checker, spec(old.port()), Probe::negotiate);
+  EXPECT_FALSE(out.result.up);
+  EXPECT_NE(out.result.reason.find("server 5.0?Forged: log line"), std::string::npos) << out.result.reason;
+  EXPECT_NE(out.result.reason.find("lacks 4.1 authentication"), std::string::npos) << out.result.reason;
+  EXPECT_LT(out.result.reason.size(), 300u);
+}
+
 TEST_F(MysqlCheckTest, SilentServerTimesOut) {
   TcpServer silent(loop);
   Spec s = spec(silent.port());

@@ -74,6 +74,21 @@ TEST_F(SipRadiusTest, SipOptionsOverUdp) {
   EXPECT_NE(out.result.reason.find("400 Bad Request"), std::string::npos) << out.result.reason;
 }
 
+// The reason is logged: what the server sent is quoted printable, bounded.
+TEST_F(SipRadiusTest, SipAnswerIsQuotedPrintable) {
+  UdpServer sip(loop, [](const std::string&) {
+    const char answer[] = "SIP/2.0 200 OK\0\x1b[2J";
+    return std::string(answer, sizeof answer - 1) + std::string(3000, 'x') + "\r\n\r\n";
+  });
+  Spec s = local_spec(sip.port(), Service::sip);
+  s.udp = true;
+  s.login = "ldirectord@host";
+  auto out = run_check(loop, checker, s, Probe::negotiate);
+  EXPECT_TRUE(out.result.up) << out.result.reason;
+  EXPECT_NE(out.result.reason.find("SIP/2.0 200 OK??[2J"), std::string::npos) << out.result.reason;
+  EXPECT_LT(out.result.reason.size(), 300u);
+}
+
 TEST_F(SipRadiusTest, SipOptionsOverTcp) {
   TcpServer sip(loop, [](TcpServer::Conn& c) {
     if (c.in.find("\r\n\r\n") != std::string::npos) c.send("SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n");
