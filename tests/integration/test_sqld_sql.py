@@ -465,6 +465,16 @@ class SqlOnCluster(NdbdCluster):
         ("ALTER USER 'strict1'@'%' IDENTIFIED BY 'b', 'nobody'@'%' IDENTIFIED BY 'c'", "error 1396 "),
         ("ALTER USER IF EXISTS 'strict1'@'%' IDENTIFIED BY 'b', 'nobody'@'%' IDENTIFIED BY 'c'", "ok "),
         ("DROP USER 'strict1'@'%', 'strict2'@'%'", "ok "),
+        # What MySQL 8's SHOW CREATE USER writes for a plain account is taken.
+        ("CREATE USER 'strict3'@'%' IDENTIFIED WITH 'mysql_native_password' AS '*" + "0A" * 20 + "' REQUIRE NONE "
+         "PASSWORD EXPIRE DEFAULT ACCOUNT UNLOCK PASSWORD HISTORY DEFAULT PASSWORD REUSE INTERVAL DEFAULT "
+         "PASSWORD REQUIRE CURRENT DEFAULT", "ok "),
+        ("CREATE USER 'strict4'@'%' IDENTIFIED WITH mysql_native_password WITH MAX_QUERIES_PER_HOUR 0 "
+         "MAX_USER_CONNECTIONS 0", "ok "),
+        ("CREATE USER 'strict5'@'%' WITH MAX_USER_CONNECTIONS 5", "error 1235 "),
+        ("DROP USER 'strict3'@'%', 'strict4'@'%'", "ok "),
+        ("SET NAMES utf8mb4, autocommit = 1", "ok "),
+        ("SET NAMES utf8mb4,", "error 1064 "),
     ]
 
     def test_session_statements_end_where_their_grammar_ends(self):

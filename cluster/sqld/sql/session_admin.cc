@@ -89,6 +89,12 @@ std::optional<SqlError> parse_identified(const std::vector<Token>& t, size_t& i,
     if (!iequals(t[i + 1].text, "mysql_native_password"))
       return make_sql_error(er::kNotSupportedYet, {"the authentication plugin " + t[i + 1].text});
     i += 2;
+    // IDENTIFIED WITH plugin alone (SHOW CREATE USER of an account without
+    // a password says so): no password.
+    if (!t[i].is_word("BY") && !t[i].is_word("AS")) {
+      sha1_sha1.clear();
+      return std::nullopt;
+    }
   }
   bool hashed = true;
   if (t[i].is_word("BY") && t[i + 1].is_word("PASSWORD")) {
@@ -135,13 +141,31 @@ bool skip_database_options(const std::vector<Token>& t, size_t& i) {
 
 // What CREATE USER and ALTER USER may say after the accounts: only the
 // settings halb-sqld's accounts always have are taken (no TLS demanded, no
-// expiry, not locked); any other would be a promise the server does not keep.
+// expiry or password policy, not locked, no resource limits: what MySQL 8's
+// SHOW CREATE USER writes for a plain account); any other would be a
+// promise the server does not keep.
 std::optional<SqlError> account_options(const std::vector<Token>& t, size_t i, std::string_view sql) {
+  auto zero = [&](size_t k) { return t[k].kind == K::kNumber && t[k].text == "0"; };
   while (t[i].kind != K::kEnd) {
     if (t[i].is_word("REQUIRE") && t[i + 1].is_word("NONE")) i += 2;
     else if (t[i].is_word("ACCOUNT") && t[i + 1].is_word("UNLOCK")) i += 2;
     else if (t[i].is_word("PASSWORD") && t[i + 1].is_word("EXPIRE") && (t[i + 2].is_word("NEVER") || t[i + 2].is_word("DEFAULT"))) i += 3;
-    else if (t[i].is_word("REQUIRE") || t[i].is_word("WITH") || t[i].is_word("PASSWORD") || t[i].is_word("ACCOUNT") ||
+    else if (t[i].is_word("PASSWORD") && t[i + 1].is_word("HISTORY") && t[i + 2].is_word("DEFAULT")) i += 3;
+    else if (t[i].is_word("PASSWORD") && t[i + 1].is_word("REUSE") && t[i + 2].is_word("INTERVAL") && t[i + 3].is_word("DEFAULT")) i += 4;
+    else if (t[i].is_word("PASSWORD") && t[i + 1].is_word("REQUIRE") && t[i + 2].is_word("CURRENT") &&
+             (t[i + 3].is_word("DEFAULT") || t[i + 3].is_word("OPTIONAL")))
+      i += 4;
+    else if ((t[i].is_word("FAILED_LOGIN_ATTEMPTS") || t[i].is_word("PASSWORD_LOCK_TIME")) && zero(i + 1)) i += 2;
+    else if (t[i].is_word("WITH") && (t[i + 1].is_word("MAX_QUERIES_PER_HOUR") || t[i + 1].is_word("MAX_UPDATES_PER_HOUR") ||
+                                      t[i + 1].is_word("MAX_CONNECTIONS_PER_HOUR") || t[i + 1].is_word("MAX_USER_CONNECTIONS"))) {
+      ++i;  // WITH limit 0 [limit 0]...: no limit
+      while ((t[i].is_word("MAX_QUERIES_PER_HOUR") || t[i].is_word("MAX_UPDATES_PER_HOUR") ||
+              t[i].is_word("MAX_CONNECTIONS_PER_HOUR") || t[i].is_word("MAX_USER_CONNECTIONS")) && zero(i + 1))
+        i += 2;
+      if (t[i].is_word("MAX_QUERIES_PER_HOUR") || t[i].is_word("MAX_UPDATES_PER_HOUR") ||
+          t[i].is_word("MAX_CONNECTIONS_PER_HOUR") || t[i].is_word("MAX_USER_CONNECTIONS"))
+        return make_sql_error(er::kNotSupportedYet, {to_upper(t[i].text) + " other than 0"});
+    } else if (t[i].is_word("REQUIRE") || t[i].is_word("WITH") || t[i].is_word("PASSWORD") || t[i].is_word("ACCOUNT") ||
              t[i].is_word("COMMENT") || t[i].is_word("ATTRIBUTE") || t[i].is_word("FAILED_LOGIN_ATTEMPTS") ||
              t[i].is_word("PASSWORD_LOCK_TIME") || t[i].is_word("DEFAULT"))
       return make_sql_error(er::kNotSupportedYet, {to_upper(t[i].text) + " in an account's options"});
@@ -244,24 +268,6 @@ std::optional<std::string> ClusterSession::eval_scalar(const std::vector<Token>&
 StatementResult ClusterSession::do_set(const std::vector<Token>& t, std::string_view sql) {
   StatementResult r;
   size_t i = 1;
-  if (t[i].is_word("NAMES") || (t[i].is_word("CHARACTER") && t[i + 1].is_word("SET")) || t[i].is_word("CHARSET")) {
-    i += t[i].is_word("CHARACTER") ? 2 : 1;
-    if (!(t[i].is_name() || t[i].kind == K::kString)) return error_result(syntax_error(sql, t[i].offset));
-    std::string cs = to_lower(t[i].text);
-    if (cs == "default") cs = "utf8mb4";
-    ++i;
-    std::string coll = cs == "utf8mb4" ? "utf8mb4_general_ci" : cs + "_general_ci";
-    if (t[i].is_word("COLLATE")) {
-      if (!(t[i + 1].is_name() || t[i + 1].kind == K::kString)) return error_result(syntax_error(sql, t[i + 1].offset));
-      coll = to_lower(t[i + 1].text);
-      i += 2;
-    }
-    if (auto e = unexpected_rest(t, i, sql)) return error_result(*e);
-    for (const char* n : {"character_set_client", "character_set_connection", "character_set_results"})
-      session_vars_[n] = SystemVar{cs, false, false};
-    session_vars_["collation_connection"] = SystemVar{coll, false, false};
-    return r;
-  }
   if (t[i].is_word("PASSWORD")) {
     ++i;
     std::string user = client_.user, host = client_.account_host.empty() ? "%" : client_.account_host;
@@ -313,6 +319,29 @@ StatementResult ClusterSession::do_set(const std::vector<Token>& t, std::string_
     return r;
   }
   for (;;) {
+    // SET NAMES / CHARACTER SET may open or join a list of assignments
+    // (SET NAMES utf8mb4, autocommit = 1).
+    if (t[i].is_word("NAMES") || (t[i].is_word("CHARACTER") && t[i + 1].is_word("SET")) || t[i].is_word("CHARSET")) {
+      i += t[i].is_word("CHARACTER") ? 2 : 1;
+      if (!(t[i].is_name() || t[i].kind == K::kString)) return error_result(syntax_error(sql, t[i].offset));
+      std::string cs = to_lower(t[i].text);
+      if (cs == "default") cs = "utf8mb4";
+      ++i;
+      std::string coll = cs == "utf8mb4" ? "utf8mb4_general_ci" : cs + "_general_ci";
+      if (t[i].is_word("COLLATE")) {
+        if (!(t[i + 1].is_name() || t[i + 1].kind == K::kString)) return error_result(syntax_error(sql, t[i + 1].offset));
+        coll = to_lower(t[i + 1].text);
+        i += 2;
+      }
+      if (!t[i].is_op(","))
+        if (auto e = unexpected_rest(t, i, sql)) return error_result(*e);
+      for (const char* n : {"character_set_client", "character_set_connection", "character_set_results"})
+        session_vars_[n] = SystemVar{cs, false, false};
+      session_vars_["collation_connection"] = SystemVar{coll, false, false};
+      if (!t[i].is_op(",")) break;
+      ++i;
+      continue;
+    }
     std::string scope = "session";
     bool user_var = false;
     std::string name;
